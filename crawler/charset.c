@@ -1,0 +1,3 @@
+/* placeholder: implementation in progress */
+#include "common/common.h"
+#include "crawler/crawler.h"

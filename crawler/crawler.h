@@ -1,0 +1,148 @@
+/*
+ * crawler.h - fetch pages and extract their procedure text.
+ *
+ * Two stages, one module, knowing nothing of SQLite or reports:
+ *
+ *  1. fetching (fetch.c, charset.c): every transfer of a run goes through
+ *     one libcurl multi handle, with a global window of parallel transfers,
+ *     a per-host connection cap and a per-host delay between requests,
+ *     retries with backoff, conditional requests, and a named failure kind
+ *     for every way a fetch can go wrong. The body is decoded to UTF-8.
+ *
+ *  2. extraction (extract.c, facts.c): libxml2's HTML parser and XPath pick
+ *     the procedure text out of the page; PCRE2 rules drop noise (date
+ *     stamps, counters) and pick out the facts (method of filing, addresses,
+ *     e-mails, phones, links, forms, the page's update stamp).
+ *
+ * crawler_classify() joins the two: it turns a fetch plus its extraction
+ * into a failure kind where the page is gone (soft 404, moved) or empty.
+ */
+#ifndef PREFWATCH_CRAWLER_H
+#define PREFWATCH_CRAWLER_H
+
+#include "common/common.h"
+
+/* Bumped whenever the built-in extraction changes the text it produces,
+ * so that stored snapshots can be re-extracted instead of reported. */
+#define PW_EXTRACTOR_VERSION 1
+
+/* ======================= fetching ======================= */
+
+struct crawler_config {
+	long jobs;               /* parallel transfers in all (default 8) */
+	long per_host;           /* connections to one host (default 2) */
+	long host_delay_ms;      /* min delay between two requests to one host (1000) */
+	long connect_timeout;    /* s (15) */
+	long timeout;            /* s, whole transfer (60) */
+	long low_speed_limit;    /* bytes/s (100) ... */
+	long low_speed_time;     /* ... for s (30) */
+	long max_body;           /* bytes (10 MiB) */
+	long max_redirects;      /* (5) */
+	long max_attempts;       /* (3) */
+	long retry_after_cap;    /* s, cap on a server's Retry-After (120) */
+	long backoff_ms;         /* base of exponential backoff (1000) */
+	const char *user_agent_url; /* borrowed; NULL: project URL */
+	const char *ca_bundle;   /* borrowed; NULL: system default */
+};
+
+/* Fills cfg with the defaults above. */
+void crawler_config_init(struct crawler_config *cfg);
+
+struct fetch_request {
+	const char *url;           /* borrowed, must outlive the run */
+	const char *etag;          /* conditional headers; NULL to omit */
+	const char *last_modified;
+	void *data;                /* caller's pointer, given back */
+};
+
+struct fetch_result {
+	enum pw_failure failure;   /* PW_FAIL_NONE on success */
+	char *error;               /* human-readable (English), NULL on success */
+	long http_status;          /* last HTTP status, 0 if none */
+	bool not_modified;         /* 304: no body */
+	char *final_url;           /* after redirects */
+	bool redirected;           /* final_url differs from the request */
+	bool permanent_redirect;   /* every redirect hop was 301/308 */
+	char *etag;
+	char *last_modified;
+	char *content_type;
+	char *body;                /* raw bytes (content-encoding undone) */
+	size_t body_len;
+	char *html;                /* body decoded to valid UTF-8 */
+	size_t html_len;
+	char *charset;             /* charset the body was decoded from */
+	int attempts;
+	double seconds;            /* total time including retries */
+};
+
+struct crawler;
+
+/* Called once per finished request (after retries). res is borrowed: it is
+ * released when the callback returns, but the callback may steal pointers
+ * out of it (setting them to NULL). The callback may call crawler_add(). */
+typedef void (*crawler_done_fn)(struct crawler *c, const struct fetch_request *req,
+				struct fetch_result *res, void *ctx);
+
+/* NULL on failure to initialise libcurl (err set). */
+struct crawler *crawler_new(const struct crawler_config *cfg, char **err);
+/* Queues a request; req is copied (its strings are borrowed). */
+void crawler_add(struct crawler *c, const struct fetch_request *req);
+/* Runs until every queued request (including ones added from callbacks)
+ * has finished. Returns 0, or -1 if interrupted by crawler_stop(). */
+int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx);
+/* Async-signal-safe: makes crawler_run() abandon transfers and return. */
+void crawler_stop(struct crawler *c);
+void crawler_free(struct crawler *c);
+
+void fetch_result_release(struct fetch_result *res);
+
+/* Decodes body to UTF-8: HTTP charset, else <meta>, else BOM, else UTF-8
+ * with Windows-1252 fallback. Returns a new string (never NULL), sets
+ * *charset_out (owned) to the name used. */
+char *charset_to_utf8(const char *body, size_t len, const char *content_type,
+		      size_t *out_len, char **charset_out);
+
+/* ======================= extraction ======================= */
+
+struct extract_rules;
+
+/* Compiles a page's rules once: select (XPath or NULL), exclude XPaths,
+ * ignore patterns (defaults and page's, in order). Returns NULL with *err
+ * set (owned) naming the rule and cause. */
+struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
+					const struct strvec *ignore, char **err);
+/* Hex fingerprint of the rules and PW_EXTRACTOR_VERSION: equal fingerprints
+ * mean the same HTML gives the same text. Borrowed. */
+const char *extract_rules_fingerprint(const struct extract_rules *r);
+void extract_rules_free(struct extract_rules *r);
+
+struct extraction {
+	char *text;          /* canonical procedure text, valid UTF-8, may be "" */
+	size_t text_len;
+	char *title;         /* <title>, normalised; may be NULL */
+	char *heading;       /* first h1 of the page, normalised; may be NULL */
+	char *rule;          /* which rule selected the content, e.g. "select: //main" or "builtin: dsfr main" */
+	struct fieldset fields; /* method, addresses, emails, phones, links, forms, page_updated */
+};
+
+/* Extracts from UTF-8 HTML. base_url resolves relative links (a <base>
+ * element wins). Returns 0, or -1 with *err set when the document cannot be
+ * parsed at all. An empty selection is not an error: text is "". */
+int extract_html(const char *html, size_t len, const char *base_url,
+		 const struct extract_rules *rules, struct extraction *out, char **err);
+void extraction_release(struct extraction *ex);
+
+/* The facts of a canonical text (also used by extract_html). */
+void facts_extract(const char *text, struct fieldset *out);
+
+/* ======================= classification ======================= */
+
+/* Decides whether a successful fetch is really a failure: soft 404 (title
+ * or main heading says the page does not exist), moved (redirected to the
+ * site's home or a section above the original path, or to a page where the
+ * rule finds no text), no_content. requested_url is the watchlist's URL.
+ * Returns PW_FAIL_NONE when the page holds procedure text. */
+enum pw_failure crawler_classify(const char *requested_url, const struct fetch_result *res,
+				 const struct extraction *ex);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * report.h - the diff and the reports the editors read.
+ *
+ * One in-memory model (struct report) filled by the entry layer from a run
+ * or from stored changes, and one renderer per format over it: text (the
+ * e-mail's text part and stdout), HTML (self-contained, every byte from a
+ * page escaped) and JSON (the "prefwatch-report/1" contract). Renderers
+ * never touch the database. All text for editors is French.
+ *
+ * The diff (diff.c) works on canonical texts: lines (blocks) first, then
+ * words inside changed blocks.
+ */
+#ifndef PREFWATCH_REPORT_H
+#define PREFWATCH_REPORT_H
+
+#include "common/common.h"
+
+/* ======================= diff ======================= */
+
+enum diff_op { DIFF_EQUAL, DIFF_DELETE, DIFF_INSERT };
+
+struct diff_edit {
+	enum diff_op op;
+	char *text;                /* owned; for lines, without the '\n' */
+};
+
+struct diff {
+	struct diff_edit *v;
+	size_t n;
+};
+
+/* Line diff of two texts (Myers). Applying the edits (EQUAL+INSERT lines)
+ * gives b exactly; a is EQUAL+DELETE. */
+void diff_lines(const char *a, const char *b, struct diff *out);
+/* Word diff of two strings; tokens are words, spaces and punctuation, never
+ * splitting a UTF-8 character. Concatenating EQUAL+INSERT gives b. */
+void diff_words(const char *a, const char *b, struct diff *out);
+void diff_release(struct diff *d);
+
+/* Unified diff ("--- a\n+++ b\n@@ ...") with context lines; owned. Empty
+ * string when the texts are equal. */
+char *diff_unified(const char *a, const char *b, const char *label_a,
+		   const char *label_b, int context);
+
+/* Field deltas between two fieldsets: for each field whose values differ, a
+ * field named like it with values prefixed "-" (removed) or "+" (added). */
+void fields_delta(const struct fieldset *old_f, const struct fieldset *new_f,
+		  struct fieldset *delta);
+
+/* ======================= model ======================= */
+
+enum page_status { PAGE_NEW, PAGE_UNCHANGED, PAGE_CHANGED, PAGE_FAILED };
+const char *page_status_name(enum page_status s); /* "new", ... */
+
+struct report_change {
+	int64_t id;
+	time_t detected_at;
+	time_t previous_at;        /* when the old text was first seen */
+	char *old_text;
+	char *new_text;
+	struct fieldset deltas;    /* fields_delta() form */
+	time_t reverted_to;        /* 0, or when the returned-to text was first seen */
+	char *state;               /* review state, NULL means pending */
+};
+
+struct report_page {
+	char *id;
+	char *office_id;
+	char *office_name;
+	char *region;
+	char *departement;
+	char *departement_name;
+	char *url;                 /* watchlist URL */
+	enum page_status status;
+	long http_status;          /* 0: none */
+	char *final_url;
+	bool url_moved;            /* permanent redirect to a page still holding the text */
+	char *text;                /* NEW and CHANGED */
+	struct fieldset fields;    /* NEW and CHANGED: the page's facts now */
+	char *page_updated;        /* ISO date of the page's own stamp, or NULL */
+	bool republished;          /* stamp moved, text unchanged */
+	bool rules_changed;        /* re-extracted with new rules, no alert */
+	struct report_change *change; /* CHANGED */
+	/* FAILED */
+	enum pw_failure failure;
+	char *error;
+	time_t failing_since;
+	int fail_count;
+	bool listed;               /* failure is over the threshold: shown */
+};
+
+struct report {
+	int64_t run_id;            /* 0 for a report not tied to one run */
+	time_t started_at, finished_at;
+	char *title;               /* e.g. region name(s); may be NULL */
+	struct report_page *pages;
+	size_t n_pages;
+	size_t alloc;
+};
+
+void report_init(struct report *r);
+/* Appends a zeroed page and returns it (owned by r). */
+struct report_page *report_add_page(struct report *r);
+void report_release(struct report *r);
+
+struct report_counts {
+	int pages, new_pages, unchanged, changed, failed, failed_listed;
+};
+void report_count(const struct report *r, struct report_counts *c);
+/* True when there is something to tell the editors. */
+bool report_has_news(const struct report *r);
+
+/* ======================= renderers ======================= */
+
+/* Each returns a new string (owned). */
+char *report_render_text(const struct report *r);
+char *report_render_html(const struct report *r);
+char *report_render_json(const struct report *r);
+
+/* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..." */
+char *report_summary(const struct report *r);
+
+/* Writes s to path atomically (temp file + rename); -1 with errno. */
+int report_write_file(const char *path, const char *s);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * store.h - the SQLite database that keeps every page's history.
+ *
+ * The store keeps what it is given; it decides nothing. Tables: runs,
+ * pages (synced from the watchlist by id; a page dropped from the
+ * watchlist keeps its history), fetches (one per attempt-series), snapshots
+ * (raw body zlib-compressed, extracted text, fields, content hash; one row
+ * per distinct text per page), changes (old and new snapshot, field deltas,
+ * review state, whether it was reported).
+ *
+ * Every page outcome is committed in one transaction, so a run killed at
+ * any moment leaves a consistent database holding every page it finished.
+ *
+ * Errors: functions return 0 on success and -1 on failure; the message is
+ * then available from store_errmsg() until the next call. Returned records
+ * are owned by the caller and freed with their _release function.
+ */
+#ifndef PREFWATCH_STORE_H
+#define PREFWATCH_STORE_H
+
+#include "common/common.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* Opens (creating and migrating as needed) the database at path. A file
+ * that is not a database, or has a newer schema, is refused untouched.
+ * Returns NULL with *err set (owned). */
+struct store *store_open(const char *path, char **err);
+void store_close(struct store *s);
+const char *store_errmsg(const struct store *s);
+
+/* ---- pages ---- */
+
+struct store_page_info {
+	const char *id;
+	const char *url;
+	const char *office_id;
+	const char *office_name;
+	const char *office_kind;      /* "prefecture" | "sous-prefecture" */
+	const char *region;
+	const char *departement;
+	const char *departement_name;
+};
+
+/* Inserts or updates these pages (by id); pages not listed are marked
+ * inactive, never deleted. */
+int store_sync_pages(struct store *s, const struct store_page_info *pages, size_t n);
+
+/* What a run needs to know about a page before fetching it. */
+struct page_state {
+	bool has_snapshot;
+	int64_t snapshot_id;        /* current (latest) snapshot */
+	time_t snapshot_at;         /* when that text was first seen */
+	char *text;
+	char *fields;               /* fieldset_serialize() form */
+	char *rules_fp;             /* rules the snapshot was extracted with */
+	char *body_hash;            /* hash of the last good raw body */
+	char *etag;                 /* from the last good fetch */
+	char *last_modified;
+	char *final_url;
+	int fail_count;             /* consecutive failed runs, 0 if last ok */
+	time_t failing_since;       /* first failure of the streak, 0 if none */
+	char *last_failure;         /* failure kind name of the streak */
+};
+/* 0 with *out filled (a page with no history gives has_snapshot false). */
+int store_page_state(struct store *s, const char *page_id, struct page_state *out);
+void page_state_release(struct page_state *st);
+
+/* Raw body of a snapshot, decompressed (owned). For re-extraction. */
+int store_snapshot_raw(struct store *s, int64_t snapshot_id, char **body, size_t *len);
+
+/* ---- runs ---- */
+
+struct run_counts {
+	int pages, new_pages, unchanged, changed, failed;
+};
+int store_run_begin(struct store *s, time_t started_at, int64_t *run_id);
+int store_run_finish(struct store *s, int64_t run_id, time_t finished_at,
+		     const struct run_counts *counts);
+
+/* ---- one page's outcome, committed atomically ---- */
+
+enum outcome_kind {
+	OUTCOME_FAILED,       /* fetch or extraction failed: streak grows, snapshot kept */
+	OUTCOME_UNCHANGED,    /* same text (or 304): streak reset */
+	OUTCOME_NEW,          /* first text of a page: baseline snapshot, no change */
+	OUTCOME_CHANGED,      /* new text: snapshot (or earlier one) + change record */
+	OUTCOME_BASELINE      /* rules changed: new baseline snapshot, no change */
+};
+
+struct page_outcome {
+	const char *page_id;
+	enum outcome_kind kind;
+	time_t at;
+	/* the fetch */
+	long http_status;
+	const char *final_url;
+	const char *etag;
+	const char *last_modified;
+	size_t bytes;
+	double seconds;
+	enum pw_failure failure;
+	const char *error;
+	/* the text (NEW, CHANGED, BASELINE; UNCHANGED may pass body_hash) */
+	const char *text;
+	const char *fields;         /* serialised fieldset */
+	const char *raw;            /* raw body, compressed by the store */
+	size_t raw_len;
+	const char *body_hash;
+	const char *rules_fp;
+	/* CHANGED only */
+	const char *field_deltas;   /* serialised, reports' format */
+};
+
+struct outcome_ids {
+	int64_t fetch_id;
+	int64_t snapshot_id;        /* the page's current snapshot after commit */
+	int64_t change_id;          /* 0 unless CHANGED */
+	int64_t reverted_to;        /* snapshot id if the text equals an older one */
+	time_t reverted_to_at;      /* when that older text was first seen */
+};
+
+int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
+		      struct outcome_ids *ids);
+
+/* ---- changes and review ---- */
+
+struct change_record {
+	int64_t id;
+	int64_t run_id;
+	time_t detected_at;
+	char *page_id, *url, *office_id, *office_name, *region, *departement, *departement_name;
+	int64_t old_snapshot_id, new_snapshot_id;
+	time_t old_at, new_at;          /* when each text was first seen */
+	char *old_text, *new_text;
+	char *old_fields, *new_fields;
+	char *field_deltas;
+	time_t reverted_to_at;          /* 0 unless the new text is an older one */
+	char *state;                    /* "pending" | "reviewed" | "dismissed" */
+	char *reviewed_by;
+	time_t reviewed_at;
+	char *note;
+	time_t reported_at;             /* 0 if never reported */
+};
+void change_record_release(struct change_record *c);
+
+/* 0 found, 1 no such change, -1 error. */
+int store_change_get(struct store *s, int64_t id, struct change_record *out);
+
+struct change_filter {
+	bool pending_only;
+	bool unreported_only;
+	time_t since;                   /* detected_at >= since; 0 for all */
+	int64_t run_id;                 /* 0 for all */
+	const char *page_id;            /* NULL for all */
+};
+/* Calls fn for each matching change, oldest first; fn returning non-zero
+ * stops the walk. */
+typedef int (*store_change_fn)(const struct change_record *c, void *ctx);
+int store_changes_each(struct store *s, const struct change_filter *f,
+		       store_change_fn fn, void *ctx);
+
+/* state: "reviewed" or "dismissed". 0 done, 1 no such change,
+ * 2 already reviewed/dismissed, -1 error. */
+int store_change_review(struct store *s, int64_t id, const char *state,
+			const char *by, const char *note, time_t at);
+
+int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at);
+
+/* ---- history ---- */
+
+struct snapshot_info {
+	int64_t id;
+	time_t first_seen;
+	time_t last_seen;
+	char *text_hash;
+	char *rules_fp;
+	size_t text_len;
+};
+typedef int (*store_snapshot_fn)(const struct snapshot_info *si, void *ctx);
+int store_snapshots_each(struct store *s, const char *page_id, store_snapshot_fn fn, void *ctx);
+
+#endif

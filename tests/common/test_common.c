@@ -1,0 +1,86 @@
+/* test_common.c - the shared toolkit: buffers, field sets, UTF-8, time. */
+#include "common/common.h"
+#include "tests/common/test.h"
+
+static void test_buf_cap(void)
+{
+	struct buf b;
+	buf_init(&b, 8);
+	CHECK_INT(buf_addstr(&b, "12345678"), 0);
+	CHECK_INT(buf_addch(&b, '9'), -1);
+	CHECK(b.toobig);
+	CHECK_STR(buf_str(&b), "12345678");
+	buf_release(&b);
+}
+
+static void test_fieldset_roundtrip(void)
+{
+	struct fieldset a = FIELDSET_INIT, b = FIELDSET_INIT;
+	fieldset_add(&a, "method", "postal");
+	fieldset_add(&a, "method", "online");
+	fieldset_add(&a, "method", "postal");
+	fieldset_add(&a, "addresses", "Préfecture\tde l'Aisne\\2 rue\nX");
+	fieldset_get(&a, "emails");
+	char *s = fieldset_serialize(&a);
+	fieldset_parse(&b, s);
+	char *s2 = fieldset_serialize(&b);
+	CHECK_STR(s2, s);
+	CHECK_INT(fieldset_find(&b, "method")->values.n, 2);
+	CHECK_STR(fieldset_find(&b, "addresses")->values.v[0], "Préfecture\tde l'Aisne\\2 rue\nX");
+	CHECK(fieldset_find(&b, "emails") != NULL);
+	CHECK_INT(fieldset_find(&b, "emails")->values.n, 0);
+	free(s);
+	free(s2);
+	fieldset_release(&a);
+	fieldset_release(&b);
+}
+
+static void test_utf8(void)
+{
+	CHECK(utf8_valid("é œ ’ «»", strlen("é œ ’ «»")));
+	CHECK(!utf8_valid("\xe9t\xe9", 3));
+	CHECK(!utf8_valid("\xc0\xaf", 2));          /* overlong */
+	CHECK(!utf8_valid("\xed\xa0\x80", 3));      /* surrogate */
+	CHECK(!utf8_valid("\xe2\x82", 2));          /* truncated */
+}
+
+static void test_time(void)
+{
+	char iso[21], fr[11];
+	time_t t = pw_time_parse("2026-03-12T02:00:00Z");
+	CHECK(t > 0);
+	pw_time_iso(t, iso);
+	CHECK_STR(iso, "2026-03-12T02:00:00Z");
+	pw_time_fr(t, fr);
+	CHECK_STR(fr, "12/03/2026");
+	CHECK_INT(pw_time_parse("2026-02-30x"), -1);
+	CHECK_INT(pw_time_parse("2026-13-01"), -1);
+	CHECK(pw_time_parse("2026-01-05") > 0);
+}
+
+static void test_failure_names(void)
+{
+	for (int i = 1; i < PW_FAIL__COUNT; i++)
+		CHECK_INT(pw_failure_from_name(pw_failure_name((enum pw_failure)i)), i);
+	CHECK_INT(pw_failure_from_name("nope"), PW_FAIL_NONE);
+}
+
+static void test_hash(void)
+{
+	char a[PW_HASH_HEX], b[PW_HASH_HEX];
+	pw_hash_hex("abc", 3, a);
+	pw_hash_hex("abd", 3, b);
+	CHECK_INT(strlen(a), 32);
+	CHECK(strcmp(a, b) != 0);
+}
+
+int main(void)
+{
+	TEST_RUN(test_buf_cap);
+	TEST_RUN(test_fieldset_roundtrip);
+	TEST_RUN(test_utf8);
+	TEST_RUN(test_time);
+	TEST_RUN(test_failure_names);
+	TEST_RUN(test_hash);
+	return test_finish();
+}
