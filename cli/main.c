@@ -1,3 +1,88 @@
-/* main.c - entry point (command table comes with the orchestration). */
+/*
+ * main.c - prefwatch's entry point: the table of commands.
+ *
+ * Every command is a function in its own file under cli/; this file only
+ * picks one. Where a page is fetched: crawler/fetch.c; where text is
+ * extracted: crawler/extract.c; where snapshots are stored: store/store.c;
+ * where a report is written: reports/render_*.c; the nightly run that ties
+ * them together: cli/run.c.
+ */
 #include "common/common.h"
-int main(void) { return 0; }
+#include "cli/cli.h"
+
+static const struct cli_command commands[] = {
+	{ "run",     cmd_run,     "fetch every watched page, store what changed, report it" },
+	{ "check",   cmd_check,   "validate watchlist files and exit" },
+	{ "test",    cmd_test,    "fetch or read one page and show what would be extracted" },
+	{ "pending", cmd_pending, "list the changes not reviewed yet" },
+	{ "show",    cmd_show,    "show one change in full" },
+	{ "history", cmd_history, "list every snapshot and change of a page" },
+	{ "ack",     cmd_ack,     "mark changes as reviewed" },
+	{ "dismiss", cmd_dismiss, "mark changes as not relevant for the guide" },
+	{ "report",  cmd_report,  "render stored changes as text, HTML or JSON" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: prefwatch [--version] [--help] COMMAND [ARGS]\n\n"
+		     "Watches the official pages that describe how to file an AES request\n"
+		     "and reports, in French, what changed.\n\ncommands:\n");
+	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-8s  %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\n'prefwatch COMMAND --help' describes a command.\n\n"
+		     "exit status:\n"
+		     "  0  success\n"
+		     "  1  the run completed but some pages could not be read\n"
+		     "  2  usage, watchlist or configuration error\n"
+		     "  3  database error\n"
+		     "  4  the report could not be mailed (it is kept and sent next time)\n"
+		     "  5  another run is already running\n"
+		     "  6  other error (e.g. a report file could not be written)\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+		printf("prefwatch %s\n", PREFWATCH_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "prefwatch: error: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "prefwatch %s: error: %s\n", cmd, msg);
+	fprintf(stderr, "see 'prefwatch %s --help'\n", cmd);
+	free(msg);
+	return EXIT_USAGE;
+}
+
+int64_t cli_parse_id(const char *s)
+{
+	if (!s || !*s)
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	return (int64_t)v;
+}

@@ -1,0 +1,284 @@
+/*
+ * check.c - `prefwatch check` (validate watchlists) and `prefwatch test`
+ * (show what would be extracted from one page, so an editor can write and
+ * check a page's rules before adding it).
+ */
+#include "common/common.h"
+
+#include <getopt.h>
+
+#include "cli/cli.h"
+#include "crawler/crawler.h"
+#include "watchlist/watchlist.h"
+
+/* Loads files (the bundled ones if none), printing every error. */
+static int load_all(struct watchlist *wl, struct strvec *files)
+{
+	struct strvec errs = STRVEC_INIT;
+	if (!files->n && cli_bundled_watchlists(files) < 0) {
+		log_error("no bundled watchlist found; name one");
+		return -1;
+	}
+	for (size_t i = 0; i < files->n; i++)
+		watchlist_load(wl, files->v[i], &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	int n = (int)errs.n;
+	strvec_release(&errs);
+	return n;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct watchlist wl;
+	struct strvec files = STRVEC_INIT;
+	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		printf("usage: prefwatch check [FILE...]\n\n"
+		       "Validates watchlist files (the bundled ones by default) and prints\n"
+		       "every error as FILE:LINE:COLUMN: message. Fetches nothing.\n");
+		return EXIT_OK;
+	}
+	for (int i = 1; i < argc; i++)
+		strvec_push(&files, argv[i]);
+	watchlist_init(&wl);
+	int n = load_all(&wl, &files);
+	int rc = EXIT_OK;
+	if (n < 0) {
+		rc = EXIT_USAGE;
+	} else if (n > 0) {
+		fprintf(stderr, "prefwatch: %d error%s\n", n, n > 1 ? "s" : "");
+		rc = EXIT_USAGE;
+	} else {
+		printf("%zu office%s, %zu page%s: ok\n", wl.n_offices, wl.n_offices > 1 ? "s" : "",
+		       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
+	}
+	watchlist_release(&wl);
+	strvec_release(&files);
+	return rc;
+}
+
+/* ---- test ---- */
+
+struct test_opts {
+	const char *select;
+	struct strvec exclude, ignore, watchlists;
+	const char *file;
+	bool html;
+};
+
+struct one_fetch {
+	struct fetch_result res;
+	bool done;
+};
+
+static void keep_result(struct crawler *c, const struct fetch_request *req,
+			struct fetch_result *res, void *data)
+{
+	(void)c;
+	(void)req;
+	struct one_fetch *of = data;
+	of->res = *res;
+	memset(res, 0, sizeof(*res));
+	of->done = true;
+}
+
+static int read_file(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return -1;
+	char tmp[65536];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_add(b, tmp, n) < 0) {
+			errno = EFBIG;
+			fclose(f);
+			return -1;
+		}
+	int err = ferror(f);
+	fclose(f);
+	return err ? -1 : 0;
+}
+
+static void print_fields(const struct fieldset *fs)
+{
+	for (size_t i = 0; i < fs->n; i++) {
+		printf("%s:", fs->v[i].name);
+		if (!fs->v[i].values.n)
+			printf(" (none)");
+		printf("\n");
+		for (size_t j = 0; j < fs->v[i].values.n; j++)
+			printf("  - %s\n", fs->v[i].values.v[j]);
+	}
+}
+
+static int parse_test_opts(int argc, char **argv, struct test_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "select", required_argument, NULL, 's' },
+		{ "exclude", required_argument, NULL, 'x' },
+		{ "ignore", required_argument, NULL, 'i' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "watchlist", required_argument, NULL, 'w' },
+		{ "html", no_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->select = optarg; break;
+		case 'x': strvec_push(&o->exclude, optarg); break;
+		case 'i': strvec_push(&o->ignore, optarg); break;
+		case 'f': o->file = optarg; break;
+		case 'w': strvec_push(&o->watchlists, optarg); break;
+		case 'H': o->html = true; break;
+		case 'h':
+			printf("usage: prefwatch test URL|PAGE_ID [--select XPATH] [--exclude XPATH]...\n"
+			       "                      [--ignore REGEX]... [--html] [--watchlist FILE]...\n"
+			       "       prefwatch test --file PAGE.html [URL] [--select ...]\n\n"
+			       "Fetches one page now (or reads a saved file) and prints the extracted\n"
+			       "text, then the facts found in it, then which rule selected the content.\n"
+			       "A PAGE_ID takes the page's rules from the watchlist; the options add to\n"
+			       "or replace them. --html also prints the decoded HTML.\n");
+			return -1;
+		default: return cli_usage_error("test", "unknown option");
+		}
+	}
+	return 0;
+}
+
+int cmd_test(int argc, char **argv)
+{
+	struct test_opts o = { 0 };
+	struct watchlist wl;
+	struct strvec exclude = STRVEC_INIT, ignore = STRVEC_INIT;
+	struct extract_rules *rules = NULL;
+	struct crawler *c = NULL;
+	struct one_fetch of = { 0 };
+	struct extraction ex = { 0 };
+	struct buf raw = BUF_INIT;
+	char *html = NULL, *charset = NULL, *err = NULL, *base = NULL;
+	size_t html_len = 0;
+	const char *select = NULL, *url = NULL;
+	int rc = EXIT_OK;
+
+	watchlist_init(&wl);
+	int prc = parse_test_opts(argc, argv, &o);
+	if (prc) {
+		rc = prc < 0 ? EXIT_OK : prc;
+		goto cleanup;
+	}
+	if (optind < argc)
+		url = argv[optind++];
+	if (optind < argc || (!url && !o.file)) {
+		rc = cli_usage_error("test", "expected one URL or page id (or --file)");
+		goto cleanup;
+	}
+
+	/* A page id brings its rules (and the defaults' ignore patterns). */
+	if (url && !strstr(url, "://")) {
+		if (load_all(&wl, &o.watchlists)) {
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+		const struct wl_page *p = watchlist_find_page(&wl, url);
+		if (!p) {
+			rc = cli_usage_error("test", "no page '%s' in the watchlist", url);
+			goto cleanup;
+		}
+		url = p->url;
+		select = p->select;
+		for (size_t i = 0; i < p->exclude.n; i++)
+			strvec_push(&exclude, p->exclude.v[i]);
+		for (size_t i = 0; i < wl.defaults.ignore.n; i++)
+			strvec_push(&ignore, wl.defaults.ignore.v[i]);
+		for (size_t i = 0; i < p->ignore.n; i++)
+			strvec_push(&ignore, p->ignore.v[i]);
+	}
+	if (o.select)
+		select = o.select;
+	for (size_t i = 0; i < o.exclude.n; i++)
+		strvec_push(&exclude, o.exclude.v[i]);
+	for (size_t i = 0; i < o.ignore.n; i++)
+		strvec_push(&ignore, o.ignore.v[i]);
+	rules = extract_rules_new(select, &exclude, &ignore, &err);
+	if (!rules) {
+		rc = cli_usage_error("test", "%s", err);
+		goto cleanup;
+	}
+
+	if (o.file) {
+		buf_init(&raw, 64u << 20);
+		if (read_file(o.file, &raw) < 0) {
+			log_error("cannot read '%s': %s", o.file, strerror(errno));
+			rc = EXIT_USAGE;
+			goto cleanup;
+		}
+		html = charset_to_utf8(buf_str(&raw), raw.len, NULL, &html_len, &charset);
+		base = url ? xstrdup(url) : xasprintf("file://%s", o.file);
+	} else {
+		struct crawler_config cfg;
+		crawler_config_init(&cfg);
+		cfg.host_delay_ms = 0;
+		c = crawler_new(&cfg, &err);
+		if (!c) {
+			log_error("%s", err);
+			rc = EXIT_FAILURE_OTHER;
+			goto cleanup;
+		}
+		struct fetch_request req = { .url = url };
+		crawler_add(c, &req);
+		crawler_run(c, keep_result, &of);
+		if (!of.done || of.res.failure) {
+			fprintf(stderr, "prefwatch test: cannot fetch '%s': %s (%s)\n", url,
+				of.res.error ? of.res.error : "interrupted",
+				pw_failure_name(of.res.failure));
+			rc = EXIT_PAGES_FAILED;
+			goto cleanup;
+		}
+		html = of.res.html;
+		html_len = of.res.html_len;
+		of.res.html = NULL;
+		charset = xstrdup(of.res.charset);
+		base = xstrdup(of.res.final_url ? of.res.final_url : url);
+	}
+
+	if (extract_html(html, html_len, base, rules, &ex, &err) < 0) {
+		log_error("cannot extract: %s", err);
+		rc = EXIT_PAGES_FAILED;
+		goto cleanup;
+	}
+	printf("%s\n", ex.text);
+	printf("\n---- fields ----\n");
+	print_fields(&ex.fields);
+	printf("\n---- rule ----\n%s\n", ex.rule ? ex.rule : "?");
+	if (!o.file) {
+		enum pw_failure f = crawler_classify(url, &of.res, &ex);
+		printf("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n", of.res.http_status, base,
+		       charset ? charset : "?", f ? ", classified as " : "", pw_failure_name(f));
+	}
+	if (!*ex.text)
+		fprintf(stderr, "prefwatch test: the rule selects no text (no_content)\n");
+	if (o.html)
+		printf("\n---- html ----\n%s\n", html);
+
+cleanup:
+	extraction_release(&ex);
+	fetch_result_release(&of.res);
+	crawler_free(c);
+	extract_rules_free(rules);
+	buf_release(&raw);
+	watchlist_release(&wl);
+	strvec_release(&exclude);
+	strvec_release(&ignore);
+	strvec_release(&o.exclude);
+	strvec_release(&o.ignore);
+	strvec_release(&o.watchlists);
+	free(html);
+	free(charset);
+	free(base);
+	free(err);
+	return rc;
+}

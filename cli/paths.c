@@ -1,0 +1,95 @@
+/*
+ * paths.c - where prefwatch keeps its data and finds its bundled files.
+ */
+#include "common/common.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* mkdir -p for the parent directories of path; best effort, the open that
+ * follows reports the real error. */
+static void make_parents(const char *path)
+{
+	char *p = xstrdup(path);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST)
+			break;
+		*s = '/';
+	}
+	free(p);
+}
+
+char *cli_db_path(const char *flag)
+{
+	if (flag && *flag)
+		return xstrdup(flag);
+	const char *env = getenv("PREFWATCH_DB");
+	if (env && *env)
+		return xstrdup(env);
+	char *path;
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *home = getenv("HOME");
+	if (xdg && *xdg == '/')
+		path = xasprintf("%s/prefwatch/prefwatch.db", xdg);
+	else
+		path = xasprintf("%s/.local/share/prefwatch/prefwatch.db", home && *home ? home : ".");
+	make_parents(path);
+	return path;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int list_yaml(const char *dir, struct strvec *files)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	size_t before = files->n;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml") && e->d_name[0] != '.')
+			strvec_push_nodup(files, xasprintf("%s/%s", dir, e->d_name));
+	}
+	closedir(d);
+	if (files->n == before)
+		return -1;
+	qsort(files->v + before, files->n - before, sizeof(char *), cmp_str);
+	return 0;
+}
+
+/* Installed data dir first (relative to the executable, then the configured
+ * prefix), then the source tree, so a build runs without installing. */
+int cli_bundled_watchlists(struct strvec *files)
+{
+	const char *env = getenv("PREFWATCH_WATCHLIST_DIR");
+	if (env && *env)
+		return list_yaml(env, files);
+
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *dir = xasprintf("%s/../share/prefwatch/watchlists", exe);
+			int rc = list_yaml(dir, files);
+			free(dir);
+			if (!rc)
+				return 0;
+		}
+	}
+	if (!list_yaml(PREFWATCH_DATADIR "/watchlists", files))
+		return 0;
+	return list_yaml(PREFWATCH_SOURCE_DIR "/watchlist", files);
+}

@@ -1,0 +1,785 @@
+/*
+ * run.c - `prefwatch run`: the nightly job.
+ *
+ * watchlist -> crawler (fetch, extract, classify) -> store -> report.
+ *
+ * Every page is fetched through one crawler run; each finished fetch comes
+ * back to on_fetched(), which decides what it means against the page's
+ * stored state and commits that page's outcome in its own transaction, so
+ * a run killed at any point keeps every page it finished. A text that
+ * differs from the stored one is fetched once more before it is believed
+ * (pages that flicker between two versions are not changes).
+ *
+ * When a page's extraction rules changed since its latest snapshot, the
+ * stored HTML is re-extracted with the new rules first and stored as a
+ * baseline, so that our own rule change is never reported as a change of
+ * procedure.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "crawler/crawler.h"
+#include "reports/report.h"
+#include "store/store.h"
+#include "watchlist/watchlist.h"
+
+struct run_opts {
+	struct strvec watchlists;
+	struct strvec only;
+	const char *db;
+	const char *json, *text, *html;
+	long jobs, host_delay;
+	enum log_level level;
+};
+
+struct page_job {
+	const struct wl_page *page;
+	struct extract_rules *rules;
+	struct page_state st;
+	size_t rp;                  /* index of its page in the report */
+	bool confirming;            /* second fetch of a changed text */
+	struct extraction first;    /* the first fetch's extraction */
+	struct fetch_result first_res;
+};
+
+struct run_ctx {
+	struct store *store;
+	struct crawler *crawler;
+	struct report *report;
+	int64_t run_id;
+	struct run_counts counts;
+	long failure_threshold;
+	bool db_error;
+};
+
+static struct crawler *volatile running_crawler;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (running_crawler)
+		crawler_stop(running_crawler);
+}
+
+/* ---- small helpers ---- */
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+static bool listed_at_once(enum pw_failure f)
+{
+	/* these usually mean the guide needs a new URL: no grace night */
+	return f == PW_FAIL_MOVED || f == PW_FAIL_NOT_FOUND || f == PW_FAIL_NO_CONTENT;
+}
+
+static const char *field_first(const struct fieldset *fs, const char *name)
+{
+	const struct field *f = fieldset_find(fs, name);
+	return f && f->values.n ? f->values.v[0] : NULL;
+}
+
+static void copy_fields(struct fieldset *dst, const struct fieldset *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		fieldset_get(dst, src->v[i].name);
+		for (size_t j = 0; j < src->v[i].values.n; j++)
+			fieldset_add(dst, src->v[i].name, src->v[i].values.v[j]);
+	}
+}
+
+static void commit(struct run_ctx *ctx, struct page_job *job, struct page_outcome *o,
+		   struct outcome_ids *ids)
+{
+	memset(ids, 0, sizeof(*ids));
+	o->page_id = job->page->id;
+	o->at = time(NULL);
+	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
+		log_error("cannot store page '%s': %s", job->page->id, store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+}
+
+static void fill_fetch(struct page_outcome *o, const struct fetch_result *res)
+{
+	o->http_status = res->http_status;
+	o->final_url = res->final_url;
+	o->etag = res->etag;
+	o->last_modified = res->last_modified;
+	o->bytes = res->body_len;
+	o->seconds = res->seconds;
+}
+
+static void report_fetch(struct report_page *rp, const struct page_job *job,
+			 const struct fetch_result *res)
+{
+	rp->http_status = res->http_status;
+	free(rp->final_url);
+	rp->final_url = xstrdup(res->final_url);
+	/* crawler_classify() already ruled out a site reorganisation: a
+	 * permanent redirect to a page still holding the text means the
+	 * official address changed, which the editors must copy. */
+	rp->url_moved = res->permanent_redirect && res->final_url &&
+			strcmp(res->final_url, job->page->url);
+}
+
+/* ---- outcomes ---- */
+
+static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
+			enum pw_failure failure, const char *error)
+{
+	struct report_page *rp = &ctx->report->pages[job->rp];
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_FAILED;
+	o.failure = failure;
+	o.error = error;
+	commit(ctx, job, &o, &ids);
+
+	report_fetch(rp, job, res);
+	rp->url_moved = false;
+	rp->status = PAGE_FAILED;
+	rp->failure = failure;
+	rp->error = xstrdup(error ? error : pw_failure_name(failure));
+	rp->fail_count = job->st.fail_count + 1;
+	rp->failing_since = job->st.failing_since ? job->st.failing_since : time(NULL);
+	rp->listed = rp->fail_count >= ctx->failure_threshold || listed_at_once(failure);
+	ctx->counts.failed++;
+	log_info("%s: failed (%s): %s", job->page->id, pw_failure_name(failure), rp->error);
+}
+
+static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
+			   const char *body_hash, const struct extraction *ex)
+{
+	struct report_page *rp = &ctx->report->pages[job->rp];
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_UNCHANGED;
+	o.body_hash = body_hash;
+	commit(ctx, job, &o, &ids);
+
+	report_fetch(rp, job, res);
+	rp->status = PAGE_UNCHANGED;
+	if (ex) {
+		/* same text, other update stamp: a quiet line, not an alert */
+		struct fieldset old = FIELDSET_INIT;
+		fieldset_parse(&old, job->st.fields);
+		const char *now = field_first(&ex->fields, "page_updated");
+		const char *was = field_first(&old, "page_updated");
+		if (now) {
+			rp->page_updated = xstrdup(now);
+			rp->republished = was && strcmp(now, was);
+		}
+		fieldset_release(&old);
+	}
+	ctx->counts.unchanged++;
+	log_debug("%s: unchanged", job->page->id);
+}
+
+static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
+			  const char *body_hash, const struct extraction *ex, bool is_new)
+{
+	struct report_page *rp = &ctx->report->pages[job->rp];
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	struct fieldset old_fields = FIELDSET_INIT;
+	struct fieldset deltas = FIELDSET_INIT;
+	char *fields = fieldset_serialize(&ex->fields);
+	char *serial_deltas = NULL;
+
+	fill_fetch(&o, res);
+	o.kind = is_new ? OUTCOME_NEW : OUTCOME_CHANGED;
+	o.text = ex->text;
+	o.fields = fields;
+	o.raw = res->html;
+	o.raw_len = res->html_len;
+	o.body_hash = body_hash;
+	o.rules_fp = extract_rules_fingerprint(job->rules);
+	if (!is_new) {
+		fieldset_parse(&old_fields, job->st.fields);
+		fields_delta(&old_fields, &ex->fields, &deltas);
+		serial_deltas = fieldset_serialize(&deltas);
+		o.field_deltas = serial_deltas;
+	}
+	commit(ctx, job, &o, &ids);
+
+	report_fetch(rp, job, res);
+	rp->status = is_new ? PAGE_NEW : PAGE_CHANGED;
+	rp->text = xstrdup(ex->text);
+	copy_fields(&rp->fields, &ex->fields);
+	rp->page_updated = xstrdup(field_first(&ex->fields, "page_updated"));
+	if (!is_new) {
+		struct report_change *ch = xcalloc(1, sizeof(*ch));
+		ch->id = ids.change_id;
+		ch->detected_at = o.at;
+		ch->previous_at = job->st.snapshot_at;
+		ch->old_text = xstrdup(job->st.text);
+		ch->new_text = xstrdup(ex->text);
+		copy_fields(&ch->deltas, &deltas);
+		ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
+		rp->change = ch;
+		ctx->counts.changed++;
+		log_info("%s: changed (change #%lld)", job->page->id, (long long)ids.change_id);
+	} else {
+		ctx->counts.new_pages++;
+		log_info("%s: new", job->page->id);
+	}
+	free(fields);
+	free(serial_deltas);
+	fieldset_release(&old_fields);
+	fieldset_release(&deltas);
+}
+
+/* The page's rules differ from those its latest snapshot was extracted
+ * with: re-extract the stored HTML with today's rules and make that the
+ * baseline, so only a real change of the page is reported. */
+static void rebase_on_new_rules(struct run_ctx *ctx, struct page_job *job)
+{
+	char *html = NULL, *err = NULL;
+	size_t len = 0;
+	struct extraction ex = { 0 };
+	const char *fp = extract_rules_fingerprint(job->rules);
+
+	if (store_snapshot_raw(ctx->store, job->st.snapshot_id, &html, &len) < 0) {
+		log_warn("%s: cannot read the stored page to re-extract it: %s", job->page->id,
+			 store_errmsg(ctx->store));
+		goto cleanup;
+	}
+	if (extract_html(html, len, job->st.final_url ? job->st.final_url : job->page->url,
+			 job->rules, &ex, &err) < 0) {
+		log_warn("%s: cannot re-extract the stored page: %s", job->page->id, err);
+		goto cleanup;
+	}
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	char *fields = fieldset_serialize(&ex.fields);
+	o.kind = OUTCOME_BASELINE;
+	o.text = ex.text;
+	o.fields = fields;
+	o.raw = html;
+	o.raw_len = len;
+	o.rules_fp = fp;
+	o.body_hash = job->st.body_hash;
+	o.final_url = job->st.final_url;
+	o.etag = job->st.etag;
+	o.last_modified = job->st.last_modified;
+	commit(ctx, job, &o, &ids);
+	free(fields);
+
+	ctx->report->pages[job->rp].rules_changed = true;
+	log_info("%s: extraction rules changed, stored page re-extracted as the new baseline",
+		 job->page->id);
+	free(job->st.text);
+	job->st.text = ex.text;
+	ex.text = NULL;
+	free(job->st.fields);
+	job->st.fields = fieldset_serialize(&ex.fields);
+	free(job->st.rules_fp);
+	job->st.rules_fp = xstrdup(fp);
+
+cleanup:
+	extraction_release(&ex);
+	free(html);
+	free(err);
+}
+
+/* ---- the crawler callback ---- */
+
+static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fetch_result *res)
+{
+	struct extraction ex = { 0 };
+	char *err = NULL;
+	char hash[PW_HASH_HEX];
+	bool same = false;
+
+	if (!res->failure && !res->not_modified &&
+	    !extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err))
+		same = !strcmp(ex.text, job->first.text);
+	pw_hash_hex(job->first_res.body, job->first_res.body_len, hash);
+	if (same)
+		page_has_text(ctx, job, &job->first_res, hash, &job->first, false);
+	else {
+		log_info("%s: text changed then changed back within the run; not reported",
+			 job->page->id);
+		page_unchanged(ctx, job, &job->first_res, NULL, NULL);
+	}
+	extraction_release(&ex);
+	free(err);
+}
+
+static void on_fetched(struct crawler *c, const struct fetch_request *req,
+		       struct fetch_result *res, void *data)
+{
+	struct run_ctx *ctx = data;
+	struct page_job *job = req->data;
+	struct extraction ex = { 0 };
+	char *err = NULL;
+	char hash[PW_HASH_HEX];
+	const char *fp = extract_rules_fingerprint(job->rules);
+
+	if (job->confirming) {
+		confirm_change(ctx, job, res);
+		goto cleanup;
+	}
+	if (res->failure) {
+		page_failed(ctx, job, res, res->failure, res->error);
+		goto cleanup;
+	}
+	if (res->not_modified) {
+		page_unchanged(ctx, job, res, NULL, NULL);
+		goto cleanup;
+	}
+
+	/* The same bytes under the same rules give the same text: no parse. */
+	pw_hash_hex(res->body, res->body_len, hash);
+	if (job->st.has_snapshot && str_eq(hash, job->st.body_hash) && str_eq(fp, job->st.rules_fp)) {
+		page_unchanged(ctx, job, res, hash, NULL);
+		goto cleanup;
+	}
+
+	if (extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err) < 0) {
+		page_failed(ctx, job, res, PW_FAIL_BAD_CONTENT, err);
+		goto cleanup;
+	}
+	enum pw_failure f = crawler_classify(job->page->url, res, &ex);
+	if (f != PW_FAIL_NONE) {
+		char *msg = xasprintf("%s (HTTP %ld, %s)", pw_failure_name(f), res->http_status,
+				      res->final_url ? res->final_url : job->page->url);
+		page_failed(ctx, job, res, f, msg);
+		free(msg);
+		goto cleanup;
+	}
+	if (!job->st.has_snapshot) {
+		page_has_text(ctx, job, res, hash, &ex, true);
+		goto cleanup;
+	}
+	if (!str_eq(fp, job->st.rules_fp))
+		rebase_on_new_rules(ctx, job);
+	if (str_eq(ex.text, job->st.text)) {
+		page_unchanged(ctx, job, res, hash, &ex);
+		goto cleanup;
+	}
+
+	/* Believe a change only if a second fetch gives the same text. */
+	job->confirming = true;
+	job->first = ex;
+	memset(&ex, 0, sizeof(ex));
+	job->first_res = *res;
+	memset(res, 0, sizeof(*res));
+	struct fetch_request again = { .url = job->page->url, .data = job };
+	crawler_add(c, &again);
+
+cleanup:
+	extraction_release(&ex);
+	free(err);
+}
+
+/* ---- setup ---- */
+
+static void run_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: prefwatch run [--watchlist FILE]... [--db FILE] [--only ID]...\n"
+		"                     [--json FILE] [--text FILE] [--html FILE]\n"
+		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n\n"
+		"Fetches every page of the watchlist (the bundled ones by default), compares\n"
+		"its procedure text with the stored snapshot, stores the outcome and writes\n"
+		"the report (French). The text report goes to --text FILE, or to stdout only\n"
+		"when there is something to report, so that cron mails it only then.\n");
+}
+
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "watchlist", required_argument, NULL, 'w' },
+		{ "db", required_argument, NULL, 'd' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "json", required_argument, NULL, 'j' },
+		{ "text", required_argument, NULL, 't' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "jobs", required_argument, NULL, 'J' },
+		{ "host-delay", required_argument, NULL, 'D' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+	char *end;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "w:d:o:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w': strvec_push(&o->watchlists, optarg); break;
+		case 'd': o->db = optarg; break;
+		case 'o': strvec_push(&o->only, optarg); break;
+		case 'j': o->json = optarg; break;
+		case 't': o->text = optarg; break;
+		case 'H': o->html = optarg; break;
+		case 'J':
+			o->jobs = strtol(optarg, &end, 10);
+			if (*end || o->jobs < 1 || o->jobs > 256)
+				return cli_usage_error("run", "--jobs takes a number from 1 to 256");
+			break;
+		case 'D':
+			o->host_delay = strtol(optarg, &end, 10);
+			if (*end || o->host_delay < 0 || o->host_delay > 600000)
+				return cli_usage_error("run", "--host-delay takes milliseconds (0 to 600000)");
+			break;
+		case 'q': o->level = LOG_ERROR; break;
+		case 'v': o->level = LOG_DEBUG; break;
+		case 'h': run_usage(stdout); return -1;
+		default: return cli_usage_error("run", "unknown option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
+static int load_watchlists(struct watchlist *wl, struct strvec *files)
+{
+	struct strvec errs = STRVEC_INIT;
+	if (!files->n && cli_bundled_watchlists(files) < 0) {
+		log_error("no bundled watchlist found; name one with --watchlist");
+		return -1;
+	}
+	for (size_t i = 0; i < files->n; i++)
+		watchlist_load(wl, files->v[i], &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	int n = (int)errs.n;
+	strvec_release(&errs);
+	return n ? -1 : 0;
+}
+
+static bool selected(const struct run_opts *o, const struct wl_page *p)
+{
+	if (!o->only.n)
+		return true;
+	return strvec_contains(&o->only, p->id) || strvec_contains(&o->only, p->office->id);
+}
+
+/* flock on a file beside the database: one run at a time per database. */
+static int take_lock(const char *db, int *fd_out)
+{
+	char *path = xasprintf("%s.lock", db);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		log_error("cannot open lock file '%s': %s", path, strerror(errno));
+		free(path);
+		return EXIT_DATABASE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_error("another prefwatch run is using '%s' (lock '%s' is held)", db, path);
+		close(fd);
+		free(path);
+		return EXIT_RUNNING;
+	}
+	free(path);
+	*fd_out = fd;
+	return 0;
+}
+
+static void sync_pages(struct store *s, const struct watchlist *wl, bool *db_error)
+{
+	size_t n = watchlist_page_count(wl), k = 0;
+	struct store_page_info *infos = xcalloc(n ? n : 1, sizeof(*infos));
+	for (size_t i = 0; i < wl->n_offices; i++) {
+		const struct wl_office *of = &wl->offices[i];
+		for (size_t j = 0; j < of->n_pages; j++) {
+			struct store_page_info *pi = &infos[k++];
+			pi->id = of->pages[j].id;
+			pi->url = of->pages[j].url;
+			pi->office_id = of->id;
+			pi->office_name = of->name;
+			pi->office_kind = office_kind_name(of->kind);
+			pi->region = of->region;
+			pi->departement = of->departement;
+			pi->departement_name = of->departement_name;
+		}
+	}
+	if (store_sync_pages(s, infos, k) < 0) {
+		log_error("cannot record the watchlist's pages: %s", store_errmsg(s));
+		*db_error = true;
+	}
+	free(infos);
+}
+
+static void crawler_settings(struct crawler_config *cfg, const struct wl_defaults *d,
+			     const struct run_opts *o)
+{
+	crawler_config_init(cfg);
+	if (o->jobs > 0)
+		cfg->jobs = o->jobs;
+	if (o->host_delay >= 0)
+		cfg->host_delay_ms = o->host_delay;
+	if (d->connect_timeout > 0)
+		cfg->connect_timeout = d->connect_timeout;
+	if (d->timeout > 0)
+		cfg->timeout = d->timeout;
+	if (d->low_speed_limit > 0)
+		cfg->low_speed_limit = d->low_speed_limit;
+	if (d->low_speed_time > 0)
+		cfg->low_speed_time = d->low_speed_time;
+	if (d->max_body > 0)
+		cfg->max_body = d->max_body;
+	cfg->user_agent_url = d->user_agent_url;
+	cfg->ca_bundle = d->ca_bundle;
+}
+
+/* Fills the report's identity of a page from the watchlist. */
+static void report_identity(struct report_page *rp, const struct wl_page *p)
+{
+	rp->id = xstrdup(p->id);
+	rp->office_id = xstrdup(p->office->id);
+	rp->office_name = xstrdup(p->office->name);
+	rp->region = xstrdup(p->office->region);
+	rp->departement = xstrdup(p->office->departement);
+	rp->departement_name = xstrdup(p->office->departement_name);
+	rp->url = xstrdup(p->url);
+}
+
+static char *report_title(const struct watchlist *wl, const struct run_opts *o)
+{
+	struct strvec regions = STRVEC_INIT;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < wl->n_offices; i++) {
+		const struct wl_office *of = &wl->offices[i];
+		for (size_t j = 0; j < of->n_pages; j++)
+			if (selected(o, &of->pages[j]) && !strvec_contains(&regions, of->region))
+				strvec_push(&regions, of->region);
+	}
+	for (size_t i = 0; i < regions.n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", regions.v[i]);
+	strvec_release(&regions);
+	return buf_detach(&b, NULL);
+}
+
+/* Changes committed by an earlier run but never reported (that run was
+ * killed, or its report was not delivered) are reported now, once. */
+struct earlier_ctx {
+	struct report *report;
+	int64_t run_id;
+};
+
+static int add_earlier_change(const struct change_record *c, void *data)
+{
+	struct earlier_ctx *e = data;
+	if (c->run_id != e->run_id)
+		cli_report_add_change(e->report, c);
+	return 0;
+}
+
+static int write_outputs(const struct report *r, const struct run_opts *o)
+{
+	int rc = 0;
+	struct { const char *path; char *(*render)(const struct report *); } outs[] = {
+		{ o->json, report_render_json },
+		{ o->text, report_render_text },
+		{ o->html, report_render_html },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(outs); i++) {
+		if (!outs[i].path)
+			continue;
+		char *s = outs[i].render(r);
+		if (report_write_file(outs[i].path, s) < 0) {
+			log_error("cannot write '%s': %s", outs[i].path, strerror(errno));
+			rc = -1;
+		}
+		free(s);
+	}
+	if (!o->text && report_has_news(r)) {
+		char *s = report_render_text(r);
+		fputs(s, stdout);
+		fflush(stdout);
+		free(s);
+	}
+	return rc;
+}
+
+static void mark_reported(struct store *s, const struct report *r, bool *db_error)
+{
+	int64_t *ids = xcalloc(r->n_pages ? r->n_pages : 1, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		if (r->pages[i].change && r->pages[i].change->id)
+			ids[n++] = r->pages[i].change->id;
+	if (n && store_changes_mark_reported(s, ids, n, time(NULL)) < 0) {
+		log_error("cannot mark changes as reported: %s", store_errmsg(s));
+		*db_error = true;
+	}
+	free(ids);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = { .jobs = -1, .host_delay = -1, .level = LOG_WARN };
+	struct watchlist wl;
+	struct report report;
+	struct run_ctx ctx = { 0 };
+	struct page_job *jobs = NULL;
+	size_t n_jobs = 0;
+	char *db = NULL, *err = NULL;
+	int lock_fd = -1;
+	int rc = EXIT_OK;
+
+	watchlist_init(&wl);
+	report_init(&report);
+	int prc = parse_run_opts(argc, argv, &o);
+	if (prc) {
+		rc = prc < 0 ? EXIT_OK : prc;
+		goto cleanup;
+	}
+	log_set_level(o.level);
+
+	if (load_watchlists(&wl, &o.watchlists) < 0) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	db = cli_db_path(o.db);
+	if ((rc = take_lock(db, &lock_fd)))
+		goto cleanup;
+	ctx.store = store_open(db, &err);
+	if (!ctx.store) {
+		log_error("%s", err);
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
+	ctx.report = &report;
+	ctx.failure_threshold = wl.defaults.failure_threshold > 0 ? wl.defaults.failure_threshold : 2;
+	sync_pages(ctx.store, &wl, &ctx.db_error);
+
+	/* One job per selected page, with its compiled rules and stored state. */
+	jobs = xcalloc(watchlist_page_count(&wl) + 1, sizeof(*jobs));
+	for (size_t i = 0; i < wl.n_offices; i++) {
+		for (size_t j = 0; j < wl.offices[i].n_pages; j++) {
+			const struct wl_page *p = &wl.offices[i].pages[j];
+			if (!selected(&o, p))
+				continue;
+			struct page_job *job = &jobs[n_jobs];
+			struct strvec ignore = STRVEC_INIT;
+			for (size_t k = 0; k < wl.defaults.ignore.n; k++)
+				strvec_push(&ignore, wl.defaults.ignore.v[k]);
+			for (size_t k = 0; k < p->ignore.n; k++)
+				strvec_push(&ignore, p->ignore.v[k]);
+			job->page = p;
+			job->rules = extract_rules_new(p->select, &p->exclude, &ignore, &err);
+			strvec_release(&ignore);
+			if (!job->rules) {
+				/* the watchlist validated these: only a bug gets here */
+				log_error("%s: %s", p->id, err);
+				rc = EXIT_USAGE;
+				goto cleanup;
+			}
+			if (store_page_state(ctx.store, p->id, &job->st) < 0) {
+				log_error("cannot read the state of '%s': %s", p->id, store_errmsg(ctx.store));
+				rc = EXIT_DATABASE;
+				goto cleanup;
+			}
+			job->rp = report.n_pages;
+			report_identity(report_add_page(&report), p);
+			n_jobs++;
+		}
+	}
+	if (o.only.n && !n_jobs) {
+		rc = cli_usage_error("run", "--only matches no page of the watchlist");
+		goto cleanup;
+	}
+	report.title = report_title(&wl, &o);
+
+	struct crawler_config cfg;
+	crawler_settings(&cfg, &wl.defaults, &o);
+	ctx.crawler = crawler_new(&cfg, &err);
+	if (!ctx.crawler) {
+		log_error("%s", err);
+		rc = EXIT_FAILURE_OTHER;
+		goto cleanup;
+	}
+	report.started_at = time(NULL);
+	if (store_run_begin(ctx.store, report.started_at, &ctx.run_id) < 0) {
+		log_error("cannot start a run: %s", store_errmsg(ctx.store));
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
+	report.run_id = ctx.run_id;
+	for (size_t i = 0; i < n_jobs; i++) {
+		struct page_job *job = &jobs[i];
+		/* conditional headers only when a 304 would mean "same text" */
+		bool same_rules = str_eq(extract_rules_fingerprint(job->rules), job->st.rules_fp);
+		struct fetch_request req = {
+			.url = job->page->url,
+			.etag = same_rules ? job->st.etag : NULL,
+			.last_modified = same_rules ? job->st.last_modified : NULL,
+			.data = job,
+		};
+		crawler_add(ctx.crawler, &req);
+	}
+
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	running_crawler = ctx.crawler;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	int crc = crawler_run(ctx.crawler, on_fetched, &ctx);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	running_crawler = NULL;
+	if (crc < 0) {
+		log_error("run interrupted: pages finished so far are stored");
+		rc = EXIT_FAILURE_OTHER;
+		goto cleanup;
+	}
+
+	/* pages never called back (cannot happen unless interrupted) are dropped */
+	struct earlier_ctx ec = { &report, ctx.run_id };
+	struct change_filter cf = { .unreported_only = true };
+	if (store_changes_each(ctx.store, &cf, add_earlier_change, &ec) < 0) {
+		log_error("cannot read earlier changes: %s", store_errmsg(ctx.store));
+		ctx.db_error = true;
+	}
+	report.finished_at = time(NULL);
+	ctx.counts.pages = (int)n_jobs;
+	if (write_outputs(&report, &o) < 0)
+		rc = EXIT_FAILURE_OTHER;
+	else
+		mark_reported(ctx.store, &report, &ctx.db_error);
+	if (store_run_finish(ctx.store, ctx.run_id, report.finished_at, &ctx.counts) < 0) {
+		log_error("cannot finish the run: %s", store_errmsg(ctx.store));
+		ctx.db_error = true;
+	}
+	if (ctx.db_error)
+		rc = EXIT_DATABASE;
+	else if (!rc && ctx.counts.failed)
+		rc = EXIT_PAGES_FAILED;
+	log_info("%d pages: %d new, %d unchanged, %d changed, %d failed", ctx.counts.pages,
+		 ctx.counts.new_pages, ctx.counts.unchanged, ctx.counts.changed, ctx.counts.failed);
+
+cleanup:
+	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
+		extract_rules_free(jobs[i].rules);
+		page_state_release(&jobs[i].st);
+		extraction_release(&jobs[i].first);
+		fetch_result_release(&jobs[i].first_res);
+	}
+	free(jobs);
+	crawler_free(ctx.crawler);
+	store_close(ctx.store);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	report_release(&report);
+	watchlist_release(&wl);
+	strvec_release(&o.watchlists);
+	strvec_release(&o.only);
+	free(db);
+	free(err);
+	return rc;
+}
