@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# dev.sh - one entry point for setting up, building, running and testing
+# prefwatch on Debian 12. Used by the README's first two commands and CI.
+#
+#   scripts/dev.sh deps        install the Debian packages (needs root or sudo)
+#   scripts/dev.sh build       configure and build into build/
+#   scripts/dev.sh run [ARGS]  deps + build + `prefwatch run ARGS` (bundled watchlist, default db)
+#   scripts/dev.sh test        deps + build + the whole test suite (ctest)
+#   scripts/dev.sh test-asan   the same under AddressSanitizer + UBSan, in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build: compiler, cmake, pkg-config and the libraries.
+BUILD_PKGS=(build-essential cmake pkg-config
+	libcurl4-openssl-dev libxml2-dev libpcre2-dev libsqlite3-dev libyaml-dev
+	zlib1g-dev libxxhash-dev ca-certificates)
+# Tests: Debian's Python for the loopback HTTP/SMTP servers and scenarios,
+# sqlite3 for integrity checks, chromium to render the HTML report,
+# man/groff to check the man page, systemd-analyze to verify the units.
+TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
+	util-linux iproute2 gzip)
+
+need_install() {
+	local p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || return 0
+	done
+	return 1
+}
+
+deps() {
+	local pkgs=("${BUILD_PKGS[@]}")
+	[ "${1:-}" = test ] && pkgs+=("${TEST_PKGS[@]}")
+	need_install "${pkgs[@]}" || return 0
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	export DEBIAN_FRONTEND=noninteractive
+	"${sudo[@]}" apt-get update -q
+	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+}
+
+build() {
+	local dir=${1:-build}; shift || true
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+	cmake --build "$dir" -j "$(nproc)"
+}
+
+case "${1:-}" in
+deps) deps "${2:-}" ;;
+build) deps; build build ;;
+run)
+	shift
+	deps; build build
+	# Exit status 1 means "run completed, some pages could not be read"
+	# (e.g. no internet): the run itself went fine.
+	set +e
+	./build/prefwatch run "$@"
+	rc=$?
+	set -e
+	[ "$rc" -le 1 ] || exit "$rc"
+	;;
+test)
+	deps test; build build
+	ctest --test-dir build --output-on-failure -j 2 --timeout 600
+	;;
+test-asan)
+	deps test
+	build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFWATCH_SANITIZE=ON
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j 2 --timeout 900
+	;;
+*)
+	sed -n '2,12p' "$0"
+	exit 2
+	;;
+esac
