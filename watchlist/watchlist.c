@@ -1,3 +1,1192 @@
-/* placeholder: implementation in progress */
+/*
+ * watchlist.c - loading and strict validation of the editors' watchlist.
+ *
+ * Two layers: a YAML reader (libyaml's event API) that builds a small tree
+ * of positioned nodes and refuses what an editor's file never needs
+ * (aliases, several documents, duplicate keys), and a validator that walks
+ * the tree and fills struct watchlist. Both collect errors instead of
+ * stopping at the first one, so an editor fixes a file in one go.
+ *
+ * Every check that the rest of the program relies on happens here, with
+ * the same libraries that will use the values later: URLs are parsed by
+ * libcurl's URL parser, XPaths compiled by libxml2, patterns by PCRE2.
+ */
 #include "common/common.h"
 #include "watchlist/watchlist.h"
+
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <libxml/globals.h>
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <yaml.h>
+
+/* An editor's file is a few hundred lines; these limits only stop
+ * accidents (a wrong file given on the command line) from costing much. */
+#define YAML_MAX_BYTES ((size_t)4 << 20)
+#define YAML_MAX_DEPTH 64
+#define YAML_MAX_NODES 100000
+#define WL_MAX_ID 100
+
+/* ====================================================================
+ * YAML reader
+ * ==================================================================== */
+
+struct reader {
+	const char *file;
+	const char *data;
+	size_t len;
+	struct strvec *errs;
+	int nerr;
+	size_t nodes;
+	bool fatal;          /* the stream cannot be read further */
+	yaml_parser_t parser;
+};
+
+static void reader_err(struct reader *r, size_t line, size_t column, const char *fmt, ...)
+	PW_PRINTF(4, 5);
+
+static void reader_err(struct reader *r, size_t line, size_t column, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strvec_push_nodup(r->errs, xasprintf("%s:%zu:%zu: %s", r->file, line, column, msg));
+	free(msg);
+	r->nerr++;
+}
+
+/* libyaml marks are 0-based; ours are 1-based. */
+static void reader_err_at(struct reader *r, yaml_mark_t m, const char *what)
+{
+	reader_err(r, m.line + 1, m.column + 1, "%s", what);
+}
+
+static void syntax_error(struct reader *r)
+{
+	yaml_parser_t *p = &r->parser;
+	size_t line, column;
+
+	r->fatal = true;
+	if (p->error == YAML_MEMORY_ERROR) {
+		fprintf(stderr, "prefwatch: fatal: out of memory in libyaml\n");
+		abort();
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* Reader errors (bad encoding) carry a byte offset, not a mark. */
+		size_t off = p->problem_offset < r->len ? p->problem_offset : r->len;
+		line = 1;
+		column = 1;
+		for (size_t i = 0; i < off; i++) {
+			if (r->data[i] == '\n') {
+				line++;
+				column = 1;
+			} else if (((unsigned char)r->data[i] & 0xC0) != 0x80) {
+				column++;
+			}
+		}
+		reader_err(r, line, column, "syntax error: %s (byte 0x%02x)",
+			   p->problem ? p->problem : "cannot read input", (unsigned)p->problem_value & 0xFF);
+		return;
+	}
+	line = p->problem_mark.line + 1;
+	column = p->problem_mark.column + 1;
+	if (p->context)
+		reader_err(r, line, column, "syntax error: %s (%s at line %zu, column %zu)",
+			   p->problem ? p->problem : "invalid YAML", p->context,
+			   p->context_mark.line + 1, p->context_mark.column + 1);
+	else
+		reader_err(r, line, column, "syntax error: %s", p->problem ? p->problem : "invalid YAML");
+}
+
+static int next_event(struct reader *r, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&r->parser, ev)) {
+		syntax_error(r);
+		return -1;
+	}
+	return 0;
+}
+
+static struct ynode *node_new(enum ynode_kind kind, yaml_mark_t m)
+{
+	struct ynode *n = xcalloc(1, sizeof(*n));
+	n->kind = kind;
+	n->line = (int)m.line + 1;
+	n->column = (int)m.column + 1;
+	return n;
+}
+
+static void node_free(struct ynode *n)
+{
+	if (!n)
+		return;
+	free(n->value);
+	for (size_t i = 0; i < n->n && n->items; i++)
+		node_free(n->items[i]);
+	for (size_t i = 0; i < n->n && n->pairs; i++) {
+		node_free(n->pairs[i].key);
+		node_free(n->pairs[i].value);
+	}
+	free(n->items);
+	free(n->pairs);
+	free(n);
+}
+
+/* Capacity doubles when the count reaches a power of two. */
+static bool needs_growth(size_t n)
+{
+	return (n & (n - 1)) == 0;
+}
+
+static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_t m)
+{
+	if (anchor)
+		reader_err_at(r, m, "anchors are not supported: write the value out");
+}
+
+/* Builds the node that starts with ev (owned by the caller). Returns NULL
+ * only when reading cannot go on (r->fatal). */
+static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
+{
+	struct ynode *n = NULL;
+	yaml_event_t sub;
+
+	if (++r->nodes > YAML_MAX_NODES) {
+		reader_err_at(r, ev->start_mark, "too many nodes in one file");
+		r->fatal = true;
+		return NULL;
+	}
+	if (depth > YAML_MAX_DEPTH) {
+		reader_err_at(r, ev->start_mark, "nesting too deep");
+		r->fatal = true;
+		return NULL;
+	}
+
+	switch (ev->type) {
+	case YAML_ALIAS_EVENT:
+		/* Keep going with a null value so later checks still run. */
+		reader_err_at(r, ev->start_mark, "aliases are not supported: write the value out");
+		n = node_new(YNODE_SCALAR, ev->start_mark);
+		n->value = xstrdup("");
+		n->plain = true;
+		return n;
+
+	case YAML_SCALAR_EVENT:
+		check_anchor(r, ev->data.scalar.anchor, ev->start_mark);
+		n = node_new(YNODE_SCALAR, ev->start_mark);
+		n->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
+			reader_err_at(r, ev->start_mark, "text contains a NUL character");
+		return n;
+
+	case YAML_SEQUENCE_START_EVENT:
+		check_anchor(r, ev->data.sequence_start.anchor, ev->start_mark);
+		n = node_new(YNODE_SEQ, ev->start_mark);
+		for (;;) {
+			if (next_event(r, &sub) < 0)
+				goto fail;
+			if (sub.type == YAML_SEQUENCE_END_EVENT) {
+				yaml_event_delete(&sub);
+				break;
+			}
+			struct ynode *item = parse_node(r, &sub, depth + 1);
+			yaml_event_delete(&sub);
+			if (!item)
+				goto fail;
+			if (needs_growth(n->n))
+				n->items = xrealloc(n->items, (n->n ? n->n * 2 : 1) * sizeof(*n->items));
+			n->items[n->n++] = item;
+		}
+		return n;
+
+	case YAML_MAPPING_START_EVENT:
+		check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
+		n = node_new(YNODE_MAP, ev->start_mark);
+		for (;;) {
+			struct ynode *key, *value;
+			if (next_event(r, &sub) < 0)
+				goto fail;
+			if (sub.type == YAML_MAPPING_END_EVENT) {
+				yaml_event_delete(&sub);
+				break;
+			}
+			key = parse_node(r, &sub, depth + 1);
+			yaml_event_delete(&sub);
+			if (!key)
+				goto fail;
+			if (next_event(r, &sub) < 0) {
+				node_free(key);
+				goto fail;
+			}
+			value = parse_node(r, &sub, depth + 1);
+			yaml_event_delete(&sub);
+			if (!value) {
+				node_free(key);
+				goto fail;
+			}
+			if (key->kind != YNODE_SCALAR) {
+				reader_err(r, (size_t)key->line, (size_t)key->column,
+					   "mapping keys must be plain text, not %s", ynode_kind_name(key->kind));
+				node_free(key);
+				node_free(value);
+				continue;
+			}
+			const struct ynode *first = ynode_get_key(n, key->value);
+			if (first) {
+				reader_err(r, (size_t)key->line, (size_t)key->column,
+					   "duplicate key '%s' (first at line %d, column %d)",
+					   key->value, first->line, first->column);
+				node_free(key);
+				node_free(value);
+				continue;
+			}
+			if (needs_growth(n->n))
+				n->pairs = xrealloc(n->pairs, (n->n ? n->n * 2 : 1) * sizeof(*n->pairs));
+			n->pairs[n->n].key = key;
+			n->pairs[n->n].value = value;
+			n->n++;
+		}
+		return n;
+
+	default:
+		reader_err_at(r, ev->start_mark, "unexpected YAML event");
+		r->fatal = true;
+		return NULL;
+	}
+
+fail:
+	node_free(n);
+	return NULL;
+}
+
+static void parse_stream(struct reader *r, struct yaml_doc *doc)
+{
+	yaml_event_t ev;
+	struct ynode *root = NULL;
+
+	if (next_event(r, &ev) < 0)
+		return;
+	yaml_event_delete(&ev);        /* STREAM-START */
+
+	if (next_event(r, &ev) < 0)
+		return;
+	if (ev.type == YAML_STREAM_END_EVENT) {
+		yaml_event_delete(&ev);
+		return;                        /* empty file */
+	}
+	yaml_event_delete(&ev);        /* DOCUMENT-START */
+
+	if (next_event(r, &ev) < 0)
+		return;
+	root = parse_node(r, &ev, 0);
+	yaml_event_delete(&ev);
+	if (!root)
+		return;
+
+	if (next_event(r, &ev) < 0)
+		goto fail;
+	yaml_event_delete(&ev);        /* DOCUMENT-END */
+
+	if (next_event(r, &ev) < 0)
+		goto fail;
+	if (ev.type == YAML_DOCUMENT_START_EVENT)
+		reader_err_at(r, ev.start_mark, "only one YAML document per file");
+	yaml_event_delete(&ev);
+	doc->root = root;
+	return;
+
+fail:
+	node_free(root);
+}
+
+int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, size_t len,
+		   struct strvec *errs)
+{
+	struct reader r = { .file = name, .data = data, .len = len, .errs = errs };
+
+	doc->file = xstrdup(name);
+	doc->root = NULL;
+	if (!yaml_parser_initialize(&r.parser)) {
+		fprintf(stderr, "prefwatch: fatal: cannot initialise libyaml\n");
+		abort();
+	}
+	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
+	parse_stream(&r, doc);
+	yaml_parser_delete(&r.parser);
+	return r.nerr;
+}
+
+/* "No such file or directory" -> "no such file or directory". */
+static char *reason(int err)
+{
+	char *s = xstrdup(strerror(err));
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+	return s;
+}
+
+int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
+{
+	struct buf b;
+	char tmp[16384];
+	size_t got;
+	int nerr = 0;
+	FILE *f = NULL;
+	char *why = NULL;
+
+	doc->file = NULL;
+	doc->root = NULL;
+	buf_init(&b, YAML_MAX_BYTES);
+
+	f = fopen(path, "rb");
+	if (!f) {
+		why = reason(errno);
+		strvec_push_nodup(errs, xasprintf("%s: cannot open: %s", path, why));
+		nerr = 1;
+		goto cleanup;
+	}
+	while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (buf_add(&b, tmp, got) < 0) {
+			strvec_push_nodup(errs, xasprintf("%s: file too large (more than %zu MiB)",
+							  path, YAML_MAX_BYTES >> 20));
+			nerr = 1;
+			goto cleanup;
+		}
+	}
+	if (ferror(f)) {
+		why = reason(errno);
+		strvec_push_nodup(errs, xasprintf("%s: cannot read: %s", path, why));
+		nerr = 1;
+		goto cleanup;
+	}
+	nerr = yaml_doc_parse(doc, path, buf_str(&b), b.len, errs);
+
+cleanup:
+	if (!doc->file)
+		doc->file = xstrdup(path);
+	if (f)
+		fclose(f);
+	free(why);
+	buf_release(&b);
+	return nerr;
+}
+
+void yaml_doc_release(struct yaml_doc *doc)
+{
+	if (!doc)
+		return;
+	node_free(doc->root);
+	free(doc->file);
+	doc->root = NULL;
+	doc->file = NULL;
+}
+
+const struct ynode *ynode_get_key(const struct ynode *map, const char *key)
+{
+	if (!map || map->kind != YNODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->pairs[i].key->value, key))
+			return map->pairs[i].key;
+	return NULL;
+}
+
+const struct ynode *ynode_get(const struct ynode *map, const char *key)
+{
+	if (!map || map->kind != YNODE_MAP)
+		return NULL;
+	for (size_t i = 0; i < map->n; i++)
+		if (!strcmp(map->pairs[i].key->value, key))
+			return map->pairs[i].value;
+	return NULL;
+}
+
+bool ynode_is_null(const struct ynode *node)
+{
+	if (!node || node->kind != YNODE_SCALAR || !node->plain)
+		return false;
+	const char *v = node->value;
+	return !v[0] || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+const char *ynode_kind_name(enum ynode_kind k)
+{
+	switch (k) {
+	case YNODE_SCALAR: return "a scalar";
+	case YNODE_SEQ: return "a sequence";
+	case YNODE_MAP: return "a mapping";
+	}
+	return "a node";
+}
+
+void yaml_err(struct strvec *errs, const char *file, const struct ynode *node, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (node)
+		strvec_push_nodup(errs, xasprintf("%s:%d:%d: %s", file, node->line, node->column, msg));
+	else
+		strvec_push_nodup(errs, xasprintf("%s: %s", file, msg));
+	free(msg);
+}
+
+bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node,
+		 enum ynode_kind kind, const char *what)
+{
+	if (node && node->kind == kind)
+		return true;
+	if (!node) {
+		yaml_err(errs, file, NULL, "%s: expected %s, got nothing", what, ynode_kind_name(kind));
+		return false;
+	}
+	if (ynode_is_null(node))
+		yaml_err(errs, file, node, "%s: expected %s, got an empty value", what, ynode_kind_name(kind));
+	else
+		yaml_err(errs, file, node, "%s: expected %s, got %s", what, ynode_kind_name(kind),
+			 ynode_kind_name(node->kind));
+	return false;
+}
+
+int yaml_check_keys(struct strvec *errs, const char *file, const struct ynode *map,
+		    const char *const *allowed, const char *what)
+{
+	int unknown = 0;
+	if (!map || map->kind != YNODE_MAP)
+		return 0;
+	for (size_t i = 0; i < map->n; i++) {
+		const struct ynode *k = map->pairs[i].key;
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(*a, k->value);
+		if (!ok) {
+			yaml_err(errs, file, k, "unknown key '%s' in %s", k->value, what);
+			unknown++;
+		}
+	}
+	return unknown;
+}
+
+int ynode_bool(struct strvec *errs, const char *file, const struct ynode *node,
+	       const char *key, bool *out)
+{
+	if (node && node->kind == YNODE_SCALAR) {
+		/* Only the two spellings an editor is told about: YAML 1.1's
+		 * yes/no/on/off are too easy to write by accident. */
+		if (!strcmp(node->value, "true")) {
+			*out = true;
+			return 0;
+		}
+		if (!strcmp(node->value, "false")) {
+			*out = false;
+			return 0;
+		}
+		yaml_err(errs, file, node, "bad value '%s' for '%s': expected true or false", node->value, key);
+		return -1;
+	}
+	yaml_expect(errs, file, node, YNODE_SCALAR, key);
+	return -1;
+}
+
+int ynode_long(struct strvec *errs, const char *file, const struct ynode *node,
+	       const char *key, long min, long max, long *out)
+{
+	if (!node || node->kind != YNODE_SCALAR) {
+		yaml_expect(errs, file, node, YNODE_SCALAR, key);
+		return -1;
+	}
+	const char *s = node->value;
+	char *end = NULL;
+	long v = 0;
+	bool ok = false;
+	if ((s[0] >= '0' && s[0] <= '9') || (s[0] == '-' && s[1] >= '0' && s[1] <= '9')) {
+		errno = 0;
+		v = strtol(s, &end, 10);
+		ok = errno == 0 && end && *end == '\0' && v >= min && v <= max;
+	}
+	if (!ok) {
+		yaml_err(errs, file, node, "bad number '%s' for '%s': expected an integer from %ld to %ld",
+			 s, key, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* ====================================================================
+ * Value checks, with the libraries that will use the values later
+ * ==================================================================== */
+
+/* Returns NULL if url is an absolute http(s) URL with a host, else a
+ * message (owned by the caller). */
+static char *url_problem(const char *url)
+{
+	char *msg = NULL, *scheme = NULL, *host = NULL;
+	CURLU *u = curl_url();
+	CURLUcode rc;
+
+	if (!u) {
+		fprintf(stderr, "prefwatch: fatal: out of memory in libcurl\n");
+		abort();
+	}
+	/* Accept any scheme at parse time so that the message can name it. */
+	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
+	if (rc != CURLUE_OK) {
+		msg = xasprintf("bad url '%s': %s", url, curl_url_strerror(rc));
+		goto cleanup;
+	}
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme) {
+		msg = xasprintf("bad url '%s': no scheme", url);
+		goto cleanup;
+	}
+	if (strcasecmp(scheme, "http") && strcasecmp(scheme, "https")) {
+		msg = xasprintf("unsupported scheme '%s' in url '%s': only http and https are allowed",
+				scheme, url);
+		goto cleanup;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !host[0])
+		msg = xasprintf("bad url '%s': no host", url);
+
+cleanup:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return msg;
+}
+
+struct xpath_error {
+	char msg[200];
+	int offset;
+	bool seen;
+};
+
+static void xpath_structured_error(void *ctx, xmlErrorPtr e)
+{
+	struct xpath_error *x = ctx;
+	if (x->seen || !e || !e->message)
+		return;
+	snprintf(x->msg, sizeof(x->msg), "%s", e->message);
+	size_t n = strlen(x->msg);
+	while (n && (x->msg[n - 1] == '\n' || x->msg[n - 1] == ' '))
+		x->msg[--n] = '\0';
+	if (n && x->msg[0] >= 'A' && x->msg[0] <= 'Z')
+		x->msg[0] = (char)(x->msg[0] - 'A' + 'a');
+	x->offset = e->int1;
+	x->seen = true;
+}
+
+static void xml_generic_silent(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+/* Returns NULL if expr compiles as an XPath 1.0 expression, else a
+ * message. libxml2 would print its own diagnostics to stderr: its error
+ * handlers are swapped for ours during the compilation, then restored so
+ * that whatever the caller had set up stays in place. */
+static char *xpath_problem(const char *expr)
+{
+	struct xpath_error x = { .offset = -1 };
+	xmlStructuredErrorFunc old_serror = xmlStructuredError;
+	void *old_sctx = xmlStructuredErrorContext;
+	xmlGenericErrorFunc old_gerror = xmlGenericError;
+	void *old_gctx = xmlGenericErrorContext;
+	xmlXPathContextPtr ctx = NULL;
+	xmlXPathCompExprPtr comp = NULL;
+	char *msg = NULL;
+
+	xmlSetStructuredErrorFunc(&x, xpath_structured_error);
+	xmlSetGenericErrorFunc(NULL, xml_generic_silent);
+	/* With a context, libxml2 reports the error through the structured
+	 * handler, with the offset; without one it only prints. */
+	ctx = xmlXPathNewContext(NULL);
+	if (!ctx) {
+		msg = xasprintf("cannot check XPath '%s': out of memory", expr);
+		goto cleanup;
+	}
+	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);
+	if (!comp) {
+		if (x.seen && x.offset >= 0)
+			msg = xasprintf("bad XPath '%s': %s at offset %d", expr, x.msg, x.offset);
+		else if (x.seen)
+			msg = xasprintf("bad XPath '%s': %s", expr, x.msg);
+		else
+			msg = xasprintf("bad XPath '%s': does not compile", expr);
+	}
+
+cleanup:
+	xmlXPathFreeCompExpr(comp);
+	xmlXPathFreeContext(ctx);
+	xmlSetStructuredErrorFunc(old_sctx, old_serror);
+	xmlSetGenericErrorFunc(old_gctx, old_gerror);
+	return msg;
+}
+
+/* Same flags as the crawler will use on page text. */
+static char *regex_problem(const char *pattern)
+{
+	int code = 0;
+	PCRE2_SIZE offset = 0;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				       PCRE2_UTF | PCRE2_UCP, &code, &offset, NULL);
+	if (re) {
+		pcre2_code_free(re);
+		return NULL;
+	}
+	PCRE2_UCHAR text[256];
+	if (pcre2_get_error_message(code, text, sizeof(text)) < 0)
+		snprintf((char *)text, sizeof(text), "error %d", code);
+	return xasprintf("bad regex '%s': %s at offset %zu", pattern, (const char *)text, (size_t)offset);
+}
+
+static bool id_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > WL_MAX_ID)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+			return false;
+	return true;
+}
+
+/* "02", "974", "2A", "2B". */
+static bool departement_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 2 && s[0] == '2' && (s[1] == 'A' || s[1] == 'B'))
+		return true;
+	if (n != 2 && n != 3)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+static bool domain_valid(const char *s)
+{
+	size_t n = strlen(s);
+	if (!n || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '.'))
+			return false;
+	return true;
+}
+
+/* ====================================================================
+ * Validator
+ * ==================================================================== */
+
+struct loader {
+	struct watchlist *wl;
+	const char *file;
+	struct strvec *errs;
+	/* ids declared in this file so far, valid or not, with their position
+	 * ("FILE:LINE:COLUMN"), so that a duplicate names the first one */
+	struct strvec office_ids, office_locs;
+	struct strvec page_ids, page_locs;
+};
+
+enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT };
+
+/* Applies check to a scalar; appends an error and returns false if bad. */
+static bool check_value(struct loader *ld, const struct ynode *node, const char *key, enum check check)
+{
+	char *msg = NULL;
+	const char *v = node->value;
+
+	switch (check) {
+	case CHECK_NONE:
+		break;
+	case CHECK_ID:
+		if (!id_valid(v))
+			msg = xasprintf("bad %s '%s': only a-z, 0-9 and '-' are allowed (at most %d characters)",
+					key, v, WL_MAX_ID);
+		break;
+	case CHECK_URL:
+		msg = url_problem(v);
+		break;
+	case CHECK_XPATH:
+		msg = xpath_problem(v);
+		break;
+	case CHECK_REGEX:
+		msg = regex_problem(v);
+		break;
+	case CHECK_DOMAIN:
+		if (!domain_valid(v))
+			msg = xasprintf("bad domain '%s' in '%s': expected a lower-case host name", v, key);
+		break;
+	case CHECK_DEPARTEMENT:
+		if (!departement_valid(v))
+			msg = xasprintf("bad departement '%s': expected its code, e.g. \"02\", \"2A\" or \"974\"", v);
+		break;
+	}
+	if (!msg)
+		return true;
+	yaml_err(ld->errs, ld->file, node, "%s", msg);
+	free(msg);
+	return false;
+}
+
+/* A non-empty scalar under key in map, checked; returns an owned copy, or
+ * NULL (absent, or error appended). "what" names the map in messages. */
+static char *get_string(struct loader *ld, const struct ynode *map, const char *key,
+			bool required, enum check check, const char *what)
+{
+	const struct ynode *v = ynode_get(map, key);
+	if (!v) {
+		if (required)
+			yaml_err(ld->errs, ld->file, map, "missing required key '%s' in %s", key, what);
+		return NULL;
+	}
+	if (v->kind != YNODE_SCALAR) {
+		yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, key);
+		return NULL;
+	}
+	if (ynode_is_null(v) || !v->value[0]) {
+		yaml_err(ld->errs, ld->file, v, "empty value for '%s' in %s", key, what);
+		return NULL;
+	}
+	if (!check_value(ld, v, key, check))
+		return NULL;
+	return xstrdup(v->value);
+}
+
+/* A string or a sequence of strings; each is checked and appended to out
+ * (skipping ones already there). Returns false on any error. */
+static bool get_list(struct loader *ld, const struct ynode *map, const char *key,
+		     enum check check, struct strvec *out)
+{
+	const struct ynode *v = ynode_get(map, key);
+	bool ok = true;
+
+	if (!v)
+		return true;
+	if (v->kind == YNODE_MAP || ynode_is_null(v)) {
+		yaml_err(ld->errs, ld->file, v, "%s: expected a string or a sequence of strings, got %s",
+			 key, ynode_is_null(v) ? "an empty value" : ynode_kind_name(v->kind));
+		return false;
+	}
+	size_t n = v->kind == YNODE_SEQ ? v->n : 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct ynode *item = v->kind == YNODE_SEQ ? v->items[i] : v;
+		if (item->kind != YNODE_SCALAR || ynode_is_null(item) || !item->value[0]) {
+			yaml_err(ld->errs, ld->file, item, "%s: expected a non-empty string, got %s", key,
+				 item->kind == YNODE_SCALAR ? "an empty value" : ynode_kind_name(item->kind));
+			ok = false;
+			continue;
+		}
+		if (!check_value(ld, item, key, check)) {
+			ok = false;
+			continue;
+		}
+		if (!strvec_contains(out, item->value))
+			strvec_push(out, item->value);
+	}
+	return ok;
+}
+
+static char *loc(struct loader *ld, const struct ynode *n)
+{
+	return xasprintf("%s:%d:%d", ld->file, n->line, n->column);
+}
+
+static const struct wl_office *find_office(const struct watchlist *wl, const char *id)
+{
+	for (size_t i = 0; i < wl->n_offices; i++)
+		if (!strcmp(wl->offices[i].id, id))
+			return &wl->offices[i];
+	return NULL;
+}
+
+static const char *seen_loc(const struct strvec *ids, const struct strvec *locs, const char *id)
+{
+	for (size_t i = 0; i < ids->n; i++)
+		if (!strcmp(ids->v[i], id))
+			return locs->v[i];
+	return NULL;
+}
+
+/* Records a page id; false (and an error at node) if it was seen before,
+ * in this file or an earlier one. */
+static bool claim_page_id(struct loader *ld, const char *id, const struct ynode *node)
+{
+	const char *first = seen_loc(&ld->page_ids, &ld->page_locs, id);
+	const struct wl_page *p = first ? NULL : watchlist_find_page(ld->wl, id);
+	if (first) {
+		yaml_err(ld->errs, ld->file, node, "duplicate page id '%s' (first at %s)", id, first);
+		return false;
+	}
+	if (p) {
+		yaml_err(ld->errs, ld->file, node, "duplicate page id '%s' (first at %s:%d)", id, p->file, p->line);
+		return false;
+	}
+	strvec_push(&ld->page_ids, id);
+	strvec_push_nodup(&ld->page_locs, loc(ld, node));
+	return true;
+}
+
+static bool claim_office_id(struct loader *ld, const char *id, const struct ynode *node)
+{
+	const char *first = seen_loc(&ld->office_ids, &ld->office_locs, id);
+	const struct wl_office *o = first ? NULL : find_office(ld->wl, id);
+	if (first) {
+		yaml_err(ld->errs, ld->file, node, "duplicate office id '%s' (first at %s)", id, first);
+		return false;
+	}
+	if (o) {
+		yaml_err(ld->errs, ld->file, node, "duplicate office id '%s' (first at %s:%d)", id, o->file, o->line);
+		return false;
+	}
+	strvec_push(&ld->office_ids, id);
+	strvec_push_nodup(&ld->office_locs, loc(ld, node));
+	return true;
+}
+
+static void page_release(struct wl_page *p)
+{
+	free(p->id);
+	free(p->url);
+	free(p->select);
+	strvec_release(&p->exclude);
+	strvec_release(&p->ignore);
+	free(p->file);
+}
+
+static void office_release(struct wl_office *o)
+{
+	for (size_t i = 0; i < o->n_pages; i++)
+		page_release(&o->pages[i]);
+	free(o->pages);
+	free(o->id);
+	free(o->region);
+	free(o->departement);
+	free(o->departement_name);
+	free(o->name);
+	free(o->file);
+}
+
+static const char *const page_keys[] = {
+	"url", "id", "select", "exclude", "ignore", "documents", "max_documents", NULL
+};
+
+/* Fills p from node; returns false if anything was wrong. */
+static bool load_page(struct loader *ld, const struct ynode *node, const struct wl_office *o,
+		      size_t n_pages, struct wl_page *p)
+{
+	size_t before = ld->errs->n;
+	const struct ynode *v;
+
+	p->max_documents = -1;
+	p->file = xstrdup(ld->file);
+	p->line = node->line;
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "page"))
+		return false;
+	yaml_check_keys(ld->errs, ld->file, node, page_keys, "page");
+
+	p->url = get_string(ld, node, "url", true, CHECK_URL, "page");
+	p->id = get_string(ld, node, "id", false, CHECK_ID, "page");
+	if (p->id) {
+		claim_page_id(ld, p->id, ynode_get(node, "id"));
+	} else if (!ynode_get(node, "id")) {
+		if (n_pages > 1)
+			yaml_err(ld->errs, ld->file, node,
+				 "missing required key 'id' in page: an office with several pages needs an id for each");
+		else if (o->id) {
+			/* The office's only page takes its id; a clash with
+			 * another page's id is reported at the office id. */
+			p->id = xstrdup(o->id);
+			if (!claim_page_id(ld, p->id, node)) {
+				free(p->id);
+				p->id = NULL;
+			}
+		}
+	}
+	p->select = get_string(ld, node, "select", false, CHECK_XPATH, "page");
+	get_list(ld, node, "exclude", CHECK_XPATH, &p->exclude);
+	get_list(ld, node, "ignore", CHECK_REGEX, &p->ignore);
+
+	v = ynode_get(node, "documents");
+	if (v && yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "documents")) {
+		if (!strcmp(v->value, "follow"))
+			p->documents = WL_DOCS_FOLLOW;
+		else if (!strcmp(v->value, "none"))
+			p->documents = WL_DOCS_NONE;
+		else
+			yaml_err(ld->errs, ld->file, v, "bad value '%s' for 'documents': expected follow or none",
+				 v->value);
+	}
+	v = ynode_get(node, "max_documents");
+	if (v)
+		ynode_long(ld->errs, ld->file, v, "max_documents", 0, 1000, &p->max_documents);
+	return ld->errs->n == before;
+}
+
+static const char *const office_keys[] = {
+	"id", "region", "departement", "departement_name", "name", "kind", "handles_aes", "pages", NULL
+};
+
+static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
+{
+	size_t before = ld->errs->n;
+	const struct ynode *v, *pages;
+	const char *label;
+	char *label_owned = NULL;
+
+	o->handles_aes = true;
+	o->file = xstrdup(ld->file);
+	o->line = node->line;
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "office"))
+		return false;
+	yaml_check_keys(ld->errs, ld->file, node, office_keys, "office");
+
+	o->id = get_string(ld, node, "id", true, CHECK_ID, "office");
+	if (o->id && !claim_office_id(ld, o->id, ynode_get(node, "id"))) {
+		free(o->id);
+		o->id = NULL;
+	}
+	label_owned = o->id ? xasprintf("office '%s'", o->id) : NULL;
+	label = label_owned ? label_owned : "office";
+	o->region = get_string(ld, node, "region", true, CHECK_NONE, label);
+	o->departement = get_string(ld, node, "departement", true, CHECK_DEPARTEMENT, label);
+	o->departement_name = get_string(ld, node, "departement_name", true, CHECK_NONE, label);
+	o->name = get_string(ld, node, "name", true, CHECK_NONE, label);
+
+	v = ynode_get(node, "kind");
+	if (!v)
+		yaml_err(ld->errs, ld->file, node, "missing required key 'kind' in %s", label);
+	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
+		if (!strcmp(v->value, "prefecture"))
+			o->kind = OFFICE_PREFECTURE;
+		else if (!strcmp(v->value, "sous-prefecture"))
+			o->kind = OFFICE_SOUS_PREFECTURE;
+		else
+			yaml_err(ld->errs, ld->file, v,
+				 "bad kind '%s': expected prefecture or sous-prefecture", v->value);
+	}
+	v = ynode_get(node, "handles_aes");
+	if (v)
+		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
+
+	pages = ynode_get(node, "pages");
+	if (pages && !o->handles_aes) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 "%s has handles_aes: false but lists pages", label);
+	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
+		if (!pages->n)
+			yaml_err(ld->errs, ld->file, pages,
+				 "%s handles AES but has no pages (add one, or set handles_aes: false)", label);
+		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
+		o->n_pages = pages->n;
+		for (size_t i = 0; i < pages->n; i++)
+			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
+	} else if (!pages && o->handles_aes) {
+		yaml_err(ld->errs, ld->file, node,
+			 "%s handles AES but has no pages (add pages, or set handles_aes: false)", label);
+	}
+	free(label_owned);
+	return ld->errs->n == before;
+}
+
+static const char *const defaults_keys[] = {
+	"ignore", "user_agent_url", "ca_bundle", "connect_timeout", "timeout", "low_speed_limit",
+	"low_speed_time", "max_body", "failure_threshold", "document_domains", NULL
+};
+
+/* Fills d (a fresh struct, all "unset"); merged into wl only if clean. */
+static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl_defaults *d)
+{
+	static const struct {
+		const char *key;
+		size_t offset;
+		long min, max;
+	} numbers[] = {
+		{ "connect_timeout", offsetof(struct wl_defaults, connect_timeout), 1, 3600 },
+		{ "timeout", offsetof(struct wl_defaults, timeout), 1, 86400 },
+		{ "low_speed_limit", offsetof(struct wl_defaults, low_speed_limit), 0, 1000000000 },
+		{ "low_speed_time", offsetof(struct wl_defaults, low_speed_time), 1, 3600 },
+		{ "max_body", offsetof(struct wl_defaults, max_body), 1024, 1073741824 },
+		{ "failure_threshold", offsetof(struct wl_defaults, failure_threshold), 1, 1000 },
+	};
+	size_t before = ld->errs->n;
+
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "defaults"))
+		return false;
+	yaml_check_keys(ld->errs, ld->file, node, defaults_keys, "defaults");
+	get_list(ld, node, "ignore", CHECK_REGEX, &d->ignore);
+	d->user_agent_url = get_string(ld, node, "user_agent_url", false, CHECK_URL, "defaults");
+	d->ca_bundle = get_string(ld, node, "ca_bundle", false, CHECK_NONE, "defaults");
+	for (size_t i = 0; i < PW_ARRAY_SIZE(numbers); i++) {
+		const struct ynode *v = ynode_get(node, numbers[i].key);
+		if (v)
+			ynode_long(ld->errs, ld->file, v, numbers[i].key, numbers[i].min, numbers[i].max,
+				   (long *)(void *)((char *)d + numbers[i].offset));
+	}
+	get_list(ld, node, "document_domains", CHECK_DOMAIN, &d->document_domains);
+	return ld->errs->n == before;
+}
+
+static void defaults_init(struct wl_defaults *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->connect_timeout = d->timeout = d->low_speed_limit = d->low_speed_time = -1;
+	d->max_body = d->failure_threshold = -1;
+}
+
+static void defaults_release(struct wl_defaults *d)
+{
+	strvec_release(&d->ignore);
+	strvec_release(&d->document_domains);
+	free(d->user_agent_url);
+	free(d->ca_bundle);
+	defaults_init(d);
+}
+
+/* Lists extend, scalars set in the later file win. Takes from's strings. */
+static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
+{
+	for (size_t i = 0; i < from->ignore.n; i++)
+		if (!strvec_contains(&to->ignore, from->ignore.v[i]))
+			strvec_push(&to->ignore, from->ignore.v[i]);
+	for (size_t i = 0; i < from->document_domains.n; i++)
+		if (!strvec_contains(&to->document_domains, from->document_domains.v[i]))
+			strvec_push(&to->document_domains, from->document_domains.v[i]);
+	if (from->user_agent_url) {
+		free(to->user_agent_url);
+		to->user_agent_url = from->user_agent_url;
+		from->user_agent_url = NULL;
+	}
+	if (from->ca_bundle) {
+		free(to->ca_bundle);
+		to->ca_bundle = from->ca_bundle;
+		from->ca_bundle = NULL;
+	}
+#define MERGE(f) do { if (from->f >= 0) to->f = from->f; } while (0)
+	MERGE(connect_timeout);
+	MERGE(timeout);
+	MERGE(low_speed_limit);
+	MERGE(low_speed_time);
+	MERGE(max_body);
+	MERGE(failure_threshold);
+#undef MERGE
+}
+
+/* Offices live in one array that grows; pages point back at their office,
+ * so the back-pointers are refreshed after every growth. */
+static void add_office(struct watchlist *wl, struct wl_office *o)
+{
+	wl->offices = xrealloc(wl->offices, (wl->n_offices + 1) * sizeof(*wl->offices));
+	wl->offices[wl->n_offices++] = *o;
+	for (size_t i = 0; i < wl->n_offices; i++)
+		for (size_t j = 0; j < wl->offices[i].n_pages; j++)
+			wl->offices[i].pages[j].office = &wl->offices[i];
+}
+
+static const char *const top_keys[] = { "defaults", "offices", NULL };
+
+int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs)
+{
+	struct yaml_doc doc = { NULL, NULL };
+	struct loader ld = { .wl = wl, .errs = errs };
+	struct wl_defaults d;
+	size_t before = errs->n;
+	const struct ynode *root, *v;
+
+	defaults_init(&d);
+	xmlInitParser();
+	yaml_doc_load(&doc, path, errs);
+	strvec_push(&wl->files, path);
+	ld.file = doc.file;
+	root = doc.root;
+	if (!root) {
+		if (errs->n == before)
+			strvec_push_nodup(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
+							  path));
+		goto cleanup;
+	}
+	if (!yaml_expect(errs, ld.file, root, YNODE_MAP, "watchlist file"))
+		goto cleanup;
+	yaml_check_keys(errs, ld.file, root, top_keys, "watchlist file");
+
+	v = ynode_get(root, "defaults");
+	if (v && load_defaults(&ld, v, &d))
+		defaults_merge(&wl->defaults, &d);
+
+	v = ynode_get(root, "offices");
+	if (v && yaml_expect(errs, ld.file, v, YNODE_SEQ, "offices")) {
+		for (size_t i = 0; i < v->n; i++) {
+			struct wl_office o;
+			memset(&o, 0, sizeof(o));
+			/* Only clean offices reach the watchlist: downstream
+			 * code may rely on every field being set. */
+			if (load_office(&ld, v->items[i], &o))
+				add_office(wl, &o);
+			else
+				office_release(&o);
+		}
+	}
+
+cleanup:
+	defaults_release(&d);
+	strvec_release(&ld.office_ids);
+	strvec_release(&ld.office_locs);
+	strvec_release(&ld.page_ids);
+	strvec_release(&ld.page_locs);
+	yaml_doc_release(&doc);
+	return (int)(errs->n - before);
+}
+
+void watchlist_init(struct watchlist *wl)
+{
+	memset(wl, 0, sizeof(*wl));
+	defaults_init(&wl->defaults);
+}
+
+void watchlist_release(struct watchlist *wl)
+{
+	if (!wl)
+		return;
+	for (size_t i = 0; i < wl->n_offices; i++)
+		office_release(&wl->offices[i]);
+	free(wl->offices);
+	defaults_release(&wl->defaults);
+	strvec_release(&wl->files);
+	watchlist_init(wl);
+}
+
+const struct wl_page *watchlist_find_page(const struct watchlist *wl, const char *id)
+{
+	for (size_t i = 0; i < wl->n_offices; i++)
+		for (size_t j = 0; j < wl->offices[i].n_pages; j++)
+			if (!strcmp(wl->offices[i].pages[j].id, id))
+				return &wl->offices[i].pages[j];
+	return NULL;
+}
+
+size_t watchlist_page_count(const struct watchlist *wl)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < wl->n_offices; i++)
+		n += wl->offices[i].n_pages;
+	return n;
+}
+
+const char *office_kind_name(enum office_kind k)
+{
+	switch (k) {
+	case OFFICE_PREFECTURE: return "prefecture";
+	case OFFICE_SOUS_PREFECTURE: return "sous-prefecture";
+	}
+	return "unknown";
+}

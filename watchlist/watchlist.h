@@ -91,4 +91,91 @@ size_t watchlist_page_count(const struct watchlist *wl);
 
 const char *office_kind_name(enum office_kind k); /* "prefecture" ... */
 
+/* ---- strict YAML helper -------------------------------------------------
+ *
+ * The watchlist is parsed in two steps: the YAML file is read (libyaml,
+ * event API) into a small tree of nodes that remember their position, then
+ * the tree is validated. The first step is reusable for any other
+ * editor-written YAML file (e.g. a config file) with the same strictness:
+ *
+ *   struct yaml_doc doc;
+ *   int nerr = yaml_doc_load(&doc, path, &errs);   // syntax errors
+ *   if (!nerr && yaml_expect(&errs, doc.file, doc.root, YNODE_MAP, "the file")) {
+ *       static const char *const keys[] = { "db", "mail", NULL };
+ *       yaml_check_keys(&errs, doc.file, doc.root, keys, "the file");
+ *       const struct ynode *db = ynode_get(doc.root, "db");
+ *       ...
+ *   }
+ *   yaml_doc_release(&doc);
+ *
+ * What the reader refuses, so that validators need not care: more than
+ * one document per file, aliases and anchors (an editor's file needs
+ * none, and they would let a small file expand hugely), mapping keys that
+ * are not scalars, duplicate keys in one mapping, nesting deeper than 64,
+ * more than 100000 nodes, files larger than 4 MiB. Tags are ignored:
+ * every scalar is kept as its text ("02" stays "02").
+ *
+ * Errors are appended to errs as "FILE:LINE:COLUMN: message", 1-based
+ * (libyaml's marks are 0-based), COLUMN counted in characters.
+ */
+enum ynode_kind { YNODE_SCALAR, YNODE_SEQ, YNODE_MAP };
+
+struct ynode_pair;
+
+struct ynode {
+	enum ynode_kind kind;
+	int line, column;          /* 1-based start of the node */
+	char *value;               /* SCALAR: the text, NUL-terminated; else NULL */
+	bool plain;                /* SCALAR: written without quotes */
+	size_t n;                  /* SEQ: number of items; MAP: number of pairs */
+	struct ynode **items;      /* SEQ only */
+	struct ynode_pair *pairs;  /* MAP only, in file order */
+};
+
+struct ynode_pair {
+	struct ynode *key;         /* always a SCALAR */
+	struct ynode *value;
+};
+
+/* Owns file and the whole tree; yaml_doc_release() frees them. */
+struct yaml_doc {
+	char *file;                /* the name used in messages */
+	struct ynode *root;        /* NULL when the file holds no document */
+};
+
+/* Reads and parses path into doc (always initialised, even on error; then
+ * root is NULL). Returns the number of errors appended to errs: a file
+ * that cannot be opened gives "FILE: cannot open: reason". */
+int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs);
+/* Same from memory; name is used in messages. */
+int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, size_t len,
+		   struct strvec *errs);
+void yaml_doc_release(struct yaml_doc *doc);   /* accepts NULL */
+
+/* Value for key in a MAP node; NULL if absent or map is not a MAP. Borrowed. */
+const struct ynode *ynode_get(const struct ynode *map, const char *key);
+/* The key node itself (for positions); NULL if absent. Borrowed. */
+const struct ynode *ynode_get_key(const struct ynode *map, const char *key);
+/* True for a plain empty scalar or plain "~"/"null"/"Null"/"NULL". */
+bool ynode_is_null(const struct ynode *node);
+const char *ynode_kind_name(enum ynode_kind k); /* "a mapping", "a sequence", "a scalar" */
+
+/* Appends "FILE:LINE:COLUMN: message" for node (or "FILE: message" if node
+ * is NULL) to errs. */
+void yaml_err(struct strvec *errs, const char *file, const struct ynode *node,
+	      const char *fmt, ...) PW_PRINTF(4, 5);
+/* True if node is of kind; otherwise appends "WHAT: expected a mapping,
+ * got a scalar" at node and returns false. */
+bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node,
+		 enum ynode_kind kind, const char *what);
+/* Appends "unknown key 'k' in WHAT" at each key of map not in allowed
+ * (NULL-terminated); returns how many were unknown. */
+int yaml_check_keys(struct strvec *errs, const char *file, const struct ynode *map,
+		    const char *const *allowed, const char *what);
+/* Scalar conversions; on error append a message at node and return -1. */
+int ynode_bool(struct strvec *errs, const char *file, const struct ynode *node,
+	       const char *key, bool *out);            /* true | false only */
+int ynode_long(struct strvec *errs, const char *file, const struct ynode *node,
+	       const char *key, long min, long max, long *out); /* decimal */
+
 #endif
