@@ -32,6 +32,13 @@
 #define YAML_MAX_NODES 100000
 #define WL_MAX_ID 100
 
+/* Messages from libraries start with a capital; ours do not. */
+static void lower_first(char *s)
+{
+	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
+		s[0] = (char)(s[0] - 'A' + 'a');
+}
+
 /* ====================================================================
  * YAML reader
  * ==================================================================== */
@@ -327,8 +334,7 @@ int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, siz
 static char *reason(int err)
 {
 	char *s = xstrdup(strerror(err));
-	if (s[0] >= 'A' && s[0] <= 'Z' && !(s[1] >= 'A' && s[1] <= 'Z'))
-		s[0] = (char)(s[0] - 'A' + 'a');
+	lower_first(s);
 	return s;
 }
 
@@ -540,7 +546,10 @@ static char *url_problem(const char *url)
 	/* Accept any scheme at parse time so that the message can name it. */
 	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
 	if (rc != CURLUE_OK) {
-		msg = xasprintf("bad url '%s': %s", url, curl_url_strerror(rc));
+		char *why = xstrdup(curl_url_strerror(rc));
+		lower_first(why);
+		msg = xasprintf("bad url '%s': %s", url, why);
+		free(why);
 		goto cleanup;
 	}
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme) {
@@ -577,8 +586,7 @@ static void xpath_structured_error(void *ctx, xmlErrorPtr e)
 	size_t n = strlen(x->msg);
 	while (n && (x->msg[n - 1] == '\n' || x->msg[n - 1] == ' '))
 		x->msg[--n] = '\0';
-	if (n && x->msg[0] >= 'A' && x->msg[0] <= 'Z')
-		x->msg[0] = (char)(x->msg[0] - 'A' + 'a');
+	lower_first(x->msg);
 	x->offset = e->int1;
 	x->seen = true;
 }
@@ -952,11 +960,13 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	yaml_check_keys(ld->errs, ld->file, node, office_keys, "office");
 
 	o->id = get_string(ld, node, "id", true, CHECK_ID, "office");
+	label_owned = o->id ? xasprintf("office '%s'", o->id) : NULL;
+	/* A duplicate keeps its name in messages, but its single page must
+	 * not claim the id again: that would only repeat the same error. */
 	if (o->id && !claim_office_id(ld, o->id, ynode_get(node, "id"))) {
 		free(o->id);
 		o->id = NULL;
 	}
-	label_owned = o->id ? xasprintf("office '%s'", o->id) : NULL;
 	label = label_owned ? label_owned : "office";
 	o->region = get_string(ld, node, "region", true, CHECK_NONE, label);
 	o->departement = get_string(ld, node, "departement", true, CHECK_DEPARTEMENT, label);
@@ -1095,13 +1105,58 @@ static void add_office(struct watchlist *wl, struct wl_office *o)
 
 static const char *const top_keys[] = { "defaults", "offices", NULL };
 
-int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs)
+/* Position of an error "FILE:LINE:COLUMN: ..." whose FILE is file;
+ * messages without a position sort first. */
+static void err_pos(const char *msg, size_t skip, long *line, long *column)
 {
+	char *end;
+	*line = *column = 0;
+	if (strlen(msg) <= skip || msg[skip] != ':')
+		return;
+	*line = strtol(msg + skip + 1, &end, 10);
+	if (*end == ':')
+		*column = strtol(end + 1, NULL, 10);
+}
+
+/* Moves the file's errors to errs in the order of the file, so that an
+ * editor reads them top to bottom (validation walks keys in a fixed order,
+ * not the editor's). Insertion sort: stable, and the lists are short. */
+static void move_sorted(struct strvec *errs, struct strvec *local, const char *file)
+{
+	size_t skip = strlen(file);
+	for (size_t i = 1; i < local->n; i++) {
+		char *cur = local->v[i];
+		long l, c;
+		size_t j = i;
+		err_pos(cur, skip, &l, &c);
+		while (j > 0) {
+			long pl, pc;
+			err_pos(local->v[j - 1], skip, &pl, &pc);
+			if (pl < l || (pl == l && pc <= c))
+				break;
+			local->v[j] = local->v[j - 1];
+			j--;
+		}
+		local->v[j] = cur;
+	}
+	for (size_t i = 0; i < local->n; i++)
+		strvec_push_nodup(errs, local->v[i]);
+	free(local->v);
+	local->v = NULL;
+	local->n = local->alloc = 0;
+}
+
+int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller_errs)
+{
+	struct strvec *errs;
 	struct yaml_doc doc = { NULL, NULL };
-	struct loader ld = { .wl = wl, .errs = errs };
+	struct strvec local = STRVEC_INIT;
+	struct loader ld = { .wl = wl, .errs = &local };
 	struct wl_defaults d;
-	size_t before = errs->n;
+	int nerr;
 	const struct ynode *root, *v;
+
+	errs = &local;                 /* the file's errors, sorted at the end */
 
 	defaults_init(&d);
 	xmlInitParser();
@@ -1110,7 +1165,7 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs)
 	ld.file = doc.file;
 	root = doc.root;
 	if (!root) {
-		if (errs->n == before)
+		if (!errs->n)
 			strvec_push_nodup(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
 							  path));
 		goto cleanup;
@@ -1143,8 +1198,10 @@ cleanup:
 	strvec_release(&ld.office_locs);
 	strvec_release(&ld.page_ids);
 	strvec_release(&ld.page_locs);
+	nerr = (int)local.n;
+	move_sorted(caller_errs, &local, path);
 	yaml_doc_release(&doc);
-	return (int)(errs->n - before);
+	return nerr;
 }
 
 void watchlist_init(struct watchlist *wl)

@@ -77,8 +77,17 @@ struct watchlist {
 void watchlist_init(struct watchlist *wl);
 
 /* Loads and validates one file, adding its offices to wl (ids must stay
- * unique across files; `defaults` of later files extend earlier ones).
- * Returns the number of errors appended to errs (0 = success). */
+ * unique across files; `defaults` of later files extend earlier ones:
+ * lists are appended without repeats, numbers and strings set in the later
+ * file win). Returns the number of errors appended to errs (0 = success);
+ * a file's errors are appended in file order (line, then column).
+ * Only offices without any error are added, and `defaults` only when the
+ * whole section is clean, so wl always holds valid data; but after any
+ * error the caller should not run on it (`prefwatch check` semantics).
+ * Office pointers (&wl->offices[i]) move when a later file adds offices;
+ * page pointers (and page->office, refreshed here) stay valid until
+ * watchlist_release(). A single-page office without a page id gets the
+ * office id as its page id. */
 int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs);
 
 void watchlist_release(struct watchlist *wl);
