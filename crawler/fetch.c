@@ -1,3 +1,795 @@
-/* placeholder: implementation in progress */
+/*
+ * fetch.c - every transfer of a run on one libcurl multi handle.
+ *
+ * Workload: a few hundred to ten thousand pages per night, on a few
+ * hundred hosts (one per préfecture), many of them slow or flaky. So:
+ *
+ *  - requests wait in per-host FIFO queues and only become curl easy
+ *    handles when they start, so time spent queued never counts against
+ *    curl's timeouts and memory stays bounded by the window;
+ *  - a request starts when the global window (jobs) has room, its host has
+ *    fewer than per_host transfers running, host_delay_ms has passed since
+ *    the host's previous request started, and its own "not before" time
+ *    (retry backoff) has passed. Hosts are served round-robin;
+ *  - a retry goes back to its host queue with a "not before" time: waiting
+ *    for a backoff never blocks other transfers;
+ *  - results are handed to the callback one at a time, then freed.
+ *
+ * Failures are named from the transfer alone (dns, connect, tls, timeout,
+ * http_error, not_found for 404/410, blocked for 403 and 429, too_large,
+ * bad_content); the kinds that need the extracted text (soft 404, moved,
+ * no_content) are decided by crawler_classify().
+ */
 #include "common/common.h"
 #include "crawler/crawler.h"
+
+#include <ctype.h>
+#include <signal.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#define DEFAULT_UA_URL "https://www.gisti.org/prefwatch"
+#define HEADER_VALUE_MAX 1024
+/* a body is "clearly binary" with this many NULs in its first KB */
+#define BINARY_NULS 8
+
+struct host {
+	char *name;
+	struct job *head, *tail;  /* queued requests, FIFO */
+	int active;
+	double last_start;        /* ms, monotonic; -1 before the first */
+};
+
+struct job {
+	struct fetch_request req; /* strings borrowed from the caller */
+	struct host *host;
+	struct job *next;         /* in its host queue */
+	struct job *aprev, *anext; /* in the crawler's running list */
+	double not_before;        /* ms */
+	double first_start;       /* ms, -1 before the first attempt */
+	int attempts;
+
+	/* per attempt */
+	CURL *easy;
+	struct curl_slist *headers;
+	struct buf body;
+	bool too_large;
+	long cur_status;          /* status line of the response being read */
+	int hops;                 /* redirect responses seen */
+	bool all_permanent;       /* every hop was 301/308 */
+	char *etag, *last_modified, *content_type;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct crawler {
+	struct crawler_config cfg;
+	CURLM *multi;
+	char *user_agent;
+	struct host **hosts;
+	size_t nhosts, hosts_alloc;
+	size_t rr;                /* round-robin start among hosts */
+	size_t queued;
+	int active;
+	struct job *running;      /* transfers on the multi handle */
+	volatile sig_atomic_t stop;
+	uint64_t rng;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void crawler_config_init(struct crawler_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->jobs = 8;
+	cfg->per_host = 2;
+	cfg->host_delay_ms = 1000;
+	cfg->connect_timeout = 15;
+	cfg->timeout = 60;
+	cfg->low_speed_limit = 100;
+	cfg->low_speed_time = 30;
+	cfg->max_body = 10L * 1024 * 1024;
+	cfg->max_redirects = 5;
+	cfg->max_attempts = 3;
+	cfg->retry_after_cap = 120;
+	cfg->backoff_ms = 1000;
+	cfg->user_agent_url = NULL;
+	cfg->ca_bundle = NULL;
+}
+
+struct crawler *crawler_new(const struct crawler_config *cfg, char **err)
+{
+	struct crawler *c = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		if (err)
+			*err = xstrdup("cannot initialise libcurl");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->cfg = *cfg;
+	if (c->cfg.jobs < 1)
+		c->cfg.jobs = 1;
+	if (c->cfg.per_host < 1)
+		c->cfg.per_host = 1;
+	if (c->cfg.max_attempts < 1)
+		c->cfg.max_attempts = 1;
+	if (c->cfg.host_delay_ms < 0)
+		c->cfg.host_delay_ms = 0;
+	if (c->cfg.max_body < 1)
+		c->cfg.max_body = 1;
+	c->multi = curl_multi_init();
+	if (!c->multi) {
+		if (err)
+			*err = xstrdup("cannot initialise libcurl multi handle");
+		free(c);
+		curl_global_cleanup();
+		return NULL;
+	}
+	curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, c->cfg.per_host);
+	curl_multi_setopt(c->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	c->user_agent = xasprintf("prefwatch/%s (+%s)", PREFWATCH_VERSION,
+				  cfg->user_agent_url ? cfg->user_agent_url : DEFAULT_UA_URL);
+	c->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
+	return c;
+}
+
+/* ---- hosts and queue ---- */
+
+static char *host_of(const char *url)
+{
+	char *host = NULL, *out;
+	CURLU *u = curl_url();
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		out = xstrdup(host);
+		for (char *p = out; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	} else {
+		out = xstrdup("");
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* Linear search: a run touches a few hundred hosts at most. */
+static struct host *host_get(struct crawler *c, const char *url)
+{
+	char *name = host_of(url);
+	for (size_t i = 0; i < c->nhosts; i++) {
+		if (!strcmp(c->hosts[i]->name, name)) {
+			free(name);
+			return c->hosts[i];
+		}
+	}
+	if (c->nhosts == c->hosts_alloc) {
+		c->hosts_alloc = c->hosts_alloc ? c->hosts_alloc * 2 : 16;
+		c->hosts = xrealloc(c->hosts, c->hosts_alloc * sizeof(*c->hosts));
+	}
+	struct host *h = xcalloc(1, sizeof(*h));
+	h->name = name;
+	h->last_start = -1;
+	c->hosts[c->nhosts++] = h;
+	return h;
+}
+
+static void enqueue(struct crawler *c, struct job *j)
+{
+	struct host *h = j->host;
+	j->next = NULL;
+	if (h->tail)
+		h->tail->next = j;
+	else
+		h->head = j;
+	h->tail = j;
+	c->queued++;
+}
+
+void crawler_add(struct crawler *c, const struct fetch_request *req)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->req = *req;
+	j->host = host_get(c, req->url);
+	j->first_start = -1;
+	enqueue(c, j);
+}
+
+/* ---- per-attempt callbacks ---- */
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct job *j = userp;
+	size_t n = size * nmemb;
+	if (buf_add(&j->body, data, n) < 0) {
+		/* endless bodies and lying Content-Length end here */
+		j->too_large = true;
+		return 0;
+	}
+	return n;
+}
+
+static char *header_value(const char *v, size_t len)
+{
+	while (len && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ' ||
+		       v[len - 1] == '\t'))
+		len--;
+	if (len > HEADER_VALUE_MAX)
+		len = HEADER_VALUE_MAX;
+	return xstrndup(v, len);
+}
+
+static bool header_is(const char *line, size_t len, const char *name, const char **value)
+{
+	size_t n = strlen(name);
+	if (len <= n || line[n] != ':' || strncasecmp(line, name, n))
+		return false;
+	*value = line + n + 1;
+	return true;
+}
+
+/* Sees every header line of every response in the redirect chain: a status
+ * line starts a new response, so the previous one, if 3xx, was a hop. */
+static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
+{
+	struct job *j = userp;
+	size_t len = size * nmemb;
+	const char *v;
+
+	if (len > 5 && !strncmp(line, "HTTP/", 5)) {
+		const char *sp = memchr(line, ' ', len);
+		long status = sp ? strtol(sp + 1, NULL, 10) : 0;
+		if (status >= 100 && status < 200)
+			return len;     /* interim response, the real one follows */
+		if (j->cur_status >= 300 && j->cur_status < 400 && j->cur_status != 304) {
+			j->hops++;
+			if (j->cur_status != 301 && j->cur_status != 308)
+				j->all_permanent = false;
+		}
+		j->cur_status = status;
+		free(j->etag);
+		free(j->last_modified);
+		free(j->content_type);
+		j->etag = j->last_modified = j->content_type = NULL;
+		buf_reset(&j->body);
+		return len;
+	}
+	if (header_is(line, len, "etag", &v)) {
+		free(j->etag);
+		j->etag = header_value(v, len - (size_t)(v - line));
+	} else if (header_is(line, len, "last-modified", &v)) {
+		free(j->last_modified);
+		j->last_modified = header_value(v, len - (size_t)(v - line));
+	} else if (header_is(line, len, "content-type", &v)) {
+		free(j->content_type);
+		j->content_type = header_value(v, len - (size_t)(v - line));
+	}
+	return len;
+}
+
+static void attempt_reset(struct job *j)
+{
+	if (j->easy)
+		curl_easy_cleanup(j->easy);
+	j->easy = NULL;
+	curl_slist_free_all(j->headers);
+	j->headers = NULL;
+	buf_release(&j->body);
+	free(j->etag);
+	free(j->last_modified);
+	free(j->content_type);
+	j->etag = j->last_modified = j->content_type = NULL;
+	j->too_large = false;
+	j->cur_status = 0;
+	j->hops = 0;
+	j->all_permanent = true;
+	j->errbuf[0] = '\0';
+}
+
+static void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	attempt_reset(j);
+	free(j);
+}
+
+static struct curl_slist *add_header(struct curl_slist *list, const char *name, const char *value)
+{
+	char *h = xasprintf("%s: %s", name, value);
+	struct curl_slist *l = curl_slist_append(list, h);
+	free(h);
+	if (!l) {
+		fprintf(stderr, "prefwatch: fatal: out of memory (curl_slist)\n");
+		abort();
+	}
+	return l;
+}
+
+static int job_start(struct crawler *c, struct job *j, double now)
+{
+	const struct crawler_config *cfg = &c->cfg;
+	attempt_reset(j);
+	buf_init(&j->body, (size_t)cfg->max_body);
+	j->easy = curl_easy_init();
+	if (!j->easy)
+		return -1;
+	CURL *e = j->easy;
+
+	j->headers = add_header(j->headers, "Accept",
+				"text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
+	j->headers = add_header(j->headers, "Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5");
+	/* a retry keeps the conditional headers: they come from the request */
+	if (j->req.etag && *j->req.etag)
+		j->headers = add_header(j->headers, "If-None-Match", j->req.etag);
+	if (j->req.last_modified && *j->req.last_modified)
+		j->headers = add_header(j->headers, "If-Modified-Since", j->req.last_modified);
+
+	curl_easy_setopt(e, CURLOPT_URL, j->req.url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, j);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, j->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, cfg->max_redirects);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
+	/* session cookies set by a redirecting front page (common on state
+	 * sites' anti-bot layers) must survive within the transfer */
+	curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_bundle)
+		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_bundle);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, cfg->connect_timeout);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, cfg->timeout);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, cfg->low_speed_limit);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, cfg->low_speed_time);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)cfg->max_body);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+
+	if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
+		return -1;
+	j->attempts++;
+	j->aprev = NULL;
+	j->anext = c->running;
+	if (c->running)
+		c->running->aprev = j;
+	c->running = j;
+	if (j->first_start < 0)
+		j->first_start = now;
+	j->host->active++;
+	j->host->last_start = now;
+	c->active++;
+	return 0;
+}
+
+/* ---- finishing ---- */
+
+struct outcome {
+	enum pw_failure failure;
+	bool retry;
+	double retry_after_ms;   /* >= 0: the server's wish, else backoff */
+};
+
+static bool is_tls_error(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static const char *detail(const struct job *j, CURLcode rc)
+{
+	return j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
+}
+
+/* Names the outcome of one attempt from curl's result and the status. */
+static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetch_result *res)
+{
+	struct outcome o = { PW_FAIL_NONE, false, -1 };
+	const char *url = j->req.url;
+	char *redirect_url = NULL;
+
+	free(res->error);
+	res->error = NULL;
+	if (rc == CURLE_OK) {
+		if (status == 304 || (status >= 200 && status < 300))
+			return o;
+		if (status == 404 || status == 410) {
+			o.failure = PW_FAIL_NOT_FOUND;
+			res->error = xasprintf("'%s' not found (http %ld)", url, status);
+		} else if (status == 403) {
+			o.failure = PW_FAIL_BLOCKED;
+			res->error = xasprintf("access to '%s' refused (http 403)", url);
+		} else if (status == 429) {
+			o.failure = PW_FAIL_BLOCKED;
+			o.retry = true;
+			res->error = xasprintf("too many requests to '%s' (http 429)", url);
+		} else if (status == 408 || status >= 500) {
+			o.failure = PW_FAIL_HTTP_ERROR;
+			o.retry = true;
+			res->error = xasprintf("server error for '%s' (http %ld)", url, status);
+		} else {
+			o.failure = PW_FAIL_HTTP_ERROR;
+			res->error = xasprintf("unexpected http status %ld for '%s'", status, url);
+		}
+		if (o.retry) {
+			curl_off_t ra = -1;
+			if (curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+				o.retry_after_ms = 1000.0 * (double)ra;
+		}
+		return o;
+	}
+
+	if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		o.failure = PW_FAIL_TOO_LARGE;
+		res->error = xasprintf("body of '%s' larger than %ld bytes", url, (long)j->body.max);
+		return o;
+	}
+	if (is_tls_error(rc)) {
+		o.failure = PW_FAIL_TLS;
+		res->error = xasprintf("tls failure with '%s': %s", j->host->name, detail(j, rc));
+		return o;
+	}
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		/* NXDOMAIN is not worth a retry; a flaky resolver is retried by
+		 * the next night's run */
+		o.failure = PW_FAIL_DNS;
+		res->error = xasprintf("cannot resolve host '%s': %s", j->host->name, detail(j, rc));
+		break;
+	case CURLE_COULDNT_CONNECT:
+		o.failure = PW_FAIL_CONNECT;
+		o.retry = true;
+		res->error = xasprintf("cannot connect to '%s': %s", j->host->name, detail(j, rc));
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		o.failure = PW_FAIL_TIMEOUT;
+		o.retry = true;
+		res->error = xasprintf("timed out fetching '%s': %s", url, detail(j, rc));
+		break;
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_WEIRD_SERVER_REPLY:
+		o.failure = PW_FAIL_CONNECT;
+		o.retry = true;
+		res->error = xasprintf("connection to '%s' failed: %s", j->host->name, detail(j, rc));
+		break;
+	case CURLE_BAD_CONTENT_ENCODING:
+		o.failure = PW_FAIL_BAD_CONTENT;
+		res->error = xasprintf("cannot decode body of '%s': %s", url, detail(j, rc));
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &redirect_url);
+		if (j->hops > 0 || redirect_url) {
+			/* the page now points somewhere a crawler must not go */
+			o.failure = PW_FAIL_MOVED;
+			res->error = xasprintf("'%s' redirects to a refused scheme: %s", url,
+					       detail(j, rc));
+			if (redirect_url) {
+				free(res->final_url);
+				res->final_url = xstrdup(redirect_url);
+			}
+		} else {
+			o.failure = PW_FAIL_CONNECT;
+			res->error = xasprintf("cannot fetch '%s': %s", url, detail(j, rc));
+		}
+		break;
+	case CURLE_TOO_MANY_REDIRECTS:
+		o.failure = PW_FAIL_HTTP_ERROR;
+		res->error = xasprintf("too many redirects from '%s': %s", url, detail(j, rc));
+		break;
+	default:
+		o.failure = PW_FAIL_CONNECT;
+		res->error = xasprintf("cannot fetch '%s': %s", url, detail(j, rc));
+		break;
+	}
+	return o;
+}
+
+static bool html_type(const char *ct)
+{
+	size_t n = strcspn(ct, "; \t");
+	return (n == 9 && !strncasecmp(ct, "text/html", 9)) ||
+	       (n == 21 && !strncasecmp(ct, "application/xhtml+xml", 21));
+}
+
+/* No Content-Type: accept what starts like markup. */
+static bool looks_like_html(const char *body, size_t len)
+{
+	size_t i = 0;
+	if (len >= 3 && !memcmp(body, "\xEF\xBB\xBF", 3))
+		i = 3;
+	while (i < len && isspace((unsigned char)body[i]))
+		i++;
+	return i < len && body[i] == '<';
+}
+
+static bool clearly_binary(const char *body, size_t len)
+{
+	size_t scan = len < 1024 ? len : 1024, nuls = 0;
+	if (len >= 2 && (((unsigned char)body[0] == 0xFF && (unsigned char)body[1] == 0xFE) ||
+			 ((unsigned char)body[0] == 0xFE && (unsigned char)body[1] == 0xFF)))
+		return false;   /* UTF-16 text is half NULs */
+	for (size_t i = 0; i < scan; i++)
+		nuls += body[i] == '\0';
+	return nuls >= BINARY_NULS;
+}
+
+/* Fills the body side of a 2xx result: content type check and decoding. */
+static void take_body(struct job *j, struct fetch_result *res)
+{
+	res->body = buf_detach(&j->body, &res->body_len);
+	buf_init(&j->body, 1);
+	const char *ct = res->content_type;
+	if (ct ? !html_type(ct) : !looks_like_html(res->body, res->body_len)) {
+		res->failure = PW_FAIL_BAD_CONTENT;
+		res->error = xasprintf("'%s' is not html (content type '%s')", j->req.url,
+				       ct ? ct : "none");
+		return;
+	}
+	char *charset = NULL;
+	res->html = charset_to_utf8(res->body, res->body_len, ct, &res->html_len, &charset);
+	res->charset = charset;
+	if (strncmp(charset, "utf-16", 6) && clearly_binary(res->body, res->body_len)) {
+		res->failure = PW_FAIL_BAD_CONTENT;
+		res->error = xasprintf("body of '%s' is binary", j->req.url);
+		free(res->html);
+		res->html = NULL;
+		res->html_len = 0;
+	}
+}
+
+static double next_u01(struct crawler *c)
+{
+	/* xorshift64*: jitter only, no need for quality */
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return (double)((c->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+}
+
+static void running_unlink(struct crawler *c, struct job *j)
+{
+	if (j->aprev)
+		j->aprev->anext = j->anext;
+	else
+		c->running = j->anext;
+	if (j->anext)
+		j->anext->aprev = j->aprev;
+	j->aprev = j->anext = NULL;
+}
+
+static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
+		       crawler_done_fn done, void *ctx)
+{
+	struct fetch_result res;
+	long status = 0;
+	char *eff = NULL;
+	double now = now_ms();
+
+	memset(&res, 0, sizeof(res));
+	curl_multi_remove_handle(c->multi, j->easy);
+	running_unlink(c, j);
+	j->host->active--;
+	c->active--;
+
+	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &eff);
+	res.http_status = status;
+	res.final_url = xstrdup(eff ? eff : j->req.url);
+
+	struct outcome o = judge(j, rc, status, &res);
+	if (o.retry && j->attempts < c->cfg.max_attempts && !c->stop) {
+		double wait;
+		if (o.retry_after_ms >= 0) {
+			double cap = 1000.0 * (double)c->cfg.retry_after_cap;
+			wait = o.retry_after_ms < cap ? o.retry_after_ms : cap;
+		} else {
+			wait = (double)c->cfg.backoff_ms * (double)(1L << (j->attempts - 1));
+			wait += next_u01(c) * (double)c->cfg.backoff_ms / 2;
+		}
+		log_debug("retrying '%s' in %.0f ms: %s", j->req.url, wait, res.error);
+		fetch_result_release(&res);
+		attempt_reset(j);
+		j->not_before = now + wait;
+		enqueue(c, j);
+		return;
+	}
+
+	res.failure = o.failure;
+	res.attempts = j->attempts;
+	res.seconds = (now - j->first_start) / 1000.0;
+	res.redirected = j->hops > 0 && strcmp(res.final_url, j->req.url) != 0;
+	res.permanent_redirect = res.redirected && j->all_permanent;
+	if (o.failure == PW_FAIL_NONE) {
+		res.etag = j->etag;
+		res.last_modified = j->last_modified;
+		res.content_type = j->content_type;
+		j->etag = j->last_modified = j->content_type = NULL;
+		if (status == 304)
+			res.not_modified = true;
+		else
+			take_body(j, &res);
+	}
+	attempt_reset(j);
+	done(c, &j->req, &res, ctx);
+	fetch_result_release(&res);
+	free(j);
+}
+
+/* ---- the run loop ---- */
+
+/* Starts what may start; returns ms until something queued may become
+ * startable (-1: nothing time-bound is waiting). */
+static double top_up(struct crawler *c, double now)
+{
+	double wake = -1;
+	size_t nh = c->nhosts;
+	for (size_t k = 0; k < nh && c->active < c->cfg.jobs; k++) {
+		struct host *h = c->hosts[(c->rr + k) % nh];
+		while (h->head && c->active < c->cfg.jobs && h->active < c->cfg.per_host) {
+			double ready = h->last_start < 0 ? 0 : h->last_start + (double)c->cfg.host_delay_ms;
+			struct job *prev = NULL, *j = h->head;
+			/* first request whose backoff is over */
+			double earliest = -1;
+			while (j && j->not_before > now) {
+				if (earliest < 0 || j->not_before < earliest)
+					earliest = j->not_before;
+				prev = j;
+				j = j->next;
+			}
+			double at = j ? ready : (ready > earliest ? ready : earliest);
+			if (!j || ready > now) {
+				if (at > now && (wake < 0 || at - now < wake))
+					wake = at - now;
+				break;
+			}
+			if (prev)
+				prev->next = j->next;
+			else
+				h->head = j->next;
+			if (h->tail == j)
+				h->tail = prev;
+			c->queued--;
+			j->next = NULL;
+			if (job_start(c, j, now) < 0) {
+				/* cannot happen short of OOM in curl: drop loudly */
+				log_error("cannot start transfer of '%s'", j->req.url);
+				job_free(j);
+			}
+		}
+	}
+	if (nh)
+		c->rr = (c->rr + 1) % nh;
+	return wake;
+}
+
+static void abandon_all(struct crawler *c)
+{
+	for (size_t i = 0; i < c->nhosts; i++) {
+		struct host *h = c->hosts[i];
+		while (h->head) {
+			struct job *j = h->head;
+			h->head = j->next;
+			job_free(j);
+		}
+		h->tail = NULL;
+		h->active = 0;
+	}
+	c->queued = 0;
+	while (c->running) {
+		struct job *j = c->running;
+		c->running = j->anext;
+		curl_multi_remove_handle(c->multi, j->easy);
+		job_free(j);
+	}
+	c->active = 0;
+}
+
+int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx)
+{
+	int running = 0;
+	while (!c->stop) {
+		double wake = top_up(c, now_ms());
+		if (!c->active && !c->queued)
+			return 0;
+		curl_multi_perform(c->multi, &running);
+		CURLMsg *msg;
+		int left;
+		while (!c->stop && (msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			struct job *j = NULL;
+			CURLcode rc = msg->data.result;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+			job_finish(c, j, rc, done, ctx);
+		}
+		if (c->stop)
+			break;
+		/* nothing finished may have freed a slot: wait for curl or the
+		 * next queued request's time, whichever comes first */
+		int timeout = 1000;
+		if (wake >= 0 && wake < timeout)
+			timeout = (int)wake + 1;
+		curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
+	}
+	abandon_all(c);
+	return -1;
+}
+
+void crawler_stop(struct crawler *c)
+{
+	c->stop = 1;
+	/* writes one byte to curl's wakeup socketpair: async-signal-safe */
+	curl_multi_wakeup(c->multi);
+}
+
+void crawler_free(struct crawler *c)
+{
+	if (!c)
+		return;
+	abandon_all(c);
+	for (size_t i = 0; i < c->nhosts; i++) {
+		free(c->hosts[i]->name);
+		free(c->hosts[i]);
+	}
+	free(c->hosts);
+	curl_multi_cleanup(c->multi);
+	free(c->user_agent);
+	free(c);
+	curl_global_cleanup();
+}
+
+void fetch_result_release(struct fetch_result *res)
+{
+	if (!res)
+		return;
+	free(res->error);
+	free(res->final_url);
+	free(res->etag);
+	free(res->last_modified);
+	free(res->content_type);
+	free(res->body);
+	free(res->html);
+	free(res->charset);
+	memset(res, 0, sizeof(*res));
+}
