@@ -37,18 +37,66 @@ int cmd_history(int argc, char **argv);
 int cmd_ack(int argc, char **argv);
 int cmd_dismiss(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_mail(int argc, char **argv);
 
 /* ---- paths.c ---- */
 
-/* The database path: --db, else $PREFWATCH_DB, else
+/* The database path: flag (--db, or the configuration's database, or
+ * $PREFWATCH_DB as settings_load() resolved them), else
  * $XDG_DATA_HOME/prefwatch/prefwatch.db, else ~/.local/share/... .
  * Creates the parent directory of the default path. Owned. */
 char *cli_db_path(const char *flag);
 /* Appends the bundled watchlist files (sorted) to files; -1 if none. */
 int cli_bundled_watchlists(struct strvec *files);
 
-/* ---- review.c ---- */
+/* ---- config.c: effective settings and where they came from ---- */
+
+enum setting_id {
+	S_DB, S_MAIL, S_MAIL_ALWAYS, S_SMTP_URL, S_MAIL_FROM, S_REQUIRE_TLS, S_SENDMAIL,
+	S_NETRC, S_NETRC_FILE, S_MAIL_TIMEOUT, S_JOBS, S_HOST_DELAY, S_JSON, S_TEXT, S_HTML,
+	S__COUNT
+};
+
+struct settings {
+	char *val[S__COUNT];       /* NULL: not set */
+	char *origin[S__COUNT];
+	struct strvec watchlists;
+	char *watchlists_origin;
+	struct strvec mail_to;
+	char *mail_to_origin;
+	char *file;                /* the configuration file read, or NULL */
+};
+
+/* --config FILE, taken out of argv by main() before the command runs. */
+extern const char *cli_config_flag;
+
+/* Defaults, then the configuration file (--config, $PREFWATCH_CONFIG,
+ * $XDG_CONFIG_HOME/prefwatch/config.yaml, /etc/prefwatch/config.yaml), then
+ * the environment. Prints every error (FILE:LINE:COLUMN) and returns -1. */
+int settings_load(struct settings *s);
+void settings_init(struct settings *s);
+void settings_set(struct settings *s, enum setting_id id, const char *value, const char *origin);
+/* Adds value to a list setting; a list from another origin is replaced. */
+void settings_set_list(struct strvec *list, char **origin_slot, const char *value,
+		       const char *origin);
+const char *settings_get(const struct settings *s, enum setting_id id);
+bool settings_bool(const struct settings *s, enum setting_id id);
+long settings_long(const struct settings *s, enum setting_id id);
+void settings_release(struct settings *s);
+
+int cmd_config(int argc, char **argv);
+
+/* ---- deliver.c: the outbox and the mail ---- */
+struct store;
 struct report;
+/* Checks the mail settings before a run; -1 after printing why. */
+int cli_mail_check(const struct settings *s);
+/* Renders r (subject, text, HTML) into the store's outbox; -1 on error. */
+int cli_mail_enqueue(struct store *st, const struct report *r, time_t at);
+/* Mails every unsent report, oldest first: EXIT_OK, EXIT_MAIL or EXIT_DATABASE. */
+int cli_mail_flush(struct store *st, const struct settings *s);
+
+/* ---- review.c ---- */
 struct change_record;
 /* Appends a CHANGED page built from a stored change to the report. */
 void cli_report_add_change(struct report *r, const struct change_record *c);

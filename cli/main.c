@@ -20,11 +20,13 @@ static const struct cli_command commands[] = {
 	{ "ack",     cmd_ack,     "mark changes as reviewed" },
 	{ "dismiss", cmd_dismiss, "mark changes as not relevant for the guide" },
 	{ "report",  cmd_report,  "render stored changes as text, HTML or JSON" },
+	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
+	{ "config",  cmd_config,  "print the effective configuration and its origins" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: prefwatch [--version] [--help] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: prefwatch [--version] [--help] [--config FILE] COMMAND [ARGS]\n\n"
 		     "Watches the official pages that describe how to file an AES request\n"
 		     "and reports, in French, what changed.\n\ncommands:\n");
 	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
@@ -40,8 +42,29 @@ static void usage(FILE *out)
 		     "  6  other error (e.g. a report file could not be written)\n");
 }
 
+/* --config FILE (or --config=FILE) may stand anywhere: every command reads
+ * the same configuration, so it is taken out here. */
+static int take_config_flag(int argc, char **argv)
+{
+	int out = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--config") && i + 1 < argc) {
+			cli_config_flag = argv[++i];
+			continue;
+		}
+		if (!strncmp(argv[i], "--config=", 9)) {
+			cli_config_flag = argv[i] + 9;
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
+	argc = take_config_flag(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

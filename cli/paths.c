@@ -29,9 +29,6 @@ char *cli_db_path(const char *flag)
 {
 	if (flag && *flag)
 		return xstrdup(flag);
-	const char *env = getenv("PREFWATCH_DB");
-	if (env && *env)
-		return xstrdup(env);
 	char *path;
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *home = getenv("HOME");

@@ -95,7 +95,13 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 static struct store *open_store(const char *flag)
 {
 	char *err = NULL;
-	char *db = cli_db_path(flag);
+	struct settings set;
+	if (settings_load(&set) < 0) {
+		settings_release(&set);
+		return NULL;
+	}
+	char *db = cli_db_path(flag ? flag : settings_get(&set, S_DB));
+	settings_release(&set);
 	struct store *s = store_open(db, &err);
 	if (!s) {
 		log_error("%s", err);

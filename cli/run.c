@@ -30,11 +30,8 @@
 #include "watchlist/watchlist.h"
 
 struct run_opts {
-	struct strvec watchlists;
+	struct settings set;        /* configuration file, then flags */
 	struct strvec only;
-	const char *db;
-	const char *json, *text, *html;
-	long jobs, host_delay;
 	enum log_level level;
 };
 
@@ -56,6 +53,8 @@ struct run_ctx {
 	struct run_counts counts;
 	long failure_threshold;
 	bool db_error;
+	size_t done, total;         /* pages finished, for the progress line */
+	bool progress;              /* stderr is a terminal and not --quiet */
 };
 
 static struct crawler *volatile running_crawler;
@@ -292,6 +291,19 @@ cleanup:
 	free(err);
 }
 
+/* "[123/400] www.nord.gouv.fr" on a terminal only, never in cron output. */
+static void show_progress(struct run_ctx *ctx, const char *url)
+{
+	if (!ctx->progress)
+		return;
+	const char *host = strstr(url, "://");
+	host = host ? host + 3 : url;
+	int hlen = (int)strcspn(host, "/:?#");
+	fprintf(stderr, "\r\033[K[%zu/%zu] %.*s", ctx->done, ctx->total, hlen > 60 ? 60 : hlen, host);
+	if (ctx->done == ctx->total)
+		fputc('\n', stderr);
+}
+
 /* ---- the crawler callback ---- */
 
 static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fetch_result *res)
@@ -328,8 +340,13 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 
 	if (job->confirming) {
 		confirm_change(ctx, job, res);
+		ctx->done++;
+		show_progress(ctx, job->page->url);
 		goto cleanup;
 	}
+	/* a page awaiting confirmation is not done yet; every other path is */
+	ctx->done++;
+	show_progress(ctx, job->page->url);
 	if (res->failure) {
 		page_failed(ctx, job, res, res->failure, res->error);
 		goto cleanup;
@@ -370,6 +387,7 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 	}
 
 	/* Believe a change only if a second fetch gives the same text. */
+	ctx->done--;
 	job->confirming = true;
 	job->first = ex;
 	memset(&ex, 0, sizeof(ex));
@@ -390,11 +408,16 @@ static void run_usage(FILE *out)
 	fprintf(out,
 		"usage: prefwatch run [--watchlist FILE]... [--db FILE] [--only ID]...\n"
 		"                     [--json FILE] [--text FILE] [--html FILE]\n"
-		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n\n"
+		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n"
+		"                     [--mail] [--mail-always] [--smtp-url URL] [--mail-from ADDR]\n"
+		"                     [--mail-to ADDR]... [--sendmail PATH]\n\n"
 		"Fetches every page of the watchlist (the bundled ones by default), compares\n"
 		"its procedure text with the stored snapshot, stores the outcome and writes\n"
 		"the report (French). The text report goes to --text FILE, or to stdout only\n"
-		"when there is something to report, so that cron mails it only then.\n");
+		"when there is something to report, so that cron mails it only then.\n"
+		"--mail sends the report by e-mail when there is something to report\n"
+		"(--mail-always: every night); a report that cannot be sent is kept and\n"
+		"sent by the next run. Flags override the configuration file.\n");
 }
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
@@ -408,32 +431,52 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "html", required_argument, NULL, 'H' },
 		{ "jobs", required_argument, NULL, 'J' },
 		{ "host-delay", required_argument, NULL, 'D' },
+		{ "mail", no_argument, NULL, 'm' },
+		{ "mail-always", no_argument, NULL, 'A' },
+		{ "smtp-url", required_argument, NULL, 'S' },
+		{ "mail-from", required_argument, NULL, 'F' },
+		{ "mail-to", required_argument, NULL, 'T' },
+		{ "sendmail", required_argument, NULL, 'M' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	const char *cl = "command line";
+	struct settings *s = &o->set;
 	int c;
+	long v;
 	char *end;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "w:d:o:qvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'w': strvec_push(&o->watchlists, optarg); break;
-		case 'd': o->db = optarg; break;
+		case 'w': settings_set_list(&s->watchlists, &s->watchlists_origin, optarg, cl); break;
+		case 'd': settings_set(s, S_DB, optarg, cl); break;
 		case 'o': strvec_push(&o->only, optarg); break;
-		case 'j': o->json = optarg; break;
-		case 't': o->text = optarg; break;
-		case 'H': o->html = optarg; break;
+		case 'j': settings_set(s, S_JSON, optarg, cl); break;
+		case 't': settings_set(s, S_TEXT, optarg, cl); break;
+		case 'H': settings_set(s, S_HTML, optarg, cl); break;
 		case 'J':
-			o->jobs = strtol(optarg, &end, 10);
-			if (*end || o->jobs < 1 || o->jobs > 256)
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 1 || v > 256)
 				return cli_usage_error("run", "--jobs takes a number from 1 to 256");
+			settings_set(s, S_JOBS, optarg, cl);
 			break;
 		case 'D':
-			o->host_delay = strtol(optarg, &end, 10);
-			if (*end || o->host_delay < 0 || o->host_delay > 600000)
+			v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > 600000)
 				return cli_usage_error("run", "--host-delay takes milliseconds (0 to 600000)");
+			settings_set(s, S_HOST_DELAY, optarg, cl);
 			break;
+		case 'm': settings_set(s, S_MAIL, "true", cl); break;
+		case 'A':
+			settings_set(s, S_MAIL, "true", cl);
+			settings_set(s, S_MAIL_ALWAYS, "true", cl);
+			break;
+		case 'S': settings_set(s, S_SMTP_URL, optarg, cl); break;
+		case 'F': settings_set(s, S_MAIL_FROM, optarg, cl); break;
+		case 'T': settings_set_list(&s->mail_to, &s->mail_to_origin, optarg, cl); break;
+		case 'M': settings_set(s, S_SENDMAIL, optarg, cl); break;
 		case 'q': o->level = LOG_ERROR; break;
 		case 'v': o->level = LOG_DEBUG; break;
 		case 'h': run_usage(stdout); return -1;
@@ -518,10 +561,8 @@ static void crawler_settings(struct crawler_config *cfg, const struct wl_default
 			     const struct run_opts *o)
 {
 	crawler_config_init(cfg);
-	if (o->jobs > 0)
-		cfg->jobs = o->jobs;
-	if (o->host_delay >= 0)
-		cfg->host_delay_ms = o->host_delay;
+	cfg->jobs = settings_long(&o->set, S_JOBS);
+	cfg->host_delay_ms = settings_long(&o->set, S_HOST_DELAY);
 	if (d->connect_timeout > 0)
 		cfg->connect_timeout = d->connect_timeout;
 	if (d->timeout > 0)
@@ -582,10 +623,11 @@ static int add_earlier_change(const struct change_record *c, void *data)
 static int write_outputs(const struct report *r, const struct run_opts *o)
 {
 	int rc = 0;
+	const char *text = settings_get(&o->set, S_TEXT);
 	struct { const char *path; char *(*render)(const struct report *); } outs[] = {
-		{ o->json, report_render_json },
-		{ o->text, report_render_text },
-		{ o->html, report_render_html },
+		{ settings_get(&o->set, S_JSON), report_render_json },
+		{ text, report_render_text },
+		{ settings_get(&o->set, S_HTML), report_render_html },
 	};
 	for (size_t i = 0; i < PW_ARRAY_SIZE(outs); i++) {
 		if (!outs[i].path)
@@ -597,7 +639,7 @@ static int write_outputs(const struct report *r, const struct run_opts *o)
 		}
 		free(s);
 	}
-	if (!o->text && report_has_news(r)) {
+	if (!text && report_has_news(r)) {
 		char *s = report_render_text(r);
 		fputs(s, stdout);
 		fflush(stdout);
@@ -622,7 +664,7 @@ static void mark_reported(struct store *s, const struct report *r, bool *db_erro
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_opts o = { .jobs = -1, .host_delay = -1, .level = LOG_WARN };
+	struct run_opts o = { .level = LOG_WARN };
 	struct watchlist wl;
 	struct report report;
 	struct run_ctx ctx = { 0 };
@@ -634,6 +676,10 @@ int cmd_run(int argc, char **argv)
 
 	watchlist_init(&wl);
 	report_init(&report);
+	if (settings_load(&o.set) < 0) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
 	int prc = parse_run_opts(argc, argv, &o);
 	if (prc) {
 		rc = prc < 0 ? EXIT_OK : prc;
@@ -641,11 +687,16 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.level);
 
-	if (load_watchlists(&wl, &o.watchlists) < 0) {
+	if (load_watchlists(&wl, &o.set.watchlists) < 0) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	db = cli_db_path(o.db);
+	bool mail_on = settings_bool(&o.set, S_MAIL);
+	if (mail_on && cli_mail_check(&o.set) < 0) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	db = cli_db_path(settings_get(&o.set, S_DB));
 	if ((rc = take_lock(db, &lock_fd)))
 		goto cleanup;
 	ctx.store = store_open(db, &err);
@@ -711,6 +762,8 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	report.run_id = ctx.run_id;
+	ctx.total = n_jobs;
+	ctx.progress = isatty(STDERR_FILENO) && o.level >= LOG_WARN;
 	for (size_t i = 0; i < n_jobs; i++) {
 		struct page_job *job = &jobs[i];
 		/* conditional headers only when a 304 would mean "same text" */
@@ -748,16 +801,26 @@ int cmd_run(int argc, char **argv)
 	}
 	report.finished_at = time(NULL);
 	ctx.counts.pages = (int)n_jobs;
-	if (write_outputs(&report, &o) < 0)
+	int mail_rc = EXIT_OK;
+	if (write_outputs(&report, &o) < 0) {
 		rc = EXIT_FAILURE_OTHER;
-	else
+	} else {
+		bool to_mail = mail_on && (report_has_news(&report) ||
+					   settings_bool(&o.set, S_MAIL_ALWAYS));
+		if (to_mail && cli_mail_enqueue(ctx.store, &report, report.finished_at) < 0)
+			ctx.db_error = true;
 		mark_reported(ctx.store, &report, &ctx.db_error);
+		if (mail_on)
+			mail_rc = cli_mail_flush(ctx.store, &o.set);
+	}
 	if (store_run_finish(ctx.store, ctx.run_id, report.finished_at, &ctx.counts) < 0) {
 		log_error("cannot finish the run: %s", store_errmsg(ctx.store));
 		ctx.db_error = true;
 	}
-	if (ctx.db_error)
+	if (ctx.db_error || mail_rc == EXIT_DATABASE)
 		rc = EXIT_DATABASE;
+	else if (!rc && mail_rc)
+		rc = mail_rc;
 	else if (!rc && ctx.counts.failed)
 		rc = EXIT_PAGES_FAILED;
 	log_info("%d pages: %d new, %d unchanged, %d changed, %d failed", ctx.counts.pages,
@@ -777,7 +840,7 @@ cleanup:
 		close(lock_fd);
 	report_release(&report);
 	watchlist_release(&wl);
-	strvec_release(&o.watchlists);
+	settings_release(&o.set);
 	strvec_release(&o.only);
 	free(db);
 	free(err);
