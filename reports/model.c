@@ -1,3 +1,367 @@
-/* placeholder: implementation in progress */
+/*
+ * model.c - the in-memory report, its counts, the French summary and the
+ * French wording the three renderers share.
+ */
 #include "common/common.h"
 #include "reports/report.h"
+#include "reports/internal.h"
+
+#include <fcntl.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+const char *page_status_name(enum page_status s)
+{
+	switch (s) {
+	case PAGE_NEW: return "new";
+	case PAGE_UNCHANGED: return "unchanged";
+	case PAGE_CHANGED: return "changed";
+	case PAGE_FAILED: return "failed";
+	}
+	return "unchanged";
+}
+
+void report_init(struct report *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+struct report_page *report_add_page(struct report *r)
+{
+	if (r->n_pages == r->alloc) {
+		r->alloc = r->alloc ? r->alloc * 2 : 16;
+		r->pages = xrealloc(r->pages, r->alloc * sizeof(*r->pages));
+	}
+	struct report_page *p = &r->pages[r->n_pages++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+static void change_free(struct report_change *c)
+{
+	if (!c)
+		return;
+	free(c->old_text);
+	free(c->new_text);
+	fieldset_release(&c->deltas);
+	free(c->state);
+	free(c);
+}
+
+void report_release(struct report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_pages; i++) {
+		struct report_page *p = &r->pages[i];
+		free(p->id);
+		free(p->office_id);
+		free(p->office_name);
+		free(p->region);
+		free(p->departement);
+		free(p->departement_name);
+		free(p->url);
+		free(p->final_url);
+		free(p->text);
+		fieldset_release(&p->fields);
+		free(p->page_updated);
+		change_free(p->change);
+		free(p->error);
+	}
+	free(r->pages);
+	free(r->title);
+	memset(r, 0, sizeof(*r));
+}
+
+bool page_is_quiet(const struct report_page *p)
+{
+	return p->status != PAGE_FAILED && p->status != PAGE_NEW &&
+	       (p->rules_changed || p->republished);
+}
+
+enum page_status page_effective_status(const struct report_page *p)
+{
+	if (page_is_quiet(p))
+		return PAGE_UNCHANGED;
+	/* a CHANGED page without its change cannot be shown as one */
+	if (p->status == PAGE_CHANGED && !p->change)
+		return PAGE_UNCHANGED;
+	return p->status;
+}
+
+void report_count(const struct report *r, struct report_counts *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < r->n_pages; i++) {
+		const struct report_page *p = &r->pages[i];
+		c->pages++;
+		switch (page_effective_status(p)) {
+		case PAGE_NEW: c->new_pages++; break;
+		case PAGE_UNCHANGED: c->unchanged++; break;
+		case PAGE_CHANGED: c->changed++; break;
+		case PAGE_FAILED:
+			c->failed++;
+			c->failed_listed += p->listed;
+			break;
+		}
+	}
+}
+
+bool report_has_news(const struct report *r)
+{
+	struct report_counts c;
+	report_count(r, &c);
+	return c.changed || c.new_pages || c.failed_listed;
+}
+
+char *fr_count(int n, const char *singular, const char *plural)
+{
+	/* French: 0 and 1 take the singular */
+	return xasprintf("%d %s", n, n > 1 ? plural : singular);
+}
+
+char *report_summary(const struct report *r)
+{
+	struct report_counts c;
+	report_count(r, &c);
+	char *pages = fr_count(c.pages, "page vérifiée", "pages vérifiées");
+	char *chg = fr_count(c.changed, "modifiée", "modifiées");
+	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
+	char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
+	char *s = xasprintf("%s — %s, %s, %s", pages, chg, fail, nw);
+	free(pages);
+	free(chg);
+	free(fail);
+	free(nw);
+	return s;
+}
+
+int report_write_file(const char *path, const char *s)
+{
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	size_t len = strlen(s), off = 0;
+	int fd = -1, rc = -1, saved = 0;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	/* mkstemp makes 0600 files; a report is not a secret */
+	if (fchmod(fd, 0644) < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, s + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			saved = errno;
+			goto cleanup;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		saved = errno;
+		fd = -1;
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	rc = 0;
+
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	if (rc < 0)
+		errno = saved;
+	return rc;
+}
+
+/* ---- French wording ---- */
+
+const char *fr_failure(enum pw_failure f)
+{
+	switch (f) {
+	case PW_FAIL_NONE: return "échec inconnu";
+	case PW_FAIL_DNS: return "nom de domaine introuvable";
+	case PW_FAIL_CONNECT: return "connexion au serveur impossible";
+	case PW_FAIL_TLS: return "connexion sécurisée impossible (certificat)";
+	case PW_FAIL_TIMEOUT: return "délai dépassé";
+	case PW_FAIL_HTTP_ERROR: return "erreur du serveur";
+	case PW_FAIL_NOT_FOUND: return "page introuvable (404)";
+	case PW_FAIL_MOVED: return "page déplacée";
+	case PW_FAIL_BLOCKED: return "accès refusé par le site";
+	case PW_FAIL_TOO_LARGE: return "page trop volumineuse";
+	case PW_FAIL_NO_CONTENT: return "texte de la procédure introuvable sur la page";
+	case PW_FAIL_BAD_CONTENT: return "contenu illisible";
+	case PW_FAIL__COUNT: break;
+	}
+	return "échec inconnu";
+}
+
+struct field_words {
+	const char *name;
+	const char *label;
+	const char *added;
+	const char *removed;
+};
+
+static const struct field_words field_words[] = {
+	{ "method", "Mode de dépôt", "Mode de dépôt ajouté", "Mode de dépôt retiré" },
+	{ "addresses", "Adresse", "Adresse ajoutée", "Adresse supprimée" },
+	{ "emails", "Courriel", "Courriel ajouté", "Courriel retiré" },
+	{ "phones", "Téléphone", "Téléphone ajouté", "Téléphone retiré" },
+	{ "links", "Lien", "Lien ajouté", "Lien retiré" },
+	{ "forms", "Formulaire", "Formulaire ajouté", "Formulaire retiré" },
+	{ "page_updated", "Date de mise à jour affichée", "Date de mise à jour affichée",
+	  "Date de mise à jour retirée" },
+};
+
+static const struct field_words *field_words_find(const char *name)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(field_words); i++)
+		if (!strcmp(field_words[i].name, name))
+			return &field_words[i];
+	return NULL;
+}
+
+const char *fr_field_label(const char *name)
+{
+	const struct field_words *w = field_words_find(name);
+	return w ? w->label : name;
+}
+
+static bool is_iso_date(const char *s)
+{
+	for (int i = 0; i < 10; i++) {
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return false;
+		} else if (s[i] < '0' || s[i] > '9') {
+			return false;
+		}
+	}
+	return true;
+}
+
+char *fr_field_value(const char *field, const char *value)
+{
+	static const char *const methods[][2] = {
+		{ "postal", "voie postale" },
+		{ "online", "en ligne" },
+		{ "appointment", "sur rendez-vous" },
+		{ "email", "par courriel" },
+		{ "in_person", "au guichet" },
+	};
+	if (!strcmp(field, "method"))
+		for (size_t i = 0; i < PW_ARRAY_SIZE(methods); i++)
+			if (!strcmp(value, methods[i][0]))
+				return xstrdup(methods[i][1]);
+	if (strlen(value) >= 10 && is_iso_date(value) && (!value[10] || value[10] == 'T'))
+		return xasprintf("%.2s/%.2s/%.4s", value + 8, value + 5, value);
+	return xstrdup(value);
+}
+
+static void fact_push(struct fact_list *l, char *label, char *from, char *to)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n].label = label;
+	l->v[l->n].from = from;
+	l->v[l->n].to = to;
+	l->n++;
+}
+
+void facts_from_delta(const struct fieldset *delta, struct fact_list *out)
+{
+	out->v = NULL;
+	out->n = 0;
+	for (size_t i = 0; delta && i < delta->n; i++) {
+		const struct field *f = &delta->v[i];
+		const struct field_words *w = field_words_find(f->name);
+		struct strvec rem = STRVEC_INIT, add = STRVEC_INIT;
+		for (size_t j = 0; j < f->values.n; j++) {
+			const char *v = f->values.v[j];
+			if (v[0] == '-')
+				strvec_push_nodup(&rem, fr_field_value(f->name, v + 1));
+			else if (v[0] == '+')
+				strvec_push_nodup(&add, fr_field_value(f->name, v + 1));
+		}
+		/* a value replaced by another reads "old → new"; the rest are
+		 * additions and removals */
+		size_t pairs = rem.n < add.n ? rem.n : add.n;
+		for (size_t j = 0; j < pairs; j++)
+			fact_push(out, xstrdup(w ? w->label : f->name), xstrdup(rem.v[j]),
+				  xstrdup(add.v[j]));
+		for (size_t j = pairs; j < rem.n; j++)
+			fact_push(out, w ? xstrdup(w->removed) : xasprintf("%s retiré", f->name),
+				  NULL, xstrdup(rem.v[j]));
+		for (size_t j = pairs; j < add.n; j++)
+			fact_push(out, w ? xstrdup(w->added) : xasprintf("%s ajouté", f->name),
+				  NULL, xstrdup(add.v[j]));
+		strvec_release(&rem);
+		strvec_release(&add);
+	}
+}
+
+void fact_list_release(struct fact_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].label);
+		free(l->v[i].from);
+		free(l->v[i].to);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+char *fr_page_heading(const struct report_page *p)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	buf_addstr(&b, "");
+	if (p->region && *p->region)
+		buf_printf(&b, "%s", p->region);
+	if (p->departement_name && *p->departement_name) {
+		buf_printf(&b, "%s%s", b.len ? " › " : "", p->departement_name);
+		if (p->departement && *p->departement)
+			buf_printf(&b, " (%s)", p->departement);
+	} else if (p->departement && *p->departement) {
+		buf_printf(&b, "%s%s", b.len ? " › " : "", p->departement);
+	}
+	const char *office = p->office_name && *p->office_name ? p->office_name :
+			     p->office_id && *p->office_id ? p->office_id : p->id;
+	if (office && *office)
+		buf_printf(&b, "%s%s", b.len ? " › " : "", office);
+	return buf_detach(&b, NULL);
+}
+
+bool url_is_http(const char *url)
+{
+	if (!url)
+		return false;
+	size_t skip;
+	if (!strncasecmp(url, "https://", 8))
+		skip = 8;
+	else if (!strncasecmp(url, "http://", 7))
+		skip = 7;
+	else
+		return false;
+	if (!url[skip])
+		return false;
+	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return false;
+	return utf8_valid(url, strlen(url));
+}

@@ -22,6 +22,8 @@ enum diff_op { DIFF_EQUAL, DIFF_DELETE, DIFF_INSERT };
 struct diff_edit {
 	enum diff_op op;
 	char *text;                /* owned; for lines, without the '\n' */
+	bool moved;                /* diff_lines only: this DELETE/INSERT line is
+				    * inserted/deleted elsewhere (a moved block) */
 };
 
 struct diff {
@@ -30,7 +32,10 @@ struct diff {
 };
 
 /* Line diff of two texts (Myers). Applying the edits (EQUAL+INSERT lines)
- * gives b exactly; a is EQUAL+DELETE. */
+ * gives b exactly; a is EQUAL+DELETE. A text is its lines joined by '\n':
+ * "" has no line, and a text ending in '\n' ends with an empty line. One
+ * edit per line. Past a work bound (hostile texts) the middle of the texts
+ * is reported as deleted then inserted, still exact. */
 void diff_lines(const char *a, const char *b, struct diff *out);
 /* Word diff of two strings; tokens are words, spaces and punctuation, never
  * splitting a UTF-8 character. Concatenating EQUAL+INSERT gives b. */

@@ -1,0 +1,83 @@
+/*
+ * internal.h - helpers shared by the files of reports/ only.
+ *
+ * Not part of the module's API (report.h is): the renderers need the same
+ * view of a change (hunks with context, paired lines with word diffs) and
+ * the same French wording, so it is computed once here instead of three
+ * times. Nothing outside reports/ includes this file.
+ */
+#ifndef PREFWATCH_REPORTS_INTERNAL_H
+#define PREFWATCH_REPORTS_INTERNAL_H
+
+/* ---- a change as the editors read it ---- */
+
+enum row_kind {
+	ROW_CONTEXT,   /* unchanged line shown around a change */
+	ROW_DELETE,    /* line only in the old text */
+	ROW_INSERT,    /* line only in the new text */
+	ROW_CHANGE,    /* a deleted line paired with a similar inserted one */
+	ROW_GAP        /* unchanged lines left out between two hunks */
+};
+
+struct diff_row {
+	enum row_kind kind;
+	const char *text;          /* CONTEXT/DELETE/INSERT; borrowed from the view */
+	bool moved;                /* DELETE/INSERT: same line inserted/deleted elsewhere */
+	struct diff words;         /* CHANGE: word edits old line -> new line */
+	size_t old_no, new_no;     /* 1-based line numbers, 0 when not applicable */
+};
+
+struct diff_view {
+	struct diff lines;         /* owns the line texts the rows point into */
+	struct diff_row *v;
+	size_t n;
+};
+
+/* Builds the rows of the line diff of a and b with `context` unchanged lines
+ * around each change. The trailing empty line of a text ending in '\n' is
+ * not shown. Release with diff_view_release(). */
+void diff_view_build(const char *a, const char *b, int context, struct diff_view *out);
+void diff_view_release(struct diff_view *v);
+
+/* ---- French wording ---- */
+
+/* One fact change in words: "label : from → to", or "label : to" when
+ * from is NULL. All strings owned. */
+struct fact {
+	char *label;
+	char *from;
+	char *to;
+};
+
+struct fact_list {
+	struct fact *v;
+	size_t n;
+};
+
+/* The field deltas (fields_delta() form) as sentences, in field order. */
+void facts_from_delta(const struct fieldset *delta, struct fact_list *out);
+void fact_list_release(struct fact_list *l);
+
+/* "Mode de dépôt" for "method", ...; the raw name for unknown fields. */
+const char *fr_field_label(const char *name);
+/* A field value as shown to editors (method codes translated, ISO dates
+ * as dd/mm/yyyy); owned. */
+char *fr_field_value(const char *field, const char *value);
+/* "délai dépassé" for timeout, ... */
+const char *fr_failure(enum pw_failure f);
+/* "Région › Département (NN) › Office", skipping missing parts; owned. */
+char *fr_page_heading(const struct report_page *p);
+/* "%d <singular|plural>" with French agreement (0 and 1 are singular). */
+char *fr_count(int n, const char *singular, const char *plural);
+
+/* True when a page is reported quietly (republished or re-extracted with
+ * new rules) and so counts as unchanged. */
+bool page_is_quiet(const struct report_page *p);
+/* The status a page is counted and rendered with. */
+enum page_status page_effective_status(const struct report_page *p);
+
+/* True for an absolute http:// or https:// URL (case-insensitive scheme)
+ * with no control characters or spaces: the only links ever rendered. */
+bool url_is_http(const char *url);
+
+#endif
