@@ -734,7 +734,7 @@ int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx)
 			return 0;
 		curl_multi_perform(c->multi, &running);
 		CURLMsg *msg;
-		int left;
+		int left, finished = 0;
 		while (!c->stop && (msg = curl_multi_info_read(c->multi, &left)) != NULL) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
@@ -742,9 +742,12 @@ int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx)
 			CURLcode rc = msg->data.result;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
 			job_finish(c, j, rc, done, ctx);
+			finished++;
 		}
 		if (c->stop)
 			break;
+		if (finished)
+			continue;   /* freed slots: top up before waiting */
 		/* nothing finished may have freed a slot: wait for curl or the
 		 * next queued request's time, whichever comes first */
 		int timeout = 1000;
