@@ -1,3 +1,194 @@
-/* placeholder: implementation in progress */
+/*
+ * classify.c - is a successful fetch really the page we watch?
+ *
+ * Sites rarely answer 404 when a procedure page goes: they serve a "page
+ * introuvable" with status 200 (soft 404), redirect to the home page or to
+ * the section above, or serve an anti-bot challenge. Each of those would
+ * otherwise reach the editors as "the whole procedure text was removed".
+ * The rules work on plain data (the fetch result and the extraction), so
+ * they are tested without a network.
+ */
 #include "common/common.h"
 #include "crawler/crawler.h"
+
+/* Lower-case ASCII copy with typographic apostrophes made plain. */
+static char *fold(const char *s)
+{
+	struct buf b = BUF_INIT;
+	for (; s && *s; s++) {
+		if (!strncmp(s, "\xE2\x80\x99", 3)) { /* ’ */
+			buf_addch(&b, '\'');
+			s += 2;
+		} else if (*s >= 'A' && *s <= 'Z') {
+			buf_addch(&b, (char)(*s - 'A' + 'a'));
+		} else {
+			buf_addch(&b, *s);
+		}
+	}
+	return buf_detach(&b, NULL);
+}
+
+static bool has_any(const char *folded, const char *const *needles)
+{
+	for (; *needles; needles++) {
+		if (strstr(folded, *needles))
+			return true;
+	}
+	return false;
+}
+
+/* "404" as a number of its own, not inside "14045" or a reference. */
+static bool has_404(const char *s)
+{
+	for (const char *p = strstr(s, "404"); p; p = strstr(p + 1, "404")) {
+		bool before = p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '/');
+		bool after = !(p[3] >= '0' && p[3] <= '9');
+		if (before && after)
+			return true;
+	}
+	return false;
+}
+
+static const char *const not_found_words[] = {
+	"page introuvable", "page non trouvée", "page non trouvee", "n'existe pas", "n'existe plus",
+	"erreur 404", "error 404", "not found", "page inexistante", "page demandée est introuvable",
+	"cette page n'est plus disponible", "contenu introuvable", NULL
+};
+
+static const char *const challenge_words[] = {
+	"just a moment", "attention required", "captcha", "checking your browser",
+	"access denied", "accès refusé", "acces refuse", "ddos protection", "pardon our interruption",
+	"request unsuccessful", "vérification de sécurité", "are you a robot", "bot verification",
+	NULL
+};
+
+static bool heading_says(const struct extraction *ex, const char *const *words, bool check_404)
+{
+	const char *parts[2] = { ex ? ex->title : NULL, ex ? ex->heading : NULL };
+	for (size_t i = 0; i < 2; i++) {
+		if (!parts[i])
+			continue;
+		char *f = fold(parts[i]);
+		bool hit = has_any(f, words) || (check_404 && has_404(f));
+		free(f);
+		if (hit)
+			return true;
+	}
+	return false;
+}
+
+struct url_parts {
+	char *host; /* lower-case, without "www." */
+	char *path; /* without trailing slashes, "" for the root */
+	char *query;
+};
+
+static void url_split(const char *url, struct url_parts *u)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+	memset(u, 0, sizeof(*u));
+	p = p ? p + 3 : (url ? url : "");
+	size_t hl = strcspn(p, "/?#");
+	char *host = xstrndup(p, hl);
+	char *at = strrchr(host, '@');
+	u->host = fold(at ? at + 1 : host);
+	free(host);
+	if (!strncmp(u->host, "www.", 4))
+		memmove(u->host, u->host + 4, strlen(u->host + 4) + 1);
+	size_t hlen = strlen(u->host);
+	/* default ports are not a difference */
+	if (hlen > 3 && !strcmp(u->host + hlen - 3, ":80"))
+		u->host[hlen - 3] = '\0';
+	else if (hlen > 4 && !strcmp(u->host + hlen - 4, ":443"))
+		u->host[hlen - 4] = '\0';
+	p += hl;
+	size_t pl = strcspn(p, "?#");
+	u->path = xstrndup(p, pl);
+	size_t n = strlen(u->path);
+	while (n && u->path[n - 1] == '/')
+		u->path[--n] = '\0';
+	if (p[pl] == '?')
+		u->query = xstrndup(p + pl + 1, strcspn(p + pl + 1, "#"));
+	else
+		u->query = xstrdup("");
+}
+
+static void url_parts_release(struct url_parts *u)
+{
+	free(u->host);
+	free(u->path);
+	free(u->query);
+}
+
+static bool text_empty(const struct extraction *ex)
+{
+	if (!ex || !ex->text)
+		return true;
+	for (const char *p = ex->text; *p; p++) {
+		if (*p != ' ' && *p != '\n' && *p != '\t' && *p != '\r')
+			return false;
+	}
+	return true;
+}
+
+static enum pw_failure classify_redirect(const char *requested_url, const struct fetch_result *res,
+					 const struct extraction *ex)
+{
+	struct url_parts a, b;
+	enum pw_failure f = PW_FAIL_NONE;
+
+	url_split(requested_url, &a);
+	url_split(res->final_url, &b);
+	if (!strcmp(a.host, b.host) && !strcmp(a.path, b.path) && !strcmp(a.query, b.query))
+		goto cleanup; /* scheme, www. or trailing slash only */
+	if (b.path[0] == '\0' && b.query[0] == '\0' && a.path[0] != '\0') {
+		f = PW_FAIL_MOVED; /* the site's home */
+		goto cleanup;
+	}
+	if (!strcmp(a.host, b.host)) {
+		size_t n = strlen(b.path);
+		if (n < strlen(a.path) && !strncmp(a.path, b.path, n) && a.path[n] == '/') {
+			f = PW_FAIL_MOVED; /* the section above: an index, not our page */
+			goto cleanup;
+		}
+	}
+	if (text_empty(ex))
+		f = PW_FAIL_MOVED;
+	/* Otherwise (permanent or not) the page moved and still holds text:
+	 * it is followed, and a text change will show as such. */
+cleanup:
+	url_parts_release(&a);
+	url_parts_release(&b);
+	return f;
+}
+
+enum pw_failure crawler_classify(const char *requested_url, const struct fetch_result *res,
+				 const struct extraction *ex)
+{
+	if (!res)
+		return PW_FAIL_NO_CONTENT;
+	if (res->failure != PW_FAIL_NONE)
+		return res->failure;
+	if (res->not_modified)
+		return PW_FAIL_NONE;
+	if (heading_says(ex, challenge_words, false))
+		return PW_FAIL_BLOCKED;
+	if (ex && ex->text && strlen(ex->text) < 600) {
+		char *f = fold(ex->text);
+		bool challenge = strstr(f, "captcha") || strstr(f, "checking your browser") ||
+				 strstr(f, "enable javascript and cookies");
+		free(f);
+		if (challenge)
+			return PW_FAIL_BLOCKED;
+	}
+	if (heading_says(ex, not_found_words, true))
+		return PW_FAIL_NOT_FOUND;
+	if (res->redirected && res->final_url && requested_url) {
+		enum pw_failure f = classify_redirect(requested_url, res, ex);
+		if (f != PW_FAIL_NONE)
+			return f;
+	}
+	if (text_empty(ex))
+		return PW_FAIL_NO_CONTENT;
+	return PW_FAIL_NONE;
+}

@@ -132,8 +132,16 @@ int extract_html(const char *html, size_t len, const char *base_url,
 		 const struct extract_rules *rules, struct extraction *out, char **err);
 void extraction_release(struct extraction *ex);
 
-/* The facts of a canonical text (also used by extract_html). */
+/* The facts of a canonical text (also used by extract_html). Always
+ * creates the fields method, addresses, emails, phones, links and forms,
+ * possibly empty, so that a value disappearing shows as a delta. */
 void facts_extract(const char *text, struct fieldset *out);
+/* The page's own update stamp in text ("Mis à jour le 02/03/2023",
+ * "Dernière mise à jour : 2 mars 2023", "Publié le ..." as a fallback) as
+ * an ISO date "YYYY-MM-DD" into out. false when there is none. extract_html
+ * calls it before its ignore rules remove the stamp from the text, and
+ * sets the field page_updated from it. */
+bool facts_page_updated(const char *text, char out[11]);
 
 /* ======================= classification ======================= */
 

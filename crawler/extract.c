@@ -1,3 +1,1391 @@
-/* placeholder: implementation in progress */
+/*
+ * extract.c - the procedure text of a state web page, as canonical text.
+ *
+ * One parse (libxml2's recovering HTML parser), one scan of the tree to find
+ * the landmarks (title, <base>, first h1, the main-content candidates of the
+ * site families we watch), then one walk of the selected subtree that writes
+ * a Markdown-like text. The text is then cleaned with the ignore rules
+ * (PCRE2, compiled once per rules object, built-ins compiled once per
+ * process) and handed to facts_extract().
+ *
+ * Canonical means: layout is not content. Whitespace of any kind folds to
+ * one space, block boundaries become line breaks decided by the element
+ * kinds (so extra wrapper divs or re-indentation change nothing), and
+ * tracking parameters are cut from link targets.
+ *
+ * A rules object holds PCRE2 match data, so it must not be used by two
+ * threads at once; the built-in patterns are compiled on first use and are
+ * not thread-safe either (prefwatch extracts on one thread).
+ */
 #include "common/common.h"
 #include "crawler/crawler.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+#include <libxml/uri.h>
+#include <libxml/xmlerror.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#define TEXT_MAX (8u << 20)        /* canonical text cap: far above any real page */
+#define WALK_DEPTH_MAX 512          /* deeper markup is hostile, not content */
+#define MATCH_LIMIT 1000000u
+#define HEAP_LIMIT_KIB 32768u
+
+/* ---------------------------------------------------------------------- */
+/* ignore rules                                                            */
+
+/* Update stamps and counters that French state sites print on every page.
+ * They change without the procedure changing. The date alternatives mirror
+ * facts.c, which reads the same stamp as page_updated before it goes. */
+#define DATE_RE "(?:\\d{1,2}\\s*[/.-]\\s*\\d{1,2}\\s*[/.-]\\s*\\d{2,4}" \
+	"|\\d{1,2}(?:er)?\\s+(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t" \
+	"|septembre|octobre|novembre|d[ée]cembre)\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2})" \
+	"(?:\\s*(?:à|-)\\s*\\d{1,2}\\s*[h:]\\s*\\d{2})?"
+
+static const char *const builtin_ignore[] = {
+	"(?i)(?:(?:date\\s+de\\s+(?:la\\s+)?)?derni[èe]re\\s+)?mise?\\s+à\\s+jour\\s*(?:le\\s*)?:?\\s*(?:le\\s*)?" DATE_RE,
+	"(?i)\\b(?:publi[ée]e?|modifi[ée]e?|actualis[ée]e?|cr[ée]{2}e?)\\s+le\\s*:?\\s*" DATE_RE,
+	"(?i)\\bvue?s?\\s+\\d[\\d\\s.]*\\s+fois\\b",
+	"(?i)\\b(?:nombre\\s+de\\s+)?(?:vues|consultations|lectures)\\s*:\\s*\\d[\\d\\s.]*",
+};
+
+/* On demarches-simplifiees.fr the login call-out, the processing time
+ * (recomputed from statistics) and the decision dates computed from today
+ * are page furniture: lines holding them go. */
+static const char *const ds_line_ignore =
+	"(?im)^.*(?:temps\\s+de\\s+traitement|d[ée]lai\\s+(?:de\\s+traitement|estim[ée])"
+	"|au\\s+plus\\s+tard\\s+le|franceconnect|france\\s+connect|se\\s+connecter"
+	"|cr[ée]er\\s+un\\s+compte|commencer\\s+la\\s+d[ée]marche|mot\\s+de\\s+passe).*$";
+
+struct rx {
+	pcre2_code *code;
+	pcre2_match_data *md;
+};
+
+static struct {
+	bool done;
+	bool ok;
+	struct rx ignore[PW_ARRAY_SIZE(builtin_ignore)];
+	struct rx ds_lines;
+	pcre2_match_context *mctx;
+} builtins;
+
+struct extract_rules {
+	char *select_src;
+	xmlXPathCompExprPtr select;
+	struct strvec exclude_src;
+	xmlXPathCompExprPtr *exclude;
+	size_t n_ignore;
+	struct rx *ignore;
+	char fingerprint[PW_HASH_HEX];
+};
+
+static void silent_error(void *ctx, const char *msg, ...)
+{
+	(void)ctx;
+	(void)msg;
+}
+
+static void silent_structured(void *ctx, xmlErrorPtr err)
+{
+	(void)ctx;
+	(void)err;
+}
+
+/* libxml2 prints parse and XPath errors to stderr by default; pages are
+ * broken all the time and that is not news. */
+static void libxml_init(void)
+{
+	static bool done;
+	if (done)
+		return;
+	done = true;
+	xmlInitParser();
+	xmlSetGenericErrorFunc(NULL, silent_error);
+	xmlSetStructuredErrorFunc(NULL, silent_structured);
+}
+
+static int rx_compile(struct rx *rx, const char *pattern, uint32_t extra, char **err)
+{
+	int code;
+	PCRE2_SIZE off;
+
+	rx->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				 PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra,
+				 &code, &off, NULL);
+	if (!rx->code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		if (err)
+			*err = xasprintf("invalid ignore pattern '%s': %s at offset %zu",
+					 pattern, (const char *)msg, (size_t)off);
+		return -1;
+	}
+	/* JIT is an optimisation: without it (unsupported CPU) matching still works. */
+	(void)pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE);
+	rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
+	if (!rx->md) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	return 0;
+}
+
+static void rx_release(struct rx *rx)
+{
+	pcre2_match_data_free(rx->md);
+	pcre2_code_free(rx->code);
+	rx->md = NULL;
+	rx->code = NULL;
+}
+
+static bool builtins_init(void)
+{
+	char *err = NULL;
+
+	if (builtins.done)
+		return builtins.ok;
+	builtins.done = true;
+	libxml_init();
+	builtins.mctx = pcre2_match_context_create(NULL);
+	if (!builtins.mctx) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	/* Subjects are untrusted page text: bound backtracking and memory. */
+	pcre2_set_match_limit(builtins.mctx, MATCH_LIMIT);
+	pcre2_set_heap_limit(builtins.mctx, HEAP_LIMIT_KIB);
+	for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
+		if (rx_compile(&builtins.ignore[i], builtin_ignore[i], 0, &err) < 0)
+			goto fail;
+	}
+	if (rx_compile(&builtins.ds_lines, ds_line_ignore, 0, &err) < 0)
+		goto fail;
+	builtins.ok = true;
+	return true;
+fail:
+	/* A bug in the table above, not a page problem. */
+	log_error("built-in extraction pattern: %s", err);
+	free(err);
+	return false;
+}
+
+struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
+					const struct strvec *ignore, char **err)
+{
+	struct extract_rules *r = xcalloc(1, sizeof(*r));
+	struct buf fp = BUF_INIT;
+
+	if (err)
+		*err = NULL;
+	if (!builtins_init()) {
+		if (err)
+			*err = xstrdup("built-in extraction patterns failed to compile");
+		goto fail;
+	}
+	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
+	if (select && *select) {
+		r->select_src = xstrdup(select);
+		r->select = xmlXPathCompile((const xmlChar *)select);
+		if (!r->select) {
+			if (err)
+				*err = xasprintf("invalid select XPath '%s'", select);
+			goto fail;
+		}
+		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
+	}
+	if (exclude && exclude->n) {
+		r->exclude = xcalloc(exclude->n, sizeof(*r->exclude));
+		for (size_t i = 0; i < exclude->n; i++) {
+			strvec_push(&r->exclude_src, exclude->v[i]);
+			r->exclude[i] = xmlXPathCompile((const xmlChar *)exclude->v[i]);
+			if (!r->exclude[i]) {
+				if (err)
+					*err = xasprintf("invalid exclude XPath '%s'", exclude->v[i]);
+				goto fail;
+			}
+			buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
+		}
+	}
+	if (ignore && ignore->n) {
+		r->ignore = xcalloc(ignore->n, sizeof(*r->ignore));
+		for (size_t i = 0; i < ignore->n; i++) {
+			/* ^ and $ mean line starts and ends: the text is line based. */
+			if (rx_compile(&r->ignore[i], ignore->v[i], PCRE2_MULTILINE, err) < 0)
+				goto fail;
+			r->n_ignore = i + 1;
+			buf_printf(&fp, "ignore %zu:%s\n", strlen(ignore->v[i]), ignore->v[i]);
+		}
+	}
+	pw_hash_hex(buf_str(&fp), fp.len, r->fingerprint);
+	buf_release(&fp);
+	return r;
+fail:
+	buf_release(&fp);
+	extract_rules_free(r);
+	return NULL;
+}
+
+const char *extract_rules_fingerprint(const struct extract_rules *r)
+{
+	static char none[PW_HASH_HEX];
+	if (!r) {
+		/* The fingerprint of "no page rules": built-ins only. */
+		char src[64];
+		int n = snprintf(src, sizeof(src), "extractor %d\n", PW_EXTRACTOR_VERSION);
+		pw_hash_hex(src, (size_t)n, none);
+		return none;
+	}
+	return r->fingerprint;
+}
+
+void extract_rules_free(struct extract_rules *r)
+{
+	if (!r)
+		return;
+	free(r->select_src);
+	if (r->select)
+		xmlXPathFreeCompExpr(r->select);
+	for (size_t i = 0; i < r->exclude_src.n; i++) {
+		if (r->exclude && r->exclude[i])
+			xmlXPathFreeCompExpr(r->exclude[i]);
+	}
+	free(r->exclude);
+	strvec_release(&r->exclude_src);
+	for (size_t i = 0; i < r->n_ignore; i++)
+		rx_release(&r->ignore[i]);
+	free(r->ignore);
+	free(r);
+}
+
+/* Removes every match of rx from text (len bytes) into out. A pattern that
+ * hits its match limit is abandoned for this text, not fatal. */
+static void rx_remove(const struct rx *rx, const char *text, size_t len, struct buf *out)
+{
+	PCRE2_SIZE start = 0, copied = 0;
+
+	buf_reset(out);
+	while (start <= len) {
+		int rc = pcre2_match(rx->code, (PCRE2_SPTR)text, len, start, 0, rx->md, builtins.mctx);
+		if (rc < 0) {
+			if (rc != PCRE2_ERROR_NOMATCH)
+				log_debug("ignore pattern abandoned on this page (pcre2 error %d)", rc);
+			break;
+		}
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
+		if (ov[1] < ov[0])
+			break; /* \K tricks: leave the text alone */
+		buf_add(out, text + copied, ov[0] - copied);
+		copied = ov[1];
+		if (ov[1] == ov[0]) {
+			/* Empty match: step over one whole character. */
+			if (ov[1] >= len)
+				break;
+			size_t n = utf8_seq_len((const unsigned char *)text + ov[1], len - ov[1]);
+			buf_add(out, text + ov[1], n ? n : 1);
+			copied = ov[1] + (n ? n : 1);
+			start = copied;
+		} else {
+			start = ov[1];
+		}
+	}
+	if (copied < len)
+		buf_add(out, text + copied, len - copied);
+}
+
+/* ---------------------------------------------------------------------- */
+/* the writer: canonical text from a stream of words and breaks           */
+
+struct writer {
+	struct buf out;
+	bool space;            /* a space is due before the next word */
+	int brk;               /* line breaks due before the next word (0..2) */
+	int inline_only;       /* > 0 in links and table cells: breaks are spaces */
+	int li_depth;          /* > 0 inside list items: blocks are single breaks */
+	const char *prefix;    /* list marker or heading marks, written with the next word */
+	char prefix_buf[64];
+	int indent;            /* continuation indent of the current list item */
+	bool link_pending;     /* a link is open: "[" goes before its first word */
+	bool link_started;
+	bool cell_sep;         /* " | " is due before the next word */
+	const char *base;      /* resolves links */
+	bool in_pre_title;
+};
+
+static void w_break(struct writer *w, int n)
+{
+	if (w->inline_only) {
+		w->space = true;
+		return;
+	}
+	if (w->li_depth && n > 1)
+		n = 1;
+	if (n > w->brk)
+		w->brk = n;
+	w->space = false;
+}
+
+static void w_word(struct writer *w, const char *s, size_t n)
+{
+	struct buf *o = &w->out;
+
+	if (o->len == 0) {
+		w->brk = 0;
+		w->space = false;
+	}
+	if (w->brk || o->len == 0) {
+		for (int i = 0; i < w->brk; i++)
+			buf_addch(o, '\n');
+		w->brk = 0;
+		w->space = false;
+		if (w->prefix) {
+			buf_addstr(o, w->prefix);
+			w->prefix = NULL;
+		} else {
+			for (int i = 0; i < w->indent; i++)
+				buf_addch(o, ' ');
+		}
+	}
+	if (w->cell_sep) {
+		buf_addstr(o, " | ");
+		w->cell_sep = false;
+		w->space = false;
+	}
+	if (w->space) {
+		buf_addch(o, ' ');
+		w->space = false;
+	}
+	if (w->link_pending && !w->link_started) {
+		buf_addch(o, '[');
+		w->link_started = true;
+	}
+	buf_add(o, s, n);
+}
+
+static bool is_space_cp(uint32_t c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
+	       c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+	       c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x85;
+}
+
+static bool is_invisible_cp(uint32_t c)
+{
+	return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0xAD ||
+	       c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x200E || c == 0x200F;
+}
+
+static uint32_t decode_cp(const unsigned char *s, size_t n)
+{
+	switch (n) {
+	case 1: return s[0];
+	case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+	case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+	default:
+		return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+		       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+	}
+}
+
+/* Feeds text as words: spaces fold into the writer's pending space,
+ * invisible characters vanish, invalid bytes become U+FFFD. */
+static void w_text(struct writer *w, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text);
+	struct buf word = BUF_INIT;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq_len(p + i, len - i);
+		if (n == 0) {
+			buf_addstr(&word, "\xEF\xBF\xBD");
+			i++;
+			continue;
+		}
+		uint32_t c = decode_cp(p + i, n);
+		if (is_space_cp(c)) {
+			if (word.len) {
+				w_word(w, word.ptr, word.len);
+				buf_reset(&word);
+			}
+			w->space = true;
+		} else if (!is_invisible_cp(c)) {
+			buf_add(&word, p + i, n);
+		}
+		i += n;
+	}
+	if (word.len)
+		w_word(w, word.ptr, word.len);
+	buf_release(&word);
+}
+
+/* Same normalisation for short strings (title, h1): one line, trimmed. */
+static char *norm_line(const char *text)
+{
+	struct writer w;
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.out, 64 * 1024);
+	w.inline_only = 1;
+	w_text(&w, text ? text : "");
+	return buf_detach(&w.out, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* element helpers                                                         */
+
+static bool name_is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->name && !strcmp((const char *)n->name, name);
+}
+
+static bool name_in(const xmlNode *n, const char *const *names)
+{
+	if (n->type != XML_ELEMENT_NODE || !n->name)
+		return false;
+	for (; *names; names++) {
+		if (!strcmp((const char *)n->name, *names))
+			return true;
+	}
+	return false;
+}
+
+static const char *attr(const xmlNode *n, const char *name)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		if (a->name && !strcasecmp((const char *)a->name, name)) {
+			if (a->children && (a->children->type == XML_TEXT_NODE) && a->children->content)
+				return (const char *)a->children->content;
+			return "";
+		}
+	}
+	return NULL;
+}
+
+static bool has_attr(const xmlNode *n, const char *name)
+{
+	return attr(n, name) != NULL;
+}
+
+/* Whether the whitespace-separated list s holds a token starting with
+ * prefix (whole token when exact). */
+static bool token_match(const char *s, const char *prefix, bool exact)
+{
+	size_t pl = strlen(prefix);
+	while (s && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+			s++;
+		const char *t = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f')
+			s++;
+		size_t tl = (size_t)(s - t);
+		if (tl >= pl && !strncasecmp(t, prefix, pl) && (!exact || tl == pl))
+			return true;
+	}
+	return false;
+}
+
+static bool contains_ci(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; hay && *hay; hay++) {
+		if (!strncasecmp(hay, needle, n))
+			return true;
+	}
+	return false;
+}
+
+static int heading_level(const xmlNode *n)
+{
+	if (n->type != XML_ELEMENT_NODE || !n->name)
+		return 0;
+	const char *s = (const char *)n->name;
+	if (s[0] == 'h' && s[1] >= '1' && s[1] <= '6' && !s[2])
+		return s[1] - '0';
+	return 0;
+}
+
+static const char *const dropped_elements[] = {
+	"script", "style", "noscript", "template", "svg", "math", "iframe", "frame", "frameset",
+	"object", "embed", "canvas", "audio", "video", "map", "img", "picture", "head",
+	"input", "select", "textarea", "button", "option", "optgroup", "datalist", "label",
+	"output", "progress", "meter", "nav", "aside", "dialog", "link", "meta", "title", NULL
+};
+
+/* Class or id tokens of chrome: prefix match unless marked exact. */
+static const struct {
+	const char *token;
+	bool exact;
+} chrome_tokens[] = {
+	{ "fr-header", false }, { "fr-footer", false }, { "fr-nav", false },
+	{ "fr-breadcrumb", false }, { "fr-follow", false }, { "fr-share", false },
+	{ "fr-skiplink", false }, { "fr-consent", false }, { "fr-search-bar", false },
+	{ "fr-sidemenu", false }, { "fr-pagination", false }, { "fr-sr-only", true },
+	{ "fr-link--top", true }, { "fr-notice", false },
+	{ "tarteaucitron", false }, { "cookie", false }, { "cookies", false }, { "consent", false },
+	{ "didomi", false }, { "axeptio", false }, { "cc-banner", false }, { "cc-window", false },
+	{ "breadcrumb", false }, { "ariane", false }, { "fil-ariane", false },
+	{ "share", false }, { "sharing", false }, { "partage", false }, { "social", false },
+	{ "reseaux-sociaux", false }, { "rezo", true }, { "addthis", false },
+	{ "menu_outils", true }, { "liensAccessibilite", true }, { "skip-links", true },
+	{ "skiplinks", true }, { "skip-link", true }, { "hidden", true }, { "sr-only", true },
+	{ "visually-hidden", true }, { "element-invisible", true }, { "d-none", true },
+	{ "print", true }, { "back-to-top", true }, { "pagination", true }, { "sidebar", true },
+	{ "aside", true }, { "modal", true },
+};
+
+/* On demarches-simplifiees.fr: login call-out, statistics, dates. */
+static const char *const ds_chrome[] = {
+	"procedure-auth", "france-connect", "franceconnect", "estimated", "procedure-stats",
+	"stats", "login", "sign-in", "procedure-logos", "procedure-footer", NULL
+};
+
+static bool style_hidden(const char *style)
+{
+	if (!style)
+		return false;
+	/* Squeeze spaces so "display : none" is caught too. */
+	char sq[256];
+	size_t j = 0;
+	for (size_t i = 0; style[i] && j + 1 < sizeof(sq); i++) {
+		if (style[i] != ' ' && style[i] != '\t' && style[i] != '\n')
+			sq[j++] = style[i];
+	}
+	sq[j] = '\0';
+	return contains_ci(sq, "display:none") || contains_ci(sq, "visibility:hidden");
+}
+
+enum family { FAM_NONE, FAM_DSFR, FAM_EZ, FAM_DS, FAM_DILA, FAM_GENERIC };
+
+static bool is_chrome(const xmlNode *n, enum family fam)
+{
+	const char *cls = attr(n, "class"), *id = attr(n, "id"), *role = attr(n, "role");
+	const char *aria = attr(n, "aria-hidden");
+
+	if (has_attr(n, "hidden") || (aria && !strcasecmp(aria, "true")) || style_hidden(attr(n, "style")))
+		return true;
+	if (role && (!strcasecmp(role, "navigation") || !strcasecmp(role, "banner") ||
+		     !strcasecmp(role, "contentinfo") || !strcasecmp(role, "complementary") ||
+		     !strcasecmp(role, "search") || !strcasecmp(role, "dialog")))
+		return true;
+	if (!cls && !id)
+		return false;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(chrome_tokens); i++) {
+		if (token_match(cls, chrome_tokens[i].token, chrome_tokens[i].exact) ||
+		    token_match(id, chrome_tokens[i].token, chrome_tokens[i].exact))
+			return true;
+	}
+	/* The old design's syndicated government news: not the page's text,
+	 * and it changes every day. */
+	if (fam == FAM_EZ && token_match(id, "gouvernement", true))
+		return true;
+	if (fam == FAM_DS) {
+		for (const char *const *t = ds_chrome; *t; t++) {
+			if (contains_ci(cls, *t) || contains_ci(id, *t))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* "Dans la même rubrique" and friends: lists of sibling pages. */
+static bool is_related_heading(const xmlNode *n)
+{
+	static const char *const starts[] = {
+		"dans la même rubrique", "dans la meme rubrique", "dans cette rubrique",
+		"sur le même sujet", "sur le meme sujet", "voir aussi", "à voir aussi",
+		"à lire aussi", "lire aussi", "pages associées", "articles associés",
+		"dans la même thématique", NULL
+	};
+	if (!heading_level(n))
+		return false;
+	xmlChar *raw = xmlNodeGetContent(n);
+	char *t = norm_line((const char *)raw);
+	bool hit = false;
+	for (const char *const *s = starts; *s && !hit; s++)
+		hit = !strncasecmp(t, *s, strlen(*s));
+	free(t);
+	xmlFree(raw);
+	return hit;
+}
+
+static const xmlNode *first_element_child(const xmlNode *n)
+{
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_ELEMENT_NODE)
+			return c;
+		if (c->type == XML_TEXT_NODE && c->content) {
+			for (const xmlChar *p = c->content; *p; p++) {
+				if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+					return NULL;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------------------- */
+/* links                                                                   */
+
+static bool tracking_param(const char *p, size_t n)
+{
+	static const char *const prefixes[] = { "utm_", "mtm_", "pk_", "matomo_", NULL };
+	static const char *const names[] = { "xtor", "fbclid", "gclid", "dclid", "msclkid",
+					     "yclid", "mc_cid", "mc_eid", "at_medium",
+					     "at_campaign", "_ga", "igshid", NULL };
+	size_t k = 0;
+	while (k < n && p[k] != '=')
+		k++;
+	for (const char *const *s = prefixes; *s; s++) {
+		if (k >= strlen(*s) && !strncasecmp(p, *s, strlen(*s)))
+			return true;
+	}
+	for (const char *const *s = names; *s; s++) {
+		if (k == strlen(*s) && !strncasecmp(p, *s, k))
+			return true;
+	}
+	return false;
+}
+
+/* Removes tracking parameters (query and "#xtor=" fragments) and encodes
+ * the characters that would break the [text](url) form. */
+static char *clean_url(const char *url)
+{
+	struct buf b = BUF_INIT;
+	const char *q = strchr(url, '?'), *h = strchr(url, '#');
+	size_t base_len;
+
+	if (h && q && q > h)
+		q = NULL;
+	base_len = q ? (size_t)(q - url) : h ? (size_t)(h - url) : strlen(url);
+	buf_add(&b, url, base_len);
+	if (q) {
+		const char *p = q + 1, *end = h ? h : q + strlen(q);
+		bool first = true;
+		while (p < end) {
+			const char *amp = memchr(p, '&', (size_t)(end - p));
+			size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+			if (n && !tracking_param(p, n)) {
+				buf_addch(&b, first ? '?' : '&');
+				buf_add(&b, p, n);
+				first = false;
+			}
+			p += n + 1;
+		}
+	}
+	if (h && h[1] && !tracking_param(h + 1, strlen(h + 1)))
+		buf_addstr(&b, h);
+	/* Encode what breaks the Markdown form or the line. */
+	struct buf e = BUF_INIT;
+	for (size_t i = 0; i < b.len; i++) {
+		unsigned char c = (unsigned char)b.ptr[i];
+		if (c == ' ')
+			buf_addstr(&e, "%20");
+		else if (c == '(')
+			buf_addstr(&e, "%28");
+		else if (c == ')')
+			buf_addstr(&e, "%29");
+		else if (c < 0x20 || c == 0x7F)
+			continue;
+		else
+			buf_addch(&e, (char)c);
+	}
+	buf_release(&b);
+	return buf_detach(&e, NULL);
+}
+
+/* The absolute, cleaned target of href, or NULL when the link is not a
+ * target worth showing (in-page anchor, javascript:). */
+static char *resolve_href(const char *href, const char *base)
+{
+	char *trimmed, *out = NULL;
+	xmlChar *abs = NULL;
+	size_t n;
+
+	while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
+		href++;
+	n = strlen(href);
+	while (n && (href[n - 1] == ' ' || href[n - 1] == '\t' || href[n - 1] == '\n' || href[n - 1] == '\r'))
+		n--;
+	if (n == 0 || href[0] == '#' || !strncasecmp(href, "javascript:", 11) ||
+	    !strncasecmp(href, "data:", 5))
+		return NULL;
+	trimmed = xstrndup(href, n);
+	if (!strncasecmp(trimmed, "mailto:", 7) || !strncasecmp(trimmed, "tel:", 4)) {
+		out = clean_url(trimmed);
+		free(trimmed);
+		return out;
+	}
+	if (base)
+		abs = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);
+	if (!abs && base) {
+		/* libxml2 refuses raw spaces; most sites have some. */
+		xmlChar *esc = xmlURIEscapeStr((const xmlChar *)trimmed, (const xmlChar *)":/?#[]@!$&'()*+,;=%~");
+		if (esc) {
+			abs = xmlBuildURI(esc, (const xmlChar *)base);
+			xmlFree(esc);
+		}
+	}
+	out = clean_url(abs ? (const char *)abs : trimmed);
+	if (abs)
+		xmlFree(abs);
+	free(trimmed);
+	return out;
+}
+
+/* ---------------------------------------------------------------------- */
+/* the walk                                                                */
+
+static const char *const block_elements[] = {
+	"p", "div", "section", "article", "main", "header", "footer", "address", "blockquote",
+	"pre", "figure", "figcaption", "fieldset", "legend", "details", "summary", "form",
+	"hr", "center", "dl", "dt", "dd", "caption", "body", "html", "noframes", "hgroup", NULL
+};
+
+struct walk {
+	struct writer w;
+	enum family fam;
+	const xmlNode *root;
+	int depth;
+};
+
+static char excluded_mark; /* node->_private points here for exclude nodes */
+
+static void walk_children(struct walk *wk, const xmlNode *n);
+
+static bool in_sectioning(const xmlNode *n, const xmlNode *root)
+{
+	for (const xmlNode *p = n->parent; p && p != root; p = p->parent) {
+		if (name_is(p, "article") || name_is(p, "section"))
+			return true;
+	}
+	return false;
+}
+
+static void walk_element(struct walk *wk, const xmlNode *n)
+{
+	struct writer *w = &wk->w;
+	int level;
+
+	if (n->_private == &excluded_mark)
+		return;
+	if (n != wk->root) {
+		if (name_in(n, dropped_elements))
+			return;
+		if ((name_is(n, "header") || name_is(n, "footer")) && !in_sectioning(n, wk->root))
+			return;
+		if (is_chrome(n, wk->fam))
+			return;
+		const xmlNode *fc = first_element_child(n);
+		if (fc && is_related_heading(fc))
+			return;
+	}
+	if (wk->depth >= WALK_DEPTH_MAX)
+		return;
+	wk->depth++;
+
+	if ((level = heading_level(n)) != 0) {
+		w_break(w, 2);
+		if (!w->inline_only && !w->li_depth) {
+			snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%.*s ", level, "######");
+			w->prefix = w->prefix_buf;
+		}
+		walk_children(wk, n);
+		w->prefix = NULL;
+		w_break(w, 2);
+	} else if (name_is(n, "ul") || name_is(n, "ol") || name_is(n, "menu")) {
+		w_break(w, 2);
+		walk_children(wk, n);
+		w_break(w, 2);
+	} else if (name_is(n, "li")) {
+		int saved_indent = w->indent;
+		if (w->inline_only) {
+			w->space = true;
+			walk_children(wk, n);
+			w->space = true;
+		} else {
+			int nesting = 0, number = 0;
+			bool ordered = false;
+			for (const xmlNode *p = n->parent; p && p != wk->root->parent; p = p->parent) {
+				if (name_is(p, "ul") || name_is(p, "ol") || name_is(p, "menu"))
+					nesting++;
+			}
+			if (nesting == 0)
+				nesting = 1;
+			if (n->parent && name_is(n->parent, "ol")) {
+				const char *start = attr(n->parent, "start");
+				ordered = true;
+				number = start ? atoi(start) : 1;
+				for (const xmlNode *s = n->prev; s; s = s->prev) {
+					if (name_is(s, "li"))
+						number++;
+				}
+			}
+			w_break(w, 1);
+			int ind = (nesting - 1) * 2;
+			if (ind > 40)
+				ind = 40;
+			int len;
+			if (ordered)
+				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%d. ", ind, "", number);
+			else
+				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s- ", ind, "");
+			w->prefix = w->prefix_buf;
+			w->indent = len > 0 ? len : 0;
+			w->li_depth++;
+			walk_children(wk, n);
+			w->li_depth--;
+			w->prefix = NULL;
+			w->indent = saved_indent;
+			w_break(w, 1);
+		}
+	} else if (name_is(n, "br")) {
+		w_break(w, 1);
+	} else if (name_is(n, "table")) {
+		w_break(w, 2);
+		walk_children(wk, n);
+		w_break(w, 2);
+	} else if (name_is(n, "tr")) {
+		w_break(w, 1);
+		bool saved_cell = w->cell_sep;
+		size_t row_start = w->out.len;
+		for (const xmlNode *c = n->children; c; c = c->next) {
+			if (c->type != XML_ELEMENT_NODE)
+				continue;
+			if (name_is(c, "td") || name_is(c, "th")) {
+				if (c->_private == &excluded_mark || is_chrome(c, wk->fam))
+					continue;
+				w->cell_sep = w->out.len > row_start;
+				w->inline_only++;
+				walk_children(wk, c);
+				w->inline_only--;
+				w->space = false;
+			} else {
+				walk_element(wk, c);
+			}
+		}
+		w->cell_sep = saved_cell;
+		w_break(w, 1);
+	} else if (name_is(n, "a") && attr(n, "href") && !w->link_pending) {
+		char *url = resolve_href(attr(n, "href"), w->base);
+		if (!url) {
+			walk_children(wk, n);
+		} else {
+			w->link_pending = true;
+			w->link_started = false;
+			w->inline_only++;
+			bool space_after = false;
+			walk_children(wk, n);
+			space_after = w->space;
+			w->inline_only--;
+			if (w->link_started) {
+				buf_addstr(&w->out, "](");
+				buf_addstr(&w->out, url);
+				buf_addch(&w->out, ')');
+			}
+			w->space = space_after;
+			w->link_pending = false;
+			w->link_started = false;
+			free(url);
+		}
+	} else if (name_in(n, block_elements) || name_is(n, "li")) {
+		w_break(w, 2);
+		walk_children(wk, n);
+		w_break(w, 2);
+	} else {
+		walk_children(wk, n);
+	}
+	wk->depth--;
+}
+
+static void walk_children(struct walk *wk, const xmlNode *n)
+{
+	int skip_level = 0; /* > 0: dropping a related-pages run until a heading this high */
+
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) {
+			if (!skip_level && c->content)
+				w_text(&wk->w, (const char *)c->content);
+			continue;
+		}
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		int level = heading_level(c);
+		if (skip_level) {
+			if (level && level <= skip_level)
+				skip_level = 0;
+			else
+				continue;
+		}
+		if (level && c->_private != &excluded_mark && is_related_heading(c)) {
+			skip_level = level;
+			continue;
+		}
+		walk_element(wk, c);
+	}
+}
+
+/* ---------------------------------------------------------------------- */
+/* landmarks                                                               */
+
+struct scan {
+	const xmlNode *title, *base, *h1;
+	const xmlNode *main_idmain;     /* <main id="main"> */
+	const xmlNode *idmain_in_main;  /* #main inside a <main> (DSFR) */
+	const xmlNode *idmain_rolemain; /* any #main[role=main] (old eZ design) */
+	const xmlNode *role_main, *main_el, *article;
+	const xmlNode *ds_root, *ds_title;
+	bool dsfr, ez;
+	int depth;
+};
+
+static void scan_tree(struct scan *s, const xmlNode *n, int in_main)
+{
+	if (s->depth >= WALK_DEPTH_MAX)
+		return;
+	s->depth++;
+	for (const xmlNode *c = n; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || !c->name)
+			continue;
+		const char *name = (const char *)c->name;
+		const char *id = attr(c, "id"), *cls = attr(c, "class"), *role = attr(c, "role");
+		bool id_main = id && !strcmp(id, "main");
+		bool role_main = role && !strcasecmp(role, "main");
+		int sub_in_main = in_main;
+
+		switch (name[0]) {
+		case 't':
+			if (!s->title && !strcmp(name, "title"))
+				s->title = c;
+			break;
+		case 'b':
+			if (!s->base && !strcmp(name, "base") && attr(c, "href"))
+				s->base = c;
+			break;
+		case 'h':
+			if (!s->h1 && !strcmp(name, "h1"))
+				s->h1 = c;
+			break;
+		case 'm':
+			if (!strcmp(name, "main")) {
+				if (!s->main_el)
+					s->main_el = c;
+				if (id_main && !s->main_idmain)
+					s->main_idmain = c;
+				sub_in_main = 1;
+			}
+			break;
+		case 'a':
+			if (!s->article && !strcmp(name, "article"))
+				s->article = c;
+			break;
+		case 'l':
+		case 's':
+			if (!s->ez && (!strcmp(name, "link") || !strcmp(name, "script"))) {
+				const char *u = attr(c, !strcmp(name, "link") ? "href" : "src");
+				if (u && (strstr(u, "/ide_design/") || strstr(u, "ezwebin")))
+					s->ez = true;
+			}
+			break;
+		default:
+			break;
+		}
+		if (id_main && in_main && !s->idmain_in_main)
+			s->idmain_in_main = c;
+		if (id_main && role_main && !s->idmain_rolemain)
+			s->idmain_rolemain = c;
+		if (role_main && !s->role_main)
+			s->role_main = c;
+		if (cls) {
+			if (!s->dsfr && (token_match(cls, "fr-header", false) || token_match(cls, "fr-container", false)))
+				s->dsfr = true;
+			if (!s->ez && token_match(cls, "mis_a_jour", true))
+				s->ez = true;
+			if (!s->ds_root && token_match(cls, "procedure-preview", true))
+				s->ds_root = c;
+			if (!s->ds_title && token_match(cls, "procedure-title", true))
+				s->ds_title = c;
+		}
+		if (c->children)
+			scan_tree(s, c->children, sub_in_main);
+	}
+	s->depth--;
+}
+
+static size_t text_len(const xmlNode *n, int depth)
+{
+	size_t len = 0;
+	if (depth > WALK_DEPTH_MAX)
+		return 0;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_TEXT_NODE && c->content)
+			len += strlen((const char *)c->content);
+		else if (c->type == XML_ELEMENT_NODE && !name_in(c, dropped_elements))
+			len += text_len(c, depth + 1);
+	}
+	return len;
+}
+
+/* The element whose direct <p> children hold the most text. */
+static void densest(const xmlNode *n, const xmlNode **best, size_t *best_len, int depth)
+{
+	size_t sum = 0;
+	if (depth > WALK_DEPTH_MAX)
+		return;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (name_is(c, "p"))
+			sum += text_len(c, depth + 1);
+		else if (!name_in(c, dropped_elements))
+			densest(c, best, best_len, depth + 1);
+	}
+	if (sum > *best_len) {
+		*best_len = sum;
+		*best = n;
+	}
+}
+
+static const xmlNode *first_h1(const xmlNode *n, int depth)
+{
+	if (depth > WALK_DEPTH_MAX)
+		return NULL;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (name_is(c, "h1"))
+			return c;
+		const xmlNode *h = first_h1(c, depth + 1);
+		if (h)
+			return h;
+	}
+	return NULL;
+}
+
+static bool host_is(const char *url, const char *domain)
+{
+	const char *p = url ? strstr(url, "://") : NULL;
+	if (!p)
+		return false;
+	p += 3;
+	size_t n = strcspn(p, "/?#:");
+	size_t dl = strlen(domain);
+	if (n < dl || strncasecmp(p + n - dl, domain, dl))
+		return false;
+	return n == dl || p[n - dl - 1] == '.';
+}
+
+/* ---------------------------------------------------------------------- */
+/* text clean-up                                                           */
+
+static bool only_marker(const char *s, size_t n)
+{
+	size_t i = 0;
+	if (n == 0)
+		return true;
+	if (n == 1 && (s[0] == '-' || s[0] == '|' || s[0] == '*'))
+		return true;
+	while (i < n && s[i] == '#')
+		i++;
+	if (i == n)
+		return true;
+	i = 0;
+	while (i < n && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i > 0 && i + 1 == n && s[i] == '.';
+}
+
+/* Folds spaces again, drops lines left empty (or holding only a list
+ * marker) by removals, and keeps one blank line between blocks. */
+static void renormalise(const char *text, size_t len, struct buf *out)
+{
+	struct buf line = BUF_INIT;
+	bool blank_due = false;
+
+	buf_reset(out);
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		size_t j = i, indent;
+
+		buf_reset(&line);
+		while (j < end && text[j] == ' ')
+			j++;
+		indent = j - i;
+		bool sp = false;
+		for (; j < end; j++) {
+			if (text[j] == ' ' || text[j] == '\t') {
+				sp = true;
+				continue;
+			}
+			if (sp && line.len)
+				buf_addch(&line, ' ');
+			sp = false;
+			buf_addch(&line, text[j]);
+		}
+		if (only_marker(buf_str(&line), line.len)) {
+			blank_due = true;
+		} else {
+			if (out->len)
+				buf_addstr(out, blank_due ? "\n\n" : "\n");
+			for (size_t k = 0; k < indent; k++)
+				buf_addch(out, ' ');
+			buf_add(out, line.ptr, line.len);
+			blank_due = false;
+		}
+		i = end + 1;
+	}
+	if (out->len)
+		buf_addch(out, '\n');
+	buf_release(&line);
+}
+
+/* ---------------------------------------------------------------------- */
+
+static void mark_excluded(xmlXPathContextPtr ctx, xmlXPathCompExprPtr comp)
+{
+	xmlXPathObjectPtr obj = xmlXPathCompiledEval(comp, ctx);
+	if (!obj)
+		return;
+	if (obj->type == XPATH_NODESET && obj->nodesetval) {
+		for (int i = 0; i < obj->nodesetval->nodeNr; i++) {
+			xmlNodePtr n = obj->nodesetval->nodeTab[i];
+			if (n && n->type == XML_ELEMENT_NODE)
+				n->_private = &excluded_mark;
+		}
+	}
+	xmlXPathFreeObject(obj);
+}
+
+int extract_html(const char *html, size_t len, const char *base_url,
+		 const struct extract_rules *rules, struct extraction *out, char **err)
+{
+	htmlDocPtr doc = NULL;
+	xmlXPathContextPtr xctx = NULL;
+	xmlXPathObjectPtr sel = NULL;
+	xmlChar *base_abs = NULL;
+	struct walk wk;
+	struct scan sc;
+	struct buf t1 = BUF_INIT, t2 = BUF_INIT;
+	const xmlNode *root = NULL;
+	char stamp[11];
+	bool have_stamp = false;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&wk, 0, sizeof(wk));
+	memset(&sc, 0, sizeof(sc));
+	if (err)
+		*err = NULL;
+	if (!builtins_init()) {
+		if (err)
+			*err = xstrdup("built-in extraction patterns failed to compile");
+		goto cleanup;
+	}
+	if (len > INT_MAX) {
+		if (err)
+			*err = xasprintf("cannot parse page: %zu bytes is too large", len);
+		goto cleanup;
+	}
+	/* No HTML_PARSE_NOBLANKS: it drops whitespace-only text nodes, which
+	 * glues "<b>a</b> <i>b</i>" into "ab". */
+	doc = htmlReadMemory(html ? html : "", (int)len, base_url, "UTF-8",
+			     HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+			     HTML_PARSE_NOWARNING);
+	if (!doc && len > 0) {
+		if (err)
+			*err = xstrdup("cannot parse page: not HTML");
+		goto cleanup;
+	}
+	if (!doc || !xmlDocGetRootElement(doc)) {
+		/* An empty body is an empty page, not an error. */
+		out->rule = xstrdup("none: empty document");
+		goto facts;
+	}
+
+	scan_tree(&sc, xmlDocGetRootElement(doc), 0);
+	if (sc.title) {
+		xmlChar *tt = xmlNodeGetContent(sc.title);
+		out->title = norm_line((const char *)tt);
+		xmlFree(tt);
+	}
+	if (sc.base) {
+		base_abs = base_url ? xmlBuildURI((const xmlChar *)attr(sc.base, "href"), (const xmlChar *)base_url)
+				    : xmlStrdup((const xmlChar *)attr(sc.base, "href"));
+	}
+	wk.w.base = base_abs ? (const char *)base_abs : base_url;
+	buf_init(&wk.w.out, TEXT_MAX);
+
+	if ((rules && (rules->select || rules->exclude_src.n))) {
+		xctx = xmlXPathNewContext(doc);
+		if (!xctx) {
+			fprintf(stderr, "fatal: out of memory\n");
+			abort();
+		}
+		for (size_t i = 0; i < rules->exclude_src.n; i++)
+			mark_excluded(xctx, rules->exclude[i]);
+	}
+
+	wk.fam = FAM_GENERIC;
+	if (rules && rules->select) {
+		out->rule = xasprintf("select: %s", rules->select_src);
+		sel = xmlXPathCompiledEval(rules->select, xctx);
+		if (sel && sel->type == XPATH_NODESET && sel->nodesetval) {
+			for (int i = 0; i < sel->nodesetval->nodeNr; i++) {
+				xmlNodePtr n = sel->nodesetval->nodeTab[i];
+				if (!n)
+					continue;
+				if (!root && n->type == XML_ELEMENT_NODE)
+					root = n;
+				if (n->type == XML_ELEMENT_NODE) {
+					wk.root = n;
+					w_break(&wk.w, 2);
+					walk_element(&wk, n);
+					w_break(&wk.w, 2);
+				} else if (n->type == XML_TEXT_NODE || n->type == XML_ATTRIBUTE_NODE) {
+					xmlChar *c = xmlNodeGetContent(n);
+					w_break(&wk.w, 2);
+					w_text(&wk.w, (const char *)c);
+					xmlFree(c);
+				}
+			}
+		} else if (sel && sel->type == XPATH_STRING && sel->stringval) {
+			w_text(&wk.w, (const char *)sel->stringval);
+		}
+	} else {
+		bool ds_host = host_is(base_url, "demarches-simplifiees.fr");
+		if (sc.ds_root || (sc.ds_title && sc.ds_title->parent)) {
+			root = sc.ds_root ? sc.ds_root : sc.ds_title->parent;
+			wk.fam = FAM_DS;
+			out->rule = xstrdup("builtin: demarches-simplifiees");
+		} else if (sc.dsfr && (sc.idmain_in_main || sc.main_el)) {
+			root = sc.idmain_in_main ? sc.idmain_in_main : sc.main_el;
+			wk.fam = FAM_DSFR;
+			out->rule = xstrdup("builtin: dsfr");
+		} else if (sc.ez && sc.idmain_rolemain) {
+			root = sc.idmain_rolemain;
+			wk.fam = FAM_EZ;
+			out->rule = xstrdup("builtin: ezpublish");
+		} else if (sc.main_idmain && sc.main_idmain == sc.idmain_rolemain) {
+			root = sc.main_idmain;
+			wk.fam = FAM_DILA;
+			out->rule = xstrdup("builtin: accueil-etrangers");
+		} else if (sc.main_el) {
+			root = sc.main_el;
+			out->rule = xstrdup("builtin: main");
+		} else if (sc.role_main) {
+			root = sc.role_main;
+			out->rule = xstrdup("builtin: role=main");
+		} else if (sc.article) {
+			root = sc.article;
+			out->rule = xstrdup("builtin: article");
+		} else {
+			const xmlNode *best = NULL;
+			size_t best_len = 0;
+			densest(xmlDocGetRootElement(doc), &best, &best_len, 0);
+			if (best) {
+				root = best;
+				out->rule = xstrdup("builtin: densest paragraphs");
+			} else {
+				root = xmlDocGetRootElement(doc);
+				out->rule = xstrdup("builtin: whole page");
+			}
+		}
+		if (ds_host && wk.fam != FAM_DS)
+			wk.fam = FAM_DS; /* the DS chrome rules still apply */
+		wk.root = root;
+		walk_element(&wk, root);
+	}
+	{
+		const xmlNode *h = root ? first_h1(root, 0) : NULL;
+		if (root && name_is(root, "h1"))
+			h = root;
+		if (!h)
+			h = sc.h1;
+		if (h) {
+			xmlChar *ht = xmlNodeGetContent(h);
+			out->heading = norm_line((const char *)ht);
+			xmlFree(ht);
+		}
+	}
+	if (wk.w.out.toobig)
+		log_warn("page text over %u bytes: truncated", TEXT_MAX);
+
+	/* Clean-up: DS furniture lines, the stamp (kept as a fact), then the
+	 * built-in and page ignore rules, then whitespace again. */
+	{
+		const char *cur = buf_str(&wk.w.out);
+		size_t cur_len = wk.w.out.len;
+		struct buf *dst = &t1, *other = &t2;
+		buf_init(&t1, TEXT_MAX);
+		buf_init(&t2, TEXT_MAX);
+
+		if (wk.fam == FAM_DS) {
+			rx_remove(&builtins.ds_lines, cur, cur_len, dst);
+			cur = buf_str(dst);
+			cur_len = dst->len;
+			struct buf *tmp = dst; dst = other; other = tmp;
+		}
+		have_stamp = facts_page_updated(cur, stamp);
+		for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
+			rx_remove(&builtins.ignore[i], cur, cur_len, dst);
+			cur = buf_str(dst);
+			cur_len = dst->len;
+			struct buf *tmp = dst; dst = other; other = tmp;
+		}
+		for (size_t i = 0; rules && i < rules->n_ignore; i++) {
+			rx_remove(&rules->ignore[i], cur, cur_len, dst);
+			cur = buf_str(dst);
+			cur_len = dst->len;
+			struct buf *tmp = dst; dst = other; other = tmp;
+		}
+		renormalise(cur, cur_len, dst);
+		if (!utf8_valid(buf_str(dst), dst->len)) {
+			/* Cannot happen (every byte went through the writer), but the
+			 * contract is valid UTF-8: never hand out anything else. */
+			log_error("extraction produced invalid UTF-8: text dropped");
+			buf_reset(dst);
+		}
+		out->text = buf_detach(dst, &out->text_len);
+	}
+facts:
+	if (!out->text)
+		out->text = xstrdup("");
+	out->text_len = strlen(out->text);
+	facts_extract(out->text, &out->fields);
+	if (have_stamp)
+		fieldset_add(&out->fields, "page_updated", stamp);
+	if (wk.fam == FAM_DS && out->text_len)
+		/* The page is the online filing itself. */
+		fieldset_add(&out->fields, "method", "online");
+	ret = 0;
+cleanup:
+	buf_release(&t1);
+	buf_release(&t2);
+	buf_release(&wk.w.out);
+	if (sel)
+		xmlXPathFreeObject(sel);
+	if (xctx)
+		xmlXPathFreeContext(xctx);
+	if (base_abs)
+		xmlFree(base_abs);
+	if (doc)
+		xmlFreeDoc(doc);
+	if (ret < 0)
+		extraction_release(out);
+	return ret;
+}
+
+void extraction_release(struct extraction *ex)
+{
+	if (!ex)
+		return;
+	free(ex->text);
+	free(ex->title);
+	free(ex->heading);
+	free(ex->rule);
+	fieldset_release(&ex->fields);
+	memset(ex, 0, sizeof(*ex));
+}

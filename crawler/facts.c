@@ -1,3 +1,554 @@
-/* placeholder: implementation in progress */
+/*
+ * facts.c - the facts that matter in a procedure text.
+ *
+ * Input is the canonical text written by extract.c (Markdown-like lines,
+ * links as [text](url)). Every pattern lives in the tables below so that an
+ * editor's question "why does it say postal?" is answered in one place.
+ * Patterns are compiled once per process, on first use (not thread-safe:
+ * prefwatch extracts on one thread), JIT-compiled where available, and run
+ * under a match context with match and heap limits: page text is untrusted.
+ *
+ * Fields (values keep order of appearance, unique per field):
+ *   method       postal, online, appointment, email, in_person
+ *   addresses    postal addresses, one line each: "l1, l2, 02000 LAON"
+ *   emails       lower-case addresses
+ *   phones       French numbers as "01 23 45 67 89"
+ *   links        every link target (absolute, as written by extract.c)
+ *   forms        links to documents (PDF, DOC...) and CERFA numbers
+ *   page_updated the update stamp, ISO date (set by extract_html)
+ */
 #include "common/common.h"
 #include "crawler/crawler.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+/* ---- the rules ----------------------------------------------------------
+ * Methods of filing. A method match is discarded when its sentence negates
+ * it ("il n'est plus nécessaire de solliciter un rendez-vous", "les
+ * dossiers envoyés par courrier ne seront pas traités"). Words that only
+ * look like methods ("5 ans de présence", "adresse mail" on a letter) are
+ * deliberately not patterns. */
+static const struct {
+	const char *value;
+	const char *pattern;
+} method_rules[] = {
+	{ "postal",
+	  "voie\\s+postale|par\\s+(?:la\\s+)?poste\\b|courrier\\s+(?:postal|recommand[ée]|simple)"
+	  "|par\\s+courrier|lettre\\s+recommand[ée]e|recommand[ée]e?\\s+avec\\s+(?:avis|accus[ée])"
+	  "|(?:envoy|exp[ée]di|adress)\\w*\\b[^.\\n]{0,80}\\badresse\\s+suivante" },
+	{ "online",
+	  "voie\\s+(?:d[ée]mat[ée]rialis[ée]e|[ée]lectronique)|d[ée]mat[ée]rialis\\w+|t[ée]l[ée]-?services?"
+	  "|t[ée]l[ée]proc[ée]dures?|\\bANEF\\b|administration-etrangers-en-france"
+	  "|d[ée]marches[- ]simplifi[ée]es"
+	  "|(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
+	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]{0,40}\\ben\\s+ligne" },
+	{ "appointment",
+	  "prendre\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
+	  "|demandes?\\s+de\\s+rendez[- ]vous|solliciter\\s+un\\s+rendez[- ]vous"
+	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/" },
+	{ "email",
+	  "(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]{0,60}"
+	  "\\bpar\\s+(?:courriel|e-?mail|mail|messagerie)\\b"
+	  "|[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante" },
+	{ "in_person",
+	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous"
+	  "|(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]{0,40}"
+	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)" },
+};
+
+/* Context that cancels a method match within its sentence. */
+static const char *const negation_rule =
+	"n['’]est\\s+plus|n['’]est\\s+pas|ne\\s+sont\\s+(?:plus|pas)|plus\\s+n[ée]cessaire"
+	"|pas\\s+n[ée]cessaire|inutile|ne\\s+(?:sera|seront)\\s+(?:plus|pas)|ne\\s+peu[tv]e?n?t?\\s+(?:plus|pas)"
+	"|plus\\s+accept[ée]|pas\\s+accept[ée]|ne\\s+(?:traitent|traite)\\s+pas|aucune?\\b";
+
+enum value_rule { RX_EMAIL, RX_PHONE, RX_CERFA, RX_MDLINK, RX_BARE_URL, RX_POSTAL_LINE,
+		  RX_STAMP_UPDATE, RX_STAMP_PUBLISH, RX__COUNT };
+
+#define DATE_ALT "(\\d{1,2}\\s*[/.-]\\s*\\d{1,2}\\s*[/.-]\\s*\\d{2,4}" \
+	"|\\d{1,2}(?:er)?\\s+(?:janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t" \
+	"|septembre|octobre|novembre|d[ée]cembre)\\s+\\d{4}|\\d{4}-\\d{2}-\\d{2})"
+
+static const char *const value_rules[RX__COUNT] = {
+	[RX_EMAIL] = "(?<![\\w.%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
+	/* 0X XX XX XX XX, 0X.XX.., +33 X XX.., +33 (0)X XX.. */
+	[RX_PHONE] = "(?<![\\d+])(?:(?:\\+|00)\\s?33\\s?(?:\\(0\\)\\s?)?|0)[1-9](?:[\\s.-]?\\d{2}){4}(?!\\d)",
+	[RX_CERFA] = "\\bcerfa\\s*(?:n\\s*[°ºo]\\.?\\s*)?(\\d{5})(?:\\s*\\*\\s*(\\d{2}))?",
+	[RX_MDLINK] = "\\]\\(([^)\\s]+)\\)",
+	[RX_BARE_URL] = "(?<![(\\[\\w/:.@-])(?:https?://|www\\.)[^\\s<>()\\[\\]]+",
+	/* The last line of a postal address: [street] 02000 TOWN [CEDEX [n]]. */
+	[RX_POSTAL_LINE] = "(?:^|[\\s,])((?:0[1-9]|[1-8]\\d|9[0-8])\\s?\\d{3})\\s+(\\p{Lu}[\\p{L}\\p{M}'’. -]*?)"
+			   "(?:\\s+(?i:cedex)(?:\\s*\\d{1,2})?)?\\s*$",
+	[RX_STAMP_UPDATE] = "(?i)(?:mise?\\s+[àa]\\s+jour|modifi[ée]e?|actualis[ée]e?)\\s*(?:le\\s*)?:?\\s*(?:le\\s*)?" DATE_ALT,
+	[RX_STAMP_PUBLISH] = "(?i)publi[ée]e?\\s+le\\s*:?\\s*" DATE_ALT,
+};
+
+#define MATCH_LIMIT 1000000u
+#define HEAP_LIMIT_KIB 32768u
+#define ADDRESS_LINES_MAX 6
+#define ADDRESS_LINE_MAX_CHARS 90
+
+struct rx {
+	pcre2_code *code;
+	pcre2_match_data *md;
+};
+
+static struct {
+	bool done, ok;
+	struct rx method[PW_ARRAY_SIZE(method_rules)];
+	struct rx negation;
+	struct rx value[RX__COUNT];
+	pcre2_match_context *mctx;
+} rx;
+
+static bool compile(struct rx *r, const char *pattern, uint32_t flags)
+{
+	int code;
+	PCRE2_SIZE off;
+	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | flags, &code, &off, NULL);
+	if (!r->code) {
+		PCRE2_UCHAR msg[256];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		log_error("facts pattern '%s': %s at offset %zu", pattern, (const char *)msg, (size_t)off);
+		return false;
+	}
+	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
+	if (!r->md) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	return true;
+}
+
+static bool rx_init(void)
+{
+	if (rx.done)
+		return rx.ok;
+	rx.done = true;
+	rx.mctx = pcre2_match_context_create(NULL);
+	if (!rx.mctx) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	pcre2_set_match_limit(rx.mctx, MATCH_LIMIT);
+	pcre2_set_heap_limit(rx.mctx, HEAP_LIMIT_KIB);
+	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
+		if (!compile(&rx.method[i], method_rules[i].pattern, PCRE2_CASELESS))
+			return false;
+	}
+	if (!compile(&rx.negation, negation_rule, PCRE2_CASELESS))
+		return false;
+	for (size_t i = 0; i < RX__COUNT; i++) {
+		uint32_t fl = (i == RX_CERFA) ? PCRE2_CASELESS : 0;
+		if (!compile(&rx.value[i], value_rules[i], fl))
+			return false;
+	}
+	rx.ok = true;
+	return true;
+}
+
+/* Next match of r in s[0..len) from start; fills ovector pointer. */
+static bool next_match(struct rx *r, const char *s, size_t len, size_t start, PCRE2_SIZE **ov)
+{
+	if (start > len)
+		return false;
+	int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, start, 0, r->md, rx.mctx);
+	if (rc < 0) {
+		if (rc != PCRE2_ERROR_NOMATCH)
+			log_debug("facts pattern abandoned on this text (pcre2 error %d)", rc);
+		return false;
+	}
+	*ov = pcre2_get_ovector_pointer(r->md);
+	return (*ov)[1] >= (*ov)[0];
+}
+
+static size_t advance(const char *s, size_t len, PCRE2_SIZE *ov)
+{
+	if (ov[1] > ov[0])
+		return ov[1];
+	if (ov[1] >= len)
+		return len + 1;
+	size_t n = utf8_seq_len((const unsigned char *)s + ov[1], len - ov[1]);
+	return ov[1] + (n ? n : 1);
+}
+
+/* ---- methods -------------------------------------------------------- */
+
+static bool negated(const char *text, size_t len, size_t mstart, size_t mend)
+{
+	size_t a = mstart, b = mend;
+	PCRE2_SIZE *ov;
+	while (a > 0 && !strchr(".!?\n", text[a - 1]))
+		a--;
+	while (b < len && !strchr(".!?\n", text[b]))
+		b++;
+	/* The sentence, minus the match itself. */
+	if (next_match(&rx.negation, text, mstart, a, &ov))
+		return true;
+	return next_match(&rx.negation, text, b, mend, &ov);
+}
+
+static void find_methods(const char *text, size_t len, struct fieldset *out)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
+		PCRE2_SIZE *ov;
+		size_t start = 0;
+		while (next_match(&rx.method[i], text, len, start, &ov)) {
+			size_t ms = ov[0], me = ov[1];
+			start = advance(text, len, ov);
+			if (!negated(text, len, ms, me)) {
+				fieldset_add(out, "method", method_rules[i].value);
+				break;
+			}
+		}
+	}
+}
+
+/* ---- values ---------------------------------------------------------- */
+
+static void lower_ascii(char *s)
+{
+	for (; *s; s++) {
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+	}
+}
+
+static char *phone_normalise(const char *s, size_t n)
+{
+	char digits[16];
+	size_t d = 0;
+	for (size_t i = 0; i < n && d < sizeof(digits) - 1; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			digits[d++] = s[i];
+	}
+	digits[d] = '\0';
+	const char *p = digits;
+	char nat[11];
+	if (d > 10 && !strncmp(p, "0033", 4))
+		p += 4;
+	else if (d > 10 && !strncmp(p, "33", 2))
+		p += 2;
+	if (strlen(p) == 10 && p[0] == '0') {
+		memcpy(nat, p, 10);
+	} else if (strlen(p) == 10 && p[1] == '0') {
+		/* +33 (0)X...: the (0) counted */
+		nat[0] = '0';
+		memcpy(nat + 1, p + 2, 9);
+	} else if (strlen(p) == 9) {
+		nat[0] = '0';
+		memcpy(nat + 1, p, 9);
+	} else {
+		return NULL;
+	}
+	return xasprintf("%.2s %.2s %.2s %.2s %.2s", nat, nat + 2, nat + 4, nat + 6, nat + 8);
+}
+
+static bool is_document(const char *url)
+{
+	static const char *const exts[] = { ".pdf", ".doc", ".docx", ".odt", ".rtf", ".xls",
+					    ".xlsx", ".ods", ".zip", NULL };
+	size_t n = strcspn(url, "?#");
+	if (strstr(url, "/content/download/"))
+		return true;
+	for (const char *const *e = exts; *e; e++) {
+		size_t el = strlen(*e);
+		if (n >= el && !strncasecmp(url + n - el, *e, el))
+			return true;
+	}
+	return false;
+}
+
+static void add_link(struct fieldset *out, const char *url, size_t n)
+{
+	char *u = xstrndup(url, n);
+	fieldset_add(out, "links", u);
+	if (!strncasecmp(u, "mailto:", 7)) {
+		char *e = xstrndup(u + 7, strcspn(u + 7, "?"));
+		lower_ascii(e);
+		if (*e)
+			fieldset_add(out, "emails", e);
+		free(e);
+	} else if (!strncasecmp(u, "tel:", 4)) {
+		char *p = phone_normalise(u + 4, strlen(u + 4));
+		if (p)
+			fieldset_add(out, "phones", p);
+		free(p);
+	} else if (is_document(u)) {
+		fieldset_add(out, "forms", u);
+	}
+	free(u);
+}
+
+static void find_values(const char *text, size_t len, struct fieldset *out)
+{
+	PCRE2_SIZE *ov;
+	size_t start;
+
+	for (start = 0; next_match(&rx.value[RX_MDLINK], text, len, start, &ov); start = advance(text, len, ov))
+		add_link(out, text + ov[2], ov[3] - ov[2]);
+	for (start = 0; next_match(&rx.value[RX_BARE_URL], text, len, start, &ov); start = advance(text, len, ov)) {
+		size_t n = ov[1] - ov[0];
+		while (n && strchr(".,;:!?'\"»", text[ov[0] + n - 1]))
+			n--;
+		if (!strncmp(text + ov[0], "www.", 4)) {
+			char *u = xasprintf("http://%.*s", (int)n, text + ov[0]);
+			add_link(out, u, strlen(u));
+			free(u);
+		} else {
+			add_link(out, text + ov[0], n);
+		}
+	}
+	for (start = 0; next_match(&rx.value[RX_EMAIL], text, len, start, &ov); start = advance(text, len, ov)) {
+		if (ov[0] >= 7 && !strncasecmp(text + ov[0] - 7, "mailto:", 7))
+			continue;
+		char *e = xstrndup(text + ov[0], ov[1] - ov[0]);
+		lower_ascii(e);
+		fieldset_add(out, "emails", e);
+		free(e);
+	}
+	for (start = 0; next_match(&rx.value[RX_PHONE], text, len, start, &ov); start = advance(text, len, ov)) {
+		if (ov[0] >= 4 && !strncasecmp(text + ov[0] - 4, "tel:", 4))
+			continue;
+		char *p = phone_normalise(text + ov[0], ov[1] - ov[0]);
+		if (p)
+			fieldset_add(out, "phones", p);
+		free(p);
+	}
+	for (start = 0; next_match(&rx.value[RX_CERFA], text, len, start, &ov); start = advance(text, len, ov)) {
+		char *c;
+		if (ov[5] > ov[4] && ov[4] != PCRE2_UNSET)
+			c = xasprintf("CERFA %.*s*%.*s", (int)(ov[3] - ov[2]), text + ov[2],
+				      (int)(ov[5] - ov[4]), text + ov[4]);
+		else
+			c = xasprintf("CERFA %.*s", (int)(ov[3] - ov[2]), text + ov[2]);
+		fieldset_add(out, "forms", c);
+		free(c);
+	}
+}
+
+/* ---- addresses -------------------------------------------------------- */
+
+struct line {
+	char *s;        /* cleaned: no indent, marker, heading marks or link syntax */
+	bool blank;
+	bool heading;
+};
+
+/* "[text](url)" -> "text"; drops list markers and heading marks. */
+static char *clean_line(const char *s, size_t n, bool *heading)
+{
+	struct buf b = BUF_INIT;
+	size_t i = 0;
+
+	*heading = false;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i < n && s[i] == '#') {
+		*heading = true;
+		while (i < n && s[i] == '#')
+			i++;
+	} else if (i + 1 < n && s[i] == '-' && s[i + 1] == ' ') {
+		i += 2;
+	} else {
+		size_t j = i;
+		while (j < n && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j > i && j + 1 < n && s[j] == '.' && s[j + 1] == ' ')
+			i = j + 2;
+	}
+	while (i < n && s[i] == ' ')
+		i++;
+	for (; i < n; i++) {
+		if (s[i] == '[') {
+			const char *close = memchr(s + i, ']', n - i);
+			if (close && (size_t)(close - s) + 1 < n && close[1] == '(') {
+				const char *paren = memchr(close, ')', n - (size_t)(close - s));
+				if (paren) {
+					buf_add(&b, s + i + 1, (size_t)(close - (s + i + 1)));
+					i = (size_t)(paren - s);
+					continue;
+				}
+			}
+		}
+		buf_addch(&b, s[i]);
+	}
+	while (b.len && b.ptr[b.len - 1] == ' ')
+		b.ptr[--b.len] = '\0';
+	return buf_detach(&b, NULL);
+}
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+	bool in = false;
+	for (; *s; s++) {
+		if (*s == ' ') {
+			in = false;
+		} else if (!in) {
+			in = true;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A line that can sit above the postal-code line of an address block:
+ * short, not a sentence, not an introduction ("à l'adresse suivante :"). */
+static bool address_like(const struct line *l)
+{
+	size_t n = strlen(l->s);
+	if (l->heading || n == 0 || n > ADDRESS_LINE_MAX_CHARS || count_words(l->s) > 10)
+		return false;
+	char last = l->s[n - 1];
+	if (last == ':' || last == '.' || last == '!' || last == '?' || last == ';')
+		return false;
+	return true;
+}
+
+static void find_addresses(const char *text, size_t len, struct fieldset *out)
+{
+	struct line *lines = NULL;
+	size_t n = 0, alloc = 0;
+
+	for (size_t i = 0; i < len;) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - text) : len;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			lines = xrealloc(lines, alloc * sizeof(*lines));
+		}
+		lines[n].s = clean_line(text + i, end - i, &lines[n].heading);
+		lines[n].blank = lines[n].s[0] == '\0';
+		n++;
+		i = end + 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		PCRE2_SIZE *ov;
+		const char *s = lines[i].s;
+		size_t sl = strlen(s);
+		if (lines[i].blank || lines[i].heading || sl > ADDRESS_LINE_MAX_CHARS ||
+		    !next_match(&rx.value[RX_POSTAL_LINE], s, sl, 0, &ov))
+			continue;
+		/* Walk up over the block's other lines. */
+		size_t first = i, taken = 0;
+		for (size_t j = i; j-- > 0 && taken < ADDRESS_LINES_MAX - 1;) {
+			if (lines[j].blank)
+				continue;
+			PCRE2_SIZE *ov2;
+			if (!address_like(&lines[j]) ||
+			    next_match(&rx.value[RX_POSTAL_LINE], lines[j].s, strlen(lines[j].s), 0, &ov2))
+				break;
+			first = j;
+			taken++;
+		}
+		/* Re-match the postal line: the loop above reused the match data. */
+		next_match(&rx.value[RX_POSTAL_LINE], s, sl, 0, &ov);
+		struct buf a = BUF_INIT;
+		for (size_t j = first; j < i; j++) {
+			if (lines[j].blank)
+				continue;
+			buf_addstr(&a, lines[j].s);
+			buf_addstr(&a, ", ");
+		}
+		/* "59 369" -> "59369": one spelling per code. */
+		buf_add(&a, s, ov[2]);
+		for (size_t k = ov[2]; k < ov[3]; k++) {
+			if (s[k] != ' ')
+				buf_addch(&a, s[k]);
+		}
+		buf_addstr(&a, s + ov[3]);
+		fieldset_add(out, "addresses", buf_str(&a));
+		buf_release(&a);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(lines[i].s);
+	free(lines);
+}
+
+/* ---- stamp ------------------------------------------------------------ */
+
+static int month_number(const char *s, size_t n)
+{
+	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
+					      "juillet", "août", "septembre", "octobre", "novembre",
+					      "décembre" };
+	static const char *const ascii[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin",
+					     "juillet", "aout", "septembre", "octobre", "novembre",
+					     "decembre" };
+	for (int i = 0; i < 12; i++) {
+		if ((strlen(months[i]) == n && !strncasecmp(s, months[i], n)) ||
+		    (strlen(ascii[i]) == n && !strncasecmp(s, ascii[i], n)))
+			return i + 1;
+	}
+	return 0;
+}
+
+static bool parse_date(const char *s, size_t n, char out[11])
+{
+	int d = 0, m = 0, y = 0;
+	char tmp[64];
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (sscanf(tmp, "%4d-%2d-%2d", &y, &m, &d) == 3 && y > 1900) {
+		/* ISO already */
+	} else if (sscanf(tmp, "%d %*[/.-] %d %*[/.-] %d", &d, &m, &y) == 3 ||
+		   sscanf(tmp, "%d/%d/%d", &d, &m, &y) == 3 || sscanf(tmp, "%d.%d.%d", &d, &m, &y) == 3 ||
+		   sscanf(tmp, "%d-%d-%d", &d, &m, &y) == 3) {
+		if (y < 100)
+			y += 2000;
+	} else {
+		/* "2 mars 2023", "1er mars 2023" */
+		char *p = tmp;
+		d = (int)strtol(p, &p, 10);
+		if (!strncmp(p, "er", 2))
+			p += 2;
+		while (*p == ' ')
+			p++;
+		char *q = p;
+		while (*q && *q != ' ')
+			q++;
+		m = month_number(p, (size_t)(q - p));
+		y = atoi(q);
+	}
+	if (d < 1 || d > 31 || m < 1 || m > 12 || y < 1990 || y > 2199)
+		return false;
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	return true;
+}
+
+bool facts_page_updated(const char *text, char out[11])
+{
+	PCRE2_SIZE *ov;
+	size_t len;
+
+	if (!text || !rx_init())
+		return false;
+	len = strlen(text);
+	if (next_match(&rx.value[RX_STAMP_UPDATE], text, len, 0, &ov) &&
+	    parse_date(text + ov[2], ov[3] - ov[2], out))
+		return true;
+	if (next_match(&rx.value[RX_STAMP_PUBLISH], text, len, 0, &ov) &&
+	    parse_date(text + ov[2], ov[3] - ov[2], out))
+		return true;
+	return false;
+}
+
+void facts_extract(const char *text, struct fieldset *out)
+{
+	static const char *const always[] = { "method", "addresses", "emails", "phones", "links", "forms" };
+	size_t len = text ? strlen(text) : 0;
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(always); i++)
+		(void)fieldset_get(out, always[i]);
+	if (!text || !rx_init())
+		return;
+	find_methods(text, len, out);
+	find_addresses(text, len, out);
+	find_values(text, len, out);
+}
