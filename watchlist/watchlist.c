@@ -85,8 +85,23 @@ static void syntax_error(struct reader *r)
 		abort();
 	}
 	if (p->error == YAML_READER_ERROR) {
-		/* Reader errors (bad encoding) carry a byte offset, not a mark. */
+		/* Reader errors (bad encoding) carry a byte offset, not a mark,
+		 * and for a broken sequence it is the offset of the byte after
+		 * its start. An editor needs the first bad character, and the
+		 * likely cause: a file saved in Latin-1 or Windows-1252. */
 		size_t off = p->problem_offset < r->len ? p->problem_offset : r->len;
+		size_t bad = 0;
+		bool found = false;
+		while (bad < r->len) {
+			size_t n = utf8_seq_len((const unsigned char *)r->data + bad, r->len - bad);
+			if (!n) {
+				found = true;
+				break;
+			}
+			bad += n;
+		}
+		if (found)
+			off = bad;
 		line = 1;
 		column = 1;
 		for (size_t i = 0; i < off; i++) {
@@ -97,8 +112,11 @@ static void syntax_error(struct reader *r)
 				column++;
 			}
 		}
-		reader_err(r, line, column, "syntax error: %s (byte 0x%02x)",
-			   p->problem ? p->problem : "cannot read input", (unsigned)p->problem_value & 0xFF);
+		if (found)
+			reader_err(r, line, column, "syntax error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+				   (unsigned char)r->data[off]);
+		else
+			reader_err(r, line, column, "syntax error: %s", p->problem ? p->problem : "cannot read input");
 		return;
 	}
 	line = p->problem_mark.line + 1;
@@ -542,6 +560,10 @@ static char *url_problem(const char *url)
 	if (!u) {
 		fprintf(stderr, "prefwatch: fatal: out of memory in libcurl\n");
 		abort();
+	}
+	if (!strstr(url, "://")) {
+		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", url);
+		goto cleanup;
 	}
 	/* Accept any scheme at parse time so that the message can name it. */
 	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
