@@ -1,3 +1,1283 @@
-/* placeholder: implementation in progress */
+/*
+ * store.c - the SQLite database behind store.h.
+ *
+ * Assumptions this file is built on:
+ *  - One process writes at a time (a nightly run, or an editor reviewing);
+ *    others may read. WAL mode lets readers go on while a run commits, and
+ *    the busy timeout makes a second writer wait rather than fail at once.
+ *  - Every page outcome is one BEGIN IMMEDIATE ... COMMIT, so a process
+ *    killed at any instant leaves either the whole outcome or none of it.
+ *    With WAL and synchronous=NORMAL a committed transaction survives the
+ *    death of the process (it is in the WAL, in the OS cache); only a power
+ *    loss may drop the last few, never corrupt the file.
+ *  - Every statement is static text prepared once at open (table below)
+ *    and finalised at close; values are always bound, never spliced.
+ *  - The schema evolves by forward migrations only: migrations[] holds one
+ *    entry per version, each ending with its own PRAGMA user_version so the
+ *    version moves in the same transaction as the tables. A database newer
+ *    than STORE_SCHEMA_VERSION is refused before anything is written.
+ */
 #include "common/common.h"
 #include "store/store.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+#include <zlib.h>
+
+/* A raw body bigger than this in the database means corruption: the
+ * crawler caps bodies far below it, and we refuse to allocate blindly. */
+#define STORE_RAW_MAX ((sqlite3_int64)256 * 1024 * 1024)
+#define STORE_BUSY_TIMEOUT_MS 5000
+
+/* ---- schema ---- */
+
+struct migration {
+	int version;
+	const char *sql;
+};
+
+static const struct migration migrations[] = {
+	{ 1,
+	  "CREATE TABLE runs ("
+	  "  id          INTEGER PRIMARY KEY,"
+	  "  started_at  INTEGER NOT NULL,"
+	  "  finished_at INTEGER,"
+	  "  pages       INTEGER,"
+	  "  new_pages   INTEGER,"
+	  "  unchanged   INTEGER,"
+	  "  changed     INTEGER,"
+	  "  failed      INTEGER"
+	  ");"
+	  "CREATE TABLE pages ("
+	  "  id               TEXT PRIMARY KEY,"
+	  "  url              TEXT NOT NULL,"
+	  "  office_id        TEXT,"
+	  "  office_name      TEXT,"
+	  "  office_kind      TEXT,"
+	  "  region           TEXT,"
+	  "  departement      TEXT,"
+	  "  departement_name TEXT,"
+	  "  active           INTEGER NOT NULL DEFAULT 1,"
+	  "  first_seen       INTEGER NOT NULL,"
+	  /* running state, updated by every committed outcome */
+	  "  current_snapshot INTEGER REFERENCES snapshots(id),"
+	  "  etag             TEXT,"
+	  "  last_modified    TEXT,"
+	  "  body_hash        TEXT,"
+	  "  final_url        TEXT,"
+	  "  fail_count       INTEGER NOT NULL DEFAULT 0,"
+	  "  failing_since    INTEGER,"
+	  "  last_failure     TEXT"
+	  ");"
+	  "CREATE TABLE fetches ("
+	  "  id            INTEGER PRIMARY KEY,"
+	  "  run_id        INTEGER REFERENCES runs(id),"
+	  "  page_id       TEXT NOT NULL REFERENCES pages(id),"
+	  "  at            INTEGER NOT NULL,"
+	  "  http_status   INTEGER,"
+	  "  final_url     TEXT,"
+	  "  etag          TEXT,"
+	  "  last_modified TEXT,"
+	  "  bytes         INTEGER NOT NULL DEFAULT 0,"
+	  "  duration      REAL,"
+	  "  failure       TEXT,"
+	  "  error         TEXT"
+	  ");"
+	  "CREATE INDEX fetches_page ON fetches(page_id, at);"
+	  "CREATE INDEX fetches_run ON fetches(run_id);"
+	  "CREATE TABLE snapshots ("
+	  "  id         INTEGER PRIMARY KEY,"
+	  "  page_id    TEXT NOT NULL REFERENCES pages(id),"
+	  "  text       TEXT NOT NULL,"
+	  "  text_hash  TEXT NOT NULL,"
+	  "  fields     TEXT,"
+	  "  raw        BLOB,"              /* zlib (compress2) of the body */
+	  "  raw_len    INTEGER,"           /* uncompressed length */
+	  "  body_hash  TEXT,"
+	  "  rules_fp   TEXT NOT NULL DEFAULT '',"
+	  "  first_seen INTEGER NOT NULL,"
+	  "  last_seen  INTEGER NOT NULL"
+	  ");"
+	  /* Not UNIQUE: identity is the text itself (compared in the lookup),
+	   * the hash only narrows the search. */
+	  "CREATE INDEX snapshots_lookup ON snapshots(page_id, text_hash, rules_fp);"
+	  "CREATE TABLE changes ("
+	  "  id           INTEGER PRIMARY KEY,"
+	  "  page_id      TEXT NOT NULL REFERENCES pages(id),"
+	  "  run_id       INTEGER REFERENCES runs(id),"
+	  "  old_snapshot INTEGER REFERENCES snapshots(id),"
+	  "  new_snapshot INTEGER NOT NULL REFERENCES snapshots(id),"
+	  "  detected_at  INTEGER NOT NULL,"
+	  "  field_deltas TEXT,"
+	  "  reverted_to  INTEGER REFERENCES snapshots(id),"
+	  "  state        TEXT NOT NULL DEFAULT 'pending'"
+	  "               CHECK (state IN ('pending', 'reviewed', 'dismissed')),"
+	  "  reviewed_by  TEXT,"
+	  "  reviewed_at  INTEGER,"
+	  "  note         TEXT,"
+	  "  reported_at  INTEGER"
+	  ");"
+	  "CREATE INDEX changes_page ON changes(page_id, detected_at);"
+	  "CREATE INDEX changes_run ON changes(run_id);"
+	  "CREATE INDEX changes_detected ON changes(detected_at);"
+	  "CREATE INDEX changes_pending ON changes(detected_at) WHERE state = 'pending';"
+	  "CREATE INDEX changes_unreported ON changes(detected_at) WHERE reported_at IS NULL;"
+	  "PRAGMA user_version = 1;" },
+};
+
+/* ---- statements, prepared once at open ---- */
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_PAGES_DEACTIVATE,
+	ST_PAGE_UPSERT,
+	ST_PAGE_STATE,
+	ST_PAGE_CURRENT,
+	ST_PAGE_FAILED,
+	ST_PAGE_OK,
+	ST_RUN_BEGIN,
+	ST_RUN_FINISH,
+	ST_FETCH_INSERT,
+	ST_SNAPSHOT_FIND,
+	ST_SNAPSHOT_INSERT,
+	ST_SNAPSHOT_SEEN,
+	ST_SNAPSHOT_RAW,
+	ST_SNAPSHOTS_LIST,
+	ST_CHANGE_INSERT,
+	ST_CHANGE_GET,
+	ST_CHANGE_IDS,
+	ST_CHANGE_REVIEW,
+	ST_CHANGE_STATE,
+	ST_CHANGE_REPORTED,
+	ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_PAGES_DEACTIVATE] = "UPDATE pages SET active = 0 WHERE active <> 0",
+	[ST_PAGE_UPSERT] =
+		"INSERT INTO pages (id, url, office_id, office_name, office_kind, region,"
+		"                   departement, departement_name, active, first_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"
+		" ON CONFLICT (id) DO UPDATE SET url = excluded.url,"
+		"  office_id = excluded.office_id, office_name = excluded.office_name,"
+		"  office_kind = excluded.office_kind, region = excluded.region,"
+		"  departement = excluded.departement,"
+		"  departement_name = excluded.departement_name, active = 1",
+	[ST_PAGE_STATE] =
+		"SELECT p.current_snapshot, s.first_seen, s.text, s.fields, s.rules_fp,"
+		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
+		"       p.fail_count, p.failing_since, p.last_failure"
+		" FROM pages p LEFT JOIN snapshots s ON s.id = p.current_snapshot"
+		" WHERE p.id = ?1",
+	[ST_PAGE_CURRENT] = "SELECT current_snapshot FROM pages WHERE id = ?1",
+	[ST_PAGE_FAILED] =
+		"UPDATE pages SET fail_count = fail_count + 1,"
+		"  failing_since = CASE WHEN fail_count = 0 OR failing_since IS NULL"
+		"                  THEN ?2 ELSE failing_since END,"
+		"  last_failure = ?3"
+		" WHERE id = ?1",
+	/* COALESCE: a 304 or a server that stops sending a validator leaves
+	 * the last good value in place rather than forgetting it. */
+	[ST_PAGE_OK] =
+		"UPDATE pages SET fail_count = 0, failing_since = NULL, last_failure = NULL,"
+		"  etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),"
+		"  body_hash = COALESCE(?4, body_hash), final_url = COALESCE(?5, final_url),"
+		"  current_snapshot = COALESCE(?6, current_snapshot)"
+		" WHERE id = ?1",
+	[ST_RUN_BEGIN] = "INSERT INTO runs (started_at) VALUES (?1)",
+	[ST_RUN_FINISH] =
+		"UPDATE runs SET finished_at = ?2, pages = ?3, new_pages = ?4,"
+		"  unchanged = ?5, changed = ?6, failed = ?7 WHERE id = ?1",
+	[ST_FETCH_INSERT] =
+		"INSERT INTO fetches (run_id, page_id, at, http_status, final_url, etag,"
+		"                     last_modified, bytes, duration, failure, error)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_SNAPSHOT_FIND] =
+		"SELECT id, first_seen FROM snapshots"
+		" WHERE page_id = ?1 AND text_hash = ?2 AND rules_fp = ?3 AND text = ?4"
+		" ORDER BY id LIMIT 1",
+	[ST_SNAPSHOT_INSERT] =
+		"INSERT INTO snapshots (page_id, text, text_hash, fields, raw, raw_len,"
+		"                       body_hash, rules_fp, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+	/* A text seen again keeps its first body (the one it was first
+	 * extracted from) unless it had none. */
+	[ST_SNAPSHOT_SEEN] =
+		"UPDATE snapshots SET last_seen = max(last_seen, ?2),"
+		"  raw_len = CASE WHEN raw IS NULL AND ?3 IS NOT NULL THEN ?4 ELSE raw_len END,"
+		"  raw = COALESCE(raw, ?3),"
+		"  body_hash = COALESCE(body_hash, ?5),"
+		"  fields = COALESCE(?6, fields)"
+		" WHERE id = ?1",
+	[ST_SNAPSHOT_RAW] = "SELECT raw, raw_len FROM snapshots WHERE id = ?1",
+	[ST_SNAPSHOTS_LIST] =
+		"SELECT id, first_seen, last_seen, text_hash, rules_fp,"
+		"       length(CAST(text AS BLOB))"
+		" FROM snapshots WHERE page_id = ?1 ORDER BY first_seen, id",
+	[ST_CHANGE_INSERT] =
+		"INSERT INTO changes (page_id, run_id, old_snapshot, new_snapshot,"
+		"                     detected_at, field_deltas, reverted_to)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_CHANGE_GET] =
+		"SELECT c.id, c.run_id, c.detected_at, c.page_id, p.url, p.office_id,"
+		"       p.office_name, p.region, p.departement, p.departement_name,"
+		"       c.old_snapshot, c.new_snapshot, so.first_seen, sn.first_seen,"
+		"       so.text, sn.text, so.fields, sn.fields, c.field_deltas,"
+		"       sr.first_seen, c.state, c.reviewed_by, c.reviewed_at, c.note,"
+		"       c.reported_at"
+		" FROM changes c"
+		" JOIN pages p ON p.id = c.page_id"
+		" JOIN snapshots sn ON sn.id = c.new_snapshot"
+		" LEFT JOIN snapshots so ON so.id = c.old_snapshot"
+		" LEFT JOIN snapshots sr ON sr.id = c.reverted_to"
+		" WHERE c.id = ?1",
+	/* One static statement for every filter: a zero/NULL parameter
+	 * switches its condition off, so no SQL is ever assembled. */
+	[ST_CHANGE_IDS] =
+		"SELECT id FROM changes"
+		" WHERE (?1 = 0 OR state = 'pending')"
+		"   AND (?2 = 0 OR reported_at IS NULL)"
+		"   AND detected_at >= ?3"
+		"   AND (?4 = 0 OR run_id = ?4)"
+		"   AND (?5 IS NULL OR page_id = ?5)"
+		" ORDER BY detected_at, id",
+	[ST_CHANGE_REVIEW] =
+		"UPDATE changes SET state = ?2, reviewed_by = ?3, reviewed_at = ?4, note = ?5"
+		" WHERE id = ?1 AND state = 'pending'",
+	[ST_CHANGE_STATE] = "SELECT state FROM changes WHERE id = ?1",
+	[ST_CHANGE_REPORTED] =
+		"UPDATE changes SET reported_at = ?2 WHERE id = ?1 AND reported_at IS NULL",
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	char *errmsg;
+	sqlite3_stmt *st[ST__COUNT];
+};
+
+/* ---- errors ---- */
+
+static void PW_PRINTF(2, 3) store_set_error(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	free(s->errmsg);
+	s->errmsg = msg;
+}
+
+/* "cannot WHAT: sqlite's message"; call right after the failing call.
+ * saved_errno is errno as it was right after that call, or 0. */
+static void store_db_error_errno(struct store *s, const char *what, int saved_errno)
+{
+	int code = sqlite3_errcode(s->db) & 0xff;
+	int sys = sqlite3_system_errno(s->db);
+	/* "disk I/O error" alone does not tell a full disk from a bad one,
+	 * and SQLite does not always keep the errno of a failed write. */
+	if (!sys && (saved_errno == ENOSPC || saved_errno == EFBIG || saved_errno == EDQUOT ||
+		     saved_errno == EIO || saved_errno == EROFS))
+		sys = saved_errno;
+	if (sys && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+		store_set_error(s, "cannot %s: %s (%s)", what, sqlite3_errmsg(s->db), strerror(sys));
+	else
+		store_set_error(s, "cannot %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static void store_db_error(struct store *s, const char *what)
+{
+	store_db_error_errno(s, what, 0);
+}
+
+const char *store_errmsg(const struct store *s)
+{
+	if (!s)
+		return "no database";
+	return s->errmsg ? s->errmsg : "";
+}
+
+/* ---- statement helpers ---- */
+
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	return s->st[id];
+}
+
+/* Every use ends here, so no statement keeps a read transaction open or
+ * holds on to a bound pointer. */
+static void stmt_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (!v)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_time(sqlite3_stmt *st, int i, time_t t)
+{
+	return sqlite3_bind_int64(st, i, (sqlite3_int64)t);
+}
+
+/* id > 0, else NULL: 0 means "none" in the public API. */
+static int bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id <= 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, id);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	return xstrdup((const char *)sqlite3_column_text(st, i));
+}
+
+static time_t col_time(sqlite3_stmt *st, int i)
+{
+	return (time_t)sqlite3_column_int64(st, i);
+}
+
+/* Runs a statement that returns no row. */
+static int exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	errno = 0;
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		store_db_error_errno(s, what, errno);
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int tx_begin(struct store *s)
+{
+	return exec_stmt(s, stmt(s, ST_BEGIN), "begin transaction");
+}
+
+static int tx_commit(struct store *s)
+{
+	return exec_stmt(s, stmt(s, ST_COMMIT), "commit");
+}
+
+/* Keeps the first error message: the rollback is the consequence. */
+static void tx_rollback(struct store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return;  /* SQLite already rolled back (e.g. on SQLITE_FULL) */
+	sqlite3_stmt *st = stmt(s, ST_ROLLBACK);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		log_warn("cannot roll back in '%s': %s", s->path, sqlite3_errmsg(s->db));
+	stmt_done(st);
+}
+
+/* ---- open, migrate, close ---- */
+
+static int read_user_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*version = sqlite3_column_int(st, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Looks at an existing file through a read-only connection, so that a
+ * file we are going to refuse is never opened for writing at all. */
+static int probe_existing(const char *path, char **err)
+{
+	sqlite3 *db = NULL;
+	int version = 0, ret = -1;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+		rc = read_user_version(db, &version);
+	}
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot open '%s': %s", path,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		goto cleanup;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		*err = xasprintf("cannot open '%s': schema version %d is newer than this "
+				 "prefwatch supports (%d); upgrade prefwatch",
+				 path, version, STORE_SCHEMA_VERSION);
+		goto cleanup;
+	}
+	if (version < 0) {
+		*err = xasprintf("cannot open '%s': invalid schema version %d", path, version);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	sqlite3_close(db);
+	return ret;
+}
+
+static int pragma_exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_set_error(s, "cannot open '%s': %s: %s", s->path, sql,
+				msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int journal_mode_wal(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		store_set_error(s, "cannot open '%s': cannot set WAL mode: %s", s->path,
+				sqlite3_errmsg(s->db));
+		goto cleanup;
+	}
+	const char *mode = (const char *)sqlite3_column_text(st, 0);
+	if (!mode || strcmp(mode, "wal"))
+		/* e.g. a file system without shared memory: still correct,
+		 * readers just block the writer. */
+		log_warn("database '%s' is in journal mode '%s', not 'wal'", s->path,
+			 mode ? mode : "?");
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int migrate(struct store *s)
+{
+	int version = 0, ret = -1;
+	char *msg = NULL;
+
+	/* The common case, an up-to-date file, takes no write lock: opening
+	 * must not wait for a run that is busy committing. */
+	if (read_user_version(s->db, &version) != SQLITE_OK) {
+		store_set_error(s, "cannot open '%s': %s", s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	if (version == STORE_SCHEMA_VERSION)
+		return 0;
+
+	/* IMMEDIATE: two processes opening a fresh file at once must not both
+	 * create the tables; the second waits, then sees the new version. */
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK) {
+		store_set_error(s, "cannot open '%s': %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		goto cleanup;
+	}
+	if (read_user_version(s->db, &version) != SQLITE_OK) {
+		store_set_error(s, "cannot open '%s': %s", s->path, sqlite3_errmsg(s->db));
+		goto rollback;
+	}
+	if (version > STORE_SCHEMA_VERSION) {
+		store_set_error(s, "cannot open '%s': schema version %d is newer than this "
+				"prefwatch supports (%d); upgrade prefwatch",
+				s->path, version, STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(migrations); i++) {
+		int got = 0;
+		if (migrations[i].version <= version)
+			continue;
+		if (sqlite3_exec(s->db, migrations[i].sql, NULL, NULL, &msg) != SQLITE_OK) {
+			store_set_error(s, "cannot migrate '%s' to schema version %d: %s", s->path,
+					migrations[i].version, msg ? msg : sqlite3_errmsg(s->db));
+			goto rollback;
+		}
+		if (read_user_version(s->db, &got) != SQLITE_OK || got != migrations[i].version) {
+			store_set_error(s, "cannot migrate '%s' to schema version %d: "
+					"migration left version %d", s->path, migrations[i].version, got);
+			goto rollback;
+		}
+		version = got;
+	}
+	if (version != STORE_SCHEMA_VERSION) {
+		store_set_error(s, "cannot open '%s': no migration to schema version %d",
+				s->path, STORE_SCHEMA_VERSION);
+		goto rollback;
+	}
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK) {
+		store_set_error(s, "cannot migrate '%s': %s", s->path, msg ? msg : sqlite3_errmsg(s->db));
+		goto rollback;
+	}
+	ret = 0;
+	goto cleanup;
+rollback:
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+cleanup:
+	sqlite3_free(msg);
+	return ret;
+}
+
+static int dir_writable(const char *path, char **err)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+	int ret = 0;
+	if (access(dir, W_OK | X_OK) != 0) {
+		*err = xasprintf("cannot open '%s': directory '%s' is not writable (%s)", path, dir,
+				 strerror(errno));
+		ret = -1;
+	}
+	free(dir);
+	return ret;
+}
+
+struct store *store_open(const char *path, char **err)
+{
+	struct store *s = NULL;
+	struct stat sb;
+	char *dummy = NULL;
+
+	if (!err)
+		err = &dummy;
+	*err = NULL;
+	if (!path || !*path) {
+		*err = xstrdup("cannot open database: empty path");
+		goto fail;
+	}
+	if (stat(path, &sb) == 0) {
+		if (!S_ISREG(sb.st_mode)) {
+			*err = xasprintf("cannot open '%s': not a regular file", path);
+			goto fail;
+		}
+		/* SQLite would open a read-only file read-only without a word,
+		 * and fail only at the first write, deep in a run. */
+		if (access(path, W_OK) != 0) {
+			*err = xasprintf("cannot open '%s': read-only database (%s)", path,
+					 strerror(errno));
+			goto fail;
+		}
+		if (probe_existing(path, err) < 0)
+			goto fail;
+	}
+	/* The WAL and shared-memory files live next to the database. */
+	if (dir_writable(path, err) < 0)
+		goto fail;
+
+	s = xcalloc(1, sizeof(*s));
+	s->path = xstrdup(path);
+	int rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot open '%s': %s", path,
+				 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	/* The file is written only through this module: forbid the SQL
+	 * features that could corrupt it from within (writable_schema...). */
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		*err = xasprintf("cannot open '%s': read-only database (permission denied?)", path);
+		goto fail;
+	}
+	if (journal_mode_wal(s) < 0 ||
+	    pragma_exec(s, "PRAGMA synchronous = NORMAL") < 0 ||
+	    pragma_exec(s, "PRAGMA foreign_keys = ON") < 0 ||
+	    migrate(s) < 0) {
+		*err = xstrdup(s->errmsg);
+		goto fail;
+	}
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->st[i], NULL) != SQLITE_OK) {
+			*err = xasprintf("cannot open '%s': cannot prepare statement %d: %s",
+					 path, i, sqlite3_errmsg(s->db));
+			goto fail;
+		}
+	}
+	return s;
+fail:
+	store_close(s);
+	free(dummy);
+	return NULL;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
+		log_warn("cannot close '%s': %s", s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s->errmsg);
+	free(s);
+}
+
+int store_set_busy_timeout(struct store *s, int ms)
+{
+	if (sqlite3_busy_timeout(s->db, ms) != SQLITE_OK) {
+		store_db_error(s, "set busy timeout");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- pages ---- */
+
+int store_sync_pages(struct store *s, const struct store_page_info *pages, size_t n)
+{
+	time_t now = time(NULL);
+	if (tx_begin(s) < 0)
+		return -1;
+	if (exec_stmt(s, stmt(s, ST_PAGES_DEACTIVATE), "deactivate pages") < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct store_page_info *p = &pages[i];
+		sqlite3_stmt *st = stmt(s, ST_PAGE_UPSERT);
+		if (!p->id || !p->url) {
+			store_set_error(s, "cannot sync page %zu: missing id or url", i);
+			goto fail;
+		}
+		bind_text(st, 1, p->id);
+		bind_text(st, 2, p->url);
+		bind_text(st, 3, p->office_id);
+		bind_text(st, 4, p->office_name);
+		bind_text(st, 5, p->office_kind);
+		bind_text(st, 6, p->region);
+		bind_text(st, 7, p->departement);
+		bind_text(st, 8, p->departement_name);
+		bind_time(st, 9, now);
+		if (exec_stmt(s, st, "sync page") < 0)
+			goto fail;
+	}
+	return tx_commit(s) < 0 ? (tx_rollback(s), -1) : 0;
+fail:
+	tx_rollback(s);
+	return -1;
+}
+
+/* current snapshot of a page: 0 if it has none; 1 if no such page. */
+static int page_current(struct store *s, const char *page_id, int64_t *current)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_CURRENT);
+	int ret;
+	bind_text(st, 1, page_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*current = sqlite3_column_int64(st, 0);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		store_set_error(s, "unknown page '%s'", page_id);
+		ret = 1;
+	} else {
+		store_db_error(s, "read page");
+		ret = -1;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int store_page_state(struct store *s, const char *page_id, struct page_state *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_STATE);
+	memset(out, 0, sizeof(*out));
+	bind_text(st, 1, page_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->snapshot_id = sqlite3_column_int64(st, 0);
+		out->has_snapshot = sqlite3_column_type(st, 0) != SQLITE_NULL && out->snapshot_id > 0;
+		out->snapshot_at = col_time(st, 1);
+		out->text = col_text(st, 2);
+		out->fields = col_text(st, 3);
+		out->rules_fp = col_text(st, 4);
+		out->body_hash = col_text(st, 5);
+		out->etag = col_text(st, 6);
+		out->last_modified = col_text(st, 7);
+		out->final_url = col_text(st, 8);
+		out->fail_count = sqlite3_column_int(st, 9);
+		out->failing_since = col_time(st, 10);
+		out->last_failure = col_text(st, 11);
+	} else if (rc != SQLITE_DONE) {
+		store_db_error(s, "read page state");
+	}
+	stmt_done(st);
+	/* an unknown page is simply a page with no history */
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+void page_state_release(struct page_state *st)
+{
+	if (!st)
+		return;
+	free(st->text);
+	free(st->fields);
+	free(st->rules_fp);
+	free(st->body_hash);
+	free(st->etag);
+	free(st->last_modified);
+	free(st->final_url);
+	free(st->last_failure);
+	memset(st, 0, sizeof(*st));
+}
+
+int store_snapshot_raw(struct store *s, int64_t snapshot_id, char **body, size_t *len)
+{
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_RAW);
+	char *out = NULL;
+	int ret = -1;
+
+	*body = NULL;
+	*len = 0;
+	sqlite3_bind_int64(st, 1, snapshot_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		store_set_error(s, "no snapshot %lld", (long long)snapshot_id);
+		goto cleanup;
+	}
+	if (rc != SQLITE_ROW) {
+		store_db_error(s, "read snapshot");
+		goto cleanup;
+	}
+	if (sqlite3_column_type(st, 0) == SQLITE_NULL) {
+		store_set_error(s, "snapshot %lld has no raw body", (long long)snapshot_id);
+		goto cleanup;
+	}
+	sqlite3_int64 raw_len = sqlite3_column_int64(st, 1);
+	const void *z = sqlite3_column_blob(st, 0);
+	int zlen = sqlite3_column_bytes(st, 0);
+	if (raw_len < 0 || raw_len > STORE_RAW_MAX) {
+		store_set_error(s, "snapshot %lld: implausible raw length %lld",
+				(long long)snapshot_id, (long long)raw_len);
+		goto cleanup;
+	}
+	out = xmalloc((size_t)raw_len + 1);
+	uLongf got = (uLongf)raw_len;
+	if (raw_len > 0) {
+		int zrc = uncompress((Bytef *)out, &got, z, (uLong)zlen);
+		if (zrc != Z_OK || got != (uLongf)raw_len) {
+			store_set_error(s, "snapshot %lld: corrupt raw body (zlib error %d)",
+					(long long)snapshot_id, zrc);
+			goto cleanup;
+		}
+	}
+	out[raw_len] = '\0';
+	*body = out;
+	*len = (size_t)raw_len;
+	out = NULL;
+	ret = 0;
+cleanup:
+	stmt_done(st);
+	free(out);
+	return ret;
+}
+
+/* ---- runs ---- */
+
+int store_run_begin(struct store *s, time_t started_at, int64_t *run_id)
+{
+	sqlite3_stmt *st = stmt(s, ST_RUN_BEGIN);
+	bind_time(st, 1, started_at);
+	if (exec_stmt(s, st, "record run") < 0)
+		return -1;
+	*run_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_run_finish(struct store *s, int64_t run_id, time_t finished_at,
+		     const struct run_counts *c)
+{
+	sqlite3_stmt *st = stmt(s, ST_RUN_FINISH);
+	sqlite3_bind_int64(st, 1, run_id);
+	bind_time(st, 2, finished_at);
+	sqlite3_bind_int(st, 3, c ? c->pages : 0);
+	sqlite3_bind_int(st, 4, c ? c->new_pages : 0);
+	sqlite3_bind_int(st, 5, c ? c->unchanged : 0);
+	sqlite3_bind_int(st, 6, c ? c->changed : 0);
+	sqlite3_bind_int(st, 7, c ? c->failed : 0);
+	if (exec_stmt(s, st, "finish run") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		store_set_error(s, "cannot finish run %lld: no such run", (long long)run_id);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- one page's outcome ---- */
+
+static int insert_fetch(struct store *s, int64_t run_id, const struct page_outcome *o,
+			int64_t *fetch_id)
+{
+	sqlite3_stmt *st = stmt(s, ST_FETCH_INSERT);
+	bind_id(st, 1, run_id);
+	bind_text(st, 2, o->page_id);
+	bind_time(st, 3, o->at);
+	if (o->http_status > 0)
+		sqlite3_bind_int64(st, 4, o->http_status);
+	bind_text(st, 5, o->final_url);
+	bind_text(st, 6, o->etag);
+	bind_text(st, 7, o->last_modified);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)o->bytes);
+	sqlite3_bind_double(st, 9, o->seconds);
+	bind_text(st, 10, o->failure != PW_FAIL_NONE ? pw_failure_name(o->failure) : NULL);
+	bind_text(st, 11, o->error);
+	if (exec_stmt(s, st, "record fetch") < 0)
+		return -1;
+	*fetch_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+/* Finds the snapshot of this page with exactly this text and rules: 1 and
+ * *id, *first_seen when found, 0 when not, -1 on error. */
+static int snapshot_find(struct store *s, const char *page_id, const char *text,
+			 const char *hash, const char *rules_fp, int64_t *id, time_t *first_seen)
+{
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_FIND);
+	int ret = 0;
+	bind_text(st, 1, page_id);
+	bind_text(st, 2, hash);
+	bind_text(st, 3, rules_fp);
+	bind_text(st, 4, text);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*first_seen = col_time(st, 1);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		store_db_error(s, "look up snapshot");
+		ret = -1;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+/* Binds the zlib form of raw (or NULL) at i, and its length at i+1. The
+ * compressed copy is returned in *z for the caller to free after the
+ * statement ran. */
+static int bind_raw(struct store *s, sqlite3_stmt *st, int i, const char *raw, size_t raw_len,
+		    unsigned char **z)
+{
+	*z = NULL;
+	if (!raw) {
+		sqlite3_bind_null(st, i);
+		sqlite3_bind_null(st, i + 1);
+		return 0;
+	}
+	if (raw_len > (size_t)STORE_RAW_MAX) {
+		store_set_error(s, "cannot store raw body: %zu bytes is too large", raw_len);
+		return -1;
+	}
+	uLongf zlen = compressBound((uLong)raw_len);
+	*z = xmalloc(zlen ? zlen : 1);
+	int zrc = compress2(*z, &zlen, (const Bytef *)raw, (uLong)raw_len, Z_BEST_COMPRESSION);
+	if (zrc != Z_OK) {
+		store_set_error(s, "cannot compress raw body: zlib error %d", zrc);
+		return -1;
+	}
+	sqlite3_bind_blob64(st, i, *z, (sqlite3_uint64)zlen, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i + 1, (sqlite3_int64)raw_len);
+	return 0;
+}
+
+/* Inserts the outcome's text as a snapshot, or reuses the row holding the
+ * same text under the same rules. *reused tells which. */
+static int snapshot_put(struct store *s, const struct page_outcome *o, int64_t *id,
+			time_t *first_seen, bool *reused)
+{
+	char hash[PW_HASH_HEX];
+	const char *rules_fp = o->rules_fp ? o->rules_fp : "";
+	unsigned char *z = NULL;
+	sqlite3_stmt *st;
+	int ret = -1;
+
+	pw_hash_hex(o->text, strlen(o->text), hash);
+	int found = snapshot_find(s, o->page_id, o->text, hash, rules_fp, id, first_seen);
+	if (found < 0)
+		return -1;
+	*reused = found == 1;
+	if (found) {
+		st = stmt(s, ST_SNAPSHOT_SEEN);
+		sqlite3_bind_int64(st, 1, *id);
+		bind_time(st, 2, o->at);
+		if (bind_raw(s, st, 3, o->raw, o->raw_len, &z) < 0)
+			goto cleanup;
+		bind_text(st, 5, o->body_hash);
+		bind_text(st, 6, o->fields);
+		if (exec_stmt(s, st, "update snapshot") < 0)
+			goto cleanup;
+	} else {
+		st = stmt(s, ST_SNAPSHOT_INSERT);
+		bind_text(st, 1, o->page_id);
+		bind_text(st, 2, o->text);
+		bind_text(st, 3, hash);
+		bind_text(st, 4, o->fields);
+		if (bind_raw(s, st, 5, o->raw, o->raw_len, &z) < 0)
+			goto cleanup;
+		bind_text(st, 7, o->body_hash);
+		bind_text(st, 8, rules_fp);
+		bind_time(st, 9, o->at);
+		if (exec_stmt(s, st, "record snapshot") < 0)
+			goto cleanup;
+		*id = sqlite3_last_insert_rowid(s->db);
+		*first_seen = o->at;
+	}
+	ret = 0;
+cleanup:
+	if (ret < 0)
+		stmt_done(st);  /* a failed bind_raw leaves bindings behind */
+	free(z);
+	return ret;
+}
+
+static int page_ok(struct store *s, const struct page_outcome *o, int64_t snapshot_id)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_OK);
+	bind_text(st, 1, o->page_id);
+	bind_text(st, 2, o->etag);
+	bind_text(st, 3, o->last_modified);
+	bind_text(st, 4, o->body_hash);
+	bind_text(st, 5, o->final_url);
+	bind_id(st, 6, snapshot_id);
+	return exec_stmt(s, st, "update page");
+}
+
+static int page_failed(struct store *s, const struct page_outcome *o)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_FAILED);
+	bind_text(st, 1, o->page_id);
+	bind_time(st, 2, o->at);
+	bind_text(st, 3, pw_failure_name(o->failure != PW_FAIL_NONE ? o->failure
+								     : PW_FAIL_NO_CONTENT));
+	return exec_stmt(s, st, "update page");
+}
+
+static int insert_change(struct store *s, int64_t run_id, const struct page_outcome *o,
+			 int64_t old_id, int64_t new_id, int64_t reverted_to, int64_t *change_id)
+{
+	sqlite3_stmt *st = stmt(s, ST_CHANGE_INSERT);
+	bind_text(st, 1, o->page_id);
+	bind_id(st, 2, run_id);
+	bind_id(st, 3, old_id);
+	sqlite3_bind_int64(st, 4, new_id);
+	bind_time(st, 5, o->at);
+	bind_text(st, 6, o->field_deltas);
+	bind_id(st, 7, reverted_to);
+	if (exec_stmt(s, st, "record change") < 0)
+		return -1;
+	*change_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+static int commit_page_body(struct store *s, int64_t run_id, const struct page_outcome *o,
+			    struct outcome_ids *ids)
+{
+	int64_t current = 0;
+	int rc = page_current(s, o->page_id, &current);
+	if (rc != 0)
+		return -1;
+	if (insert_fetch(s, run_id, o, &ids->fetch_id) < 0)
+		return -1;
+	ids->snapshot_id = current;
+
+	switch (o->kind) {
+	case OUTCOME_FAILED:
+		return page_failed(s, o);
+	case OUTCOME_UNCHANGED:
+		if (current > 0) {
+			sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_SEEN);
+			sqlite3_bind_int64(st, 1, current);
+			bind_time(st, 2, o->at);
+			if (exec_stmt(s, st, "update snapshot") < 0)
+				return -1;
+		}
+		return page_ok(s, o, 0);
+	case OUTCOME_NEW:
+	case OUTCOME_CHANGED:
+	case OUTCOME_BASELINE: {
+		int64_t id = 0;
+		time_t first_seen = 0;
+		bool reused = false;
+		if (snapshot_put(s, o, &id, &first_seen, &reused) < 0)
+			return -1;
+		if (o->kind == OUTCOME_CHANGED) {
+			/* A reused row other than the current one is an older
+			 * text coming back: a revert, not a new version. */
+			if (reused && id != current) {
+				ids->reverted_to = id;
+				ids->reverted_to_at = first_seen;
+			}
+			if (insert_change(s, run_id, o, current, id, ids->reverted_to,
+					  &ids->change_id) < 0)
+				return -1;
+		}
+		ids->snapshot_id = id;
+		return page_ok(s, o, id);
+	}
+	}
+	store_set_error(s, "cannot commit page '%s': unknown outcome %d", o->page_id, (int)o->kind);
+	return -1;
+}
+
+int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
+		      struct outcome_ids *ids)
+{
+	struct outcome_ids local;
+	if (!ids)
+		ids = &local;
+	memset(ids, 0, sizeof(*ids));
+
+	if (!o || !o->page_id) {
+		store_set_error(s, "cannot commit page: no page id");
+		return -1;
+	}
+	if ((o->kind == OUTCOME_NEW || o->kind == OUTCOME_CHANGED || o->kind == OUTCOME_BASELINE) &&
+	    !o->text) {
+		store_set_error(s, "cannot commit page '%s': outcome has no text", o->page_id);
+		return -1;
+	}
+	if (tx_begin(s) < 0)
+		return -1;
+	if (commit_page_body(s, run_id, o, ids) < 0 || tx_commit(s) < 0) {
+		tx_rollback(s);
+		memset(ids, 0, sizeof(*ids));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- changes and review ---- */
+
+void change_record_release(struct change_record *c)
+{
+	if (!c)
+		return;
+	free(c->page_id);
+	free(c->url);
+	free(c->office_id);
+	free(c->office_name);
+	free(c->region);
+	free(c->departement);
+	free(c->departement_name);
+	free(c->old_text);
+	free(c->new_text);
+	free(c->old_fields);
+	free(c->new_fields);
+	free(c->field_deltas);
+	free(c->state);
+	free(c->reviewed_by);
+	free(c->note);
+	memset(c, 0, sizeof(*c));
+}
+
+int store_change_get(struct store *s, int64_t id, struct change_record *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_CHANGE_GET);
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->run_id = sqlite3_column_int64(st, 1);
+		out->detected_at = col_time(st, 2);
+		out->page_id = col_text(st, 3);
+		out->url = col_text(st, 4);
+		out->office_id = col_text(st, 5);
+		out->office_name = col_text(st, 6);
+		out->region = col_text(st, 7);
+		out->departement = col_text(st, 8);
+		out->departement_name = col_text(st, 9);
+		out->old_snapshot_id = sqlite3_column_int64(st, 10);
+		out->new_snapshot_id = sqlite3_column_int64(st, 11);
+		out->old_at = col_time(st, 12);
+		out->new_at = col_time(st, 13);
+		out->old_text = col_text(st, 14);
+		out->new_text = col_text(st, 15);
+		out->old_fields = col_text(st, 16);
+		out->new_fields = col_text(st, 17);
+		out->field_deltas = col_text(st, 18);
+		out->reverted_to_at = col_time(st, 19);
+		out->state = col_text(st, 20);
+		out->reviewed_by = col_text(st, 21);
+		out->reviewed_at = col_time(st, 22);
+		out->note = col_text(st, 23);
+		out->reported_at = col_time(st, 24);
+		ret = 0;
+	} else if (rc == SQLITE_DONE) {
+		store_set_error(s, "no change %lld", (long long)id);
+		ret = 1;
+	} else {
+		store_db_error(s, "read change");
+		ret = -1;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int store_changes_each(struct store *s, const struct change_filter *f,
+		       store_change_fn fn, void *ctx)
+{
+	static const struct change_filter all;
+	sqlite3_stmt *st = stmt(s, ST_CHANGE_IDS);
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = -1, rc;
+
+	if (!f)
+		f = &all;
+	/* Ids first, records after: the statement is finished before fn
+	 * runs, so fn may call back into the store (review, mark reported)
+	 * and only one change's texts are in memory at a time. */
+	sqlite3_bind_int(st, 1, f->pending_only);
+	sqlite3_bind_int(st, 2, f->unreported_only);
+	bind_time(st, 3, f->since);
+	sqlite3_bind_int64(st, 4, f->run_id);
+	bind_text(st, 5, f->page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "list changes");
+		stmt_done(st);
+		goto cleanup;
+	}
+	stmt_done(st);
+	for (size_t i = 0; i < n; i++) {
+		struct change_record c;
+		int got = store_change_get(s, ids[i], &c);
+		if (got < 0)
+			goto cleanup;
+		if (got == 1)
+			continue;  /* cannot happen today: changes are never deleted */
+		int stop = fn(&c, ctx);
+		change_record_release(&c);
+		if (stop)
+			break;
+	}
+	ret = 0;
+cleanup:
+	free(ids);
+	return ret;
+}
+
+int store_change_review(struct store *s, int64_t id, const char *state,
+			const char *by, const char *note, time_t at)
+{
+	if (!state || (strcmp(state, "reviewed") && strcmp(state, "dismissed"))) {
+		store_set_error(s, "cannot review change %lld: invalid state '%s'", (long long)id,
+				state ? state : "");
+		return -1;
+	}
+	sqlite3_stmt *st = stmt(s, ST_CHANGE_REVIEW);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, state);
+	bind_text(st, 3, by);
+	bind_time(st, 4, at);
+	bind_text(st, 5, note);
+	if (exec_stmt(s, st, "review change") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+
+	/* Nothing updated: tell "no such change" from "already done". */
+	st = stmt(s, ST_CHANGE_STATE);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), ret;
+	if (rc == SQLITE_ROW) {
+		store_set_error(s, "change %lld is already %s", (long long)id,
+				(const char *)sqlite3_column_text(st, 0));
+		ret = 2;
+	} else if (rc == SQLITE_DONE) {
+		store_set_error(s, "no change %lld", (long long)id);
+		ret = 1;
+	} else {
+		store_db_error(s, "read change");
+		ret = -1;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at)
+{
+	if (n == 0)
+		return 0;
+	if (tx_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt(s, ST_CHANGE_REPORTED);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		bind_time(st, 2, at);
+		if (exec_stmt(s, st, "mark change reported") < 0) {
+			tx_rollback(s);
+			return -1;
+		}
+	}
+	if (tx_commit(s) < 0) {
+		tx_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- history ---- */
+
+int store_snapshots_each(struct store *s, const char *page_id, store_snapshot_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOTS_LIST);
+	struct snapshot_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = -1, rc;
+
+	/* Collected first, for the same reason as store_changes_each. */
+	bind_text(st, 1, page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 32;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		struct snapshot_info *si = &v[n++];
+		si->id = sqlite3_column_int64(st, 0);
+		si->first_seen = col_time(st, 1);
+		si->last_seen = col_time(st, 2);
+		si->text_hash = col_text(st, 3);
+		si->rules_fp = col_text(st, 4);
+		si->text_len = (size_t)sqlite3_column_int64(st, 5);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "list snapshots");
+		stmt_done(st);
+		goto cleanup;
+	}
+	stmt_done(st);
+	for (size_t i = 0; i < n; i++)
+		if (fn(&v[i], ctx))
+			break;
+	ret = 0;
+cleanup:
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].text_hash);
+		free(v[i].rules_fp);
+	}
+	free(v);
+	return ret;
+}

@@ -30,6 +30,9 @@ struct store;
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
+/* How long a call waits for another process's write lock before failing
+ * with "database is locked" (default 5000 ms). */
+int store_set_busy_timeout(struct store *s, int ms);
 
 /* ---- pages ---- */
 

@@ -1,0 +1,1062 @@
+/*
+ * test_store.c - the SQLite store against real database files.
+ *
+ * Each test works on its own file in test_tmpdir(). What the store wrote
+ * is checked both through the public API and, where the API cannot see
+ * it (schema version, row counts, inactive pages), through a separate
+ * raw SQLite connection, as another process would see the file.
+ */
+#include "common/common.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "tests/common/test.h"
+
+/* ---- helpers ---- */
+
+static char *db_path(const char *name)
+{
+	return xasprintf("%s/%s.db", test_tmpdir(), name);
+}
+
+static struct store *open_ok(const char *path)
+{
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	if (!s)
+		fprintf(stderr, "store_open: %s\n", err ? err : "?");
+	CHECK(s != NULL);
+	free(err);
+	return s;
+}
+
+/* One integer from a query on a separate connection (-999 on error). */
+static long long q_int(const char *path, const char *sql, const char *arg)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -999;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		goto cleanup;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "q_int: %s: %s\n", sql, sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+cleanup:
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static char *q_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	char *v = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static int raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	int rc = sqlite3_open(path, &db);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "raw_exec: %s\n", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	return rc;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	return test_read_file(path, len);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	CHECK_INT(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static bool file_exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+static const struct store_page_info pages3[] = {
+	{ "02-laon", "https://www.aisne.gouv.fr/aes", "02-laon", "Préfecture de Laon", "prefecture",
+	  "Hauts-de-France", "02", "Aisne" },
+	{ "59-lille", "https://www.nord.gouv.fr/aes", "59-lille", "Préfecture de Lille", "prefecture",
+	  "Hauts-de-France", "59", "Nord" },
+	{ "59-dunkerque", "https://www.nord.gouv.fr/dk", "59-dunkerque", "Sous-préfecture de Dunkerque",
+	  "sous-prefecture", "Hauts-de-France", "59", "Nord" },
+};
+
+static struct page_outcome outcome(const char *page, enum outcome_kind kind, time_t at,
+				   const char *text)
+{
+	struct page_outcome o = { 0 };
+	o.page_id = page;
+	o.kind = kind;
+	o.at = at;
+	o.http_status = kind == OUTCOME_FAILED ? 0 : 200;
+	o.text = text;
+	o.rules_fp = "rules-1";
+	o.seconds = 0.25;
+	o.bytes = text ? strlen(text) : 0;
+	return o;
+}
+
+static int64_t commit(struct store *s, int64_t run, const struct page_outcome *o,
+		      struct outcome_ids *ids)
+{
+	struct outcome_ids local;
+	if (!ids)
+		ids = &local;
+	int rc = store_commit_page(s, run, o, ids);
+	if (rc)
+		fprintf(stderr, "store_commit_page: %s\n", store_errmsg(s));
+	CHECK_INT(rc, 0);
+	return ids->snapshot_id;
+}
+
+/* ---- open, migrate, refuse ---- */
+
+static void test_fresh_file_migrates(void)
+{
+	char *path = db_path("fresh");
+	struct store *s = open_ok(path);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	char *mode = q_text(path, "PRAGMA journal_mode");
+	CHECK_STR(mode, "wal");
+	free(mode);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+			"('runs', 'pages', 'fetches', 'snapshots', 'changes')", NULL), 5);
+	CHECK(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'", NULL) >= 5);
+	store_close(s);
+	free(path);
+}
+
+static void test_reopen_is_idempotent(void)
+{
+	char *path = db_path("reopen");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte v1");
+	commit(s, 0, &o, NULL);
+	store_close(s);
+
+	for (int i = 0; i < 3; i++) {
+		s = open_ok(path);
+		struct page_state st;
+		CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+		CHECK(st.has_snapshot);
+		CHECK_STR(st.text, "texte v1");
+		page_state_release(&st);
+		store_close(s);
+	}
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM pages", NULL), 3);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 1);
+	free(path);
+}
+
+static void test_newer_version_refused_untouched(void)
+{
+	char *path = db_path("newer");
+	CHECK_INT(raw_exec(path, "CREATE TABLE future (x); INSERT INTO future VALUES (42);"
+			   "PRAGMA user_version = 99;"), SQLITE_OK);
+	size_t len0, len1;
+	char *before = slurp(path, &len0);
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "schema version 99 is newer");
+	CHECK_CONTAINS(err, path);
+	char *after = slurp(path, &len1);
+	CHECK_INT(len1, len0);
+	CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
+	char *wal = xasprintf("%s-wal", path);
+	CHECK(!file_exists(wal));
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), 99);
+	store_close(s);
+	free(wal);
+	free(before);
+	free(after);
+	free(err);
+	free(path);
+}
+
+static void test_garbage_file_refused_untouched(void)
+{
+	char *path = db_path("garbage");
+	char junk[8192];
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	write_file(path, junk, sizeof(junk));
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "file is not a database");
+	CHECK_CONTAINS(err, "cannot open '");
+	size_t len;
+	char *after = slurp(path, &len);
+	CHECK_INT(len, sizeof(junk));
+	CHECK(len == sizeof(junk) && memcmp(after, junk, len) == 0);
+	free(after);
+	free(err);
+
+	/* a text file with a few bytes only */
+	char *path2 = db_path("notes");
+	write_file(path2, "hello\n", 6);
+	s = store_open(path2, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "not a database");
+	after = slurp(path2, &len);
+	CHECK(len == 6 && memcmp(after, "hello\n", 6) == 0);
+	free(after);
+	free(err);
+
+	/* a directory */
+	s = store_open(test_tmpdir(), &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "not a regular file");
+	free(err);
+	free(path2);
+	free(path);
+}
+
+/* Tests run as root, for whom permission bits do not stop writes: the
+ * store is opened in a child that dropped to an unprivileged uid. */
+static void test_read_only_refused(void)
+{
+	char *dir = xasprintf("%s/ro", test_tmpdir());
+	CHECK_INT(mkdir(dir, 0755), 0);
+	CHECK_INT(chmod(test_tmpdir(), 0755), 0);
+	char *path = xasprintf("%s/ro.db", dir);
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 1), 0);
+	store_close(s);
+	CHECK_INT(chmod(path, 0444), 0);
+	CHECK_INT(chmod(dir, 0555), 0);
+	size_t len0;
+	char *before = slurp(path, &len0);
+	char *fresh = xasprintf("%s/new.db", dir);
+
+	int fds[2];
+	CHECK_INT(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+			_exit(3);
+		char *err = NULL;
+		struct store *c = store_open(path, &err);
+		char *err2 = NULL;
+		struct store *c2 = store_open(fresh, &err2);
+		char *msg = xasprintf("%s\n%s\n", err ? err : "(opened)", err2 ? err2 : "(opened)");
+		ssize_t w = write(fds[1], msg, strlen(msg));
+		(void)w;
+		_exit(c || c2 ? 1 : 0);
+	}
+	close(fds[1]);
+	char out[2048] = "";
+	size_t got = 0;
+	ssize_t r;
+	while ((r = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_CONTAINS(out, "ro.db': read-only database (Permission denied)");
+	CHECK_CONTAINS(out, "cannot open '");
+	CHECK_CONTAINS(out, "new.db': directory '");
+	CHECK_CONTAINS(out, "/ro' is not writable (Permission denied)");
+	size_t len1;
+	char *after = slurp(path, &len1);
+	CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
+	CHECK(!file_exists(fresh));
+
+	chmod(dir, 0755);
+	chmod(path, 0644);
+	free(after);
+	free(before);
+	free(fresh);
+	free(path);
+	free(dir);
+}
+
+static void test_locked_by_another_process(void)
+{
+	char *path = db_path("locked");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_set_busy_timeout(s, 200), 0);
+
+	/* a writer in another process holds the lock */
+	int go[2], done[2];
+	CHECK_INT(pipe(go), 0);
+	CHECK_INT(pipe(done), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		sqlite3 *db = NULL;
+		char c = 0;
+		sqlite3_open(path, &db);
+		int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		ssize_t w = write(go[1], rc == SQLITE_OK ? "y" : "n", 1);
+		ssize_t r = read(done[0], &c, 1);
+		(void)w;
+		(void)r;
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(0);
+	}
+	char c = 0;
+	CHECK_INT(read(go[0], &c, 1), 1);
+	CHECK_INT(c, 'y');
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte");
+	struct outcome_ids ids;
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
+	CHECK_CONTAINS(store_errmsg(s), "database is locked");
+	/* opening an up-to-date file while locked does not wait for the lock */
+	struct store *s2 = open_ok(path);
+	struct page_state st;
+	CHECK_INT(store_page_state(s2, "02-laon", &st), 0);
+	CHECK(!st.has_snapshot);
+	page_state_release(&st);
+	store_close(s2);
+
+	CHECK_INT(write(done[1], "x", 1), 1);
+	waitpid(pid, NULL, 0);
+	commit(s, 0, &o, NULL);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 1);
+	store_close(s);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+	free(path);
+}
+
+/* ---- pages and outcomes ---- */
+
+static void test_sync_keeps_removed_pages(void)
+{
+	char *path = db_path("sync");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct page_outcome o = outcome("59-lille", OUTCOME_NEW, 1000, "texte de Lille");
+	commit(s, 0, &o, NULL);
+
+	/* Lille leaves the watchlist, Laon's URL changes */
+	struct store_page_info two[2] = { pages3[0], pages3[2] };
+	two[0].url = "https://www.aisne.gouv.fr/aes-nouvelle";
+	CHECK_INT(store_sync_pages(s, two, 2), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM pages", NULL), 3);
+	CHECK_INT(q_int(path, "SELECT active FROM pages WHERE id = ?", "59-lille"), 0);
+	CHECK_INT(q_int(path, "SELECT active FROM pages WHERE id = ?", "02-laon"), 1);
+	CHECK_INT(q_int(path, "SELECT url = 'https://www.aisne.gouv.fr/aes-nouvelle' FROM pages "
+			"WHERE id = ?", "02-laon"), 1);
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "59-lille", &st), 0);
+	CHECK(st.has_snapshot);
+	CHECK_STR(st.text, "texte de Lille");
+	page_state_release(&st);
+
+	/* and comes back: same row, active again, history intact */
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(q_int(path, "SELECT active FROM pages WHERE id = ?", "59-lille"), 1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots WHERE page_id = ?", "59-lille"), 1);
+
+	/* an unknown page has no history, and cannot be committed to */
+	CHECK_INT(store_page_state(s, "80-amiens", &st), 0);
+	CHECK(!st.has_snapshot);
+	CHECK_INT(st.fail_count, 0);
+	page_state_release(&st);
+	o = outcome("80-amiens", OUTCOME_NEW, 2000, "x");
+	struct outcome_ids ids;
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
+	CHECK_CONTAINS(store_errmsg(s), "unknown page '80-amiens'");
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 1);
+	store_close(s);
+	free(path);
+}
+
+static void test_outcome_sequence_page_state(void)
+{
+	char *path = db_path("sequence");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	int64_t run = 0;
+	CHECK_INT(store_run_begin(s, 1000, &run), 0);
+	CHECK(run > 0);
+
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "Procédure v1");
+	o.etag = "\"e1\"";
+	o.last_modified = "Mon, 05 Jan 2026 02:00:00 GMT";
+	o.final_url = "https://www.aisne.gouv.fr/aes?x=1";
+	o.body_hash = "bodyhash1";
+	o.fields = "delai\t2 mois\n";
+	o.raw = "<html>v1</html>";
+	o.raw_len = strlen(o.raw);
+	struct outcome_ids ids;
+	int64_t snap1 = commit(s, run, &o, &ids);
+	CHECK(snap1 > 0);
+	CHECK(ids.fetch_id > 0);
+	CHECK_INT(ids.change_id, 0);
+
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK(st.has_snapshot);
+	CHECK_INT(st.snapshot_id, snap1);
+	CHECK_INT(st.snapshot_at, 1000);
+	CHECK_STR(st.text, "Procédure v1");
+	CHECK_STR(st.fields, "delai\t2 mois\n");
+	CHECK_STR(st.rules_fp, "rules-1");
+	CHECK_STR(st.etag, "\"e1\"");
+	CHECK_STR(st.last_modified, "Mon, 05 Jan 2026 02:00:00 GMT");
+	CHECK_STR(st.final_url, "https://www.aisne.gouv.fr/aes?x=1");
+	CHECK_STR(st.body_hash, "bodyhash1");
+	CHECK_INT(st.fail_count, 0);
+	CHECK_INT(st.failing_since, 0);
+	CHECK(st.last_failure == NULL);
+	page_state_release(&st);
+
+	/* two failures: the streak grows from the first, snapshot and etag stay */
+	o = outcome("02-laon", OUTCOME_FAILED, 2000, NULL);
+	o.failure = PW_FAIL_TIMEOUT;
+	o.error = "operation timed out after 30000 ms";
+	commit(s, run, &o, &ids);
+	CHECK_INT(ids.snapshot_id, snap1);
+	o = outcome("02-laon", OUTCOME_FAILED, 3000, NULL);
+	o.failure = PW_FAIL_NOT_FOUND;
+	o.http_status = 404;
+	o.etag = "\"e404\"";
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK(st.has_snapshot);
+	CHECK_INT(st.snapshot_id, snap1);
+	CHECK_STR(st.text, "Procédure v1");
+	CHECK_INT(st.fail_count, 2);
+	CHECK_INT(st.failing_since, 2000);
+	CHECK_STR(st.last_failure, "not_found");
+	CHECK_STR(st.etag, "\"e1\"");
+	page_state_release(&st);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches WHERE failure = 'timeout' AND "
+			"error LIKE 'operation timed out%' AND http_status IS NULL", NULL), 1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches WHERE http_status = 404", NULL), 1);
+
+	/* unchanged (a 304 without validators): streak reset, etag kept */
+	o = outcome("02-laon", OUTCOME_UNCHANGED, 4000, NULL);
+	o.http_status = 304;
+	commit(s, run, &o, &ids);
+	CHECK_INT(ids.snapshot_id, snap1);
+	CHECK_INT(ids.change_id, 0);
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK_INT(st.fail_count, 0);
+	CHECK_INT(st.failing_since, 0);
+	CHECK(st.last_failure == NULL);
+	CHECK_STR(st.etag, "\"e1\"");
+	CHECK_STR(st.body_hash, "bodyhash1");
+	CHECK_INT(st.snapshot_at, 1000);
+	page_state_release(&st);
+	CHECK_INT(q_int(path, "SELECT last_seen FROM snapshots WHERE page_id = ?", "02-laon"), 4000);
+
+	/* unchanged with new validators and body hash: they are updated */
+	o = outcome("02-laon", OUTCOME_UNCHANGED, 5000, NULL);
+	o.etag = "\"e2\"";
+	o.body_hash = "bodyhash2";
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK_STR(st.etag, "\"e2\"");
+	CHECK_STR(st.body_hash, "bodyhash2");
+	CHECK_STR(st.last_modified, "Mon, 05 Jan 2026 02:00:00 GMT");
+	page_state_release(&st);
+
+	/* changed: new snapshot, a change row from the old one */
+	o = outcome("02-laon", OUTCOME_CHANGED, 6000, "Procédure v2");
+	o.field_deltas = "+delai\t3 mois\n";
+	int64_t snap2 = commit(s, run, &o, &ids);
+	CHECK(snap2 > snap1);
+	CHECK(ids.change_id > 0);
+	CHECK_INT(ids.reverted_to, 0);
+	CHECK_INT(ids.reverted_to_at, 0);
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK_INT(st.snapshot_id, snap2);
+	CHECK_STR(st.text, "Procédure v2");
+	CHECK_INT(st.snapshot_at, 6000);
+	page_state_release(&st);
+	struct change_record c;
+	CHECK_INT(store_change_get(s, ids.change_id, &c), 0);
+	CHECK_INT(c.old_snapshot_id, snap1);
+	CHECK_INT(c.new_snapshot_id, snap2);
+	CHECK_INT(c.old_at, 1000);
+	CHECK_INT(c.new_at, 6000);
+	CHECK_INT(c.detected_at, 6000);
+	CHECK_INT(c.run_id, run);
+	CHECK_STR(c.old_text, "Procédure v1");
+	CHECK_STR(c.new_text, "Procédure v2");
+	CHECK_STR(c.old_fields, "delai\t2 mois\n");
+	CHECK_STR(c.field_deltas, "+delai\t3 mois\n");
+	CHECK_STR(c.page_id, "02-laon");
+	CHECK_STR(c.office_name, "Préfecture de Laon");
+	CHECK_STR(c.departement_name, "Aisne");
+	CHECK_STR(c.state, "pending");
+	CHECK_INT(c.reverted_to_at, 0);
+	CHECK_INT(c.reported_at, 0);
+	change_record_release(&c);
+
+	/* a failure on a fresh page has no snapshot to keep */
+	o = outcome("59-lille", OUTCOME_FAILED, 6000, NULL);
+	o.failure = PW_FAIL_DNS;
+	commit(s, run, &o, &ids);
+	CHECK_INT(ids.snapshot_id, 0);
+	CHECK_INT(store_page_state(s, "59-lille", &st), 0);
+	CHECK(!st.has_snapshot);
+	CHECK_INT(st.fail_count, 1);
+	CHECK_STR(st.last_failure, "dns");
+	page_state_release(&st);
+
+	struct run_counts rc = { 2, 1, 2, 1, 3 };
+	CHECK_INT(store_run_finish(s, run, 7000, &rc), 0);
+	CHECK_INT(q_int(path, "SELECT finished_at + pages + new_pages + unchanged + changed + failed "
+			"FROM runs", NULL), 7000 + 9);
+	CHECK_INT(store_run_finish(s, run + 100, 7000, &rc), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no such run");
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches WHERE run_id = 1", NULL), 7);
+
+	/* an outcome that claims a text but has none is refused */
+	o = outcome("02-laon", OUTCOME_CHANGED, 8000, NULL);
+	CHECK_INT(store_commit_page(s, run, &o, &ids), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no text");
+	store_close(s);
+	free(path);
+}
+
+static void test_same_text_one_snapshot_and_revert(void)
+{
+	char *path = db_path("revert");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct outcome_ids ids;
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "A");
+	int64_t a = commit(s, 0, &o, &ids);
+	o = outcome("02-laon", OUTCOME_CHANGED, 2000, "B");
+	int64_t b = commit(s, 0, &o, &ids);
+	CHECK_INT(ids.reverted_to, 0);
+	/* back to A: the old row is reused, and it is a revert */
+	o = outcome("02-laon", OUTCOME_CHANGED, 3000, "A");
+	int64_t a2 = commit(s, 0, &o, &ids);
+	CHECK_INT(a2, a);
+	CHECK_INT(ids.reverted_to, a);
+	CHECK_INT(ids.reverted_to_at, 1000);
+	int64_t change = ids.change_id;
+	struct change_record c;
+	CHECK_INT(store_change_get(s, change, &c), 0);
+	CHECK_INT(c.old_snapshot_id, b);
+	CHECK_INT(c.new_snapshot_id, a);
+	CHECK_INT(c.reverted_to_at, 1000);
+	CHECK_INT(c.new_at, 1000);
+	change_record_release(&c);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 2);
+	CHECK_INT(q_int(path, "SELECT last_seen FROM snapshots WHERE text = ?", "A"), 3000);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes", NULL), 2);
+
+	/* the same text on another page is another page's snapshot */
+	o = outcome("59-lille", OUTCOME_NEW, 3000, "A");
+	int64_t other = commit(s, 0, &o, &ids);
+	CHECK(other != a);
+
+	/* a baseline under new rules is a new row even for the same text */
+	o = outcome("02-laon", OUTCOME_BASELINE, 4000, "A");
+	o.rules_fp = "rules-2";
+	int64_t base = commit(s, 0, &o, &ids);
+	CHECK(base != a);
+	CHECK_INT(ids.change_id, 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes", NULL), 2);
+	/* and a NEW with the current text reuses it, no change */
+	o = outcome("02-laon", OUTCOME_NEW, 5000, "A");
+	o.rules_fp = "rules-2";
+	CHECK_INT(commit(s, 0, &o, &ids), base);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 4);
+	store_close(s);
+	free(path);
+}
+
+static void test_raw_body_round_trip(void)
+{
+	char *path = db_path("raw");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+
+	size_t n = 300 * 1024;
+	char *body = xmalloc(n);
+	for (size_t i = 0; i < n; i++)  /* compressible, with NUL bytes in it */
+		body[i] = (char)((i % 97) < 5 ? 0 : 'a' + (i % 23));
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte");
+	o.raw = body;
+	o.raw_len = n;
+	int64_t id = commit(s, 0, &o, NULL);
+	char *got = NULL;
+	size_t len = 0;
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), 0);
+	CHECK_INT(len, n);
+	CHECK(got && len == n && memcmp(got, body, n) == 0);
+	CHECK(got && got[len] == '\0');
+	free(got);
+	long long stored = q_int(path, "SELECT length(raw) FROM snapshots", NULL);
+	CHECK(stored > 0 && stored < (long long)n / 10);
+	CHECK_INT(q_int(path, "SELECT raw_len FROM snapshots", NULL), n);
+
+	/* an empty body round-trips as an empty string */
+	o = outcome("59-lille", OUTCOME_NEW, 1000, "texte");
+	o.raw = "";
+	o.raw_len = 0;
+	id = commit(s, 0, &o, NULL);
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), 0);
+	CHECK_INT(len, 0);
+	CHECK_STR(got, "");
+	free(got);
+
+	/* no raw body, unknown snapshot */
+	o = outcome("59-dunkerque", OUTCOME_NEW, 1000, "texte");
+	id = commit(s, 0, &o, NULL);
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), -1);
+	CHECK(got == NULL);
+	CHECK_CONTAINS(store_errmsg(s), "has no raw body");
+	CHECK_INT(store_snapshot_raw(s, 9999, &got, &len), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no snapshot 9999");
+	/* the same text later, with a body: the row gets it */
+	o = outcome("59-dunkerque", OUTCOME_UNCHANGED, 2000, NULL);
+	commit(s, 0, &o, NULL);
+	o = outcome("59-dunkerque", OUTCOME_CHANGED, 3000, "texte");
+	o.raw = "<p>texte</p>";
+	o.raw_len = strlen(o.raw);
+	CHECK_INT(commit(s, 0, &o, NULL), id);
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), 0);
+	CHECK_STR(got, "<p>texte</p>");
+	free(got);
+	store_close(s);
+	free(body);
+	free(path);
+}
+
+/* A failure in the middle of a commit (here a trigger that rejects the
+ * snapshot, after the fetch row went in) leaves nothing behind. */
+static void test_commit_rolls_back_on_error(void)
+{
+	char *path = db_path("rollback");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "v1");
+	o.etag = "\"e1\"";
+	int64_t v1 = commit(s, 0, &o, NULL);
+	CHECK_INT(raw_exec(path, "CREATE TRIGGER no_more BEFORE INSERT ON snapshots "
+			   "BEGIN SELECT RAISE(ABORT, 'no more snapshots'); END;"), SQLITE_OK);
+	o = outcome("02-laon", OUTCOME_CHANGED, 2000, "v2");
+	o.etag = "\"e2\"";
+	struct outcome_ids ids;
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no more snapshots");
+	CHECK_INT(ids.fetch_id, 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes", NULL), 0);
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK_INT(st.snapshot_id, v1);
+	CHECK_STR(st.etag, "\"e1\"");
+	page_state_release(&st);
+	CHECK_INT(raw_exec(path, "DROP TRIGGER no_more"), SQLITE_OK);
+	commit(s, 0, &o, &ids);
+	CHECK(ids.change_id > 0);
+	store_close(s);
+	free(path);
+}
+
+/* ---- changes ---- */
+
+struct collect {
+	int64_t ids[32];
+	size_t n;
+	size_t stop_after;
+	struct store *review;   /* when set, reviews each change from inside the walk */
+};
+
+static int collect_fn(const struct change_record *c, void *ctx)
+{
+	struct collect *col = ctx;
+	if (col->n < PW_ARRAY_SIZE(col->ids))
+		col->ids[col->n++] = c->id;
+	if (col->review)
+		CHECK_INT(store_change_review(col->review, c->id, "dismissed", "walker", NULL, 1), 0);
+	return col->stop_after && col->n >= col->stop_after;
+}
+
+static size_t walk(struct store *s, const struct change_filter *f, struct collect *col)
+{
+	col->n = 0;
+	CHECK_INT(store_changes_each(s, f, collect_fn, col), 0);
+	return col->n;
+}
+
+/* Two pages, two runs, four changes:
+ *   c1 laon  run1 t=2000   c2 lille run1 t=2100
+ *   c3 laon  run2 t=3000   c4 lille run2 t=3100 */
+static struct store *changes_fixture(const char *name, char **pathp, int64_t c[4], int64_t run[2])
+{
+	*pathp = db_path(name);
+	struct store *s = open_ok(*pathp);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct outcome_ids ids;
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "L0");
+	commit(s, 0, &o, NULL);
+	o = outcome("59-lille", OUTCOME_NEW, 1000, "N0");
+	commit(s, 0, &o, NULL);
+	static const char *const text[4] = { "L1", "N1", "L2", "N2" };
+	for (int i = 0; i < 4; i++) {
+		if (i % 2 == 0)
+			CHECK_INT(store_run_begin(s, 2000 + 1000 * (i / 2), &run[i / 2]), 0);
+		o = outcome(i % 2 ? "59-lille" : "02-laon", OUTCOME_CHANGED,
+			    2000 + 1000 * (i / 2) + 100 * (i % 2), text[i]);
+		commit(s, run[i / 2], &o, &ids);
+		c[i] = ids.change_id;
+	}
+	return s;
+}
+
+static void test_change_filters(void)
+{
+	char *path;
+	int64_t c[4], run[2];
+	struct store *s = changes_fixture("filters", &path, c, run);
+	struct collect col = { 0 };
+	struct change_filter f = { 0 };
+
+	CHECK_INT(walk(s, &f, &col), 4);
+	for (int i = 0; i < 4; i++)
+		CHECK_INT(col.ids[i], c[i]);
+	CHECK_INT(store_changes_each(s, NULL, collect_fn, &col), 0);
+
+	f = (struct change_filter){ .page_id = "59-lille" };
+	CHECK_INT(walk(s, &f, &col), 2);
+	CHECK_INT(col.ids[0], c[1]);
+	CHECK_INT(col.ids[1], c[3]);
+
+	f = (struct change_filter){ .run_id = run[1] };
+	CHECK_INT(walk(s, &f, &col), 2);
+	CHECK_INT(col.ids[0], c[2]);
+	CHECK_INT(col.ids[1], c[3]);
+
+	f = (struct change_filter){ .since = 2100 };
+	CHECK_INT(walk(s, &f, &col), 3);
+	CHECK_INT(col.ids[0], c[1]);
+
+	f = (struct change_filter){ .since = 2100, .run_id = run[0], .page_id = "02-laon" };
+	CHECK_INT(walk(s, &f, &col), 0);
+
+	CHECK_INT(store_change_review(s, c[0], "reviewed", "marie", "vu", 5000), 0);
+	CHECK_INT(store_change_review(s, c[3], "dismissed", "paul", NULL, 5000), 0);
+	f = (struct change_filter){ .pending_only = true };
+	CHECK_INT(walk(s, &f, &col), 2);
+	CHECK_INT(col.ids[0], c[1]);
+	CHECK_INT(col.ids[1], c[2]);
+
+	int64_t rep[2] = { c[1], c[0] };
+	CHECK_INT(store_changes_mark_reported(s, rep, 2, 6000), 0);
+	f = (struct change_filter){ .unreported_only = true };
+	CHECK_INT(walk(s, &f, &col), 2);
+	CHECK_INT(col.ids[0], c[2]);
+	CHECK_INT(col.ids[1], c[3]);
+	f = (struct change_filter){ .unreported_only = true, .pending_only = true };
+	CHECK_INT(walk(s, &f, &col), 1);
+	CHECK_INT(col.ids[0], c[2]);
+
+	/* fn returning non-zero stops the walk */
+	col.stop_after = 1;
+	f = (struct change_filter){ 0 };
+	CHECK_INT(walk(s, &f, &col), 1);
+	CHECK_INT(col.ids[0], c[0]);
+
+	/* fn may write to the store during the walk */
+	col.stop_after = 0;
+	col.review = s;
+	f = (struct change_filter){ .pending_only = true };
+	CHECK_INT(walk(s, &f, &col), 2);
+	col.review = NULL;
+	CHECK_INT(walk(s, &f, &col), 0);
+	store_close(s);
+	free(path);
+}
+
+static void test_review_round_trip(void)
+{
+	char *path;
+	int64_t c[4], run[2];
+	struct store *s = changes_fixture("review", &path, c, run);
+	struct change_record r;
+
+	CHECK_INT(store_change_review(s, c[0], "reviewed", "Marie Dupont",
+				      "délai passé à 3 mois, guide mis à jour", 7000), 0);
+	CHECK_INT(store_change_get(s, c[0], &r), 0);
+	CHECK_STR(r.state, "reviewed");
+	CHECK_STR(r.reviewed_by, "Marie Dupont");
+	CHECK_STR(r.note, "délai passé à 3 mois, guide mis à jour");
+	CHECK_INT(r.reviewed_at, 7000);
+	change_record_release(&r);
+
+	CHECK_INT(store_change_review(s, c[0], "dismissed", "paul", "non", 8000), 2);
+	CHECK_CONTAINS(store_errmsg(s), "already reviewed");
+	CHECK_INT(store_change_get(s, c[0], &r), 0);
+	CHECK_STR(r.reviewed_by, "Marie Dupont");
+	change_record_release(&r);
+
+	CHECK_INT(store_change_review(s, c[1], "dismissed", "paul", "hors sujet", 8000), 0);
+	CHECK_INT(store_change_get(s, c[1], &r), 0);
+	CHECK_STR(r.state, "dismissed");
+	CHECK_STR(r.note, "hors sujet");
+	change_record_release(&r);
+	CHECK_INT(store_change_review(s, c[1], "reviewed", "marie", NULL, 9000), 2);
+	CHECK_CONTAINS(store_errmsg(s), "already dismissed");
+
+	CHECK_INT(store_change_review(s, 4242, "reviewed", "marie", NULL, 9000), 1);
+	CHECK_CONTAINS(store_errmsg(s), "no change 4242");
+	CHECK_INT(store_change_get(s, 4242, &r), 1);
+	change_record_release(&r);
+	CHECK_INT(store_change_review(s, c[2], "pending", "marie", NULL, 9000), -1);
+	CHECK_INT(store_change_review(s, c[2], "approved", "marie", NULL, 9000), -1);
+	CHECK_CONTAINS(store_errmsg(s), "invalid state 'approved'");
+	CHECK_INT(store_change_get(s, c[2], &r), 0);
+	CHECK_STR(r.state, "pending");
+	CHECK(r.reviewed_by == NULL);
+	change_record_release(&r);
+	change_record_release(NULL);
+	store_close(s);
+	free(path);
+}
+
+static void test_mark_reported(void)
+{
+	char *path;
+	int64_t c[4], run[2];
+	struct store *s = changes_fixture("reported", &path, c, run);
+	struct change_record r;
+
+	CHECK_INT(store_changes_mark_reported(s, NULL, 0, 1), 0);
+	CHECK_INT(store_changes_mark_reported(s, &c[2], 1, 7000), 0);
+	CHECK_INT(store_change_get(s, c[2], &r), 0);
+	CHECK_INT(r.reported_at, 7000);
+	change_record_release(&r);
+	/* reporting again keeps the first time: a change is announced once */
+	CHECK_INT(store_changes_mark_reported(s, c, 4, 8000), 0);
+	CHECK_INT(store_change_get(s, c[2], &r), 0);
+	CHECK_INT(r.reported_at, 7000);
+	change_record_release(&r);
+	CHECK_INT(store_change_get(s, c[0], &r), 0);
+	CHECK_INT(r.reported_at, 8000);
+	change_record_release(&r);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes WHERE reported_at IS NULL", NULL), 0);
+	store_close(s);
+	free(path);
+}
+
+struct snaps {
+	struct snapshot_info v[8];
+	size_t n;
+};
+
+static int snaps_fn(const struct snapshot_info *si, void *ctx)
+{
+	struct snaps *sn = ctx;
+	if (sn->n < PW_ARRAY_SIZE(sn->v)) {
+		sn->v[sn->n] = *si;
+		sn->v[sn->n].text_hash = xstrdup(si->text_hash);
+		sn->v[sn->n].rules_fp = xstrdup(si->rules_fp);
+		sn->n++;
+	}
+	return 0;
+}
+
+static void test_snapshots_each(void)
+{
+	char *path = db_path("history");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	static const char *const texts[3] = { "Délai : 2 mois", "Délai : 3 mois", "Délai : 2 mois" };
+	for (int i = 0; i < 3; i++) {
+		struct page_outcome o = outcome("02-laon", i ? OUTCOME_CHANGED : OUTCOME_NEW,
+						1000 * (i + 1), texts[i]);
+		commit(s, 0, &o, NULL);
+	}
+	struct page_outcome o = outcome("02-laon", OUTCOME_UNCHANGED, 3500, NULL);
+	commit(s, 0, &o, NULL);
+	o = outcome("59-lille", OUTCOME_NEW, 1000, "autre");
+	commit(s, 0, &o, NULL);
+
+	struct snaps sn = { 0 };
+	CHECK_INT(store_snapshots_each(s, "02-laon", snaps_fn, &sn), 0);
+	CHECK_INT(sn.n, 2);
+	char hash[PW_HASH_HEX];
+	pw_hash_hex(texts[0], strlen(texts[0]), hash);
+	CHECK_INT(sn.v[0].first_seen, 1000);
+	CHECK_INT(sn.v[0].last_seen, 3500);
+	CHECK_STR(sn.v[0].text_hash, hash);
+	CHECK_STR(sn.v[0].rules_fp, "rules-1");
+	CHECK_INT(sn.v[0].text_len, strlen(texts[0]));  /* bytes, not characters */
+	CHECK_INT(sn.v[1].first_seen, 2000);
+	CHECK_INT(sn.v[1].last_seen, 2000);
+	CHECK(sn.v[0].id < sn.v[1].id);
+	for (size_t i = 0; i < sn.n; i++) {
+		free(sn.v[i].text_hash);
+		free(sn.v[i].rules_fp);
+	}
+	sn.n = 0;
+	CHECK_INT(store_snapshots_each(s, "nope", snaps_fn, &sn), 0);
+	CHECK_INT(sn.n, 0);
+	store_close(s);
+	free(path);
+}
+
+/* A file-size limit stands in for a full disk: commits fail cleanly in
+ * a child, and the file holds every commit that succeeded. */
+static void test_full_disk_fails_cleanly(void)
+{
+	char *path = db_path("full");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	store_close(s);
+
+	int fds[2];
+	CHECK_INT(pipe(fds), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fds[0]);
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit rl = { 2 * 1024 * 1024, 2 * 1024 * 1024 };
+		setrlimit(RLIMIT_FSIZE, &rl);
+		struct store *c = store_open(path, NULL);
+		if (!c)
+			_exit(2);
+		/* incompressible bodies fill the file quickly */
+		size_t n = 64 * 1024;
+		char *body = xmalloc(n);
+		uint64_t x = 88172645463325252ULL;
+		int i;
+		for (i = 1; i < 1000; i++) {
+			for (size_t k = 0; k < n; k++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				body[k] = (char)x;
+			}
+			char text[32];
+			snprintf(text, sizeof(text), "version %d", i);
+			struct page_outcome o = outcome("02-laon", i == 1 ? OUTCOME_NEW : OUTCOME_CHANGED,
+							i, text);
+			o.raw = body;
+			o.raw_len = n;
+			if (store_commit_page(c, 0, &o, NULL) < 0)
+				break;
+			ssize_t w = write(fds[1], &i, sizeof(i));
+			(void)w;
+		}
+		const char *msg = store_errmsg(c);
+		ssize_t w = write(fds[1], msg, strlen(msg));
+		(void)w;
+		/* and a later, small commit still fails or succeeds cleanly */
+		store_close(c);
+		free(body);
+		_exit(i < 1000 ? 0 : 1);
+	}
+	close(fds[1]);
+	char out[4096];
+	size_t got = 0;
+	ssize_t r;
+	while ((r = read(fds[0], out + got, sizeof(out) - 1 - got)) > 0)
+		got += (size_t)r;
+	out[got] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* the ints written before the message */
+	int last = 0;
+	size_t k = 0;
+	while (k + sizeof(int) <= got) {
+		int v;
+		memcpy(&v, out + k, sizeof(v));
+		if (v != last + 1)
+			break;
+		last = v;
+		k += sizeof(int);
+	}
+	out[got] = '\0';
+	fprintf(stderr, "full disk after %d commits: %s\n", last, out + k);
+	CHECK(last > 3);
+	CHECK(strstr(out + k, "disk") || strstr(out + k, "full"));
+	CHECK(strstr(out + k, "File too large") != NULL);
+
+	char *ic = q_text(path, "PRAGMA integrity_check");
+	CHECK_STR(ic, "ok");
+	free(ic);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), last);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), last);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes", NULL), last - 1);
+	s = open_ok(path);
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	char want[32];
+	snprintf(want, sizeof(want), "version %d", last);
+	CHECK_STR(st.text, want);
+	page_state_release(&st);
+	struct page_outcome o = outcome("02-laon", OUTCOME_UNCHANGED, 5000, NULL);
+	commit(s, 0, &o, NULL);
+	store_close(s);
+	free(path);
+}
+
+int main(void)
+{
+	log_set_level(LOG_ERROR);
+	TEST_RUN(test_fresh_file_migrates);
+	TEST_RUN(test_reopen_is_idempotent);
+	TEST_RUN(test_newer_version_refused_untouched);
+	TEST_RUN(test_garbage_file_refused_untouched);
+	TEST_RUN(test_read_only_refused);
+	TEST_RUN(test_locked_by_another_process);
+	TEST_RUN(test_sync_keeps_removed_pages);
+	TEST_RUN(test_outcome_sequence_page_state);
+	TEST_RUN(test_same_text_one_snapshot_and_revert);
+	TEST_RUN(test_raw_body_round_trip);
+	TEST_RUN(test_commit_rolls_back_on_error);
+	TEST_RUN(test_change_filters);
+	TEST_RUN(test_review_round_trip);
+	TEST_RUN(test_mark_reported);
+	TEST_RUN(test_snapshots_each);
+	TEST_RUN(test_full_disk_fails_cleanly);
+	return test_finish();
+}

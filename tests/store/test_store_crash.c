@@ -1,0 +1,258 @@
+/*
+ * test_store_crash.c - SIGKILL a writer at random moments, then check.
+ *
+ * A child process commits page outcomes in a loop, and after each
+ * store_commit_page() that returned 0 it writes a record of it to a pipe.
+ * The parent kills it with SIGKILL after a random delay, then reopens the
+ * file: PRAGMA integrity_check must say "ok", every outcome the child
+ * reported must be there exactly once, the tables must agree with each
+ * other (nothing half-written), and a later writer must carry on. At most
+ * one outcome per kill may be present without having been reported (the
+ * child died between COMMIT and its write to the pipe).
+ *
+ * The seed is printed; PW_CRASH_SEED=N replays a sequence.
+ */
+#include "common/common.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "tests/common/test.h"
+
+#define ITERATIONS 20
+#define NPAGES 5
+
+struct record {
+	int iter;
+	int seq;
+	int kind;
+};
+
+static const char *const page_ids[NPAGES] = { "02-laon", "02-soissons", "59-lille",
+					      "60-beauvais", "80-amiens" };
+
+static char *token(int iter, int seq)
+{
+	return xasprintf("i%d-s%d", iter, seq);
+}
+
+/* The writer: never returns. */
+static void child_loop(const char *path, int iter, int fd)
+{
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	if (!s) {
+		fprintf(stderr, "child: %s\n", err);
+		_exit(2);
+	}
+	int64_t run = 0;
+	if (store_run_begin(s, 1000 + iter, &run) < 0)
+		_exit(3);
+	size_t n = 24 * 1024;
+	char *body = xmalloc(n);
+	uint64_t x = 0x9E3779B97F4A7C15ULL ^ (uint64_t)iter;
+	for (int seq = 0; seq < 100000; seq++) {
+		const char *page = page_ids[seq % NPAGES];
+		struct page_state st;
+		if (store_page_state(s, page, &st) < 0)
+			_exit(4);
+		char *tok = token(iter, seq);
+		struct page_outcome o = { 0 };
+		o.page_id = page;
+		o.at = 1000000 + iter * 100000 + seq;
+		o.etag = tok;  /* identifies the outcome in fetches */
+		if (!st.has_snapshot)
+			o.kind = OUTCOME_NEW;
+		else if (seq % 4 == 3)
+			o.kind = OUTCOME_FAILED;
+		else
+			o.kind = OUTCOME_CHANGED;
+		page_state_release(&st);
+		if (o.kind == OUTCOME_FAILED) {
+			o.failure = PW_FAIL_TIMEOUT;
+			o.error = "timed out";
+		} else {
+			/* half-compressible bodies, so each commit writes some pages */
+			for (size_t k = 0; k < n; k += 2) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				body[k] = (char)x;
+				body[k + 1] = 'a';
+			}
+			o.http_status = 200;
+			o.text = tok;
+			o.raw = body;
+			o.raw_len = n;
+			o.rules_fp = "r1";
+		}
+		if (store_commit_page(s, run, &o, NULL) < 0) {
+			fprintf(stderr, "child: %s\n", store_errmsg(s));
+			_exit(5);
+		}
+		struct record r = { iter, seq, (int)o.kind };
+		if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+			_exit(6);
+		free(tok);
+	}
+	_exit(0);
+}
+
+static long long q_int(sqlite3 *db, const char *sql, const char *arg)
+{
+	sqlite3_stmt *st = NULL;
+	long long v = -999;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		return v;
+	}
+	if (arg)
+		sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void check_database(const char *path, const struct record *recs, size_t nrecs,
+			   int kills)
+{
+	sqlite3 *db = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_step(st), SQLITE_ROW);
+	CHECK_STR((const char *)sqlite3_column_text(st, 0), "ok");
+	sqlite3_finalize(st);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_foreign_key_check", NULL), 0);
+
+	/* every reported outcome exactly once */
+	int missing = 0;
+	for (size_t i = 0; i < nrecs; i++) {
+		char *tok = token(recs[i].iter, recs[i].seq);
+		if (q_int(db, "SELECT count(*) FROM fetches WHERE etag = ?", tok) != 1)
+			missing++;
+		if (recs[i].kind != OUTCOME_FAILED &&
+		    q_int(db, "SELECT count(*) FROM snapshots WHERE text = ?", tok) != 1)
+			missing++;
+		free(tok);
+	}
+	CHECK_INT(missing, 0);
+	long long fetches = q_int(db, "SELECT count(*) FROM fetches", NULL);
+	CHECK(fetches >= (long long)nrecs && fetches <= (long long)nrecs + kills);
+	CHECK_INT(q_int(db, "SELECT count(*) - count(DISTINCT etag) FROM fetches", NULL), 0);
+
+	/* the tables agree: nothing half-written */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM fetches f WHERE f.failure IS NULL AND NOT EXISTS"
+			" (SELECT 1 FROM snapshots s WHERE s.text = f.etag)", NULL), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM snapshots s WHERE NOT EXISTS"
+			" (SELECT 1 FROM fetches f WHERE f.etag = s.text AND f.failure IS NULL)", NULL), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) - count(DISTINCT page_id) FROM snapshots", NULL),
+		  q_int(db, "SELECT count(*) FROM changes", NULL));
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pages p WHERE p.current_snapshot IS NOT"
+			" (SELECT max(id) FROM snapshots s WHERE s.page_id = p.id)", NULL), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM changes c WHERE c.old_snapshot IS NOT"
+			" (SELECT max(id) FROM snapshots s WHERE s.page_id = c.page_id"
+			"  AND s.id < c.new_snapshot)", NULL), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pages p WHERE p.fail_count <>"
+			" (SELECT count(*) FROM fetches f WHERE f.page_id = p.id AND f.failure IS NOT NULL"
+			"  AND f.id > COALESCE((SELECT max(id) FROM fetches g WHERE g.page_id = p.id"
+			"  AND g.failure IS NULL), 0))", NULL), 0);
+	sqlite3_close(db);
+}
+
+static void test_sigkill_during_commits(void)
+{
+	char *path = xasprintf("%s/crash.db", test_tmpdir());
+	const char *env = getenv("PW_CRASH_SEED");
+	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL) ^ (unsigned)getpid();
+	fprintf(stderr, "seed %u (PW_CRASH_SEED to replay)\n", seed);
+	srand(seed);
+
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	CHECK(s != NULL);
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		free(path);
+		return;
+	}
+	struct store_page_info pages[NPAGES] = { { 0 } };
+	for (int i = 0; i < NPAGES; i++) {
+		pages[i].id = page_ids[i];
+		pages[i].url = "http://127.0.0.1/";
+	}
+	CHECK_INT(store_sync_pages(s, pages, NPAGES), 0);
+	store_close(s);
+
+	struct record *recs = NULL;
+	size_t nrecs = 0, alloc = 0;
+	long long total_ms = 0;
+	for (int iter = 0; iter < ITERATIONS; iter++) {
+		int fds[2];
+		CHECK_INT(pipe(fds), 0);
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			child_loop(path, iter, fds[1]);
+		}
+		close(fds[1]);
+		int ms = 5 + rand() % 150;
+		total_ms += ms;
+		usleep((useconds_t)ms * 1000);
+		kill(pid, SIGKILL);
+		int status = 0;
+		waitpid(pid, &status, 0);
+		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+
+		struct record r;
+		size_t before = nrecs;
+		while (read(fds[0], &r, sizeof(r)) == (ssize_t)sizeof(r)) {
+			if (nrecs == alloc) {
+				alloc = alloc ? alloc * 2 : 1024;
+				recs = xrealloc(recs, alloc * sizeof(*recs));
+			}
+			recs[nrecs++] = r;
+		}
+		close(fds[0]);
+		fprintf(stderr, "iteration %d: killed after %d ms, %zu commits reported\n", iter, ms,
+			nrecs - before);
+		check_database(path, recs, nrecs, iter + 1);
+	}
+	fprintf(stderr, "%zu commits in %lld ms of writer time over %d kills\n", nrecs, total_ms,
+		ITERATIONS);
+	CHECK(nrecs > 0);
+
+	/* and a normal writer carries on */
+	s = store_open(path, &err);
+	CHECK(s != NULL);
+	if (s) {
+		int64_t run;
+		CHECK_INT(store_run_begin(s, 9999999, &run), 0);
+		struct page_outcome o = { 0 };
+		o.page_id = "02-laon";
+		o.kind = OUTCOME_CHANGED;
+		o.at = 9999999;
+		o.text = "after the crashes";
+		o.etag = "final";
+		struct outcome_ids ids;
+		CHECK_INT(store_commit_page(s, run, &o, &ids), 0);
+		CHECK(ids.change_id > 0);
+		struct run_counts c = { 1, 0, 0, 1, 0 };
+		CHECK_INT(store_run_finish(s, run, 9999999, &c), 0);
+		store_close(s);
+	}
+	free(err);
+	free(recs);
+	free(path);
+}
+
+int main(void)
+{
+	log_set_level(LOG_ERROR);
+	TEST_RUN(test_sigkill_during_commits);
+	return test_finish();
+}
