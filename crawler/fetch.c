@@ -237,6 +237,11 @@ static bool header_is(const char *line, size_t len, const char *name, const char
 	return true;
 }
 
+static bool is_redirect(long status)
+{
+	return status >= 300 && status < 400 && status != 304;
+}
+
 /* Sees every header line of every response in the redirect chain: a status
  * line starts a new response, so the previous one, if 3xx, was a hop. */
 static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
@@ -250,7 +255,7 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
 		long status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		if (status >= 100 && status < 200)
 			return len;     /* interim response, the real one follows */
-		if (j->cur_status >= 300 && j->cur_status < 400 && j->cur_status != 304) {
+		if (is_redirect(j->cur_status)) {
 			j->hops++;
 			if (j->cur_status != 301 && j->cur_status != 308)
 				j->all_permanent = false;
@@ -343,7 +348,6 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, cfg->max_redirects);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
@@ -499,7 +503,7 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		curl_easy_getinfo(j->easy, CURLINFO_REDIRECT_URL, &redirect_url);
-		if (j->hops > 0 || redirect_url) {
+		if (is_redirect(j->cur_status) || redirect_url) {
 			/* the page now points somewhere a crawler must not go */
 			o.failure = PW_FAIL_MOVED;
 			res->error = xasprintf("'%s' redirects to a refused scheme: %s", url,
@@ -635,6 +639,12 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 		return;
 	}
 
+	if (o.failure == PW_FAIL_MOVED && is_redirect(j->cur_status)) {
+		/* the refused hop was never followed: count it */
+		j->hops++;
+		if (j->cur_status != 301 && j->cur_status != 308)
+			j->all_permanent = false;
+	}
 	res.failure = o.failure;
 	res.attempts = j->attempts;
 	res.seconds = (now - j->first_start) / 1000.0;

@@ -1,0 +1,481 @@
+#!/usr/bin/python3
+"""test_fetch.py - scenarios for the crawler's fetching, one per ctest entry.
+
+    test_fetch.py --driver PATH/fetch_driver --case NAME
+
+Each case writes pages and a _routes.json into a fresh directory, serves it
+with tests/server/httpd.py on 127.0.0.1, runs fetch_driver (the crawler
+API, one JSON line per result) and checks the results and the server's
+request log. Timing bounds are generous: they separate "overlapped" from
+"serial" and "waited" from "did not wait", nothing finer.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+from server.harness import TestServer
+
+DRIVER = None
+FAILED = []
+
+# é œ ’ « » in Windows-1252 (also what browsers do with ISO-8859-1 labels)
+CP1252_BYTES = list(b"<html><body><p>d\xe9p\xf4t \x9cuvre l\x92admission \xabAES\xbb</p></body></html>")
+CP1252_TEXT = "<p>dépôt œuvre l’admission «AES»</p>"
+
+
+def check(cond, what):
+    if not cond:
+        FAILED.append(what)
+        print("check failed: " + what, file=sys.stderr)
+
+
+def check_eq(got, want, what):
+    check(got == want, "%s: got %r, expected %r" % (what, got, want))
+
+
+def run(srv_or_none, urls, *opts, wrap=None, timeout=90):
+    cmd = list(wrap or []) + [DRIVER] + [str(o) for o in opts] + list(urls)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    wall = time.monotonic() - t0
+    if p.returncode != 0:
+        print(p.stderr, file=sys.stderr)
+        raise SystemExit("driver failed with status %d" % p.returncode)
+    lines = [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+    summary = lines[-1]
+    results = {r["url"]: r for r in lines[:-1]}
+    order = [r["url"] for r in lines[:-1]]
+    return results, summary, order, wall
+
+
+def reqs(srv, path=None):
+    return [r for r in srv.requests() if path is None or r["path"] == path]
+
+
+def write(root, name, data):
+    full = os.path.join(root, name)
+    os.makedirs(os.path.dirname(full), exist_ok=True)
+    with open(full, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+PAGE = "<html><head><title>AES</title></head><body><main>Procédure</main></body></html>"
+FAST = ["--host-delay", 0, "--backoff-ms", 50]
+
+
+# ---------------------------------------------------------------- cases
+
+def case_overlap_host_delay(root, srv):
+    """N slow pages with jobs >= N take about the time of one."""
+    routes = {}
+    for i in range(4):
+        write(root, "p%d.html" % i, PAGE)
+        routes["/p%d.html" % i] = {"delay": 1.5}
+    srv.write_routes(routes)
+    urls = [srv.url("/p%d.html" % i) for i in range(4)]
+    res, summ, _, _ = run(srv, urls, "--jobs", 8, "--per-host", 4, "--host-delay", 0)
+    check_eq(summ["results"], 4, "results")
+    for u in urls:
+        check_eq(res[u]["failure"], "", "failure of " + u)
+    check(summ["elapsed"] < 4.0, "4 pages of 1.5 s overlapped: %.2f s" % summ["elapsed"])
+    ts = sorted(r["t"] for r in reqs(srv))
+    check_eq(len(ts), 4, "requests")
+    check(ts[-1] - ts[0] < 1.0, "all 4 requests started together: spread %.2f s" % (ts[-1] - ts[0]))
+
+
+def case_per_host_delay(root, srv):
+    """Requests to one host start host_delay apart; other hosts do not wait."""
+    routes = {}
+    urls = []
+    for i in range(3):
+        write(root, "h%d.html" % i, PAGE)
+        routes["/h%d.html" % i] = {"delay": 0.2}
+        urls.append(srv.url("/h%d.html" % i))
+        urls.append(srv.url("/h%d.html" % i).replace("127.0.0.1", "localhost"))
+    srv.write_routes(routes)
+    res, summ, _, _ = run(srv, urls, "--jobs", 8, "--per-host", 2, "--host-delay", 700)
+    check_eq(summ["results"], 6, "results")
+    for u in urls:
+        check_eq(res[u]["failure"], "", "failure of " + u)
+    by_host = {}
+    for r in reqs(srv):
+        by_host.setdefault(r["headers"]["Host"].split(":")[0], []).append(r["t"])
+    check_eq(sorted(by_host), ["127.0.0.1", "localhost"], "hosts")
+    for host, ts in by_host.items():
+        ts.sort()
+        gaps = [b - a for a, b in zip(ts, ts[1:])]
+        check(all(g >= 0.65 for g in gaps), "%s: gaps %s below host delay" % (host, gaps))
+    firsts = [min(ts) for ts in by_host.values()]
+    check(abs(firsts[0] - firsts[1]) < 0.5, "two hosts served in parallel: %.2f s apart"
+          % abs(firsts[0] - firsts[1]))
+
+
+def case_not_modified(root, srv):
+    write(root, "e.html", PAGE)
+    write(root, "m.html", PAGE)
+    lm = "Wed, 01 Jan 2025 10:00:00 GMT"
+    srv.write_routes({"/e.html": {"etag": '"v7"'}, "/m.html": {"last_modified": lm}})
+    e, m = srv.url("/e.html"), srv.url("/m.html")
+    res, _, _, _ = run(srv, [e], "--etag", '"v7"', *FAST)
+    check_eq(res[e]["not_modified"], True, "304 on etag")
+    check_eq(res[e]["http_status"], 304, "status")
+    check_eq(res[e]["failure"], "", "failure")
+    check_eq(res[e]["html"], None, "no body")
+    check_eq(res[e]["body_len"], 0, "no body")
+    check_eq(reqs(srv, "/e.html")[0]["headers"].get("If-None-Match"), '"v7"', "If-None-Match sent")
+    res, _, _, _ = run(srv, [m], "--last-modified", lm, *FAST)
+    check_eq(res[m]["not_modified"], True, "304 on last-modified")
+    check_eq(reqs(srv, "/m.html")[0]["headers"].get("If-Modified-Since"), lm, "If-Modified-Since")
+    # a stale validator gets the page and the new validators
+    res, _, _, _ = run(srv, [e], "--etag", '"v6"', *FAST)
+    check_eq(res[e]["not_modified"], False, "stale etag: full page")
+    check_eq(res[e]["etag"], '"v7"', "new etag captured")
+    check_eq(res[e]["html"], PAGE, "body")
+
+
+def case_gzip(root, srv):
+    big = PAGE.replace("Procédure", "Procédure " * 2000)
+    write(root, "g.html", big)
+    srv.write_routes({"/g.html": {"gzip": True}})
+    u = srv.url("/g.html")
+    res, _, _, _ = run(srv, [u], *FAST)
+    check_eq(res[u]["failure"], "", "failure")
+    check_eq(res[u]["html"], big, "decompressed body")
+    check_eq(res[u]["body_len"], len(big.encode()), "body_len is the decoded size")
+    ae = reqs(srv, "/g.html")[0]["headers"].get("Accept-Encoding", "")
+    check("gzip" in ae, "Accept-Encoding offers gzip: %r" % ae)
+
+
+def case_retry_500(root, srv):
+    write(root, "r.html", PAGE)
+    srv.write_routes({"/r.html": {"sequence": [{"status": 500, "body": "oops"}, {"status": 503, "body": "x"}, {}]}})
+    u = srv.url("/r.html")
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 200, "--max-attempts", 3)
+    check_eq(res[u]["failure"], "", "success after retries")
+    check_eq(res[u]["attempts"], 3, "attempts")
+    check_eq(res[u]["html"], PAGE, "body of the good answer")
+    ts = [r["t"] for r in reqs(srv, "/r.html")]
+    check_eq(len(ts), 3, "requests")
+    if len(ts) == 3:
+        check(ts[1] - ts[0] >= 0.19, "first backoff >= base: %.3f" % (ts[1] - ts[0]))
+        check(ts[2] - ts[1] >= 0.39, "second backoff doubled: %.3f" % (ts[2] - ts[1]))
+    # retries give up after max_attempts with http_error
+    srv.write_routes({"/r.html": {"status": 502}})
+    srv.clear_log()
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10, "--max-attempts", 2)
+    check_eq(res[u]["failure"], "http_error", "5xx after retries")
+    check_eq(res[u]["http_status"], 502, "status")
+    check_eq(res[u]["attempts"], 2, "attempts")
+    check_eq(len(reqs(srv, "/r.html")), 2, "requests")
+
+
+def case_retry_after_429(root, srv):
+    write(root, "q.html", PAGE)
+    write(root, "other.html", PAGE)
+    srv.write_routes({"/q.html": {"sequence": [{"status": 429, "retry_after": "2", "body": "slow down"}, {}]},
+                      "/c.html": {"sequence": [{"status": 503, "retry_after": "3600", "body": "x"}, {"file": "q.html"}]}})
+    q, o = srv.url("/q.html"), srv.url("/other.html")
+    res, _, order, _ = run(srv, [q, o], "--host-delay", 0, "--backoff-ms", 10, "--jobs", 2)
+    check_eq(res[q]["failure"], "", "429 then 200")
+    check_eq(res[q]["attempts"], 2, "attempts")
+    ts = [r["t"] for r in reqs(srv, "/q.html")]
+    check(len(ts) == 2 and ts[1] - ts[0] >= 1.9, "Retry-After: 2 honoured: %s" % ts)
+    check(len(ts) == 2 and ts[1] - ts[0] < 4, "Retry-After not overdone: %s" % ts)
+    check_eq(order[0], o, "the waiting retry did not block the other page")
+    check(res[o]["seconds"] < 1.0, "other page fast: %.2f" % res[o]["seconds"])
+    # a Retry-After above the cap waits only the cap
+    c = srv.url("/c.html")
+    res, summ, _, _ = run(srv, [c], "--host-delay", 0, "--backoff-ms", 10, "--retry-after-cap", 1)
+    check_eq(res[c]["failure"], "", "503 then 200")
+    check(0.9 <= summ["elapsed"] < 3.5, "capped wait: %.2f s" % summ["elapsed"])
+
+
+def case_blocked_429(root, srv):
+    srv.write_routes({"/b": {"status": 429, "body": "no"}})
+    u = srv.url("/b")
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10, "--max-attempts", 3)
+    check_eq(res[u]["failure"], "blocked", "429 after retries")
+    check_eq(res[u]["http_status"], 429, "status")
+    check_eq(res[u]["attempts"], 3, "attempts")
+    check_eq(len(reqs(srv, "/b")), 3, "requests")
+
+
+def case_timeout(root, srv):
+    write(root, "slow.html", PAGE)
+    srv.write_routes({"/slow.html": {"delay": 4}, "/trickle.html": {"file": "slow.html", "trickle": 10}})
+    u = srv.url("/slow.html")
+    res, summ, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10, "--timeout", 1,
+                          "--max-attempts", 2)
+    check_eq(res[u]["failure"], "timeout", "timeout")
+    check_eq(res[u]["attempts"], 2, "timeouts are retried")
+    check(summ["elapsed"] < 3.5, "gave up after 2 x 1 s: %.2f" % summ["elapsed"])
+    check("timed out" in (res[u]["error"] or ""), "error message: %r" % res[u]["error"])
+    # slower than low_speed_limit for low_speed_time
+    t = srv.url("/trickle.html")
+    res, summ, _, _ = run(srv, [t], "--host-delay", 0, "--max-attempts", 1,
+                          "--low-speed-limit", 1000, "--low-speed-time", 1)
+    check_eq(res[t]["failure"], "timeout", "too slow")
+    check(summ["elapsed"] < 4, "low speed abort: %.2f" % summ["elapsed"])
+
+
+def case_reset_mid_body(root, srv):
+    write(root, "r.html", PAGE * 100)
+    srv.write_routes({"/r.html": {"reset_after": 200}})
+    u = srv.url("/r.html")
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10, "--max-attempts", 2)
+    check_eq(res[u]["failure"], "connect", "reset is a connection failure")
+    check_eq(res[u]["attempts"], 2, "retried")
+    check_eq(res[u]["html"], None, "no partial body")
+
+
+def case_reset_then_ok(root, srv):
+    write(root, "r.html", PAGE * 100)
+    srv.write_routes({"/r.html": {"sequence": [{"reset_after": 200}, {}]}})
+    u = srv.url("/r.html")
+    res, _, _, _ = run(srv, [u], *FAST)
+    check_eq(res[u]["failure"], "", "second attempt succeeds")
+    check_eq(res[u]["attempts"], 2, "attempts")
+    check_eq(res[u]["html"], PAGE * 100, "full body")
+
+
+def case_too_large_length(root, srv):
+    write(root, "big.html", "<p>" + "x" * 50000 + "</p>")
+    srv.write_routes({"/nolen.html": {"file": "big.html", "no_length": True},
+                      "/lie.html": {"file": "big.html", "length_lie": 1000},
+                      "/gz.html": {"file": "big.html", "gzip": True}})
+    urls = [srv.url(p) for p in ("/big.html", "/nolen.html", "/gz.html")]
+    res, _, _, _ = run(srv, urls, "--host-delay", 0, "--max-body", 20000)
+    for u in urls:
+        check_eq(res[u]["failure"], "too_large", "too_large: " + u)
+        check_eq(res[u]["attempts"], 1, "not retried: " + u)
+    # a server announcing less than it sends: only the announced bytes count
+    lie = srv.url("/lie.html")
+    res, _, _, _ = run(srv, [lie], "--host-delay", 0, "--max-body", 20000)
+    check_eq(res[lie]["failure"], "", "short Content-Length truncates")
+    check_eq(res[lie]["body_len"], 1000, "announced length read")
+
+
+def case_too_large_endless(root, srv):
+    srv.write_routes({"/e": {"endless": True, "content_type": "text/html"}})
+    u = srv.url("/e")
+    res, summ, _, _ = run(srv, [u], "--host-delay", 0, "--max-body", 1000000)
+    check_eq(res[u]["failure"], "too_large", "endless body")
+    check(summ["elapsed"] < 10, "aborted promptly: %.2f" % summ["elapsed"])
+
+
+def status_case(srv, status, failure):
+    srv.write_routes({"/s": {"status": status, "body": "<html><title>x</title></html>"}})
+    u = srv.url("/s")
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10, "--max-attempts", 3)
+    check_eq(res[u]["failure"], failure, "failure for %d" % status)
+    check_eq(res[u]["http_status"], status, "status")
+    check_eq(res[u]["attempts"], 1, "%d is not retried" % status)
+    check_eq(len(reqs(srv, "/s")), 1, "one request")
+    check(res[u]["error"] and str(status) in res[u]["error"], "error names the status: %r" % res[u]["error"])
+
+
+def case_not_found_404(root, srv):
+    status_case(srv, 404, "not_found")
+
+
+def case_gone_410(root, srv):
+    status_case(srv, 410, "not_found")
+
+
+def case_blocked_403(root, srv):
+    status_case(srv, 403, "blocked")
+
+
+def case_http_error_400(root, srv):
+    status_case(srv, 400, "http_error")
+
+
+def case_redirect_chain(root, srv):
+    write(root, "Demarches/aes.html", PAGE)
+    srv.write_routes({"/old": {"redirect": "/mid", "status": 302},
+                      "/mid": {"redirect": "/Demarches/aes.html", "status": 301},
+                      "/loop": {"redirect": "/loop", "status": 302}})
+    u, loop = srv.url("/old"), srv.url("/loop")
+    res, _, _, _ = run(srv, [u, loop], *FAST)
+    check_eq(res[u]["failure"], "", "followed")
+    check_eq(res[u]["final_url"], srv.url("/Demarches/aes.html"), "final url")
+    check_eq(res[u]["redirected"], True, "redirected")
+    check_eq(res[u]["permanent_redirect"], False, "a 302 hop is not permanent")
+    check_eq(res[u]["http_status"], 200, "status of the final response")
+    check_eq(res[u]["html"], PAGE, "final body")
+    check_eq(res[loop]["failure"], "http_error", "redirect loop")
+    check(len(reqs(srv, "/loop")) <= 7, "at most max_redirects+1 requests")
+
+
+def case_redirect_permanent(root, srv):
+    write(root, "Demarches/aes.html", PAGE)
+    srv.write_routes({"/Demarches-administratives/aes": {"redirect": "/tmp308", "status": 301},
+                      "/tmp308": {"redirect": "/Demarches/aes.html", "status": 308,
+                                  "etag": '"hop"'},
+                      "/Demarches/aes.html": {"etag": '"final"'}})
+    u = srv.url("/Demarches-administratives/aes")
+    res, _, _, _ = run(srv, [u], *FAST)
+    check_eq(res[u]["failure"], "", "followed")
+    check_eq(res[u]["redirected"], True, "redirected")
+    check_eq(res[u]["permanent_redirect"], True, "301 + 308 is permanent")
+    check_eq(res[u]["final_url"], srv.url("/Demarches/aes.html"), "final url")
+    check_eq(res[u]["etag"], '"final"', "headers of the final response only")
+    # no redirect at all
+    d = srv.url("/Demarches/aes.html")
+    res, _, _, _ = run(srv, [d], *FAST)
+    check_eq(res[d]["redirected"], False, "not redirected")
+    check_eq(res[d]["permanent_redirect"], False, "not permanent")
+
+
+def case_redirect_refused_scheme(root, srv):
+    srv.write_routes({"/f": {"redirect": "file:///etc/passwd", "status": 302},
+                      "/ftp": {"redirect": "ftp://127.0.0.1/x", "status": 301}})
+    urls = [srv.url("/f"), srv.url("/ftp")]
+    res, _, _, _ = run(srv, urls, *FAST)
+    for u in urls:
+        check_eq(res[u]["failure"], "moved", "refused scheme: " + u)
+        check_eq(res[u]["html"], None, "no body: " + u)
+        check_eq(res[u]["attempts"], 1, "not retried")
+    check_eq(res[urls[0]]["final_url"], "file:///etc/passwd", "refused target recorded")
+
+
+def charset_case(srv, route, want, charset):
+    srv.write_routes({"/c": route})
+    u = srv.url("/c")
+    res, _, _, _ = run(srv, [u], *FAST)
+    check_eq(res[u]["failure"], "", "failure")
+    check(res[u]["html"] and want in res[u]["html"], "decoded text %r in %r" % (want, res[u]["html"]))
+    check_eq(res[u]["charset"], charset, "charset used")
+    return res[u]
+
+
+def case_charset_latin1(root, srv):
+    charset_case(srv, {"body": CP1252_BYTES, "content_type": "text/html; charset=ISO-8859-1"},
+                 CP1252_TEXT, "windows-1252")
+
+
+def case_charset_cp1252(root, srv):
+    charset_case(srv, {"body": CP1252_BYTES, "content_type": "text/html; charset=windows-1252"},
+                 CP1252_TEXT, "windows-1252")
+
+
+def case_charset_meta(root, srv):
+    body = list(b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=iso-8859-15">'
+                b"</head><body><p>\xe9 \xbd \xa4</p></body></html>")
+    charset_case(srv, {"body": body, "content_type": "text/html"}, "<p>é œ €</p>", "iso-8859-15")
+
+
+def case_charset_bom(root, srv):
+    text = "<html><body><p>é œ ’ «»</p></body></html>"
+    body = list(b"\xff\xfe" + text.encode("utf-16-le"))
+    charset_case(srv, {"body": body, "content_type": "text/html"}, "<p>é œ ’ «»</p>", "utf-16le")
+    body = list(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    r = charset_case(srv, {"body": body, "content_type": "text/html"}, "<p>é œ ’ «»</p>", "utf-8")
+    check(not r["html"].startswith("\ufeff"), "BOM removed")
+
+
+def case_charset_fallback(root, srv):
+    charset_case(srv, {"body": CP1252_BYTES, "content_type": "text/html"}, CP1252_TEXT, "windows-1252")
+    ok = list("<p>é œ ’ «»</p>".encode("utf-8"))
+    charset_case(srv, {"body": ok, "content_type": "text/html"}, "<p>é œ ’ «»</p>", "utf-8")
+
+
+def case_bad_content_type(root, srv):
+    srv.write_routes({"/f.pdf": {"body": "%PDF-1.4 ...", "content_type": "application/pdf"},
+                      "/bin.html": {"body": [0] * 64 + list(b"<html>"), "content_type": "text/html"},
+                      "/nul.html": {"body": list(b"<p>a\x00b</p>"), "content_type": "text/html"},
+                      "/none": {"body": "<html><p>untyped</p></html>", "content_type": ""}})
+    pdf, binh, nul, none = (srv.url(p) for p in ("/f.pdf", "/bin.html", "/nul.html", "/none"))
+    res, _, _, _ = run(srv, [pdf, binh, nul, none], *FAST)
+    check_eq(res[pdf]["failure"], "bad_content", "pdf")
+    check_eq(res[pdf]["content_type"], "application/pdf", "content type kept")
+    check_eq(res[pdf]["body_len"], 12, "raw body kept")
+    check_eq(res[binh]["failure"], "bad_content", "binary body")
+    check_eq(res[nul]["failure"], "", "a stray NUL is dropped")
+    check_eq(res[nul]["html"], "<p>ab</p>", "NUL dropped")
+    check_eq(res[none]["failure"], "", "untyped markup accepted")
+
+
+def case_dns(root, srv):
+    if not shutil.which("unshare"):
+        raise SystemExit("unshare(1) is needed (util-linux)")
+    u = "http://prefwatch-test.invalid/page.html"
+    # a fresh network namespace has only a down loopback: the lookup fails
+    # locally, no packet can leave the machine
+    res, _, _, _ = run(None, [u], *FAST, wrap=["unshare", "--net"])
+    check_eq(res[u]["failure"], "dns", "dns failure")
+    check("cannot resolve host 'prefwatch-test.invalid'" in (res[u]["error"] or ""),
+          "error message: %r" % res[u]["error"])
+    check_eq(res[u]["http_status"], 0, "no status")
+
+
+def case_connect(root, srv):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    u = "http://127.0.0.1:%d/x" % port
+    res, _, _, _ = run(None, [u], "--host-delay", 0, "--backoff-ms", 10, "--max-attempts", 2)
+    check_eq(res[u]["failure"], "connect", "closed port")
+    check_eq(res[u]["attempts"], 2, "connection failures are retried")
+    check("cannot connect to '127.0.0.1'" in (res[u]["error"] or ""), "error: %r" % res[u]["error"])
+
+
+def case_user_agent_callback_add(root, srv):
+    write(root, "a.html", PAGE)
+    write(root, "b.html", PAGE)
+    a, b = srv.url("/a.html"), srv.url("/b.html")
+    res, summ, order, _ = run(srv, [a], "--host-delay", 0, "--ua-url", "https://example.org/contact",
+                              "--then", b)
+    check_eq(order, [a, b], "request added from the callback was run")
+    check_eq(summ["run"], 0, "run status")
+    for r in reqs(srv):
+        ua = r["headers"].get("User-Agent", "")
+        check(re.fullmatch(r"prefwatch/\d+\.\d+\.\d+ \(\+https://example\.org/contact\)", ua),
+              "User-Agent %r" % ua)
+
+
+def case_stop(root, srv):
+    write(root, "s.html", PAGE)
+    routes = {}
+    urls = []
+    for i in range(3):
+        routes["/s%d" % i] = {"file": "s.html", "delay": 8}
+        urls.append(srv.url("/s%d" % i))
+    srv.write_routes(routes)
+    res, summ, _, wall = run(srv, urls, "--host-delay", 0, "--per-host", 4, "--stop-after-ms", 500)
+    check_eq(summ["run"], -1, "interrupted run returns -1")
+    check_eq(summ["results"], 0, "abandoned transfers get no callback")
+    check(summ["elapsed"] < 2.0, "stopped promptly: %.2f s" % summ["elapsed"])
+
+
+def main():
+    global DRIVER
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--driver", required=True)
+    ap.add_argument("--case", required=True)
+    args = ap.parse_args()
+    DRIVER = args.driver
+    fn = globals().get("case_" + args.case)
+    if not fn:
+        raise SystemExit("unknown case '%s'" % args.case)
+    root = tempfile.mkdtemp(prefix="prefwatch-fetch-")
+    try:
+        with TestServer(root) as srv:
+            fn(root, srv)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("%d passed, %d failed" % (0 if FAILED else 1, 1 if FAILED else 0))
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
