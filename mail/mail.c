@@ -457,12 +457,16 @@ static void qp_add(struct buf *b, const char *s, const char *eol)
 	}
 }
 
-static void body_part(struct buf *b, const char *type, const char *content, const char *eol)
+/* In a multipart body the line break before the next boundary belongs to
+ * the delimiter, not to the content, hence delimited. */
+static void body_part(struct buf *b, const char *type, const char *content, const char *eol,
+		      bool delimited)
 {
 	buf_printf(b, "Content-Type: %s; charset=utf-8%s", type, eol);
 	buf_printf(b, "Content-Transfer-Encoding: quoted-printable%s%s", eol, eol);
 	qp_add(b, content, eol);
-	buf_addstr(b, eol);
+	if (delimited)
+		buf_addstr(b, eol);
 }
 
 static char *build_message(const struct mail_config *cfg, const struct mail_message *msg,
@@ -491,12 +495,12 @@ static char *build_message(const struct mail_config *cfg, const struct mail_mess
 		buf_printf(&b, "Content-Type: multipart/alternative;%s boundary=\"%s\"%s%s",
 			   eol, boundary, eol, eol);
 		buf_printf(&b, "--%s%s", boundary, eol);
-		body_part(&b, "text/plain", msg->text, eol);
+		body_part(&b, "text/plain", msg->text, eol, true);
 		buf_printf(&b, "--%s%s", boundary, eol);
-		body_part(&b, "text/html", msg->html, eol);
+		body_part(&b, "text/html", msg->html, eol, true);
 		buf_printf(&b, "--%s--%s", boundary, eol);
 	} else {
-		body_part(&b, "text/plain", msg->text, eol);
+		body_part(&b, "text/plain", msg->text, eol, false);
 	}
 	if (b.toobig) {
 		fail(err, "mail message too large");

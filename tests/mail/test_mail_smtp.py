@@ -1,0 +1,396 @@
+#!/usr/bin/python3
+"""Mail delivery against a real SMTP server on 127.0.0.1 (tests/mail/smtpd.py,
+aiosmtpd), and through a stand-in sendmail that records what it was given.
+
+Every received message is parsed with Python's email package (policy=default)
+and checked: multipart/alternative with text/plain and text/html parts, both
+charset utf-8, decoded bodies equal to the inputs byte for byte, the decoded
+French subject, envelope recipients and To header, Date / Message-ID /
+Auto-Submitted. Failures (nothing listening, 451/554 answers, refused AUTH,
+STARTTLS required but not offered) must give exit 1 and a clear message that
+never contains the password.
+"""
+import argparse
+import email
+import email.policy
+import email.utils
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SUBJECT = "[prefwatch] Hauts-de-France : 2 modalités modifiées, 1 page inaccessible"
+FROM = "prefwatch GISTI <veille@gisti.example>"
+TO = ["Équipe éditoriale <editeurs@gisti.example>", "permanence@gisti.example"]
+PASSWORD = "Tr3s-S3cret-pw"
+
+# The reports as the reports module writes them: "\n" line ends, French
+# accents, long lines, lines starting with '.' and 'From ', trailing spaces.
+TEXT = ("Veille des préfectures : 2 modalités modifiées, 1 page inaccessible.\n"
+        "\n"
+        "Préfecture du Nord (59) — admission exceptionnelle au séjour\n"
+        ".\n"
+        ".. ligne qui commence par un point\n"
+        "From the editors: à vérifier\n"
+        "espace en fin de ligne \n"
+        "tabulation en fin\t\n"
+        "= signe égal =3D et ça\n"
+        + "Très longue ligne " + "é" * 120 + " " + "x" * 300 + "\n"
+        "Dernière ligne sans fin de ligne")
+HTML = ("<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+        "<title>prefwatch</title></head>\n<body>\n"
+        "<h1>Hauts-de-France : 2 modalités modifiées</h1>\n"
+        ".\n"
+        "From here on: <p>Préfecture de l'Aisne — « rendez-vous » supprimé</p>\n"
+        + "<p>" + "données " * 200 + "</p>\n"
+        "</body></html>\n")
+
+passed = failed = 0
+
+
+def check(cond, what):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("check failed: %s" % what, file=sys.stderr)
+    return cond
+
+
+class Server:
+    def __init__(self, tmp, *extra):
+        self.dir = tempfile.mkdtemp(dir=tmp, prefix="smtpd-")
+        self.out = os.path.join(self.dir, "out")
+        port_file = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "smtpd.py"),
+                                      "--dir", self.out, "--port-file", port_file] + list(extra))
+        for _ in range(200):
+            if os.path.exists(port_file):
+                break
+            if self.proc.poll() is not None:
+                raise RuntimeError("smtpd.py exited with %d" % self.proc.returncode)
+            time.sleep(0.05)
+        else:
+            raise RuntimeError("smtpd.py did not start")
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.url = "smtp://127.0.0.1:%d" % self.port
+
+    def messages(self):
+        if not os.path.isdir(self.out):
+            return []
+        names = sorted(n[:-4] for n in os.listdir(self.out) if n.endswith(".eml"))
+        res = []
+        for n in names:
+            with open(os.path.join(self.out, n + ".eml"), "rb") as f:
+                raw = f.read()
+            with open(os.path.join(self.out, n + ".json")) as f:
+                env = json.load(f)
+            res.append((raw, env))
+        return res
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_driver(args, tmp, url=None, extra=(), env=None, html=True):
+    text_file = os.path.join(tmp, "report.txt")
+    html_file = os.path.join(tmp, "report.html")
+    with open(text_file, "w", encoding="utf-8", newline="") as f:
+        f.write(TEXT)
+    with open(html_file, "w", encoding="utf-8", newline="") as f:
+        f.write(HTML)
+    cmd = [args.driver, "--from", FROM, "--subject", SUBJECT, "--text", text_file]
+    if html:
+        cmd += ["--html", html_file]
+    for t in TO:
+        cmd += ["--to", t]
+    if url:
+        cmd += ["--url", url]
+    cmd += list(extra)
+    e = dict(os.environ)
+    e.pop("PREFWATCH_SMTP_USER", None)
+    e.pop("PREFWATCH_SMTP_PASSWORD", None)
+    e.update(env or {})
+    p = subprocess.run(cmd, env=e, capture_output=True, timeout=120)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def check_message(raw, label, html=True):
+    """Parses raw with a real MIME parser and checks everything we promise.
+
+    raw is checked twice: as it travelled (CRLF line ends, where a text
+    part decodes to canonical CRLF line breaks) and as a Unix mailbox keeps
+    it (LF), where the decoded parts must equal the reports byte for byte.
+    """
+    msg = parse_and_check(raw, label, canonical=b"\r\n" in raw, html=html)
+    if b"\r\n" in raw:
+        parse_and_check(raw.replace(b"\r\n", b"\n"), label + " (stored)", canonical=False, html=html)
+    return msg
+
+
+def parse_and_check(raw, label, canonical, html):
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    check(str(msg["Subject"]) == SUBJECT, "%s: decoded subject is %r" % (label, str(msg["Subject"])))
+    lines = raw.replace(b"\r\n", b"\n").split(b"\n")
+    head = lines[:lines.index(b"")]
+    # RFC 2047: encoded-words <= 75 characters, lines holding them <= 76.
+    for line in head:
+        words = [w for w in line.split() if w.startswith(b"=?")]
+        for word in words:
+            check(len(word) <= 75, "%s: encoded-word too long: %r" % (label, word))
+        if words:
+            check(len(line) <= 76, "%s: header line too long: %r" % (label, line))
+    check(any(l.startswith(b"Subject: =?UTF-8?B?") for l in head), "%s: subject not RFC 2047 encoded" % label)
+    # 7-bit clean, no line over SMTP's limit, quoted-printable lines <= 76.
+    check(all(b < 0x80 for b in raw), "%s: 8-bit bytes in the message" % label)
+    check(max(len(l) for l in lines) <= 998, "%s: line over 998" % label)
+
+    addrs = [a for _, a in email.utils.getaddresses([str(msg["To"])])]
+    check(addrs == ["editeurs@gisti.example", "permanence@gisti.example"],
+          "%s: To addresses %r" % (label, addrs))
+    check(msg["To"].addresses[0].display_name == "Équipe éditoriale",
+          "%s: To display name %r" % (label, msg["To"].addresses[0].display_name))
+    check(msg["From"].addresses[0].addr_spec == "veille@gisti.example", "%s: From" % label)
+    check(msg["From"].addresses[0].display_name == "prefwatch GISTI", "%s: From name" % label)
+    check(msg["Date"] is not None and msg["Date"].datetime is not None, "%s: Date" % label)
+    mid = msg["Message-ID"]
+    check(mid is not None and str(mid).startswith("<") and str(mid).endswith("@gisti.example>"),
+          "%s: Message-ID %r" % (label, mid))
+    check(msg["Auto-Submitted"] == "auto-generated", "%s: Auto-Submitted" % label)
+    check(msg["MIME-Version"] == "1.0", "%s: MIME-Version" % label)
+
+    def expect(s):
+        return s.replace("\n", "\r\n") if canonical else s
+
+    if html:
+        check(msg.get_content_type() == "multipart/alternative",
+              "%s: content type %s" % (label, msg.get_content_type()))
+        parts = list(msg.iter_parts())
+        types = [p.get_content_type() for p in parts]
+        check(types == ["text/plain", "text/html"], "%s: parts %r" % (label, types))
+        if types != ["text/plain", "text/html"]:
+            return msg
+        plain, htmlp = parts
+        check(htmlp.get_content_charset() == "utf-8", "%s: html charset" % label)
+        check(htmlp.get_content() == expect(HTML), "%s: html body differs" % label)
+        check(htmlp.get_payload(decode=True) == expect(HTML).encode("utf-8"),
+              "%s: html bytes differ" % label)
+        all_parts = [plain, htmlp]
+    else:
+        plain = msg
+        check(msg.get_content_type() == "text/plain", "%s: content type" % label)
+        all_parts = [plain]
+    check(plain.get_content_charset() == "utf-8", "%s: text charset" % label)
+    got = plain.get_content()
+    if not check(got == expect(TEXT), "%s: text body differs" % label):
+        print("got:\n%r\nexpected:\n%r" % (got, expect(TEXT)), file=sys.stderr)
+    check(plain.get_payload(decode=True) == expect(TEXT).encode("utf-8"), "%s: text bytes differ" % label)
+    for p in all_parts:
+        cte = p["Content-Transfer-Encoding"]
+        check(cte == "quoted-printable", "%s: transfer encoding %r" % (label, cte))
+        enc = p.get_payload(decode=False)
+        check(max(len(l) for l in enc.splitlines()) <= 76, "%s: quoted-printable line over 76" % label)
+    return msg
+
+
+def test_send_ok(args, tmp):
+    srv = Server(tmp)
+    try:
+        rc, _, err = run_driver(args, tmp, srv.url)
+        check(rc == 0, "send: exit %d: %s" % (rc, err))
+        msgs = srv.messages()
+        check(len(msgs) == 1, "send: %d messages received" % len(msgs))
+        if msgs:
+            raw, env = msgs[0]
+            check(env["mail_from"] == "veille@gisti.example", "send: envelope sender %r" % env["mail_from"])
+            check(env["rcpt_tos"] == ["editeurs@gisti.example", "permanence@gisti.example"],
+                  "send: envelope recipients %r" % env["rcpt_tos"])
+            check_message(raw, "smtp")
+        # A second message gets another Message-ID.
+        rc, _, err = run_driver(args, tmp, srv.url)
+        msgs = srv.messages()
+        check(rc == 0 and len(msgs) == 2, "send twice: %d, %d messages" % (rc, len(msgs)))
+        if len(msgs) == 2:
+            ids = [email.message_from_bytes(m, policy=email.policy.default)["Message-ID"] for m, _ in msgs]
+            check(ids[0] != ids[1], "send twice: same Message-ID %r" % ids)
+    finally:
+        srv.stop()
+
+
+def test_text_only(args, tmp):
+    srv = Server(tmp)
+    try:
+        rc, _, err = run_driver(args, tmp, srv.url, html=False)
+        check(rc == 0, "text only: exit %d: %s" % (rc, err))
+        msgs = srv.messages()
+        check(len(msgs) == 1, "text only: %d messages" % len(msgs))
+        if msgs:
+            msg = email.message_from_bytes(msgs[0][0], policy=email.policy.default)
+            body = msg.get_body(preferencelist=("plain",))
+            check(body is not None and body.get_content() == TEXT.replace("\n", "\r\n"),
+                  "text only: body differs")
+            check(body is not None and body.get_content_charset() == "utf-8", "text only: charset")
+            check(str(msg["Subject"]) == SUBJECT, "text only: subject")
+    finally:
+        srv.stop()
+
+
+def test_server_down(args, tmp):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # Nothing listens on port now.
+    rc, _, err = run_driver(args, tmp, "smtp://127.0.0.1:%d" % port, extra=["--timeout", "10"],
+                            env={"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD})
+    check(rc == 1, "server down: exit %d" % rc)
+    check("cannot send mail via '127.0.0.1:%d'" % port in err, "server down: message %r" % err)
+    check("connect" in err.lower(), "server down: not a connection error: %r" % err)
+    check(PASSWORD not in err, "server down: password in the error")
+
+
+def test_server_errors(args, tmp):
+    for code, stage in ((554, "rcpt"), (451, "data"), (554, "data"), (451, "mail")):
+        srv = Server(tmp, "--fail", str(code), "--fail-at", stage)
+        try:
+            rc, _, err = run_driver(args, tmp, srv.url,
+                                    env={"PREFWATCH_SMTP_USER": "editor",
+                                         "PREFWATCH_SMTP_PASSWORD": PASSWORD})
+            label = "%d at %s" % (code, stage)
+            check(rc == 1, "%s: exit %d" % (label, rc))
+            check(srv.messages() == [], "%s: a message was stored" % label)
+            check(("server answered %d" % code) in err, "%s: code not in %r" % (label, err))
+            check(err.startswith("error: cannot send mail via '127.0.0.1:"), "%s: %r" % (label, err))
+            check(PASSWORD not in err, "%s: password in the error" % label)
+        finally:
+            srv.stop()
+
+
+def test_auth(args, tmp):
+    srv = Server(tmp, "--auth", "editor:" + PASSWORD)
+    try:
+        env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
+        rc, _, err = run_driver(args, tmp, srv.url, env=env)
+        check(rc == 0, "auth env: exit %d: %s" % (rc, err))
+        msgs = srv.messages()
+        check(len(msgs) == 1 and msgs[0][1]["login"] == "editor", "auth env: not authenticated")
+
+        # Wrong password: refused, and the attempted password is not echoed.
+        bad = "Wr0ng-" + PASSWORD
+        rc, out, err = run_driver(args, tmp, srv.url, env={"PREFWATCH_SMTP_USER": "editor",
+                                                           "PREFWATCH_SMTP_PASSWORD": bad})
+        check(rc == 1, "auth wrong: exit %d" % rc)
+        check(bad not in err and bad not in out.decode("utf-8", "replace"), "auth wrong: password shown")
+        check("cannot send mail via" in err, "auth wrong: message %r" % err)
+        check(len(srv.messages()) == 1, "auth wrong: a message went through")
+
+        # Credentials from a netrc file.
+        netrc = os.path.join(tmp, "netrc")
+        with open(netrc, "w") as f:
+            f.write("machine 127.0.0.1 login editor password %s\n" % PASSWORD)
+        os.chmod(netrc, 0o600)
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--netrc", netrc])
+        msgs = srv.messages()
+        check(rc == 0, "auth netrc: exit %d: %s" % (rc, err))
+        check(len(msgs) == 2 and msgs[1][1]["login"] == "editor", "auth netrc: not authenticated")
+
+        # A password in the URL is refused without being repeated.
+        rc, _, err = run_driver(args, tmp, "smtp://editor:%s@127.0.0.1:%d" % (PASSWORD, srv.port))
+        check(rc == 1 and "must not contain a password" in err, "password in url: %d %r" % (rc, err))
+        check(PASSWORD not in err, "password in url: repeated in the error")
+        check(len(srv.messages()) == 2, "password in url: a message went through")
+    finally:
+        srv.stop()
+
+
+def test_require_tls(args, tmp):
+    srv = Server(tmp)  # no STARTTLS offered
+    try:
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--require-tls"])
+        check(rc == 1, "require tls: exit %d" % rc)
+        check("cannot send mail via" in err, "require tls: message %r" % err)
+        check(srv.messages() == [], "require tls: sent in clear text")
+        rc, _, err = run_driver(args, tmp, srv.url)  # opportunistic: goes out
+        check(rc == 0 and len(srv.messages()) == 1, "opportunistic tls: %d %r" % (rc, err))
+    finally:
+        srv.stop()
+
+
+def test_sendmail(args, tmp):
+    fake = os.path.join(tmp, "sendmail")
+    record = os.path.join(tmp, "sendmail-out")
+    os.makedirs(record, exist_ok=True)
+    with open(fake, "w") as f:
+        f.write("#!/bin/sh\n"
+                "printf '%%s\\n' \"$@\" > '%s/args'\n"
+                "cat > '%s/message'\n"
+                "exit \"${FAKE_SENDMAIL_STATUS:-0}\"\n" % (record, record))
+    os.chmod(fake, 0o755)
+    rc, _, err = run_driver(args, tmp, extra=["--sendmail", fake])
+    check(rc == 0, "sendmail: exit %d: %s" % (rc, err))
+    with open(os.path.join(record, "args")) as f:
+        check(f.read().split() == ["-t", "-oi"], "sendmail: arguments")
+    with open(os.path.join(record, "message"), "rb") as f:
+        raw = f.read()
+    check(b"\r" not in raw, "sendmail: CR in a message for local sendmail")
+    check(not any(l == b"." for l in raw.split(b"\n")), "sendmail: lone dot line")
+    check(not any(l.startswith(b"From ") for l in raw.split(b"\n")), "sendmail: 'From ' line")
+    check_message(raw, "sendmail")
+
+    rc, _, err = run_driver(args, tmp, extra=["--sendmail", fake], env={"FAKE_SENDMAIL_STATUS": "75"})
+    check(rc == 1 and "exit status 75" in err, "sendmail failing: %d %r" % (rc, err))
+    missing = os.path.join(tmp, "no-such-sendmail")
+    rc, _, err = run_driver(args, tmp, extra=["--sendmail", missing])
+    check(rc == 1 and "cannot run sendmail '%s': No such file" % missing in err,
+          "sendmail missing: %d %r" % (rc, err))
+
+
+def test_format(args, tmp):
+    rc, out, err = run_driver(args, tmp, extra=["--format", "--date", "1795000000"])
+    check(rc == 0, "format: exit %d: %s" % (rc, err))
+    check(b"\r\n" in out and b"\n" not in out.replace(b"\r\n", b""), "format: not CRLF")
+    msg = check_message(out, "format")
+    check(msg["Date"].datetime.timestamp() == 1795000000, "format: Date %s" % msg["Date"])
+
+
+def test_check(args, tmp):
+    ok, _, err = run_driver(args, tmp, "smtps://mail.example.org", extra=["--check"])
+    check(ok == 0, "check ok: %r" % err)
+    for url, want in (("http://mail.example.org", "unsupported SMTP URL scheme 'http'"),
+                      ("smtp://", "invalid SMTP URL")):
+        rc, _, err = run_driver(args, tmp, url, extra=["--check"])
+        check(rc == 1 and want in err, "check %s: %r" % (url, err))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--driver", required=True)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="prefwatch-mail-")
+    try:
+        for t in (test_send_ok, test_text_only, test_server_down, test_server_errors,
+                  test_auth, test_require_tls, test_sendmail, test_format, test_check):
+            before = failed
+            sub = tempfile.mkdtemp(dir=tmp, prefix=t.__name__ + "-")
+            t(args, sub)
+            print("%s %s" % ("ok  " if failed == before else "FAIL", t.__name__), file=sys.stderr)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
