@@ -124,6 +124,15 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX changes_detected ON changes(detected_at);"
 	  "CREATE INDEX changes_pending ON changes(detected_at) WHERE state = 'pending';"
 	  "CREATE INDEX changes_unreported ON changes(detected_at) WHERE reported_at IS NULL;"
+	  "CREATE TABLE outbox ("
+	  "  id         INTEGER PRIMARY KEY,"
+	  "  created_at INTEGER NOT NULL,"
+	  "  subject    TEXT NOT NULL,"
+	  "  text       TEXT NOT NULL,"
+	  "  html       TEXT,"
+	  "  sent_at    INTEGER"
+	  ");"
+	  "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent_at IS NULL;"
 	  "PRAGMA user_version = 1;" },
 };
 
@@ -153,6 +162,10 @@ enum stmt_id {
 	ST_CHANGE_REVIEW,
 	ST_CHANGE_STATE,
 	ST_CHANGE_REPORTED,
+	ST_OUTBOX_ADD,
+	ST_OUTBOX_SENT,
+	ST_OUTBOX_UNSENT,
+	ST_OUTBOX_GET,
 	ST__COUNT
 };
 
@@ -254,6 +267,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_CHANGE_STATE] = "SELECT state FROM changes WHERE id = ?1",
 	[ST_CHANGE_REPORTED] =
 		"UPDATE changes SET reported_at = ?2 WHERE id = ?1 AND reported_at IS NULL",
+	[ST_OUTBOX_ADD] =
+		"INSERT INTO outbox (created_at, subject, text, html) VALUES (?1, ?2, ?3, ?4)",
+	[ST_OUTBOX_SENT] =
+		"UPDATE outbox SET sent_at = coalesce(sent_at, ?2) WHERE id = ?1",
+	[ST_OUTBOX_UNSENT] = "SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id",
+	[ST_OUTBOX_GET] =
+		"SELECT id, created_at, subject, text, html FROM outbox"
+		" WHERE id = ?1 AND sent_at IS NULL",
 };
 
 struct store {
@@ -1279,5 +1300,99 @@ cleanup:
 		free(v[i].rules_fp);
 	}
 	free(v);
+	return ret;
+}
+
+/* ---- outbox ---- */
+
+int store_outbox_add(struct store *s, time_t at, const char *subject, const char *text,
+		     const char *html, int64_t *id)
+{
+	if (!subject || !text) {
+		store_set_error(s, "cannot add to the outbox: no subject or text");
+		return -1;
+	}
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_ADD);
+	bind_time(st, 1, at);
+	bind_text(st, 2, subject);
+	bind_text(st, 3, text);
+	bind_text(st, 4, html);
+	if (exec_stmt(s, st, "add to the outbox") < 0)
+		return -1;
+	if (id)
+		*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int store_outbox_mark_sent(struct store *s, int64_t id, time_t at)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_SENT);
+	sqlite3_bind_int64(st, 1, id);
+	bind_time(st, 2, at);
+	if (exec_stmt(s, st, "mark report sent") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		store_set_error(s, "no outbox entry %lld", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_UNSENT);
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = -1, rc;
+
+	/* Ids first, then one entry at a time: fn marks entries sent while
+	 * we walk, and reports may be large. */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 16;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "read the outbox");
+		stmt_done(st);
+		goto cleanup;
+	}
+	stmt_done(st);
+	for (size_t i = 0; i < n; i++) {
+		struct outbox_entry e = { 0 };
+		char *subject = NULL, *text = NULL, *html = NULL;
+		st = stmt(s, ST_OUTBOX_GET);
+		sqlite3_bind_int64(st, 1, ids[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			e.id = sqlite3_column_int64(st, 0);
+			e.created_at = col_time(st, 1);
+			subject = col_text(st, 2);
+			text = col_text(st, 3);
+			html = col_text(st, 4);
+		} else if (rc != SQLITE_DONE) {
+			store_db_error(s, "read the outbox");
+		}
+		stmt_done(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			goto cleanup;
+		if (rc == SQLITE_DONE)
+			continue;  /* sent meanwhile (by fn, or another process) */
+		pw_time_iso(e.created_at, e.created_iso);
+		e.subject = subject;
+		e.text = text;
+		e.html = html;
+		int stop = fn(&e, ctx);
+		free(subject);
+		free(text);
+		free(html);
+		if (stop)
+			break;
+	}
+	ret = 0;
+cleanup:
+	free(ids);
 	return ret;
 }

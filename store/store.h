@@ -185,4 +185,27 @@ struct snapshot_info {
 typedef int (*store_snapshot_fn)(const struct snapshot_info *si, void *ctx);
 int store_snapshots_each(struct store *s, const char *page_id, store_snapshot_fn fn, void *ctx);
 
+/* ---- outbox: rendered reports waiting to be mailed ----
+ * A report is added in the run that produced it and stays until marked
+ * sent, so a mail failure loses nothing: the next run or `mail --resend`
+ * sends it again. */
+
+struct outbox_entry {
+	int64_t id;
+	time_t created_at;
+	char created_iso[21];           /* created_at, pw_time_iso() form */
+	const char *subject;            /* borrowed: valid during the callback only */
+	const char *text;
+	const char *html;               /* NULL if none */
+};
+/* Copies the strings; html may be NULL. *id (may be NULL) gets the entry. */
+int store_outbox_add(struct store *s, time_t at, const char *subject, const char *text,
+		     const char *html, int64_t *id);
+/* Marks an entry sent (a second call keeps the first time); -1 if unknown. */
+int store_outbox_mark_sent(struct store *s, int64_t id, time_t at);
+/* Calls fn for each unsent entry, oldest first; fn returning non-zero
+ * stops the walk. fn may call store functions (e.g. mark_sent). */
+typedef int (*store_outbox_fn)(const struct outbox_entry *e, void *ctx);
+int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx);
+
 #endif

@@ -156,7 +156,7 @@ static void test_fresh_file_migrates(void)
 	CHECK_STR(mode, "wal");
 	free(mode);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-			"('runs', 'pages', 'fetches', 'snapshots', 'changes')", NULL), 5);
+			"('runs', 'pages', 'fetches', 'snapshots', 'changes', 'outbox')", NULL), 6);
 	CHECK(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index'", NULL) >= 5);
 	store_close(s);
 	free(path);
@@ -943,6 +943,76 @@ static void test_snapshots_each(void)
 	free(path);
 }
 
+struct outbox_seen {
+	int64_t ids[8];
+	char subjects[8][64];
+	bool had_html[8];
+	size_t n;
+	struct store *mark;     /* when set, marks each entry sent from inside the walk */
+	size_t stop_after;
+};
+
+static int outbox_fn(const struct outbox_entry *e, void *ctx)
+{
+	struct outbox_seen *os = ctx;
+	if (os->n < PW_ARRAY_SIZE(os->ids)) {
+		os->ids[os->n] = e->id;
+		snprintf(os->subjects[os->n], sizeof(os->subjects[0]), "%s|%s|%s", e->subject,
+			 e->text, e->created_iso);
+		os->had_html[os->n] = e->html != NULL;
+		os->n++;
+	}
+	if (os->mark)
+		CHECK_INT(store_outbox_mark_sent(os->mark, e->id, 9000), 0);
+	return os->stop_after && os->n >= os->stop_after;
+}
+
+static void test_outbox(void)
+{
+	char *path = db_path("outbox");
+	struct store *s = open_ok(path);
+	int64_t a = 0, b = 0, c = 0;
+	CHECK_INT(store_outbox_add(s, 1767578400, "Rapport 1", "texte 1", "<p>1</p>", &a), 0);
+	CHECK_INT(store_outbox_add(s, 1767578401, "Rapport 2", "texte 2", NULL, &b), 0);
+	CHECK_INT(store_outbox_add(s, 1767578402, "Rapport 3", "texte 3", NULL, &c), 0);
+	CHECK(a > 0 && b > a && c > b);
+	CHECK_INT(store_outbox_add(s, 1, NULL, "x", NULL, NULL), -1);
+
+	struct outbox_seen os = { 0 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 3);
+	CHECK_STR(os.subjects[0], "Rapport 1|texte 1|2026-01-05T02:00:00Z");
+	CHECK(os.had_html[0]);
+	CHECK(!os.had_html[1]);
+	CHECK_INT(os.ids[2], c);
+
+	/* the first fails (walk stops), nothing is marked */
+	os = (struct outbox_seen){ .stop_after = 1 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 1);
+	/* a sent entry is no longer listed; marking it again keeps the first time */
+	CHECK_INT(store_outbox_mark_sent(s, b, 8000), 0);
+	CHECK_INT(store_outbox_mark_sent(s, b, 8500), 0);
+	CHECK_INT(q_int(path, "SELECT sent_at FROM outbox WHERE id = 2", NULL), 8000);
+	CHECK_INT(store_outbox_mark_sent(s, 777, 8000), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no outbox entry 777");
+	/* fn may mark entries sent while walking */
+	os = (struct outbox_seen){ .mark = s };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 2);
+	CHECK_INT(os.ids[0], a);
+	CHECK_INT(os.ids[1], c);
+	store_close(s);
+
+	/* kept across reopen: nothing left */
+	s = open_ok(path);
+	os = (struct outbox_seen){ 0 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 0);
+	store_close(s);
+	free(path);
+}
+
 /* A file-size limit stands in for a full disk: commits fail cleanly in
  * a child, and the file holds every commit that succeeded. */
 static void test_full_disk_fails_cleanly(void)
@@ -1057,6 +1127,7 @@ int main(void)
 	TEST_RUN(test_review_round_trip);
 	TEST_RUN(test_mark_reported);
 	TEST_RUN(test_snapshots_each);
+	TEST_RUN(test_outbox);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
 }
