@@ -23,8 +23,10 @@ HTTPD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "httpd.py")
 
 
 class TestServer:
-    def __init__(self, root, timeout=10.0):
+    def __init__(self, root, timeout=10.0, tls=None):
+        """tls: (cert_pem, key_pem) to serve HTTPS."""
         self.root = root
+        self.tls = tls
         self.timeout = timeout
         self.proc = None
         self.port = None
@@ -34,8 +36,11 @@ class TestServer:
         self._dir = tempfile.mkdtemp(prefix="prefwatch-httpd-")
         self.port_file = os.path.join(self._dir, "port")
         self.log_file = os.path.join(self._dir, "requests.log")
-        self.proc = subprocess.Popen([sys.executable, HTTPD, "--root", self.root,
-                                      "--port-file", self.port_file, "--log", self.log_file])
+        cmd = [sys.executable, HTTPD, "--root", self.root,
+               "--port-file", self.port_file, "--log", self.log_file]
+        if self.tls:
+            cmd += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1]]
+        self.proc = subprocess.Popen(cmd)
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if os.path.exists(self.port_file):
@@ -66,7 +71,8 @@ class TestServer:
         return False
 
     def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
+        scheme = "https" if self.tls else "http"
+        return "%s://127.0.0.1:%d%s" % (scheme, self.port, path)
 
     def requests(self):
         """The requests served so far, oldest first (list of dicts)."""

@@ -5,7 +5,9 @@ Python 3 standard library only. Listens on 127.0.0.1 only, HTTP/1.1 with
 keep-alive, one thread per connection.
 
 Usage:
-    httpd.py --root DIR --port-file FILE [--log FILE]
+    httpd.py --root DIR --port-file FILE [--log FILE] [--tls-cert PEM --tls-key PEM]
+
+With --tls-cert/--tls-key it speaks HTTPS (HTTP/1.1 only) instead.
 
 Binds 127.0.0.1 on a free port, writes the port number to FILE (atomically,
 once listening), and serves GET and HEAD of the files under DIR.
@@ -52,6 +54,7 @@ import json
 import mimetypes
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -108,6 +111,9 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "prefwatch-test-httpd"
 
     def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(10)
+            self.request.do_handshake()   # a failed one ends in handle_error
         super().setup()
         with STATE_LOCK:
             STATE["conns"] += 1
@@ -270,8 +276,16 @@ def main():
     p.add_argument("--root", required=True)
     p.add_argument("--port-file", required=True)
     p.add_argument("--log")
+    p.add_argument("--tls-cert")
+    p.add_argument("--tls-key")
     ARGS = p.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
+    if ARGS.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert, ARGS.tls_key)
+        # handshake in the connection's thread, not in accept()
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
     port = srv.server_address[1]
     tmp = ARGS.port_file + ".tmp"
     with open(tmp, "w") as f:

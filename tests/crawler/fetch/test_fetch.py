@@ -134,6 +134,16 @@ def case_not_modified(root, srv):
     res, _, _, _ = run(srv, [m], "--last-modified", lm, *FAST)
     check_eq(res[m]["not_modified"], True, "304 on last-modified")
     check_eq(reqs(srv, "/m.html")[0]["headers"].get("If-Modified-Since"), lm, "If-Modified-Since")
+    # a retried conditional request keeps its conditional headers
+    srv.write_routes({"/e2.html": {"sequence": [{"status": 503, "body": "busy"},
+                                                {"file": "e.html", "etag": '"v7"'}]}})
+    e2 = srv.url("/e2.html")
+    res, _, _, _ = run(srv, [e2], "--etag", '"v7"', *FAST)
+    check_eq(res[e2]["not_modified"], True, "304 after a retry")
+    check_eq(res[e2]["attempts"], 2, "attempts")
+    sent = [r["headers"].get("If-None-Match") for r in reqs(srv, "/e2.html")]
+    check_eq(sent, ['"v7"', '"v7"'], "If-None-Match on both attempts")
+    srv.write_routes({"/e.html": {"etag": '"v7"'}})
     # a stale validator gets the page and the new validators
     res, _, _, _ = run(srv, [e], "--etag", '"v6"', *FAST)
     check_eq(res[e]["not_modified"], False, "stale etag: full page")
@@ -191,6 +201,18 @@ def case_retry_after_429(root, srv):
     check(len(ts) == 2 and ts[1] - ts[0] < 4, "Retry-After not overdone: %s" % ts)
     check_eq(order[0], o, "the waiting retry did not block the other page")
     check(res[o]["seconds"] < 1.0, "other page fast: %.2f" % res[o]["seconds"])
+    # Retry-After as an HTTP-date (one-second resolution)
+    from email.utils import formatdate
+    srv.write_routes({"/d.html": {"sequence": [{"status": 503, "body": "x",
+                                                "retry_after": formatdate(time.time() + 3, usegmt=True)},
+                                               {"file": "q.html"}]}})
+    d = srv.url("/d.html")
+    res, summ, _, _ = run(srv, [d], "--host-delay", 0, "--backoff-ms", 10)
+    check_eq(res[d]["failure"], "", "503 then 200")
+    ts = [r["t"] for r in reqs(srv, "/d.html")]
+    check(len(ts) == 2 and 1.0 <= ts[1] - ts[0] < 4.5, "HTTP-date Retry-After honoured: %s" % ts)
+    srv.write_routes({"/c.html": {"sequence": [{"status": 503, "retry_after": "3600", "body": "x"},
+                                               {"file": "q.html"}]}})
     # a Retry-After above the cap waits only the cap
     c = srv.url("/c.html")
     res, summ, _, _ = run(srv, [c], "--host-delay", 0, "--backoff-ms", 10, "--retry-after-cap", 1)
@@ -455,6 +477,39 @@ def case_stop(root, srv):
     check_eq(summ["run"], -1, "interrupted run returns -1")
     check_eq(summ["results"], 0, "abandoned transfers get no callback")
     check(summ["elapsed"] < 2.0, "stopped promptly: %.2f s" % summ["elapsed"])
+
+
+def make_cert(d, name):
+    cert, key = os.path.join(d, name + ".pem"), os.path.join(d, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def case_tls(root, srv):
+    """TLS is verified: a self-signed server fails as 'tls' unless its
+    certificate is the configured CA bundle."""
+    if not shutil.which("openssl"):
+        raise SystemExit("openssl(1) is needed to make the test certificate")
+    write(root, "t.html", PAGE)
+    certdir = tempfile.mkdtemp(prefix="prefwatch-cert-")
+    try:
+        cert, key = make_cert(certdir, "server")
+        other, _ = make_cert(certdir, "other")
+        with TestServer(root, tls=(cert, key)) as tsrv:
+            u = tsrv.url("/t.html")
+            res, _, _, _ = run(tsrv, [u], *FAST)
+            check_eq(res[u]["failure"], "tls", "self-signed refused")
+            check_eq(res[u]["attempts"], 1, "tls failures are not retried")
+            check("tls failure with '127.0.0.1'" in (res[u]["error"] or ""), "error: %r" % res[u]["error"])
+            res, _, _, _ = run(tsrv, [u], "--ca-bundle", other, *FAST)
+            check_eq(res[u]["failure"], "tls", "wrong CA refused")
+            res, _, _, _ = run(tsrv, [u], "--ca-bundle", cert, *FAST)
+            check_eq(res[u]["failure"], "", "trusted through ca_bundle")
+            check_eq(res[u]["html"], PAGE, "body over https")
+    finally:
+        shutil.rmtree(certdir, ignore_errors=True)
 
 
 def main():
