@@ -435,8 +435,19 @@ static bool is_space_run(const char *s)
 	return true;
 }
 
+/* A run of spaces, or one punctuation character ("02/02/2023" ->
+ * "14/11/2026" is one replaced date, not three replaced numbers). */
+static bool is_joiner(const char *s)
+{
+	size_t len;
+	if (s[0] && char_at((const unsigned char *)s, strlen(s), &len) == CC_PUNCT && !s[len])
+		return true;
+	return is_space_run(s);
+}
+
 /* "a b c" -> "x y z" reads better as one replaced phrase than as three
- * replaced words: a run of spaces between two replacements joins them. */
+ * replaced words: a run of spaces or a lone punctuation sign between two
+ * replacements joins them. */
 static void merge_replacements(struct diff *in, struct diff *out)
 {
 	struct buf del, ins;
@@ -457,7 +468,7 @@ static void merge_replacements(struct diff *in, struct diff *out)
 			continue;
 		}
 		if (e && del.len && ins.len && i + 1 < in->n && in->v[i + 1].op != DIFF_EQUAL &&
-		    is_space_run(e->text)) {
+		    is_joiner(e->text)) {
 			buf_addstr(&del, e->text);
 			buf_addstr(&ins, e->text);
 			continue;

@@ -125,6 +125,16 @@ char *report_summary(const struct report *r)
 {
 	struct report_counts c;
 	report_count(r, &c);
+	if (!r->run_id) {
+		char *chg = fr_count(c.changed, "modification", "modifications");
+		char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
+		char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
+		char *s = xasprintf("%s — %s, %s", chg, fail, nw);
+		free(chg);
+		free(fail);
+		free(nw);
+		return s;
+	}
 	char *pages = fr_count(c.pages, "page vérifiée", "pages vérifiées");
 	char *chg = fr_count(c.changed, "modifiée", "modifiées");
 	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
@@ -135,6 +145,27 @@ char *report_summary(const struct report *r)
 	free(fail);
 	free(nw);
 	return s;
+}
+
+char *report_subject(const struct report *r)
+{
+	struct report_counts c;
+	report_count(r, &c);
+	char *chg = fr_count(c.changed, r->run_id ? "modifiée" : "modification",
+			     r->run_id ? "modifiées" : "modifications");
+	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
+	char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
+	struct buf b;
+	buf_init(&b, 1024);
+	buf_addstr(&b, "prefwatch : ");
+	/* a subject is one line: a title from a page must not add headers */
+	for (const char *t = r->title ? r->title : ""; *t && (b.len < 200 || ((unsigned char)*t & 0xC0) == 0x80); t++)
+		buf_addch(&b, (unsigned char)*t < ' ' ? ' ' : *t);
+	buf_printf(&b, "%s%s, %s, %s", r->title && *r->title ? " — " : "", chg, fail, nw);
+	free(chg);
+	free(fail);
+	free(nw);
+	return buf_detach(&b, NULL);
 }
 
 int report_write_file(const char *path, const char *s)

@@ -1,3 +1,326 @@
-/* placeholder: implementation in progress */
+/*
+ * render_json.c - the "prefwatch-report/1" JSON report.
+ *
+ * The contract other checks rely on (see the foundation issue):
+ *   {"format", "run": {id, started_at, finished_at, pages, new, unchanged,
+ *    changed, failed}, "pages": [{id, office, url, status, http_status,
+ *    final_url, text (new, changed), change (changed), failure and error
+ *    (failed)}]}
+ * plus, for tools: run.failed_listed and run.title; per page region,
+ * departement, departement_name, office_name, url_moved, page_updated,
+ * fields ({"name": [values]}), republished, rules_changed, and for failed
+ * pages failing_since, fail_count, listed; per change detected_at,
+ * previous_snapshot_at, diff (unified, lines), fields ([{name, removed,
+ * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
+ * per changed line paired with its new version, equal runs included as
+ * context), moved_lines, reverted_to (ISO time or null) and state.
+ *
+ * A hand-written writer: strings are escaped as RFC 8259 asks (", \ and
+ * control characters, the latter as \u00XX), valid UTF-8 passes through,
+ * invalid bytes become U+FFFD so the output is always valid JSON. Times
+ * are ISO 8601 UTC.
+ */
 #include "common/common.h"
 #include "reports/report.h"
+#include "reports/internal.h"
+
+#define JSON_MAX (64u << 20)
+#define JSON_CONTEXT 3
+
+static void json_str(struct buf *o, const char *s)
+{
+	if (!s) {
+		buf_addstr(o, "null");
+		return;
+	}
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+	buf_addch(o, '"');
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c == '"' || c == '\\') {
+			buf_addch(o, '\\');
+			buf_addch(o, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7F) {
+			switch (c) {
+			case '\n': buf_addstr(o, "\\n"); break;
+			case '\t': buf_addstr(o, "\\t"); break;
+			case '\r': buf_addstr(o, "\\r"); break;
+			default: buf_printf(o, "\\u%04x", c);
+			}
+			i++;
+		} else if (c < 0x80) {
+			buf_addch(o, (char)c);
+			i++;
+		} else {
+			size_t n = utf8_seq_len(p + i, len - i);
+			if (n) {
+				buf_add(o, s + i, n);
+				i += n;
+			} else {
+				buf_addstr(o, "\\ufffd");
+				i++;
+			}
+		}
+	}
+	buf_addch(o, '"');
+}
+
+static void json_time(struct buf *o, time_t t)
+{
+	if (!t) {
+		buf_addstr(o, "null");
+		return;
+	}
+	char iso[21];
+	pw_time_iso(t, iso);
+	json_str(o, iso);
+}
+
+static void key(struct buf *o, const char *k)
+{
+	json_str(o, k);
+	buf_addstr(o, ": ");
+}
+
+static void json_fields(struct buf *o, const struct fieldset *fs)
+{
+	buf_addch(o, '{');
+	for (size_t i = 0; i < fs->n; i++) {
+		if (i)
+			buf_addstr(o, ", ");
+		key(o, fs->v[i].name);
+		buf_addch(o, '[');
+		for (size_t j = 0; j < fs->v[i].values.n; j++) {
+			if (j)
+				buf_addstr(o, ", ");
+			json_str(o, fs->v[i].values.v[j]);
+		}
+		buf_addch(o, ']');
+	}
+	buf_addch(o, '}');
+}
+
+static void json_delta(struct buf *o, const struct fieldset *delta)
+{
+	buf_addch(o, '[');
+	for (size_t i = 0; i < delta->n; i++) {
+		const struct field *f = &delta->v[i];
+		buf_addstr(o, i ? ", {" : "{");
+		key(o, "name");
+		json_str(o, f->name);
+		for (int pass = 0; pass < 2; pass++) {
+			char sign = pass ? '+' : '-';
+			bool first = true;
+			buf_addstr(o, ", ");
+			key(o, pass ? "added" : "removed");
+			buf_addch(o, '[');
+			for (size_t j = 0; j < f->values.n; j++) {
+				if (f->values.v[j][0] != sign)
+					continue;
+				if (!first)
+					buf_addstr(o, ", ");
+				json_str(o, f->values.v[j] + 1);
+				first = false;
+			}
+			buf_addch(o, ']');
+		}
+		buf_addch(o, '}');
+	}
+	buf_addch(o, ']');
+}
+
+static const char *op_name(enum diff_op op)
+{
+	return op == DIFF_DELETE ? "delete" : op == DIFF_INSERT ? "insert" : "equal";
+}
+
+static void json_words(struct buf *o, const struct report_change *c, size_t *moved)
+{
+	struct diff_view v;
+	bool first = true;
+	diff_view_build(c->old_text, c->new_text, 0, &v);
+	*moved = 0;
+	buf_addch(o, '[');
+	for (size_t i = 0; i < v.n; i++) {
+		const struct diff_row *r = &v.v[i];
+		*moved += r->moved && r->kind == ROW_INSERT;
+		if (r->kind != ROW_CHANGE)
+			continue;
+		buf_addstr(o, first ? "\n      {" : ",\n      {");
+		first = false;
+		key(o, "old_line");
+		buf_printf(o, "%zu, ", r->old_no);
+		key(o, "new_line");
+		buf_printf(o, "%zu, ", r->new_no);
+		key(o, "edits");
+		buf_addch(o, '[');
+		for (size_t j = 0; j < r->words.n; j++) {
+			buf_addstr(o, j ? ", {" : "{");
+			key(o, "op");
+			json_str(o, op_name(r->words.v[j].op));
+			buf_addstr(o, ", ");
+			key(o, "text");
+			json_str(o, r->words.v[j].text);
+			buf_addch(o, '}');
+		}
+		buf_addstr(o, "]}");
+	}
+	buf_addstr(o, first ? "]" : "\n     ]");
+	diff_view_release(&v);
+}
+
+static void json_change(struct buf *o, const struct report_change *c)
+{
+	size_t moved;
+	char *diff = diff_unified(c->old_text, c->new_text, "avant", "après", JSON_CONTEXT);
+	buf_addstr(o, "{");
+	key(o, "id");
+	buf_printf(o, "%lld", (long long)c->id);
+	buf_addstr(o, ",\n     ");
+	key(o, "detected_at");
+	json_time(o, c->detected_at);
+	buf_addstr(o, ", ");
+	key(o, "previous_snapshot_at");
+	json_time(o, c->previous_at);
+	buf_addstr(o, ", ");
+	key(o, "reverted_to");
+	json_time(o, c->reverted_to);
+	buf_addstr(o, ", ");
+	key(o, "state");
+	json_str(o, c->state ? c->state : "pending");
+	buf_addstr(o, ",\n     ");
+	key(o, "diff");
+	json_str(o, diff);
+	buf_addstr(o, ",\n     ");
+	key(o, "fields");
+	json_delta(o, &c->deltas);
+	buf_addstr(o, ",\n     ");
+	key(o, "words");
+	json_words(o, c, &moved);
+	buf_addstr(o, ",\n     ");
+	key(o, "moved_lines");
+	buf_printf(o, "%zu}", moved);
+	free(diff);
+}
+
+static void json_page(struct buf *o, const struct report_page *p)
+{
+	enum page_status st = page_effective_status(p);
+	buf_addstr(o, "  {");
+	key(o, "id");
+	json_str(o, p->id);
+	buf_addstr(o, ", ");
+	key(o, "office");
+	json_str(o, p->office_id ? p->office_id : p->id);
+	buf_addstr(o, ", ");
+	key(o, "url");
+	json_str(o, p->url);
+	buf_addstr(o, ", ");
+	key(o, "status");
+	json_str(o, page_status_name(st));
+	buf_addstr(o, ",\n   ");
+	key(o, "http_status");
+	if (p->http_status)
+		buf_printf(o, "%ld", p->http_status);
+	else
+		buf_addstr(o, "null");
+	buf_addstr(o, ", ");
+	key(o, "final_url");
+	json_str(o, p->final_url);
+	buf_addstr(o, ", ");
+	key(o, "url_moved");
+	buf_addstr(o, p->url_moved ? "true" : "false");
+	buf_addstr(o, ",\n   ");
+	key(o, "region");
+	json_str(o, p->region);
+	buf_addstr(o, ", ");
+	key(o, "departement");
+	json_str(o, p->departement);
+	buf_addstr(o, ", ");
+	key(o, "departement_name");
+	json_str(o, p->departement_name);
+	buf_addstr(o, ", ");
+	key(o, "office_name");
+	json_str(o, p->office_name);
+	buf_addstr(o, ",\n   ");
+	key(o, "page_updated");
+	json_str(o, p->page_updated);
+	buf_addstr(o, ", ");
+	key(o, "republished");
+	buf_addstr(o, p->republished ? "true" : "false");
+	buf_addstr(o, ", ");
+	key(o, "rules_changed");
+	buf_addstr(o, p->rules_changed ? "true" : "false");
+	buf_addstr(o, ", ");
+	key(o, "fields");
+	json_fields(o, &p->fields);
+	if (st == PAGE_NEW || st == PAGE_CHANGED) {
+		buf_addstr(o, ",\n   ");
+		key(o, "text");
+		json_str(o, p->text ? p->text : "");
+	}
+	if (st == PAGE_CHANGED) {
+		buf_addstr(o, ",\n   ");
+		key(o, "change");
+		json_change(o, p->change);
+	}
+	if (st == PAGE_FAILED) {
+		buf_addstr(o, ",\n   ");
+		key(o, "failure");
+		json_str(o, pw_failure_name(p->failure)[0] ? pw_failure_name(p->failure) : "http_error");
+		buf_addstr(o, ", ");
+		key(o, "error");
+		json_str(o, p->error ? p->error : fr_failure(p->failure));
+		buf_addstr(o, ", ");
+		key(o, "failing_since");
+		json_time(o, p->failing_since);
+		buf_addstr(o, ", ");
+		key(o, "fail_count");
+		buf_printf(o, "%d", p->fail_count);
+		buf_addstr(o, ", ");
+		key(o, "listed");
+		buf_addstr(o, p->listed ? "true" : "false");
+	}
+	buf_addstr(o, "}");
+}
+
+char *report_render_json(const struct report *r)
+{
+	struct buf o;
+	struct report_counts c;
+
+	buf_init(&o, JSON_MAX);
+	report_count(r, &c);
+	buf_addstr(&o, "{\"format\": \"prefwatch-report/1\",\n \"run\": {");
+	key(&o, "id");
+	if (r->run_id)
+		buf_printf(&o, "%lld", (long long)r->run_id);
+	else
+		buf_addstr(&o, "null");
+	buf_addstr(&o, ", ");
+	key(&o, "title");
+	json_str(&o, r->title);
+	buf_addstr(&o, ", ");
+	key(&o, "started_at");
+	json_time(&o, r->started_at);
+	buf_addstr(&o, ", ");
+	key(&o, "finished_at");
+	json_time(&o, r->finished_at);
+	buf_printf(&o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
+		   "\"failed\": %d, \"failed_listed\": %d},\n \"pages\": [",
+		   c.pages, c.new_pages, c.unchanged, c.changed, c.failed, c.failed_listed);
+	for (size_t i = 0; i < r->n_pages; i++) {
+		buf_addstr(&o, i ? ",\n" : "\n");
+		json_page(&o, &r->pages[i]);
+	}
+	buf_addstr(&o, r->n_pages ? "\n ]}\n" : "]}\n");
+	if (o.toobig) {
+		/* never hand out truncated JSON */
+		buf_release(&o);
+		buf_init(&o, 0);
+		buf_addstr(&o, "{\"format\": \"prefwatch-report/1\", \"error\": \"report too large\"}\n");
+	}
+	return buf_detach(&o, NULL);
+}

@@ -122,8 +122,13 @@ char *report_render_text(const struct report *r);
 char *report_render_html(const struct report *r);
 char *report_render_json(const struct report *r);
 
-/* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..." */
+/* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..."
+ * (owned). A report not tied to a run (run_id 0) counts changes instead:
+ * "2 modifications — 0 inaccessible, 0 nouvelle". */
 char *report_summary(const struct report *r);
+/* The e-mail's subject (owned, one line, French), e.g.
+ * "prefwatch : Hauts-de-France — 2 modifiées, 1 inaccessible, 0 nouvelle". */
+char *report_subject(const struct report *r);
 
 /* Writes s to path atomically (temp file + rename); -1 with errno. */
 int report_write_file(const char *path, const char *s);

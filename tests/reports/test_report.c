@@ -1,0 +1,576 @@
+/*
+ * test_report.c - the report model, the three renderers and their goldens.
+ *
+ * A fixed scenario (a nightly run over the Hauts-de-France offices: an
+ * address change, a method change postal -> online, a page back to an
+ * earlier text, a moved page, a 404, a new page, an unchanged page and a
+ * republished one) is rendered as text, HTML and JSON and compared byte for
+ * byte with tests/reports/golden/. REGEN=1 rewrites the goldens (read them
+ * before committing). The rendered files are also left in the build
+ * directory for the JSON and Chromium checks.
+ *
+ * The hostile test feeds markup, event handlers and javascript: URLs as
+ * page content and parses the HTML output with libxml2 to prove none of it
+ * became live.
+ */
+#include "common/common.h"
+#include "reports/report.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libxml/HTMLparser.h>
+#include <libxml/tree.h>
+
+#include "tests/common/test.h"
+
+static time_t at(const char *iso)
+{
+	time_t t = pw_time_parse(iso);
+	if (t < 0)
+		abort();
+	return t;
+}
+
+static struct report_page *page(struct report *r, const char *id, const char *dep,
+				const char *dep_name, const char *office, const char *url)
+{
+	struct report_page *p = report_add_page(r);
+	p->id = xstrdup(id);
+	p->office_id = xstrdup(id);
+	p->office_name = xstrdup(office);
+	p->region = xstrdup("Hauts-de-France");
+	p->departement = xstrdup(dep);
+	p->departement_name = xstrdup(dep_name);
+	p->url = xstrdup(url);
+	return p;
+}
+
+static struct report_change *change(struct report_page *p, int64_t id, const char *old_text,
+				    const char *new_text, const struct fieldset *old_f)
+{
+	struct report_change *c = xcalloc(1, sizeof(*c));
+	c->id = id;
+	c->detected_at = at("2026-11-27T02:04:12Z");
+	c->old_text = xstrdup(old_text);
+	c->new_text = xstrdup(new_text);
+	fields_delta(old_f, &p->fields, &c->deltas);
+	p->status = PAGE_CHANGED;
+	p->text = xstrdup(new_text);
+	p->http_status = 200;
+	if (!p->final_url)
+		p->final_url = xstrdup(p->url);
+	p->change = c;
+	return c;
+}
+
+static const char laon_old[] =
+	"Admission exceptionnelle au séjour\n"
+	"Dernière mise à jour : 02/02/2023\n"
+	"La demande d'admission exceptionnelle au séjour se fait par voie postale.\n"
+	"Adressez votre dossier complet à :\n"
+	"Préfecture de l'Aisne – Bureau de l'immigration et de l'intégration\n"
+	"2 rue Paul Doumer\n"
+	"02000 Laon\n"
+	"Tout dossier de demande doit comporter :\n"
+	"– une lettre précisant les motifs humanitaires ou professionnels de votre demande ;\n"
+	"– les justificatifs de votre présence en France depuis 5 ans au moins ;\n"
+	"– un justificatif de domicile de moins de 3 mois.\n"
+	"Aucun dossier ne sera accepté au guichet.\n"
+	"Vous recevrez un accusé de réception par courrier.\n";
+
+static const char laon_new[] =
+	"Admission exceptionnelle au séjour\n"
+	"Aucun dossier ne sera accepté au guichet.\n"
+	"Dernière mise à jour : 14/11/2026\n"
+	"La demande d'admission exceptionnelle au séjour se fait par voie postale.\n"
+	"Adressez votre dossier complet à :\n"
+	"Préfecture de l'Aisne – Bureau de l'immigration et de l'intégration\n"
+	"Cité administrative, 12 rue Fernand Christ\n"
+	"02000 Laon\n"
+	"Tout dossier de demande doit comporter :\n"
+	"– une lettre précisant les motifs humanitaires ou professionnels de votre demande ;\n"
+	"– les justificatifs de votre présence en France depuis 5 ans au moins ;\n"
+	"– un justificatif de domicile de moins de 3 mois.\n"
+	"Vous recevrez un accusé de réception par courrier.\n";
+
+static const char beauvais_old[] =
+	"Régularisation : admission exceptionnelle au séjour\n"
+	"Les demandes sont déposées par voie postale, dossier complet uniquement, à l'adresse suivante :\n"
+	"Préfecture de l'Oise, Service de l'immigration, 1 place de la Préfecture, 60000 Beauvais\n"
+	"Vous devez justifier d'une résidence habituelle en France depuis 5 ans.\n"
+	"Pour toute question : pref-sejour@oise.gouv.fr\n";
+
+static const char beauvais_new[] =
+	"Régularisation : admission exceptionnelle au séjour\n"
+	"Les demandes sont déposées en ligne, sur le site de l'administration numérique des étrangers en France (ANEF) :\n"
+	"https://administration-etrangers-en-france.interieur.gouv.fr/particuliers/#/\n"
+	"Vous devez justifier d'une résidence habituelle en France depuis 3 ans.\n"
+	"Pour toute question : pref-sejour@oise.gouv.fr\n";
+
+static const char arras_old[] =
+	"Admission exceptionnelle au séjour\n"
+	"Prise de rendez-vous uniquement par courriel : pref-aes@pas-de-calais.gouv.fr\n"
+	"Les rendez-vous sont donnés dans un délai de deux mois.\n";
+
+static const char arras_new[] =
+	"Admission exceptionnelle au séjour\n"
+	"Prise de rendez-vous uniquement par courriel : pref-aes@pas-de-calais.gouv.fr\n"
+	"Les rendez-vous sont donnés dans un délai de trois mois.\n";
+
+static void build_scenario(struct report *r)
+{
+	struct fieldset of = FIELDSET_INIT;
+	struct report_page *p;
+	struct report_change *c;
+
+	report_init(r);
+	r->run_id = 3;
+	r->started_at = at("2026-11-27T02:00:00Z");
+	r->finished_at = at("2026-11-27T02:06:41Z");
+	r->title = xstrdup("Hauts-de-France");
+
+	/* 1. address change */
+	p = page(r, "02-laon", "02", "Aisne", "Préfecture de Laon",
+		 "https://www.aisne.gouv.fr/Demarches/Etrangers/Admission-exceptionnelle-au-sejour");
+	fieldset_add(&of, "method", "postal");
+	fieldset_add(&of, "addresses", "2 rue Paul Doumer, 02000 Laon");
+	fieldset_add(&of, "page_updated", "2023-02-02");
+	fieldset_add(&p->fields, "method", "postal");
+	fieldset_add(&p->fields, "addresses", "Cité administrative, 12 rue Fernand Christ, 02000 Laon");
+	fieldset_add(&p->fields, "page_updated", "2026-11-14");
+	p->page_updated = xstrdup("2026-11-14");
+	c = change(p, 12, laon_old, laon_new, &of);
+	c->previous_at = at("2026-03-12T02:03:00Z");
+	fieldset_release(&of);
+
+	/* 2. method change postal -> online */
+	p = page(r, "60-beauvais", "60", "Oise", "Préfecture de Beauvais",
+		 "https://www.oise.gouv.fr/Demarches/Etrangers/AES");
+	fieldset_add(&of, "method", "postal");
+	fieldset_add(&of, "addresses", "Préfecture de l'Oise, Service de l'immigration, 1 place de la Préfecture, 60000 Beauvais");
+	fieldset_add(&of, "emails", "pref-sejour@oise.gouv.fr");
+	fieldset_add(&p->fields, "method", "online");
+	fieldset_add(&p->fields, "emails", "pref-sejour@oise.gouv.fr");
+	fieldset_add(&p->fields, "forms", "https://administration-etrangers-en-france.interieur.gouv.fr/particuliers/#/");
+	c = change(p, 13, beauvais_old, beauvais_new, &of);
+	c->previous_at = at("2025-09-30T02:01:00Z");
+	fieldset_release(&of);
+
+	/* 3. back to an earlier text */
+	p = page(r, "62-arras", "62", "Pas-de-Calais", "Préfecture d'Arras",
+		 "https://www.pas-de-calais.gouv.fr/Demarches/Etrangers/Admission-exceptionnelle");
+	fieldset_add(&of, "method", "appointment");
+	fieldset_add(&of, "method", "email");
+	fieldset_add(&p->fields, "method", "appointment");
+	fieldset_add(&p->fields, "method", "email");
+	c = change(p, 14, arras_old, arras_new, &of);
+	c->previous_at = at("2026-10-02T02:02:00Z");
+	c->reverted_to = at("2026-03-12T02:02:30Z");
+	fieldset_release(&of);
+
+	/* 4. moved */
+	p = page(r, "59-lille", "59", "Nord", "Préfecture de Lille",
+		 "https://www.nord.gouv.fr/Demarches/Etrangers/Admission-exceptionnelle-au-sejour");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_MOVED;
+	p->http_status = 301;
+	p->final_url = xstrdup("https://www.nord.gouv.fr/Actualites/Accueil-des-etrangers");
+	p->error = xstrdup("redirected to a page without the procedure text");
+	p->failing_since = at("2026-11-24T02:01:00Z");
+	p->fail_count = 4;
+	p->listed = true;
+
+	/* 5. 404 */
+	p = page(r, "80-amiens", "80", "Somme", "Préfecture d'Amiens",
+		 "https://www.somme.gouv.fr/Demarches/Etrangers/Regularisation");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_NOT_FOUND;
+	p->http_status = 404;
+	p->error = xstrdup("HTTP 404 Not Found");
+	p->failing_since = at("2026-11-25T02:05:00Z");
+	p->fail_count = 3;
+	p->listed = true;
+
+	/* 6. new page */
+	p = page(r, "02-soissons", "02", "Aisne", "Sous-préfecture de Soissons",
+		 "https://www.aisne.gouv.fr/Demarches/Etrangers/Sous-prefecture-de-Soissons");
+	p->status = PAGE_NEW;
+	p->http_status = 200;
+	p->final_url = xstrdup(p->url);
+	p->text = xstrdup("Accueil des étrangers à Soissons\nSur rendez-vous uniquement, au 03 23 76 39 39.\n");
+	fieldset_add(&p->fields, "method", "appointment");
+	fieldset_add(&p->fields, "phones", "03 23 76 39 39");
+
+	/* 7. unchanged */
+	p = page(r, "02-saint-quentin", "02", "Aisne", "Sous-préfecture de Saint-Quentin",
+		 "https://www.aisne.gouv.fr/Demarches/Etrangers/Sous-prefecture-de-Saint-Quentin");
+	p->status = PAGE_UNCHANGED;
+	p->http_status = 200;
+
+	/* 8. republished, text unchanged */
+	p = page(r, "62-boulogne", "62", "Pas-de-Calais", "Sous-préfecture de Boulogne-sur-Mer",
+		 "https://www.pas-de-calais.gouv.fr/Demarches/Etrangers/Boulogne");
+	p->status = PAGE_UNCHANGED;
+	p->http_status = 200;
+	p->republished = true;
+	p->page_updated = xstrdup("2026-11-26");
+}
+
+static bool regen(void)
+{
+	const char *e = getenv("REGEN");
+	return e && !strcmp(e, "1");
+}
+
+static void write_file(const char *path, const char *s)
+{
+	if (report_write_file(path, s) < 0)
+		fprintf(stderr, "cannot write '%s': %s\n", path, strerror(errno));
+}
+
+/* Compares out with the golden file (or rewrites it), and leaves a copy in
+ * the working directory (the build tree) for the other ctest checks. */
+static void check_golden(const char *name, const char *out)
+{
+	char *rel = xasprintf("reports/golden/%s", name);
+	char *path = test_path(rel);
+	write_file(name, out);
+	if (regen()) {
+		write_file(path, out);
+		fprintf(stderr, "  rewrote %s\n", path);
+	} else if (access(path, R_OK)) {
+		fprintf(stderr, "  missing golden %s (run with REGEN=1)\n", path);
+		CHECK(false);
+	} else {
+		char *want = test_read_file(rel, NULL);
+		if (strcmp(want, out)) {
+			fprintf(stderr, "  %s differs from the golden; see %s in the build dir "
+				"(diff -u %s %s)\n", name, name, path, name);
+			CHECK(false);
+		}
+		free(want);
+	}
+	free(path);
+	free(rel);
+}
+
+static size_t columns(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return c;
+}
+
+static void test_summary_and_counts(void)
+{
+	struct report r;
+	struct report_counts c;
+	build_scenario(&r);
+	report_count(&r, &c);
+	CHECK_INT(c.pages, 8);
+	CHECK_INT(c.changed, 3);
+	CHECK_INT(c.failed, 2);
+	CHECK_INT(c.failed_listed, 2);
+	CHECK_INT(c.new_pages, 1);
+	CHECK_INT(c.unchanged, 2);
+	CHECK(report_has_news(&r));
+	char *s = report_summary(&r);
+	CHECK_STR(s, "8 pages vérifiées — 3 modifiées, 2 inaccessibles, 1 nouvelle");
+	free(s);
+	s = report_subject(&r);
+	CHECK_STR(s, "prefwatch : Hauts-de-France — 3 modifiées, 2 inaccessibles, 1 nouvelle");
+	free(s);
+	report_release(&r);
+	report_release(&r); /* released twice: a no-op */
+
+	/* singular for 0 and 1, and no news in a quiet run */
+	report_init(&r);
+	r.run_id = 4;
+	struct report_page *p = page(&r, "x", "02", "Aisne", "X", "https://x.gouv.fr/");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_TIMEOUT;
+	s = report_summary(&r);
+	CHECK_STR(s, "1 page vérifiée — 0 modifiée, 1 inaccessible, 0 nouvelle");
+	free(s);
+	CHECK(!report_has_news(&r));        /* under the threshold */
+	p->listed = true;
+	CHECK(report_has_news(&r));
+	p->status = PAGE_UNCHANGED;
+	p->rules_changed = true;
+	CHECK(!report_has_news(&r));
+	report_release(&r);
+
+	/* reports built from stored changes count changes */
+	report_init(&r);
+	s = report_summary(&r);
+	CHECK_STR(s, "0 modification — 0 inaccessible, 0 nouvelle");
+	free(s);
+	CHECK_STR(page_status_name(PAGE_CHANGED), "changed");
+	CHECK_STR(page_status_name(PAGE_NEW), "new");
+	report_release(&r);
+}
+
+static void test_golden_text(void)
+{
+	struct report r;
+	build_scenario(&r);
+	char *t = report_render_text(&r);
+	check_golden("report.txt", t);
+
+	/* readable in 80 columns: only an unbreakable word (a URL) may overflow */
+	for (const char *l = t; *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t n = eol ? (size_t)(eol - l) : strlen(l);
+		if (columns(l, n) > 80) {
+			const char *sp = l;
+			while (*sp == ' ')
+				sp++;
+			bool one_word = !memchr(sp, ' ', n - (size_t)(sp - l)) ||
+					(sp[0] != '\0' && !memchr(sp + 2, ' ', n - (size_t)(sp + 2 - l)));
+			if (!one_word)
+				fprintf(stderr, "  line over 80 columns: %.*s\n", (int)n, l);
+			CHECK(one_word);
+		}
+		l = eol ? eol + 1 : l + n;
+	}
+	CHECK(utf8_valid(t, strlen(t)));
+	CHECK_CONTAINS(t, "8 pages vérifiées — 3 modifiées, 2 inaccessibles, 1 nouvelle");
+	CHECK_CONTAINS(t, "Hauts-de-France › Aisne (02) › Préfecture de Laon");
+	CHECK_CONTAINS(t, "Mode de dépôt : voie postale → en ligne");
+	CHECK_CONTAINS(t, "[-5-]{+3+} ans.");
+	CHECK_CONTAINS(t, "[-02/02/2023-]{+14/11/2026+}");
+	CHECK_CONTAINS(t, "(déplacé)");
+	CHECK_CONTAINS(t, "revenu à la version du 12/03/2026");
+	CHECK_CONTAINS(t, "Page déplacée (HTTP 301), depuis le 24/11/2026");
+	CHECK_CONTAINS(t, "Page introuvable (404), depuis le 25/11/2026 (3 échecs de suite).");
+	CHECK_CONTAINS(t, "page republiée le 26/11/2026, texte inchangé");
+	CHECK(!strstr(t, "Saint-Quentin"));    /* unchanged pages are not listed */
+	free(t);
+	report_release(&r);
+}
+
+/* Walks the parsed HTML: counts script-like elements, on* attributes and
+ * links that are not http(s). */
+static void scan_html(xmlNode *n, int *bad, int *links)
+{
+	for (; n; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE) {
+			const char *name = (const char *)n->name;
+			if (!strcasecmp(name, "script") || !strcasecmp(name, "img") ||
+			    !strcasecmp(name, "iframe") || !strcasecmp(name, "object") ||
+			    !strcasecmp(name, "embed") || !strcasecmp(name, "link") ||
+			    !strcasecmp(name, "svg") || !strcasecmp(name, "form")) {
+				fprintf(stderr, "  live element <%s>\n", name);
+				(*bad)++;
+			}
+			for (xmlAttr *a = n->properties; a; a = a->next) {
+				const char *an = (const char *)a->name;
+				xmlChar *v = xmlNodeListGetString(n->doc, a->children, 1);
+				if (!strncasecmp(an, "on", 2)) {
+					fprintf(stderr, "  event attribute %s\n", an);
+					(*bad)++;
+				}
+				if (!strcasecmp(an, "href") || !strcasecmp(an, "src")) {
+					(*links)++;
+					if (!v || (strncmp((char *)v, "https://", 8) && strncmp((char *)v, "http://", 7))) {
+						fprintf(stderr, "  link to %s\n", v ? (char *)v : "(null)");
+						(*bad)++;
+					}
+				}
+				if (!strcasecmp(an, "style") && v && strstr((char *)v, "url(")) {
+					fprintf(stderr, "  external resource in style\n");
+					(*bad)++;
+				}
+				xmlFree(v);
+			}
+		}
+		scan_html(n->children, bad, links);
+	}
+}
+
+static void check_html_inert(const char *html, int *links)
+{
+	int bad = 0;
+	*links = 0;
+	htmlDocPtr doc = htmlReadMemory(html, (int)strlen(html), "report.html", "UTF-8",
+					HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	CHECK(doc != NULL);
+	if (doc)
+		scan_html(xmlDocGetRootElement(doc), &bad, links);
+	CHECK_INT(bad, 0);
+	xmlFreeDoc(doc);
+}
+
+static void test_golden_html(void)
+{
+	struct report r;
+	int links;
+	build_scenario(&r);
+	char *h = report_render_html(&r);
+	check_golden("report.html", h);
+	check_html_inert(h, &links);
+	CHECK(links >= 8);
+	CHECK(utf8_valid(h, strlen(h)));
+	CHECK_CONTAINS(h, "<del");
+	CHECK_CONTAINS(h, "<ins");
+	CHECK_CONTAINS(h, "[-</span>5<span");
+	CHECK_CONTAINS(h, "{+</span>3<span");
+	CHECK_CONTAINS(h, "version précédente du 12/03/2026");
+	CHECK(!strstr(h, "<script"));
+	CHECK(!strstr(h, "<style"));       /* inline CSS only */
+	CHECK(!strstr(h, "src="));
+	free(h);
+	report_release(&r);
+}
+
+static void test_golden_json(void)
+{
+	struct report r;
+	build_scenario(&r);
+	char *j = report_render_json(&r);
+	check_golden("report.json", j);
+	CHECK_CONTAINS(j, "\"format\": \"prefwatch-report/1\"");
+	CHECK_CONTAINS(j, "\"changed\": 3, \"failed\": 2");
+	CHECK_CONTAINS(j, "{\"op\": \"delete\", \"text\": \"5\"}, {\"op\": \"insert\", \"text\": \"3\"}");
+	CHECK_CONTAINS(j, "\"reverted_to\": \"2026-03-12T02:02:30Z\"");
+	CHECK_CONTAINS(j, "\"reverted_to\": null");
+	CHECK_CONTAINS(j, "{\"name\": \"method\", \"removed\": [\"postal\"], \"added\": [\"online\"]}");
+	CHECK_CONTAINS(j, "\"failure\": \"moved\"");
+	CHECK_CONTAINS(j, "\"failure\": \"not_found\"");
+	CHECK_CONTAINS(j, "@@ -1,13 +1,13 @@");
+	free(j);
+	report_release(&r);
+}
+
+static void test_hostile_html(void)
+{
+	struct report r;
+	struct report_page *p;
+	int links;
+
+	report_init(&r);
+	r.run_id = 9;
+	r.title = xstrdup("<script>alert('titre')</script>");
+	p = page(&r, "evil", "<b>99</b>", "Dép\"art'ement", "<img src=x onerror=alert(1)>",
+		 "javascript:alert(document.cookie)");
+	p->status = PAGE_CHANGED;
+	p->final_url = xstrdup("https://evil.example/\"onmouseover=\"alert(1)");
+	p->url_moved = true;
+	fieldset_add(&p->fields, "forms", "javascript:alert(3)");
+	fieldset_add(&p->fields, "links", "data:text/html,<script>alert(4)</script>");
+	fieldset_add(&p->fields, "links", "VBScript:msgbox(5)");
+	struct fieldset none = FIELDSET_INIT;
+	change(p, 1, "Texte sûr\n",
+	       "Texte sûr\n<script>alert(2)</script>\n</td></tr></table><a href='javascript:alert(6)'>clic</a>\n"
+	       "<img src=x onerror=alert(7)> \"quotes\" & 'apostrophes'\n\x01\x1b[31mcontrol\n\xff\xfe invalid\n",
+	       &none);
+	p = page(&r, "evil2", "00", "Nulle part", "Préfecture <iframe src=//evil>",
+		 "https://ok.example/a?b=1&c=\"2\"");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_MOVED;
+	p->listed = true;
+	p->final_url = xstrdup("javascript:alert(8)");
+	p->error = xstrdup("</p><script>alert(9)</script>");
+	p = page(&r, "evil3", "00", "Nulle part", "<svg onload=alert(10)>", "https://ok.example/n");
+	p->status = PAGE_NEW;
+	p->text = xstrdup("<style>body{background:url(https://evil/x)}</style>");
+	fieldset_add(&p->fields, "forms", "https://ok.example/f?x=\"><script>alert(11)</script>");
+	fieldset_add(&p->fields, "forms", " javascript:alert(12)");
+
+	char *h = report_render_html(&r);
+	check_html_inert(h, &links);
+	CHECK(links >= 2);                 /* the real http(s) links stay links */
+	CHECK(utf8_valid(h, strlen(h)));
+	CHECK_CONTAINS(h, "&lt;script&gt;alert(2)&lt;/script&gt;");
+	CHECK_CONTAINS(h, "&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;");
+	CHECK_CONTAINS(h, "&lt;img src=x onerror=alert(1)&gt;");
+	CHECK_CONTAINS(h, "&quot;quotes&quot; &amp; &#39;apostrophes&#39;");
+	CHECK_CONTAINS(h, "javascript:alert(document.cookie)</span>");
+	CHECK_CONTAINS(h, "href=\"https://ok.example/a?b=1&amp;c=&quot;2&quot;\"");
+	CHECK_CONTAINS(h, "\xEF\xBF\xBD");   /* invalid bytes shown as U+FFFD */
+	CHECK(!strstr(h, "\x01"));
+	CHECK(!strstr(h, "\x1b"));
+	/* the forged </table> is escaped, so the layout tables still balance */
+	size_t open = 0, close = 0;
+	for (const char *s = h; (s = strstr(s, "<table")); s++)
+		open++;
+	for (const char *s = h; (s = strstr(s, "</table>")); s++)
+		close++;
+	CHECK_INT(open, close);
+	free(h);
+
+	/* the same content stays valid JSON text and plain text */
+	char *j = report_render_json(&r);
+	CHECK(utf8_valid(j, strlen(j)));
+	CHECK_CONTAINS(j, "\\u0001\\u001b[31mcontrol");
+	CHECK_CONTAINS(j, "\\ufffd\\ufffd invalid");
+	CHECK_CONTAINS(j, "\"Dép\\\"art'ement\"");
+	CHECK_CONTAINS(j, "\"http_status\": null");
+	write_file("hostile.json", j);
+	free(j);
+	char *t = report_render_text(&r);
+	CHECK(!strstr(t, "\x1b"));
+	free(t);
+	report_release(&r);
+}
+
+static void test_write_file(void)
+{
+	char *path = xasprintf("%s/out.txt", test_tmpdir());
+	CHECK_INT(report_write_file(path, "premier\n"), 0);
+	CHECK_INT(report_write_file(path, "second\n"), 0);
+	char *got = test_read_file(path, NULL);
+	CHECK_STR(got, "second\n");
+	free(got);
+	struct stat st;
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0644);
+	free(path);
+	path = xasprintf("%s/no/such/dir/out.txt", test_tmpdir());
+	errno = 0;
+	CHECK_INT(report_write_file(path, "x"), -1);
+	CHECK_INT(errno, ENOENT);
+	free(path);
+}
+
+static void test_text_wrapping(void)
+{
+	struct report r;
+	report_init(&r);
+	r.run_id = 1;
+	struct report_page *p = page(&r, "w", "02", "Aisne", "Préfecture", "https://www.aisne.gouv.fr/");
+	struct fieldset none = FIELDSET_INIT;
+	struct buf longline = BUF_INIT;
+	for (int i = 0; i < 40; i++)
+		buf_addstr(&longline, "éèêë àâ ");
+	buf_addstr(&longline, "https://www.aisne.gouv.fr/une/adresse/très/longue/qui/ne/doit/pas/être/coupée/au/milieu/du/lien\n");
+	change(p, 7, "a\n", buf_str(&longline), &none);
+	char *t = report_render_text(&r);
+	CHECK(utf8_valid(t, strlen(t)));
+	CHECK_CONTAINS(t, "https://www.aisne.gouv.fr/une/adresse/très/longue/qui/ne/doit/pas/être/coupée/au/milieu/du/lien");
+	for (const char *l = t; *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t n = eol ? (size_t)(eol - l) : strlen(l);
+		if (columns(l, n) > 80)
+			CHECK(strstr(l, "https://") && strstr(l, "https://") < l + n);
+		l = eol ? eol + 1 : l + n;
+	}
+	free(t);
+	buf_release(&longline);
+	report_release(&r);
+}
+
+int main(void)
+{
+	TEST_RUN(test_summary_and_counts);
+	TEST_RUN(test_golden_text);
+	TEST_RUN(test_golden_html);
+	TEST_RUN(test_golden_json);
+	TEST_RUN(test_hostile_html);
+	TEST_RUN(test_write_file);
+	TEST_RUN(test_text_wrapping);
+	xmlCleanupParser();
+	return test_finish();
+}
