@@ -419,6 +419,27 @@ static int read_user_version(sqlite3 *db, int *version)
 	return rc;
 }
 
+/* 0 if PRAGMA quick_check says "ok", else -1 and its first complaint. */
+static int quick_check(sqlite3 *db, char **problem)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(st, 0);
+		if (r && !strcmp(r, "ok"))
+			ret = 0;
+		else
+			*problem = xstrdup(r ? r : "?");
+	} else {
+		*problem = xstrdup(sqlite3_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* Looks at an existing file through a read-only connection, so that a
  * file we are going to refuse is never opened for writing at all. */
 static int probe_existing(const char *path, char **err)
@@ -443,6 +464,16 @@ static int probe_existing(const char *path, char **err)
 	}
 	if (version < 0) {
 		*err = xasprintf("cannot open '%s': invalid schema version %d", path, version);
+		goto cleanup;
+	}
+	/* A damaged file is refused here, before a run writes to it and
+	 * SQLite trips over the damage halfway through (O(size), a few ms
+	 * per MB: affordable for a nightly job). */
+	char *problem = NULL;
+	if (quick_check(db, &problem) < 0) {
+		*err = xasprintf("cannot open '%s': database is corrupt (%s); restore a backup "
+				 "or move it away", path, problem);
+		free(problem);
 		goto cleanup;
 	}
 	ret = 0;

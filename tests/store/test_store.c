@@ -251,6 +251,40 @@ static void test_garbage_file_refused_untouched(void)
 	free(path);
 }
 
+static void test_corrupt_file_refused_untouched(void)
+{
+	char *path = db_path("corrupt");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	static char text[60000];
+	for (size_t i = 0; i + 1 < sizeof(text); i++)
+		text[i] = (char)('a' + (i * 31 % 26));
+	for (int i = 0; i < 3; i++) {
+		text[i] = 'X';
+		struct page_outcome o = outcome(pages3[i].id, OUTCOME_NEW, 1000, text);
+		commit(s, 0, &o, NULL);
+	}
+	store_close(s);
+	size_t len;
+	char *bytes = slurp(path, &len);
+	CHECK(len > 8 * 4096);
+	/* damage a b-tree page in the middle of the file */
+	memset(bytes + 3 * 4096, 0x5a, 4096);
+	write_file(path, bytes, len);
+	char *err = NULL;
+	s = store_open(path, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "database is corrupt");
+	size_t len2;
+	char *after = slurp(path, &len2);
+	CHECK(len == len2 && memcmp(bytes, after, len) == 0);
+	store_close(s);
+	free(after);
+	free(bytes);
+	free(err);
+	free(path);
+}
+
 /* Tests run as root, for whom permission bits do not stop writes: the
  * store is opened in a child that dropped to an unprivileged uid. */
 static void test_read_only_refused(void)
@@ -1116,6 +1150,7 @@ int main(void)
 	TEST_RUN(test_reopen_is_idempotent);
 	TEST_RUN(test_newer_version_refused_untouched);
 	TEST_RUN(test_garbage_file_refused_untouched);
+	TEST_RUN(test_corrupt_file_refused_untouched);
 	TEST_RUN(test_read_only_refused);
 	TEST_RUN(test_locked_by_another_process);
 	TEST_RUN(test_sync_keeps_removed_pages);
