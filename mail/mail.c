@@ -754,7 +754,8 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 		char *why = errbuf[0] ? xstrdup(errbuf) : xstrdup(curl_easy_strerror(res));
 		size_t wl = strlen(why);
-		while (wl && (why[wl - 1] == '\n' || why[wl - 1] == '\r'))
+		/* House style: one line, no final full stop. */
+		while (wl && strchr("\r\n. ", why[wl - 1]))
 			why[--wl] = '\0';
 		if (code >= 400)
 			fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);

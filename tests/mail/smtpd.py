@@ -101,7 +101,7 @@ def main():
             ok = (isinstance(auth_data, LoginPassword)
                   and auth_data.login == user.encode()
                   and auth_data.password == password.encode())
-            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
         kwargs.update(authenticator=authenticator, auth_require_tls=False)
 
