@@ -25,8 +25,10 @@
 struct store;
 
 /* Opens (creating and migrating as needed) the database at path. A file
- * that is not a database, or has a newer schema, is refused untouched.
- * Returns NULL with *err set (owned). */
+ * that is not a database, is corrupt (PRAGMA quick_check), is read-only
+ * (or in a directory we cannot write the WAL to) or has a newer schema is
+ * refused untouched: it is only ever read, through a read-only connection.
+ * Returns NULL with *err set (owned). A store is used by one thread. */
 struct store *store_open(const char *path, char **err);
 void store_close(struct store *s);
 const char *store_errmsg(const struct store *s);
@@ -67,11 +69,14 @@ struct page_state {
 	time_t failing_since;       /* first failure of the streak, 0 if none */
 	char *last_failure;         /* failure kind name of the streak */
 };
-/* 0 with *out filled (a page with no history gives has_snapshot false). */
+/* 0 with *out filled (a page with no history, or unknown to the store,
+ * gives has_snapshot false and zeroes). Strings are owned by *out. */
 int store_page_state(struct store *s, const char *page_id, struct page_state *out);
 void page_state_release(struct page_state *st);
 
-/* Raw body of a snapshot, decompressed (owned). For re-extraction. */
+/* Raw body of a snapshot, decompressed (owned, NUL-terminated after len
+ * bytes). For re-extraction. -1 if the snapshot is unknown or was stored
+ * without a body. */
 int store_snapshot_raw(struct store *s, int64_t snapshot_id, char **body, size_t *len);
 
 /* ---- runs ---- */
@@ -125,6 +130,16 @@ struct outcome_ids {
 	time_t reverted_to_at;      /* when that older text was first seen */
 };
 
+/* One transaction per call: the fetch row, the page's running state, and
+ * for NEW/CHANGED/BASELINE the snapshot (a text already stored for this
+ * page under the same rules_fp reuses its row) and for CHANGED the change
+ * row, all or nothing. FAILED grows the streak and keeps the snapshot and
+ * validators; any other kind resets the streak and updates etag,
+ * last_modified, body_hash and final_url, keeping the stored value where
+ * the outcome passes NULL (a 304 carries no new validators). run_id 0
+ * records no run. -1 (nothing written, ids zeroed) on error, including an
+ * unknown page_id or a NEW/CHANGED/BASELINE outcome without text.
+ * ids (may be NULL) is filled on success. */
 int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
 		      struct outcome_ids *ids);
 
@@ -159,8 +174,9 @@ struct change_filter {
 	int64_t run_id;                 /* 0 for all */
 	const char *page_id;            /* NULL for all */
 };
-/* Calls fn for each matching change, oldest first; fn returning non-zero
- * stops the walk. */
+/* Calls fn for each matching change, oldest first (f NULL: all); fn
+ * returning non-zero stops the walk. The record is borrowed for the call;
+ * fn may call store functions (review, mark reported). */
 typedef int (*store_change_fn)(const struct change_record *c, void *ctx);
 int store_changes_each(struct store *s, const struct change_filter *f,
 		       store_change_fn fn, void *ctx);
@@ -170,6 +186,8 @@ int store_changes_each(struct store *s, const struct change_filter *f,
 int store_change_review(struct store *s, int64_t id, const char *state,
 			const char *by, const char *note, time_t at);
 
+/* Sets reported_at on these changes, in one transaction; a change already
+ * reported keeps its first time, unknown ids are ignored. */
 int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at);
 
 /* ---- history ---- */
@@ -182,6 +200,8 @@ struct snapshot_info {
 	char *rules_fp;
 	size_t text_len;
 };
+/* Each snapshot of the page, oldest first; si is borrowed for the call,
+ * text_len is in bytes. */
 typedef int (*store_snapshot_fn)(const struct snapshot_info *si, void *ctx);
 int store_snapshots_each(struct store *s, const char *page_id, store_snapshot_fn fn, void *ctx);
 
