@@ -68,16 +68,31 @@ static void put_cp(struct buf *out, uint32_t cp)
 	buf_add(out, s, n);
 }
 
+/* Length of the run of ASCII bytes other than NUL at p: copied in one go,
+ * since pages are mostly ASCII markup. */
+static size_t ascii_run(const unsigned char *p, size_t len)
+{
+	size_t i = 0;
+	while (i < len && p[i] < 0x80 && p[i] != 0)
+		i++;
+	return i;
+}
+
 static void decode_cp1252(const unsigned char *p, size_t len, struct buf *out)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = p[i];
-		if (c < 0x80)
-			put_cp(out, c);
-		else if (c < 0xA0)
+	size_t i = 0;
+	while (i < len) {
+		size_t run = ascii_run(p + i, len - i);
+		if (run) {
+			buf_add(out, p + i, run);
+			i += run;
+			continue;
+		}
+		unsigned char c = p[i++];
+		if (c >= 0x80 && c < 0xA0)
 			put_cp(out, cp1252_c1[c - 0x80]);
 		else
-			put_cp(out, c);
+			put_cp(out, c);    /* NUL is dropped by put_cp */
 	}
 }
 
@@ -85,14 +100,26 @@ static void decode_utf8(const unsigned char *p, size_t len, struct buf *out)
 {
 	size_t i = 0;
 	while (i < len) {
-		size_t n = utf8_seq_len(p + i, len - i);
-		if (!n) {
+		/* longest run of valid sequences without NUL */
+		size_t start = i;
+		for (;;) {
+			i += ascii_run(p + i, len - i);
+			if (i >= len || p[i] < 0x80)
+				break;
+			size_t n = utf8_seq_len(p + i, len - i);
+			if (!n)
+				break;
+			i += n;
+		}
+		if (i > start)
+			buf_add(out, p + start, i - start);
+		if (i >= len)
+			break;
+		if (p[i] == 0)
+			i++;
+		else {
 			put_cp(out, 0xFFFD);
 			i++;
-		} else {
-			if (!(n == 1 && p[i] == 0))
-				buf_add(out, p + i, n);
-			i += n;
 		}
 	}
 }

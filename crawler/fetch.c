@@ -60,7 +60,8 @@ struct job {
 	int hops;                 /* redirect responses seen */
 	bool all_permanent;       /* every hop was 301/308 */
 	char *etag, *last_modified, *content_type;
-	char errbuf[CURL_ERROR_SIZE];
+	char *errbuf;             /* CURL_ERROR_SIZE, only while running:
+				   * queued jobs stay small for 10,000-page runs */
 };
 
 struct crawler {
@@ -297,7 +298,8 @@ static void attempt_reset(struct job *j)
 	j->cur_status = 0;
 	j->hops = 0;
 	j->all_permanent = true;
-	j->errbuf[0] = '\0';
+	free(j->errbuf);
+	j->errbuf = NULL;
 }
 
 static void job_free(struct job *j)
@@ -325,6 +327,7 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	const struct crawler_config *cfg = &c->cfg;
 	attempt_reset(j);
 	buf_init(&j->body, (size_t)cfg->max_body);
+	j->errbuf = xcalloc(1, CURL_ERROR_SIZE);
 	j->easy = curl_easy_init();
 	if (!j->easy)
 		return -1;
@@ -417,7 +420,7 @@ static bool is_tls_error(CURLcode rc)
 
 static const char *detail(const struct job *j, CURLcode rc)
 {
-	return j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
+	return j->errbuf && j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
 }
 
 /* Names the outcome of one attempt from curl's result and the status. */

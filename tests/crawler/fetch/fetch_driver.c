@@ -10,6 +10,8 @@
  *                [--etag E] [--last-modified D]     (for every URL)
  *                [--then URL]        (queued from the first callback)
  *                [--stop-after-ms MS] (SIGALRM handler calls crawler_stop)
+ *                [--quiet 1]         (print failed results and the summary only;
+ *                                     for measuring the fetch loop)
  *                URL...
  *
  * Result lines: {"url":..., "failure":..., "error":..., "http_status":...,
@@ -27,6 +29,8 @@
 static struct crawler *the_crawler;
 static const char *then_url;
 static int results;
+static int failures;
+static bool quiet;
 
 static void on_alarm(int sig)
 {
@@ -66,6 +70,10 @@ static void on_done(struct crawler *c, const struct fetch_request *req,
 {
 	(void)ctx;
 	results++;
+	if (res->failure != PW_FAIL_NONE)
+		failures++;
+	if (quiet && res->failure == PW_FAIL_NONE)
+		goto done;
 	fputs("{\"url\": ", stdout);
 	json_str(req->url, strlen(req->url));
 	field("failure", pw_failure_name(res->failure));
@@ -83,6 +91,7 @@ static void on_done(struct crawler *c, const struct fetch_request *req,
 	field("charset", res->charset);
 	printf(", \"attempts\": %d, \"seconds\": %.3f}\n", res->attempts, res->seconds);
 	fflush(stdout);
+done:
 	/* the callback may steal: check that the crawler copes */
 	free(res->html);
 	res->html = NULL;
@@ -127,6 +136,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "last-modified")) lm = v;
 		else if (!strcmp(o, "then")) then_url = v;
 		else if (!strcmp(o, "stop-after-ms")) stop_after = n;
+		else if (!strcmp(o, "quiet")) quiet = n != 0;
 		else {
 			fprintf(stderr, "unknown option '%s'\n", argv[i]);
 			return 2;
@@ -158,8 +168,9 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	int rc = crawler_run(the_crawler, on_done, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("{\"run\": %d, \"elapsed\": %.3f, \"results\": %d}\n", rc,
-	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, results);
+	printf("{\"run\": %d, \"elapsed\": %.3f, \"results\": %d, \"failures\": %d}\n", rc,
+	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, results,
+	       failures);
 	crawler_free(the_crawler);
 	return 0;
 }
