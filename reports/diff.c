@@ -681,10 +681,16 @@ static double line_similarity(const char *a, const char *b)
 /* How far ahead an insertion is looked for to pair with a deletion. */
 #define PAIR_WINDOW 8
 #define PAIR_MIN_SIMILARITY 0.5
+/* Similarity is a word diff per candidate pair: a hostile page with many
+ * long changed lines must not turn that into hours of work, so pairs are
+ * only tried between lines of sane length and for a bounded number of
+ * candidates per view (past it, lines are shown deleted and inserted). */
+#define PAIR_MAX_LINE 2000
+#define PAIR_BUDGET 5000
 
 /* Rows of one block of consecutive changed edits lines[lo..hi). */
 static void view_block(struct diff_view *v, size_t *alloc, size_t lo, size_t hi,
-		       const size_t *old_no, const size_t *new_no)
+		       const size_t *old_no, const size_t *new_no, size_t *budget)
 {
 	size_t *dels = xmalloc((hi - lo) * sizeof(size_t));
 	size_t *ins = xmalloc((hi - lo) * sizeof(size_t));
@@ -700,9 +706,11 @@ static void view_block(struct diff_view *v, size_t *alloc, size_t lo, size_t hi,
 	for (size_t d = 0; d < nd; d++) {
 		size_t di = dels[d], best = SIZE_MAX;
 		double best_sim = PAIR_MIN_SIMILARITY;
-		for (size_t j = next_ins; !e[di].moved && j < ni && j < next_ins + PAIR_WINDOW; j++) {
-			if (e[ins[j]].moved)
+		bool pairable = !e[di].moved && strlen(e[di].text) <= PAIR_MAX_LINE;
+		for (size_t j = next_ins; pairable && j < ni && j < next_ins + PAIR_WINDOW; j++) {
+			if (e[ins[j]].moved || strlen(e[ins[j]].text) > PAIR_MAX_LINE || !*budget)
 				continue;
+			(*budget)--;
 			double sim = line_similarity(e[di].text, e[ins[j]].text);
 			if (sim >= best_sim) {
 				best_sim = sim;
@@ -736,7 +744,7 @@ static void view_block(struct diff_view *v, size_t *alloc, size_t lo, size_t hi,
 
 void diff_view_build(const char *a, const char *b, int context, struct diff_view *out)
 {
-	size_t alloc = 0, ctx = context > 0 ? (size_t)context : 0;
+	size_t alloc = 0, ctx = context > 0 ? (size_t)context : 0, budget = PAIR_BUDGET;
 	memset(out, 0, sizeof(*out));
 	diff_lines(a, b, &out->lines);
 
@@ -780,7 +788,7 @@ void diff_view_build(const char *a, const char *b, int context, struct diff_view
 		size_t j = i;
 		while (j < n && e[j].op != DIFF_EQUAL)
 			j++;
-		view_block(out, &alloc, i, j, old_no, new_no);
+		view_block(out, &alloc, i, j, old_no, new_no, &budget);
 		i = j;
 	}
 	free(shown);

@@ -562,6 +562,37 @@ static void test_text_wrapping(void)
 	report_release(&r);
 }
 
+/* A hostile pair of big texts renders in bounded time, all formats. */
+static void test_big_change_bounded(void)
+{
+	struct report r;
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	struct fieldset none = FIELDSET_INIT;
+	report_init(&r);
+	r.run_id = 2;
+	struct report_page *p = page(&r, "big", "02", "Aisne", "Préfecture", "https://www.aisne.gouv.fr/");
+	for (int i = 0; i < 20000; i++) {
+		buf_printf(&a, "ligne %d du texte d'origine avec quelques mots communs %d\n", i, i * 7);
+		buf_printf(&b, "ligne %d du texte modifié avec quelques mots communs %d\n", i, i * 3);
+	}
+	change(p, 1, buf_str(&a), buf_str(&b), &none);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char *t = report_render_text(&r), *h = report_render_html(&r), *j = report_render_json(&r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "  20000 changed lines, three formats: %.2f s, %zu/%zu/%zu bytes\n",
+		secs, strlen(t), strlen(h), strlen(j));
+	CHECK(secs < 60.0);
+	CHECK_CONTAINS(t, "ligne 19999 du texte");
+	free(t);
+	free(h);
+	free(j);
+	buf_release(&a);
+	buf_release(&b);
+	report_release(&r);
+}
+
 int main(void)
 {
 	TEST_RUN(test_summary_and_counts);
@@ -571,6 +602,7 @@ int main(void)
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);
+	TEST_RUN(test_big_change_bounded);
 	xmlCleanupParser();
 	return test_finish();
 }
