@@ -419,6 +419,25 @@ static int read_user_version(sqlite3 *db, int *version)
 	return rc;
 }
 
+/* Version 0 with tables in it is some other program's database: adding
+ * ours to it would be writing to a file we do not own. */
+static int foreign_tables(sqlite3 *db, const char *path, char **err)
+{
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (n == 0)
+		return 0;
+	free(*err);
+	*err = xasprintf("cannot open '%s': %s", path,
+			 n < 0 ? sqlite3_errmsg(db)
+			       : "not a prefwatch database (it has tables but no schema version)");
+	return -1;
+}
+
 /* 0 if PRAGMA quick_check says "ok", else -1 and its first complaint. */
 static int quick_check(sqlite3 *db, char **problem)
 {
@@ -466,6 +485,8 @@ static int probe_existing(const char *path, char **err)
 		*err = xasprintf("cannot open '%s': invalid schema version %d", path, version);
 		goto cleanup;
 	}
+	if (version == 0 && foreign_tables(db, path, err) < 0)
+		goto cleanup;
 	/* A damaged file is refused here, before a run writes to it and
 	 * SQLite trips over the damage halfway through (O(size), a few ms
 	 * per MB: affordable for a nightly job). */
@@ -546,6 +567,8 @@ static int migrate(struct store *s)
 				s->path, version, STORE_SCHEMA_VERSION);
 		goto rollback;
 	}
+	if (version == 0 && foreign_tables(s->db, s->path, &s->errmsg) < 0)
+		goto rollback;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(migrations); i++) {
 		int got = 0;
 		if (migrations[i].version <= version)

@@ -285,6 +285,35 @@ static void test_corrupt_file_refused_untouched(void)
 	free(path);
 }
 
+static void test_foreign_database_refused_untouched(void)
+{
+	char *path = db_path("foreign");
+	CHECK_INT(raw_exec(path, "CREATE TABLE contacts (name TEXT); "
+			   "INSERT INTO contacts VALUES ('x');"), SQLITE_OK);
+	size_t len0, len1;
+	char *before = slurp(path, &len0);
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "not a prefwatch database");
+	char *after = slurp(path, &len1);
+	CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'pages'", NULL), 0);
+	store_close(s);
+	free(before);
+	free(after);
+	free(err);
+	free(path);
+
+	/* an empty file (touch) is a new database */
+	path = db_path("empty");
+	write_file(path, "", 0);
+	s = open_ok(path);
+	store_close(s);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	free(path);
+}
+
 /* Tests run as root, for whom permission bits do not stop writes: the
  * store is opened in a child that dropped to an unprivileged uid. */
 static void test_read_only_refused(void)
@@ -1151,6 +1180,7 @@ int main(void)
 	TEST_RUN(test_newer_version_refused_untouched);
 	TEST_RUN(test_garbage_file_refused_untouched);
 	TEST_RUN(test_corrupt_file_refused_untouched);
+	TEST_RUN(test_foreign_database_refused_untouched);
 	TEST_RUN(test_read_only_refused);
 	TEST_RUN(test_locked_by_another_process);
 	TEST_RUN(test_sync_keeps_removed_pages);
