@@ -55,6 +55,14 @@ struct fetch_request {
 	void *data;                /* caller's pointer, given back */
 };
 
+/* failure is named from the transfer alone: dns, connect (also a reset
+ * or truncated transfer), tls, timeout (also slower than low_speed_limit),
+ * http_error (5xx/408 after retries, other 4xx, too many redirects),
+ * not_found (404/410), blocked (403, 429 after retries), too_large,
+ * bad_content (not text/html or xhtml, or clearly binary: body and
+ * content_type are still given, html is NULL), moved (a redirect to a
+ * scheme other than http/https; final_url is the refused target).
+ * crawler_classify() adds soft 404, moved and no_content. */
 struct fetch_result {
 	enum pw_failure failure;   /* PW_FAIL_NONE on success */
 	char *error;               /* human-readable (English), NULL on success */
@@ -90,7 +98,9 @@ void crawler_add(struct crawler *c, const struct fetch_request *req);
 /* Runs until every queued request (including ones added from callbacks)
  * has finished. Returns 0, or -1 if interrupted by crawler_stop(). */
 int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx);
-/* Async-signal-safe: makes crawler_run() abandon transfers and return. */
+/* Async-signal-safe: makes crawler_run() abandon transfers and return.
+ * Abandoned and queued requests are dropped without a callback; the stop
+ * is sticky (a later crawler_run() returns -1 at once). */
 void crawler_stop(struct crawler *c);
 void crawler_free(struct crawler *c);
 

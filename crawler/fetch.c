@@ -631,7 +631,8 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 			double cap = 1000.0 * (double)c->cfg.retry_after_cap;
 			wait = o.retry_after_ms < cap ? o.retry_after_ms : cap;
 		} else {
-			wait = (double)c->cfg.backoff_ms * (double)(1L << (j->attempts - 1));
+			int k = j->attempts - 1 < 16 ? j->attempts - 1 : 16;
+			wait = (double)c->cfg.backoff_ms * (double)(1L << k);
 			wait += next_u01(c) * (double)c->cfg.backoff_ms / 2;
 		}
 		log_debug("retrying '%s' in %.0f ms: %s", j->req.url, wait, res.error);
