@@ -772,7 +772,9 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 	if (n->_private == &excluded_mark)
 		return;
 	if (n != wk->root) {
-		if (name_in(n, dropped_elements))
+		/* A button inside a heading is the heading's text (DSFR
+		 * accordions); elsewhere it is a control. */
+		if (name_in(n, dropped_elements) && !(name_is(n, "button") && n->parent && heading_level(n->parent)))
 			return;
 		if ((name_is(n, "header") || name_is(n, "footer")) && !in_sectioning(n, wk->root))
 			return;
@@ -1028,24 +1030,74 @@ static size_t text_len(const xmlNode *n, int depth)
 	return len;
 }
 
-/* The element whose direct <p> children hold the most text. */
-static void densest(const xmlNode *n, const xmlNode **best, size_t *best_len, int depth)
+/* The generic fallback: the element holding most of the page's paragraph
+ * text. Taken as the deepest element holding at least 3/4 of all the
+ * paragraph text, so that an extra wrapper div around some paragraphs
+ * does not move it; then widened over wrappers whose other children are
+ * only headings (the page's h1 often sits just outside the paragraphs'
+ * box). Paragraphs in chrome do not count. */
+static bool skip_for_paras(const xmlNode *c)
+{
+	return c->type != XML_ELEMENT_NODE || name_in(c, dropped_elements) ||
+	       name_is(c, "header") || name_is(c, "footer") || is_chrome(c, FAM_GENERIC);
+}
+
+static size_t para_text(const xmlNode *n, int depth)
 {
 	size_t sum = 0;
 	if (depth > WALK_DEPTH_MAX)
-		return;
+		return 0;
 	for (const xmlNode *c = n->children; c; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE)
+		if (skip_for_paras(c))
 			continue;
-		if (name_is(c, "p"))
-			sum += text_len(c, depth + 1);
-		else if (!name_in(c, dropped_elements))
-			densest(c, best, best_len, depth + 1);
+		sum += name_is(c, "p") ? text_len(c, depth + 1) : para_text(c, depth + 1);
 	}
-	if (sum > *best_len) {
-		*best_len = sum;
-		*best = n;
+	return sum;
+}
+
+static bool only_headings_beside(const xmlNode *n)
+{
+	for (const xmlNode *c = n->parent->children; c; c = c->next) {
+		if (c == n)
+			continue;
+		if (c->type == XML_TEXT_NODE && c->content) {
+			for (const xmlChar *p = c->content; *p; p++) {
+				if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r')
+					return false;
+			}
+		}
+		if (skip_for_paras(c) || heading_level(c))
+			continue;
+		if (text_len(c, 0) > 0)
+			return false;
 	}
+	return true;
+}
+
+static const xmlNode *densest(const xmlNode *top)
+{
+	size_t total = para_text(top, 0);
+	const xmlNode *best = top;
+	int depth = 0;
+
+	if (total == 0)
+		return NULL;
+	for (bool down = true; down && depth < WALK_DEPTH_MAX; depth++) {
+		down = false;
+		for (const xmlNode *c = best->children; c; c = c->next) {
+			if (skip_for_paras(c) || name_is(c, "p"))
+				continue;
+			if (para_text(c, 0) * 4 >= total * 3) {
+				best = c;
+				down = true;
+				break;
+			}
+		}
+	}
+	while (best->parent && best->parent->type == XML_ELEMENT_NODE &&
+	       !name_is(best->parent, "body") && !name_is(best->parent, "html") && only_headings_beside(best))
+		best = best->parent;
+	return best;
 }
 
 static const xmlNode *first_h1(const xmlNode *n, int depth)
@@ -1282,9 +1334,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			root = sc.article;
 			out->rule = xstrdup("builtin: article");
 		} else {
-			const xmlNode *best = NULL;
-			size_t best_len = 0;
-			densest(xmlDocGetRootElement(doc), &best, &best_len, 0);
+			const xmlNode *best = densest(xmlDocGetRootElement(doc));
 			if (best) {
 				root = best;
 				out->rule = xstrdup("builtin: densest paragraphs");

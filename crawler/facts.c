@@ -401,7 +401,7 @@ static size_t count_words(const char *s)
 static bool address_like(const struct line *l)
 {
 	size_t n = strlen(l->s);
-	if (l->heading || n == 0 || n > ADDRESS_LINE_MAX_CHARS || count_words(l->s) > 10)
+	if (l->heading || n == 0 || n > ADDRESS_LINE_MAX_CHARS || count_words(l->s) > 14)
 		return false;
 	char last = l->s[n - 1];
 	if (last == ':' || last == '.' || last == '!' || last == '?' || last == ';')

@@ -1,3 +1,607 @@
+/*
+ * test_extract.c - extraction and facts against golden files.
+ *
+ * Pages: the real pages of the corpus (fixtures/NAME.html, see SOURCES.tsv)
+ * and pages of each site family holding the texts quoted by the Gisti
+ * guide (fixtures/family/, built by tools/make_fixtures.py). Golden texts
+ * are fixtures/.../NAME.expected.txt; regenerate one with
+ *   extract_dump PAGE.html BASE_URL --text > NAME.expected.txt
+ * and read it before committing: it must hold the page's text and nothing
+ * of its chrome.
+ */
 #include "common/common.h"
 #include "tests/common/test.h"
-int main(void){return test_finish();}
+#include "crawler/crawler.h"
+
+struct page {
+	const char *name;     /* fixtures/NAME.html, fixtures/NAME.expected.txt */
+	const char *url;
+	const char *rule;
+};
+
+static const struct page pages[] = {
+	{ "nord-accueil-2018", "http://www.nord.gouv.fr/", "builtin: ezpublish" },
+	{ "accueil-etrangers-2018", "http://www.accueil-etrangers.gouv.fr/", "builtin: accueil-etrangers" },
+	{ "yvelines-accueil", "https://www.yvelines.gouv.fr/", "builtin: dsfr" },
+	{ "yvelines-contact", "https://www.yvelines.gouv.fr/Nous-contacter", "builtin: dsfr" },
+	{ "family/dsfr-laon", "https://www.aisne.gouv.fr/Demarches-administratives/Etrangers-en-France/Admission-exceptionnelle-au-sejour", "builtin: dsfr" },
+	{ "family/dsfr-amiens", "https://www.somme.gouv.fr/Prendre-un-rendez-vous/Demande-de-regularisation-admission-exceptionnelle-au-sejour/Demande-de-regularisation", "builtin: dsfr" },
+	{ "family/ez-lille", "https://www.nord.gouv.fr/Demarches-administratives/Etrangers-dans-le-Nord/Admission-exceptionnelle-au-sejour", "builtin: ezpublish" },
+	{ "family/ez-douai", "https://www.nord.gouv.fr/Demarches-administratives/Etrangers-dans-le-Nord/Autres-titres-et-documents-de-sejour-des-etrangers/Modalites-de-depot-des-dossiers-arrondissement-de-Douai", "builtin: ezpublish" },
+	{ "family/ez-avesnes", "https://www.nord.gouv.fr/Demarches-administratives/Etrangers-dans-le-Nord/Autres-titres-et-documents-de-sejour-des-etrangers/Modalites-de-depot-des-dossiers-arrondissement-d-Avesnes-sur-Helpe", "builtin: ezpublish" },
+	{ "family/ez-dunkerque", "https://www.nord.gouv.fr/Services-de-l-Etat/Horaires-et-coordonnees/Sous-prefecture-de-Dunkerque", "builtin: ezpublish" },
+	{ "family/ds-arras", "https://www.demarches-simplifiees.fr/commencer/prefecture-du-pas-de-calais-regularisation", "builtin: demarches-simplifiees" },
+	{ "family/generic-beauvais", "https://www.oise.gouv.fr/Demarches-administratives/Etrangers-dans-l-Oise/Admission-exceptionnelle-au-sejour/Admission-exceptionnelle-au-sejour", "builtin: densest paragraphs" },
+};
+
+/* Chrome that must never reach the text of any page above. */
+static const char *const chrome[] = {
+	"Partager", "partager", "cookie", "Cookie", "tarteaucitron", "Dans la même rubrique",
+	"Mentions légales", "mentions-legales", "fil d’Ariane", "Voir le fil", "OAS_AD", "xtor=",
+	"utm_", "FranceConnect", "Temps de traitement", "au plus tard le", "Créer un compte",
+	"Mis à jour le", "Publié le", "Rechercher", "csrf", "imprimer", "Plan du site",
+	"Suivez-nous", "Retrouvez-nous", "L'actualité du Gouvernement", "Accès rapide",
+	"Aller au contenu", "Navigation principale", "Se connecter", "Accessibilité",
+};
+
+static char *fixture(const char *name, const char *suffix)
+{
+	char *rel = xasprintf("crawler/extract/fixtures/%s%s", name, suffix);
+	char *s = test_read_file(rel, NULL);
+	free(rel);
+	return s;
+}
+
+static int extract_file(const char *name, const char *suffix, const char *url,
+			const struct extract_rules *rules, struct extraction *ex)
+{
+	char *rel = xasprintf("crawler/extract/fixtures/%s%s", name, suffix);
+	size_t len;
+	char *html = test_read_file(rel, &len);
+	char *err = NULL;
+	int rc = extract_html(html, len, url, rules, ex, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s: %s\n", rel, err);
+	free(err);
+	free(html);
+	free(rel);
+	return rc;
+}
+
+static bool field_has(const struct extraction *ex, const char *name, const char *value)
+{
+	const struct field *f = fieldset_find(&ex->fields, name);
+	return f && strvec_contains(&f->values, value);
+}
+
+static size_t field_count(const struct extraction *ex, const char *name)
+{
+	const struct field *f = fieldset_find(&ex->fields, name);
+	return f ? f->values.n : (size_t)-1;
+}
+
+static const struct page *page_named(const char *name)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(pages); i++) {
+		if (!strcmp(pages[i].name, name))
+			return &pages[i];
+	}
+	abort();
+}
+
+/* ---- golden texts ---- */
+
+static void test_golden_texts(void)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(pages); i++) {
+		struct extraction ex;
+		if (extract_file(pages[i].name, ".html", pages[i].url, NULL, &ex) < 0) {
+			CHECK(!"extraction failed");
+			continue;
+		}
+		char *golden = fixture(pages[i].name, ".expected.txt");
+		if (strcmp(ex.text, golden))
+			fprintf(stderr, "golden mismatch: %s\n", pages[i].name);
+		CHECK_STR(ex.text, golden);
+		CHECK_STR(ex.rule, pages[i].rule);
+		CHECK(utf8_valid(ex.text, ex.text_len));
+		CHECK_INT(ex.text_len, strlen(ex.text));
+		CHECK(ex.text_len > 0);
+		for (size_t c = 0; c < PW_ARRAY_SIZE(chrome); c++) {
+			if (strstr(ex.text, chrome[c])) {
+				fprintf(stderr, "%s: chrome '%s' in text\n", pages[i].name, chrome[c]);
+				CHECK(!"chrome in text");
+			}
+		}
+		/* Canonical form: no trailing spaces, no double blank lines,
+		 * one final newline. */
+		CHECK(!strstr(ex.text, " \n"));
+		CHECK(!strstr(ex.text, "\n\n\n"));
+		CHECK(ex.text[ex.text_len - 1] == '\n' && ex.text[ex.text_len - 2] != '\n');
+		free(golden);
+		extraction_release(&ex);
+	}
+}
+
+/* ---- the guide's offices: quoted text, method, addresses ---- */
+
+struct office {
+	const char *page;
+	const char *quotes[6];
+	const char *methods[4];  /* exactly these */
+	const char *addresses[2];/* exactly these */
+};
+
+static const struct office offices[] = {
+	{ "family/dsfr-laon",
+	  { "Désormais, vous devez transmettre votre première demande de titre de séjour « admission exceptionnelle au séjour », par courrier postal.",
+	    "– À l'appui de votre demande, vous devez joindre les documents demandés sur la liste de pièces (UNIQUEMENT LES COPIES).",
+	    "Attention, tout dossier incomplet ou non classé vous sera renvoyé." },
+	  { "postal" },
+	  { "Préfecture de l'Aisne, DCL / bureau de la nationalité / AES, 2 Rue Paul Doumer, BP 20104, 02000 LAON" } },
+	{ "family/ez-lille",
+	  { "- l'accord franco-algérien ne prévoit aucune admission exceptionnelle au séjour. Les ressortissants algériens ne peuvent donc y prétendre.",
+	    "Vous devez justifier de 5 ans de présence en France et votre enfant doit être scolarisé depuis au moins 3 ans, y compris en école maternelle.",
+	    "Le dossier avec l'ensemble des pièces doit être adressé par courrier recommandé. Tout dossier incomplet ne sera pas traité." },
+	  { "postal" },
+	  { "Bureau de l'admission au séjour, Préfecture du Nord, 12 rue Jean sans Peur, 59000 LILLE" } },
+	{ "family/ez-douai",
+	  { "Pour déposer votre courrier envoyez le par courrier recommandé à l'adresse suivante :",
+	    "Ou le déposer dans la boîte aux lettres située au 642 Boulevard Albert 1er à Douai",
+	    "Tout dossier incomplet sera retourné. Les récépissés sont délivrés uniquement lorsque le dossier est complet." },
+	  /* The guide says "voie postale"; the page also offers the letter box. */
+	  { "postal", "in_person" },
+	  { "Sous préfecture de Douai, Bureau de la réglementation et des libertés publiques – service étrangers, 642 Boulevard Albert 1er, CS 60709, 59507 DOUAI CEDEX" } },
+	{ "family/ez-avesnes",
+	  { "Sous-préfecture d'Avesnes-sur-Helpe\nBSLP– Service du séjour des étrangers\nCS 80207\n59 369 Avesnes-sur-Helpe Cedex" },
+	  { "postal" },
+	  { "Sous-préfecture d'Avesnes-sur-Helpe, BSLP– Service du séjour des étrangers, CS 80207, 59369 Avesnes-sur-Helpe Cedex" } },
+	{ "family/ez-dunkerque",
+	  { "La section étrangers ne reçoit plus que sur RENDEZ-VOUS",
+	    "Le dossier complet doit être envoyé à la Sous Préfecture à l'adresse suivante :",
+	    "Sous Préfecture\nBureau des Etrangers\n27 rue Thiers\nCS 56535" },
+	  /* Posted, and the section receives only by appointment. The page
+	   * quoted by the guide gives no postal code: no address is made up. */
+	  { "postal", "appointment" },
+	  { NULL } },
+	{ "family/dsfr-amiens",
+	  { "- classer les documents dans l'ordre de la liste",
+	    "L'accès à la préfecture n'est autorisé que 15 minutes avant l'heure du rendez-vous." },
+	  { "online", "appointment" },
+	  { NULL } },
+	{ "family/ds-arras",
+	  { "# Demande de titre de séjour - régularisation de votre situation administrative.",
+	    "Vous êtes de nationalité étrangère. Vous résidez dans le Pas-de-Calais.\nVous ne détenez pas de titre de séjour. Vous êtes en situation irrégulière.\nvous souhaitez REGULARISER VOTRE SITUATION" },
+	  { "online" },
+	  { NULL } },
+	{ "family/generic-beauvais",
+	  { "1) Complétez le formulaire ci-dessous :",
+	    "2) Transmettez votre dossier par voie postale (en courrier recommandé si vous le souhaitez) à l'adresse :" },
+	  { "postal" },
+	  { "Préfecture de l'Oise, Direction de la citoyenneté et des étrangers en France, 1, place de la préfecture, 60000 BEAUVAIS" } },
+};
+
+static void test_guide_offices(void)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(offices); i++) {
+		const struct office *o = &offices[i];
+		const struct page *p = page_named(o->page);
+		struct extraction ex;
+		size_t n;
+		if (extract_file(p->name, ".html", p->url, NULL, &ex) < 0) {
+			CHECK(!"extraction failed");
+			continue;
+		}
+		for (n = 0; n < PW_ARRAY_SIZE(o->quotes) && o->quotes[n]; n++)
+			CHECK_CONTAINS(ex.text, o->quotes[n]);
+		for (n = 0; n < PW_ARRAY_SIZE(o->methods) && o->methods[n]; n++) {
+			if (!field_has(&ex, "method", o->methods[n]))
+				fprintf(stderr, "%s: method %s missing\n", o->page, o->methods[n]);
+			CHECK(field_has(&ex, "method", o->methods[n]));
+		}
+		if (field_count(&ex, "method") != n)
+			fprintf(stderr, "%s: %zu methods\n", o->page, field_count(&ex, "method"));
+		CHECK_INT(field_count(&ex, "method"), n);
+		for (n = 0; n < PW_ARRAY_SIZE(o->addresses) && o->addresses[n]; n++) {
+			const struct field *f = fieldset_find(&ex.fields, "addresses");
+			CHECK_STR(f && f->values.n > n ? f->values.v[n] : NULL, o->addresses[n]);
+		}
+		CHECK_INT(field_count(&ex, "addresses"), n);
+		CHECK(field_has(&ex, "page_updated", "2023-02-02") || !strcmp(o->page, "family/ds-arras"));
+		extraction_release(&ex);
+	}
+}
+
+/* ---- noise-only and real-change variants ---- */
+
+static const struct {
+	const char *page;
+	const char *variant;
+} noise[] = {
+	{ "family/dsfr-laon", "date" }, { "family/dsfr-laon", "cookie" }, { "family/dsfr-laon", "menu" },
+	{ "family/dsfr-laon", "csrf" }, { "family/dsfr-laon", "indent" }, { "family/dsfr-laon", "nbsp" },
+	{ "family/dsfr-laon", "tracking" }, { "family/dsfr-laon", "wrappers" },
+	{ "family/ez-lille", "date" }, { "family/ez-lille", "cookie" }, { "family/ez-lille", "menu" },
+	{ "family/ez-lille", "csrf" }, { "family/ez-lille", "indent" }, { "family/ez-lille", "nbsp" },
+	{ "family/ez-lille", "tracking" }, { "family/ez-lille", "wrappers" },
+	{ "family/ds-arras", "date" }, { "family/ds-arras", "csrf" }, { "family/ds-arras", "indent" },
+	{ "family/ds-arras", "nbsp" }, { "family/ds-arras", "wrappers" },
+	{ "family/generic-beauvais", "date" }, { "family/generic-beauvais", "cookie" },
+	{ "family/generic-beauvais", "menu" }, { "family/generic-beauvais", "indent" },
+	{ "family/generic-beauvais", "nbsp" }, { "family/generic-beauvais", "tracking" },
+	{ "family/generic-beauvais", "wrappers" },
+};
+
+static void test_noise_variants_identical(void)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(noise); i++) {
+		const struct page *p = page_named(noise[i].page);
+		struct extraction base, var;
+		char *suffix = xasprintf(".noise-%s.html", noise[i].variant);
+		char *html_base = fixture(p->name, ".html"), *html_var = fixture(p->name, suffix);
+		CHECK(strcmp(html_base, html_var) != 0); /* the variant is a variant */
+		CHECK_INT(extract_file(p->name, ".html", p->url, NULL, &base), 0);
+		CHECK_INT(extract_file(p->name, suffix, p->url, NULL, &var), 0);
+		if (strcmp(base.text, var.text))
+			fprintf(stderr, "noise variant %s%s changed the text\n", p->name, suffix);
+		CHECK_STR(var.text, base.text);
+		char *fa = fieldset_serialize(&base.fields), *fb = fieldset_serialize(&var.fields);
+		if (strcmp(noise[i].variant, "date"))
+			CHECK_STR(fb, fa);
+		free(fa);
+		free(fb);
+		extraction_release(&base);
+		extraction_release(&var);
+		free(html_base);
+		free(html_var);
+		free(suffix);
+	}
+}
+
+static void test_date_variant_moves_page_updated(void)
+{
+	const struct page *p = page_named("family/dsfr-laon");
+	struct extraction ex;
+	CHECK_INT(extract_file(p->name, ".noise-date.html", p->url, NULL, &ex), 0);
+	CHECK(field_has(&ex, "page_updated", "2024-05-14"));
+	CHECK_INT(field_count(&ex, "page_updated"), 1);
+	extraction_release(&ex);
+}
+
+static void extract_pair(const char *page, const char *variant, struct extraction *base,
+			 struct extraction *var)
+{
+	const struct page *p = page_named(page);
+	char *suffix = xasprintf(".change-%s.html", variant);
+	CHECK_INT(extract_file(p->name, ".html", p->url, NULL, base), 0);
+	CHECK_INT(extract_file(p->name, suffix, p->url, NULL, var), 0);
+	CHECK(strcmp(base->text, var->text) != 0);
+	free(suffix);
+}
+
+static void test_change_address_word(void)
+{
+	struct extraction a, b;
+	extract_pair("family/dsfr-laon", "address", &a, &b);
+	CHECK(field_has(&b, "addresses",
+			"Préfecture de l'Aisne, DCL / bureau de la nationalité / AES, 4 Rue Paul Doumer, BP 20104, 02000 LAON"));
+	CHECK_INT(field_count(&b, "addresses"), 1);
+	CHECK(!field_has(&b, "addresses",
+			 "Préfecture de l'Aisne, DCL / bureau de la nationalité / AES, 2 Rue Paul Doumer, BP 20104, 02000 LAON"));
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+static void test_change_link_target(void)
+{
+	struct extraction a, b;
+	const char *old = "https://www.aisne.gouv.fr/content/download/28867/189316/file/CST%20-%20Admission%20exceptionnelle.pdf";
+	const char *new = "https://www.aisne.gouv.fr/content/download/30112/201877/file/CST%20-%20AES%202024.pdf";
+	extract_pair("family/dsfr-laon", "link", &a, &b);
+	CHECK(field_has(&a, "forms", old) && field_has(&a, "links", old));
+	CHECK(field_has(&b, "forms", new) && field_has(&b, "links", new));
+	CHECK(!field_has(&b, "forms", old));
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+static void test_change_postal_to_online(void)
+{
+	struct extraction a, b;
+	extract_pair("family/dsfr-laon", "online", &a, &b);
+	CHECK(field_has(&a, "method", "postal"));
+	CHECK(field_has(&b, "method", "online"));
+	CHECK(!field_has(&b, "method", "postal"));
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+static void test_change_list_item(void)
+{
+	struct extraction a, b;
+	extract_pair("family/ez-lille", "listitem", &a, &b);
+	CHECK_CONTAINS(b.text, "\n- les ressortissants britanniques relèvent du régime de l'accord de retrait.\n");
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+static void test_change_closed_notice(void)
+{
+	struct extraction a, b;
+	extract_pair("family/ds-arras", "closed", &a, &b);
+	CHECK_CONTAINS(b.text, "Cette démarche est close. Vous ne pouvez plus déposer de dossier.");
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+static void test_change_email(void)
+{
+	struct extraction a, b;
+	extract_pair("family/generic-beauvais", "email", &a, &b);
+	CHECK(field_has(&a, "emails", "pref-sejour@oise.gouv.fr"));
+	CHECK(field_has(&b, "emails", "pref-aes@oise.gouv.fr"));
+	CHECK_INT(field_count(&b, "emails"), 1);
+	CHECK(field_has(&a, "phones", "03 44 06 12 34"));
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+/* ---- canonical text on small pages ---- */
+
+static char *text_of(const char *html, const char *url, const struct extract_rules *rules)
+{
+	struct extraction ex;
+	char *err = NULL, *t;
+	if (extract_html(html, strlen(html), url, rules, &ex, &err) < 0) {
+		fprintf(stderr, "extract: %s\n", err);
+		free(err);
+		return xstrdup("(error)");
+	}
+	t = xstrdup(ex.text);
+	extraction_release(&ex);
+	return t;
+}
+
+#define CHECK_TEXT(html, expected) do { \
+	char *t_ = text_of((html), "https://www.nord.gouv.fr/a/b/page", NULL); \
+	CHECK_STR(t_, (expected)); \
+	free(t_); \
+} while (0)
+
+static void test_whitespace_and_invisibles(void)
+{
+	CHECK_TEXT("<main><p>  a\u00a0\u202f b\u2009c\u3000d  </p></main>", "a b c d\n");
+	CHECK_TEXT("<main><p>ad\u00admi\u200bnis\u2060tra\ufefftion</p></main>", "administration\n");
+	CHECK_TEXT("<main><p>caf&eacute; &amp; th&#233;&nbsp;:</p></main>", "café & thé :\n");
+	CHECK_TEXT("<main><p>a<b>b</b> <i>c</i></p></main>", "ab c\n");
+	CHECK_TEXT("<main>\n<div><div>\n<p>\n one\n</p></div>\n<p>two</p></div></main>", "one\n\ntwo\n");
+	CHECK_TEXT("<main><p>12 rue X<br>59000 LILLE<br/></p></main>", "12 rue X\n59000 LILLE\n");
+	CHECK_TEXT("<main></main>", "");
+	/* Invalid UTF-8 in, valid UTF-8 out. */
+	char *t = text_of("<main><p>a\xff\xfe b\xc3</p></main>", "https://x.fr/", NULL);
+	CHECK(utf8_valid(t, strlen(t)));
+	CHECK_CONTAINS(t, "a");
+	free(t);
+}
+
+static void test_blocks(void)
+{
+	CHECK_TEXT("<main><h2>T</h2><p>p</p><h3>U</h3></main>", "## T\n\np\n\n### U\n");
+	CHECK_TEXT("<main><ul><li>a<ul><li>b</li><li>c<ol><li>d</li><li>e</li></ol></li></ul></li><li>f</li></ul></main>",
+		   "- a\n  - b\n  - c\n    1. d\n    2. e\n- f\n");
+	CHECK_TEXT("<main><ol start=\"3\"><li><p>x</p><p>y</p></li><li>z</li></ol></main>", "3. x\n   y\n4. z\n");
+	CHECK_TEXT("<main><table><tr><th>Jour</th><th>Heures</th></tr><tr><td>Lundi</td><td><p>9h</p></td></tr></table></main>",
+		   "Jour | Heures\nLundi | 9h\n");
+	CHECK_TEXT("<main><p>a</p><ul><li></li></ul><p>b</p></main>", "a\n\nb\n");
+}
+
+static void test_dropped_elements(void)
+{
+	CHECK_TEXT("<main><p>keep</p><script>x()</script><style>p{}</style><noscript>js</noscript>"
+		   "<template>t</template><svg><text>s</text></svg><iframe>i</iframe>"
+		   "<input value=v><select><option>o</option></select><textarea>ta</textarea>"
+		   "<button>b</button><nav>menu</nav></main>", "keep\n");
+	CHECK_TEXT("<main><p hidden>h1</p><p aria-hidden=\"true\">h2</p><p style=\"color:red; display : none\">h3</p>"
+		   "<p style=\"visibility:hidden\">h4</p><p>keep</p></main>", "keep\n");
+	CHECK_TEXT("<main><div class=\"fr-breadcrumb\">Accueil</div><div id=\"tarteaucitronRoot\">cookies</div>"
+		   "<ul class=\"share-buttons\"><li>Facebook</li></ul><p>keep</p></main>", "keep\n");
+	/* "Dans la même rubrique" and what follows it, up to the next heading at its level. */
+	CHECK_TEXT("<main><h2>A</h2><p>a</p><h2>Dans la même rubrique</h2><ul><li>x</li></ul>"
+		   "<h3>sub</h3><p>y</p><h2>B</h2><p>b</p></main>", "## A\n\na\n\n## B\n\nb\n");
+	/* Header and footer of an article are the article's. */
+	CHECK_TEXT("<body><header>banner</header><main><article><header><h1>Titre</h1></header><p>t</p>"
+		   "</article></main><footer>pied</footer></body>", "# Titre\n\nt\n");
+}
+
+static void test_links(void)
+{
+	char *t = text_of("<html><head><base href=\"https://www.aisne.gouv.fr/Demarches/\"></head><body><main>"
+			  "<p><a href=\"doc.pdf?utm_source=x&amp;id=3&amp;xtor=AD-1#xtor=RSS-2\">Notice</a> "
+			  "<a href=\"../Contact?fbclid=1&amp;gclid=2&amp;mtm_campaign=c&amp;pk_kwd=k\"> Contact </a>"
+			  "<a href=\"mailto:Pref@aisne.gouv.fr\">écrire</a> <a href=\"tel:+33323215000\">appeler</a> "
+			  "<a href=\"#haut\">haut</a> <a href=\"javascript:void(0)\">js</a> <a href=\"x\"><img src=i></a>"
+			  "<a href=\"/fichier (1).pdf\">f</a></p></main></body></html>",
+			  "https://www.aisne.gouv.fr/ignored/page", NULL);
+	CHECK_STR(t, "[Notice](https://www.aisne.gouv.fr/Demarches/doc.pdf?id=3) "
+		     "[Contact](https://www.aisne.gouv.fr/Contact) "
+		     "[écrire](mailto:Pref@aisne.gouv.fr) [appeler](tel:+33323215000) haut js "
+		     "[f](https://www.aisne.gouv.fr/fichier%20%281%29.pdf)\n");
+	free(t);
+	/* Without <base>: the page URL. */
+	t = text_of("<main><a href=\"/a?b=1\">x</a></main>", "https://www.oise.gouv.fr/p/q", NULL);
+	CHECK_STR(t, "[x](https://www.oise.gouv.fr/a?b=1)\n");
+	free(t);
+}
+
+static void test_rules_select_exclude_ignore(void)
+{
+	struct strvec exclude = STRVEC_INIT, ignore = STRVEC_INIT;
+	char *err = NULL;
+	const char *html = "<body><div id=\"c\"><h1>T</h1><p class=\"x\">drop</p><p>Réf. 2024-118 : texte</p>"
+			   "<p>Vu 1 234 fois</p></div><main><p>main</p></main></body>";
+	strvec_push(&exclude, "//p[@class='x']");
+	strvec_push(&ignore, "^Réf\\. \\d{4}-\\d+ : ");
+	struct extract_rules *r = extract_rules_new("//div[@id='c']", &exclude, &ignore, &err);
+	CHECK(r != NULL);
+	struct extraction ex;
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", r, &ex, &err), 0);
+	CHECK_STR(ex.text, "# T\n\ntexte\n");
+	CHECK_STR(ex.rule, "select: //div[@id='c']");
+	extraction_release(&ex);
+
+	/* Fingerprints: same rules, same print; other rules, other print. */
+	struct extract_rules *r2 = extract_rules_new("//div[@id='c']", &exclude, &ignore, &err);
+	struct extract_rules *r3 = extract_rules_new("//div[@id='d']", &exclude, &ignore, &err);
+	CHECK_STR(extract_rules_fingerprint(r), extract_rules_fingerprint(r2));
+	CHECK(strcmp(extract_rules_fingerprint(r), extract_rules_fingerprint(r3)) != 0);
+	CHECK(strcmp(extract_rules_fingerprint(r), extract_rules_fingerprint(NULL)) != 0);
+	CHECK_INT(strlen(extract_rules_fingerprint(r)), PW_HASH_HEX - 1);
+	extract_rules_free(r);
+	extract_rules_free(r2);
+	extract_rules_free(r3);
+	extract_rules_free(NULL);
+
+	/* A select that matches nothing is an empty text, not an error. */
+	r = extract_rules_new("//article", NULL, NULL, &err);
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", r, &ex, &err), 0);
+	CHECK_STR(ex.text, "");
+	extraction_release(&ex);
+	extract_rules_free(r);
+
+	/* Bad rules are named. */
+	r = extract_rules_new("//div[", NULL, NULL, &err);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(err, "invalid select XPath '//div['");
+	free(err);
+	err = NULL;
+	strvec_clear(&ignore);
+	strvec_push(&ignore, "(unclosed");
+	r = extract_rules_new(NULL, NULL, &ignore, &err);
+	CHECK(r == NULL);
+	CHECK_CONTAINS(err, "invalid ignore pattern '(unclosed'");
+	CHECK_CONTAINS(err, "offset");
+	free(err);
+	strvec_release(&exclude);
+	strvec_release(&ignore);
+}
+
+static void test_builtin_ignores_and_stamp(void)
+{
+	static const struct {
+		const char *html;
+		const char *date;
+	} stamps[] = {
+		{ "<main><p>Mis à jour le 02/03/2023</p><p>texte</p></main>", "2023-03-02" },
+		{ "<main><p>Date de la dernière mise à jour : 02/03/2023</p><p>texte</p></main>", "2023-03-02" },
+		{ "<main><p>Dernière mise à jour le 2 mars 2023</p><p>texte</p></main>", "2023-03-02" },
+		{ "<main><p>Mise à jour : 1er février 2024 à 10h30</p><p>texte</p></main>", "2024-02-01" },
+		{ "<main><p>Modifié le 15.11.2022</p><p>texte</p></main>", "2022-11-15" },
+		{ "<main><p>Publié le 05/01/2021 - Mis à jour le 06/02/2022</p><p>texte</p><p>Vu 12 fois</p></main>", "2022-02-06" },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(stamps); i++) {
+		struct extraction ex;
+		char *err = NULL;
+		CHECK_INT(extract_html(stamps[i].html, strlen(stamps[i].html), "https://x.fr/", NULL, &ex, &err), 0);
+		CHECK_STR(ex.text, "texte\n");
+		CHECK(field_has(&ex, "page_updated", stamps[i].date));
+		extraction_release(&ex);
+	}
+	char out[11];
+	CHECK(!facts_page_updated("aucune date ici", out));
+	CHECK(!facts_page_updated("Mis à jour le 45/13/2023", out));
+}
+
+static void test_facts(void)
+{
+	struct fieldset fs = FIELDSET_INIT;
+	facts_extract("", &fs);
+	/* Always there, possibly empty, so that losing the last one is a delta. */
+	const char *always[] = { "method", "addresses", "emails", "phones", "links", "forms" };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(always); i++) {
+		const struct field *f = fieldset_find(&fs, always[i]);
+		CHECK(f != NULL);
+		CHECK_INT(f ? f->values.n : 99, 0);
+	}
+	fieldset_release(&fs);
+
+	facts_extract("Vous devez justifier de 5 ans de présence en France.\n\n"
+		      "Il n'est plus nécessaire de prendre rendez-vous.\n\n"
+		      "Les dossiers envoyés par courrier ne seront pas traités.\n\n"
+		      "Contact : 03.20.30.59.59, +33 (0)3 21 21 20 00, 0033 1 49 27 49 27, 0800 123 456 789\n\n"
+		      "Écrire à Pref-Sejour@Nord.gouv.fr.\n\n"
+		      "Formulaire cerfa n°15186*01 et Cerfa 12345 ; voir https://www.service-public.fr/x.\n",
+		      &fs);
+	const struct field *m = fieldset_find(&fs, "method");
+	CHECK_INT(m->values.n, 0);
+	const struct field *p = fieldset_find(&fs, "phones");
+	CHECK_INT(p->values.n, 3);
+	CHECK(strvec_contains(&p->values, "03 20 30 59 59"));
+	CHECK(strvec_contains(&p->values, "03 21 21 20 00"));
+	CHECK(strvec_contains(&p->values, "01 49 27 49 27"));
+	CHECK(strvec_contains(&fieldset_find(&fs, "emails")->values, "pref-sejour@nord.gouv.fr"));
+	const struct field *fo = fieldset_find(&fs, "forms");
+	CHECK(strvec_contains(&fo->values, "CERFA 15186*01"));
+	CHECK(strvec_contains(&fo->values, "CERFA 12345"));
+	CHECK(strvec_contains(&fieldset_find(&fs, "links")->values, "https://www.service-public.fr/x"));
+	fieldset_release(&fs);
+
+	facts_extract("Déposez votre demande en ligne sur le site de l'ANEF.\n\n"
+		      "Vous pouvez aussi envoyer votre dossier par courriel à aes@pref.gouv.fr.\n\n"
+		      "Dépôt sur place au guichet du lundi au jeudi.\n\n"
+		      "Prise de rendez-vous obligatoire.\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(strvec_contains(&m->values, "online"));
+	CHECK(strvec_contains(&m->values, "email"));
+	CHECK(strvec_contains(&m->values, "in_person"));
+	CHECK(strvec_contains(&m->values, "appointment"));
+	CHECK(!strvec_contains(&m->values, "postal"));
+	fieldset_release(&fs);
+}
+
+static void test_bad_input(void)
+{
+	struct extraction ex;
+	char *err = NULL;
+	/* The length is checked before anything is read. */
+	CHECK_INT(extract_html("<p>x</p>", (size_t)INT_MAX + 1, "https://x.fr/", NULL, &ex, &err), -1);
+	CHECK_CONTAINS(err, "too large");
+	free(err);
+	err = NULL;
+	CHECK_INT(extract_html("", 0, "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK_STR(ex.text, "");
+	extraction_release(&ex);
+	extraction_release(NULL);
+	/* Deep nesting does not blow the stack. */
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "<main>");
+	for (int i = 0; i < 20000; i++)
+		buf_addstr(&b, "<div><span>");
+	buf_addstr(&b, "deep</main>");
+	CHECK_INT(extract_html(b.ptr, b.len, "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK(utf8_valid(ex.text, ex.text_len));
+	extraction_release(&ex);
+	buf_release(&b);
+}
+
+int main(void)
+{
+	TEST_RUN(test_golden_texts);
+	TEST_RUN(test_guide_offices);
+	TEST_RUN(test_noise_variants_identical);
+	TEST_RUN(test_date_variant_moves_page_updated);
+	TEST_RUN(test_change_address_word);
+	TEST_RUN(test_change_link_target);
+	TEST_RUN(test_change_postal_to_online);
+	TEST_RUN(test_change_list_item);
+	TEST_RUN(test_change_closed_notice);
+	TEST_RUN(test_change_email);
+	TEST_RUN(test_whitespace_and_invisibles);
+	TEST_RUN(test_blocks);
+	TEST_RUN(test_dropped_elements);
+	TEST_RUN(test_links);
+	TEST_RUN(test_rules_select_exclude_ignore);
+	TEST_RUN(test_builtin_ignores_and_stamp);
+	TEST_RUN(test_facts);
+	TEST_RUN(test_bad_input);
+	return test_finish();
+}
