@@ -66,6 +66,11 @@ static void wrap(struct buf *o, const char *prefix, size_t rest, const char *s)
 		at_line_start = false;
 		s += n;
 	}
+	/* an empty line gets no trailing indentation */
+	while (o->len && o->ptr[o->len - 1] == ' ') {
+		o->len--;
+		o->ptr[o->len] = '\0';
+	}
 	buf_addch(o, '\n');
 }
 

@@ -111,13 +111,21 @@ void report_release(struct report *r);
 struct report_counts {
 	int pages, new_pages, unchanged, changed, failed, failed_listed;
 };
+/* Counts pages by status. A republished or rules_changed page (not new, not
+ * failed) is quiet: it counts, renders and appears in JSON as unchanged,
+ * with one informative line; so does a CHANGED page without its change. */
 void report_count(const struct report *r, struct report_counts *c);
-/* True when there is something to tell the editors. */
+/* True when there is something to tell the editors: a change, a new page
+ * or a listed failure (quiet pages and unlisted failures are not news). */
 bool report_has_news(const struct report *r);
 
 /* ======================= renderers ======================= */
 
-/* Each returns a new string (owned). */
+/* Each returns a new string (owned); r is only read. Text: French, lines
+ * wrapped at 80 columns, words marked [-old-]{+new+}. HTML: one
+ * self-contained document, every page-derived byte escaped, links only for
+ * http(s) URLs. JSON: the "prefwatch-report/1" contract and its additions,
+ * listed at the top of render_json.c. */
 char *report_render_text(const struct report *r);
 char *report_render_html(const struct report *r);
 char *report_render_json(const struct report *r);

@@ -336,6 +336,7 @@ static void test_golden_text(void)
 		l = eol ? eol + 1 : l + n;
 	}
 	CHECK(utf8_valid(t, strlen(t)));
+	CHECK(!strstr(t, " \n"));          /* no trailing spaces */
 	CHECK_CONTAINS(t, "8 pages vérifiées — 3 modifiées, 2 inaccessibles, 1 nouvelle");
 	CHECK_CONTAINS(t, "Hauts-de-France › Aisne (02) › Préfecture de Laon");
 	CHECK_CONTAINS(t, "Mode de dépôt : voie postale → en ligne");
@@ -562,6 +563,35 @@ static void test_text_wrapping(void)
 	report_release(&r);
 }
 
+/* A report built from stored changes (prefwatch show / report): no run. */
+static void test_stored_change_report(void)
+{
+	struct report r;
+	struct fieldset none = FIELDSET_INIT;
+	report_init(&r);
+	r.started_at = r.finished_at = at("2026-11-20T08:00:00Z");
+	struct report_page *p = page(&r, "02-laon", "02", "Aisne", "Préfecture de Laon",
+				     "https://www.aisne.gouv.fr/AES");
+	struct report_change *c = change(p, 41, "Titre\n\nAncien paragraphe.\n", "Titre\n\nNouveau paragraphe.\n\n", &none);
+	c->state = xstrdup("reviewed");
+	char *t = report_render_text(&r);
+	CHECK_CONTAINS(t, "Rapport du 20/11/2026\n1 modification — 0 inaccessible, 0 nouvelle\n");
+	CHECK_CONTAINS(t, "Modification n° 41 détectée le 27/11/2026.");
+	CHECK_CONTAINS(t, "    ~ [-Ancien-]{+Nouveau+} paragraphe.\n");
+	CHECK_CONTAINS(t, "    + {++}\n");   /* an added empty line is shown as such */
+	CHECK(!strstr(t, " \n"));
+	free(t);
+	char *j = report_render_json(&r);
+	CHECK_CONTAINS(j, "\"run\": {\"id\": null");
+	CHECK_CONTAINS(j, "\"state\": \"reviewed\"");
+	CHECK_CONTAINS(j, "\"previous_snapshot_at\": null");
+	free(j);
+	char *s = report_subject(&r);
+	CHECK_STR(s, "prefwatch : 1 modification, 0 inaccessible, 0 nouvelle");
+	free(s);
+	report_release(&r);
+}
+
 /* A hostile pair of big texts renders in bounded time, all formats. */
 static void test_big_change_bounded(void)
 {
@@ -602,6 +632,7 @@ int main(void)
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);
+	TEST_RUN(test_stored_change_report);
 	TEST_RUN(test_big_change_bounded);
 	xmlCleanupParser();
 	return test_finish();
