@@ -610,8 +610,8 @@ static int dir_writable(const char *path, char **err)
 	char *dir = slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
 	int ret = 0;
 	if (access(dir, W_OK | X_OK) != 0) {
-		*err = xasprintf("cannot open '%s': directory '%s' is not writable (%s)", path, dir,
-				 strerror(errno));
+		*err = xasprintf("cannot open '%s': directory '%s' %s (%s)", path, dir,
+				 errno == ENOENT ? "does not exist" : "is not writable", strerror(errno));
 		ret = -1;
 	}
 	free(dir);

@@ -247,6 +247,16 @@ static void test_garbage_file_refused_untouched(void)
 	CHECK(s == NULL);
 	CHECK_CONTAINS(err, "not a regular file");
 	free(err);
+	/* a missing directory */
+	char *missing = xasprintf("%s/no/such/dir/x.db", test_tmpdir());
+	s = store_open(missing, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err, "/no/such/dir' does not exist");
+	free(err);
+	free(missing);
+	s = store_open("", &err);
+	CHECK(s == NULL);
+	free(err);
 	free(path2);
 	free(path);
 }
