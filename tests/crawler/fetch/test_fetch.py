@@ -118,6 +118,17 @@ def case_per_host_delay(root, srv):
           % abs(firsts[0] - firsts[1]))
 
 
+def case_connection_reuse(root, srv):
+    """Ten pages from one host over at most per_host kept-alive connections."""
+    write(root, "k.html", PAGE)
+    urls = [srv.url("/k.html?%d" % i) for i in range(10)]
+    res, summ, _, _ = run(srv, urls, "--host-delay", 0, "--per-host", 2, "--jobs", 8)
+    check_eq(summ["results"], 10, "results")
+    check(all(r["failure"] == "" for r in res.values()), "all fetched")
+    conns = {r["conn"] for r in reqs(srv)}
+    check(1 <= len(conns) <= 2, "connections used: %d" % len(conns))
+
+
 def case_not_modified(root, srv):
     write(root, "e.html", PAGE)
     write(root, "m.html", PAGE)
@@ -510,6 +521,60 @@ def case_tls(root, srv):
             check_eq(res[u]["html"], PAGE, "body over https")
     finally:
         shutil.rmtree(certdir, ignore_errors=True)
+
+
+def case_http2(root, srv):
+    """HTTP/2 is used over TLS where the server offers it (nginx, Debian
+    package nginx-light; the case is skipped without it)."""
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if not nginx or not shutil.which("openssl"):
+        print("nginx or openssl missing: skipped")
+        raise SystemExit(77)
+    write(root, "h.html", PAGE)
+    # nginx workers run as an unprivileged user: let them read the pages
+    os.chmod(root, 0o755)
+    os.chmod(os.path.join(root, "h.html"), 0o644)
+    d = tempfile.mkdtemp(prefix="prefwatch-nginx-")
+    proc = None
+    try:
+        cert, key = make_cert(d, "server")
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        conf = os.path.join(d, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("""daemon off; worker_processes 1; pid %(d)s/nginx.pid; error_log %(d)s/error.log;
+events { worker_connections 64; }
+http {
+  types { text/html html; } charset utf-8;
+  client_body_temp_path %(d)s; proxy_temp_path %(d)s; fastcgi_temp_path %(d)s;
+  uwsgi_temp_path %(d)s; scgi_temp_path %(d)s;
+  access_log %(d)s/access.log;
+  server { listen 127.0.0.1:%(port)d ssl http2; ssl_certificate %(cert)s;
+           ssl_certificate_key %(key)s; root %(root)s; }
+}
+""" % {"d": d, "port": port, "cert": cert, "key": key, "root": root})
+        proc = subprocess.Popen([nginx, "-c", conf, "-e", os.path.join(d, "error.log")])
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        urls = ["https://127.0.0.1:%d/h.html?%d" % (port, i) for i in range(4)]
+        res, _, _, _ = run(None, urls, "--ca-bundle", cert, *FAST)
+        for u in urls:
+            check_eq(res[u]["failure"], "", "failure of " + u)
+            check_eq(res[u]["html"], PAGE, "body of " + u)
+        with open(os.path.join(d, "access.log")) as f:
+            log = f.read()
+        check_eq(log.count("HTTP/2.0"), 4, "requests over HTTP/2")
+    finally:
+        if proc:
+            proc.terminate()
+            proc.wait()
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def main():
