@@ -282,6 +282,7 @@ struct store {
 	char *path;
 	char *errmsg;
 	sqlite3_stmt *st[ST__COUNT];
+	bool ready;             /* fully opened: migrated, statements prepared */
 };
 
 /* ---- errors ---- */
@@ -682,6 +683,7 @@ struct store *store_open(const char *path, char **err)
 			goto fail;
 		}
 	}
+	s->ready = true;
 	return s;
 fail:
 	store_close(s);
@@ -693,6 +695,10 @@ void store_close(struct store *s)
 {
 	if (!s)
 		return;
+	/* SQLite's advice for long-lived files: refresh the planner's
+	 * statistics where they went stale; cheap, usually a no-op. */
+	if (s->ready)
+		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
