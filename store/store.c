@@ -745,7 +745,9 @@ int store_sync_pages(struct store *s, const struct store_page_info *pages, size_
 		if (exec_stmt(s, st, "sync page") < 0)
 			goto fail;
 	}
-	return tx_commit(s) < 0 ? (tx_rollback(s), -1) : 0;
+	if (tx_commit(s) < 0)
+		goto fail;
+	return 0;
 fail:
 	tx_rollback(s);
 	return -1;
