@@ -410,7 +410,7 @@ char *report_render_html(const struct report *r)
 				render_change(&o, &r->pages[i]);
 	}
 	if (c.failed) {
-		section(&o, "Pages inaccessibles", (size_t)c.failed_listed);
+		section(&o, "Pages inaccessibles", (size_t)c.failed);
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
 				render_failure(&o, &r->pages[i]);
