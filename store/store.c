@@ -283,6 +283,7 @@ struct store {
 	char *errmsg;
 	sqlite3_stmt *st[ST__COUNT];
 	bool ready;             /* fully opened: migrated, statements prepared */
+	int busy_ms;            /* busy timeout, for messages */
 };
 
 /* ---- errors ---- */
@@ -310,6 +311,9 @@ static void store_db_error_errno(struct store *s, const char *what, int saved_er
 		sys = saved_errno;
 	if (sys && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
 		store_set_error(s, "cannot %s: %s (%s)", what, sqlite3_errmsg(s->db), strerror(sys));
+	else if (code == SQLITE_BUSY)
+		store_set_error(s, "cannot %s: %s by another process (waited %d ms)", what,
+				sqlite3_errmsg(s->db), s->busy_ms);
 	else
 		store_set_error(s, "cannot %s: %s", what, sqlite3_errmsg(s->db));
 }
@@ -661,6 +665,7 @@ struct store *store_open(const char *path, char **err)
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	s->busy_ms = STORE_BUSY_TIMEOUT_MS;
 	/* The file is written only through this module: forbid the SQL
 	 * features that could corrupt it from within (writable_schema...). */
 	sqlite3_db_config(s->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
@@ -714,6 +719,7 @@ int store_set_busy_timeout(struct store *s, int ms)
 		store_db_error(s, "set busy timeout");
 		return -1;
 	}
+	s->busy_ms = ms;
 	return 0;
 }
 

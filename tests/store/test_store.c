@@ -417,7 +417,7 @@ static void test_locked_by_another_process(void)
 	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte");
 	struct outcome_ids ids;
 	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
-	CHECK_CONTAINS(store_errmsg(s), "database is locked");
+	CHECK_CONTAINS(store_errmsg(s), "database is locked by another process (waited 200 ms)");
 	/* opening an up-to-date file while locked does not wait for the lock */
 	struct store *s2 = open_ok(path);
 	struct page_state st;
