@@ -391,35 +391,62 @@ static uint32_t decode_cp(const unsigned char *s, size_t n)
 }
 
 /* Feeds text as words: spaces fold into the writer's pending space,
- * invisible characters vanish, invalid bytes become U+FFFD. */
+ * invisible characters vanish, invalid bytes become U+FFFD. Words are
+ * written straight from the text node (no copy): a word split by an
+ * invisible character is written in pieces that join up. */
 static void w_text(struct writer *w, const char *text)
 {
 	const unsigned char *p = (const unsigned char *)text;
-	size_t len = strlen(text);
-	struct buf word = BUF_INIT;
+	size_t len = strlen(text), word = 0; /* start of the pending piece */
+	bool in_word = false;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len(p + i, len - i);
-		if (n == 0) {
-			buf_addstr(&word, "\xEF\xBF\xBD");
+		unsigned char c0 = p[i];
+		size_t n;
+		uint32_t c;
+
+		if (c0 < 0x80) {
+			/* ASCII fast path: most of every page. */
+			if (c0 == ' ' || c0 == '\t' || c0 == '\n' || c0 == '\r' || c0 == '\f' || c0 == '\v') {
+				if (in_word)
+					w_word(w, text + word, i - word);
+				in_word = false;
+				w->space = true;
+			} else if (c0 < 0x20 || c0 == 0x7F) {
+				if (in_word)
+					w_word(w, text + word, i - word);
+				in_word = false;
+			} else if (!in_word) {
+				in_word = true;
+				word = i;
+			}
 			i++;
 			continue;
 		}
-		uint32_t c = decode_cp(p + i, n);
-		if (is_space_cp(c)) {
-			if (word.len) {
-				w_word(w, word.ptr, word.len);
-				buf_reset(&word);
-			}
-			w->space = true;
-		} else if (!is_invisible_cp(c)) {
-			buf_add(&word, p + i, n);
+		n = utf8_seq_len(p + i, len - i);
+		if (n == 0) {
+			if (in_word)
+				w_word(w, text + word, i - word);
+			in_word = false;
+			w_word(w, "\xEF\xBF\xBD", 3);
+			i++;
+			continue;
+		}
+		c = decode_cp(p + i, n);
+		if (is_space_cp(c) || is_invisible_cp(c)) {
+			if (in_word)
+				w_word(w, text + word, i - word);
+			in_word = false;
+			if (is_space_cp(c))
+				w->space = true;
+		} else if (!in_word) {
+			in_word = true;
+			word = i;
 		}
 		i += n;
 	}
-	if (word.len)
-		w_word(w, word.ptr, word.len);
-	buf_release(&word);
+	if (in_word)
+		w_word(w, text + word, len - word);
 }
 
 /* Same normalisation for short strings (title, h1): one line, trimmed. */
@@ -559,6 +586,30 @@ static bool style_hidden(const char *style)
 
 enum family { FAM_NONE, FAM_DSFR, FAM_EZ, FAM_DS, FAM_DILA, FAM_GENERIC };
 
+/* Whether one of the whitespace-separated tokens of s is chrome. */
+static bool chrome_token_in(const char *s)
+{
+	while (s && *s) {
+		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+			s++;
+		const char *t = s;
+		while (*s && *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f')
+			s++;
+		size_t tl = (size_t)(s - t);
+		if (!tl)
+			break;
+		for (size_t i = 0; i < PW_ARRAY_SIZE(chrome_tokens); i++) {
+			const char *k = chrome_tokens[i].token;
+			size_t kl = strlen(k);
+			if ((k[0] | 0x20) != (t[0] | 0x20) || tl < kl)
+				continue;
+			if (!strncasecmp(t, k, kl) && (!chrome_tokens[i].exact || tl == kl))
+				return true;
+		}
+	}
+	return false;
+}
+
 static bool is_chrome(const xmlNode *n, enum family fam)
 {
 	const char *cls = attr(n, "class"), *id = attr(n, "id"), *role = attr(n, "role");
@@ -572,11 +623,8 @@ static bool is_chrome(const xmlNode *n, enum family fam)
 		return true;
 	if (!cls && !id)
 		return false;
-	for (size_t i = 0; i < PW_ARRAY_SIZE(chrome_tokens); i++) {
-		if (token_match(cls, chrome_tokens[i].token, chrome_tokens[i].exact) ||
-		    token_match(id, chrome_tokens[i].token, chrome_tokens[i].exact))
-			return true;
-	}
+	if (chrome_token_in(cls) || chrome_token_in(id))
+		return true;
 	/* The old design's syndicated government news: not the page's text,
 	 * and it changes every day. */
 	if (fam == FAM_EZ && token_match(id, "gouvernement", true))
@@ -696,6 +744,39 @@ static char *clean_url(const char *url)
 	return buf_detach(&e, NULL);
 }
 
+/* Whether a URL needs none of xmlBuildURI's care: printable ASCII, no
+ * spaces, backslashes or dot segments. */
+static bool simple_url_part(const char *u)
+{
+	for (const char *p = u; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c <= ' ' || c >= 0x7F || c == '\\' || c == '"' || c == '<' || c == '>')
+			return false;
+		if (c == '.' && (p[-1 < 0 ? 0 : 0] == '.' || 1) && p > u && p[-1] == '/' &&
+		    (p[1] == '/' || p[1] == '\0' || p[1] == '?' || p[1] == '#' ||
+		     (p[1] == '.' && (p[2] == '/' || p[2] == '\0' || p[2] == '?' || p[2] == '#'))))
+			return false;
+	}
+	return true;
+}
+
+/* Length of "scheme://host[:port]" at the start of an http(s) base URL,
+ * 0 if base is not one. */
+static size_t url_origin_len(const char *base)
+{
+	const char *p;
+	if (!strncasecmp(base, "http://", 7))
+		p = base + 7;
+	else if (!strncasecmp(base, "https://", 8))
+		p = base + 8;
+	else
+		return 0;
+	size_t h = strcspn(p, "/?#");
+	if (h == 0 || memchr(p, '@', h) || !simple_url_part(base))
+		return 0;
+	return (size_t)(p - base) + h;
+}
+
 /* The absolute, cleaned target of href, or NULL when the link is not a
  * target worth showing (in-page anchor, javascript:). */
 static char *resolve_href(const char *href, const char *base)
@@ -717,6 +798,25 @@ static char *resolve_href(const char *href, const char *base)
 		out = clean_url(trimmed);
 		free(trimmed);
 		return out;
+	}
+	/* Fast paths for the two common forms (libxml2's URI parser is a
+	 * noticeable share of the per-page cost on link-heavy pages): an
+	 * absolute http(s) URL, and a root-relative path. Anything with dot
+	 * segments, spaces or other oddities goes through xmlBuildURI. */
+	if (simple_url_part(trimmed)) {
+		if (!strncasecmp(trimmed, "http://", 7) || !strncasecmp(trimmed, "https://", 8)) {
+			out = clean_url(trimmed);
+			free(trimmed);
+			return out;
+		}
+		size_t origin = base ? url_origin_len(base) : 0;
+		if (trimmed[0] == '/' && trimmed[1] != '/' && origin) {
+			char *joined = xasprintf("%.*s%s", (int)origin, base, trimmed);
+			out = clean_url(joined);
+			free(joined);
+			free(trimmed);
+			return out;
+		}
 	}
 	if (base)
 		abs = xmlBuildURI((const xmlChar *)trimmed, (const xmlChar *)base);

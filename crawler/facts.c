@@ -302,7 +302,9 @@ static void find_values(const char *text, size_t len, struct fieldset *out)
 			add_link(out, text + ov[0], n);
 		}
 	}
-	for (start = 0; next_match(&rx.value[RX_EMAIL], text, len, start, &ov); start = advance(text, len, ov)) {
+	/* The e-mail pattern is slow to fail; most texts have no '@' at all. */
+	for (start = 0; memchr(text, '@', len) && next_match(&rx.value[RX_EMAIL], text, len, start, &ov);
+	     start = advance(text, len, ov)) {
 		if (ov[0] >= 7 && !strncasecmp(text + ov[0] - 7, "mailto:", 7))
 			continue;
 		char *e = xstrndup(text + ov[0], ov[1] - ov[0]);
@@ -409,6 +411,22 @@ static bool address_like(const struct line *l)
 	return true;
 }
 
+/* Whether s holds n digits, possibly split by one space ("59 369"):
+ * a cheap test before the postal-line pattern. */
+static bool has_digit_run(const char *s, int n)
+{
+	int run = 0;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (++run >= n)
+				return true;
+		} else if (!(*s == ' ' && run > 0 && s[1] >= '0' && s[1] <= '9')) {
+			run = 0;
+		}
+	}
+	return false;
+}
+
 static void find_addresses(const char *text, size_t len, struct fieldset *out)
 {
 	struct line *lines = NULL;
@@ -431,7 +449,7 @@ static void find_addresses(const char *text, size_t len, struct fieldset *out)
 		const char *s = lines[i].s;
 		size_t sl = strlen(s);
 		if (lines[i].blank || lines[i].heading || sl > ADDRESS_LINE_MAX_CHARS ||
-		    !next_match(&rx.value[RX_POSTAL_LINE], s, sl, 0, &ov))
+		    !has_digit_run(s, 5) || !next_match(&rx.value[RX_POSTAL_LINE], s, sl, 0, &ov))
 			continue;
 		/* Walk up over the block's other lines. */
 		size_t first = i, taken = 0;
