@@ -184,7 +184,7 @@ static void render_change(struct buf *o, const struct report_page *p)
 		wrapf(o, "  ", 2, "Texte revenu à la version du %s (ce n'est pas un nouveau texte).", back);
 	}
 	if (p->url_moved && p->final_url)
-		wrapf(o, "  ", 2, "Adresse officielle de la page modifiée : %s → %s",
+		wrapf(o, "  ", 4, "Adresse officielle de la page modifiée : %s → %s",
 		      p->url ? p->url : "?", p->final_url);
 	facts_from_delta(&c->deltas, &facts);
 	for (size_t i = 0; i < facts.n; i++) {

@@ -563,6 +563,55 @@ static void test_text_wrapping(void)
 	report_release(&r);
 }
 
+/* The French sentences of the less common cases. */
+static void test_wording(void)
+{
+	struct report r;
+	struct fieldset of = FIELDSET_INIT;
+	report_init(&r);
+	r.run_id = 5;
+	struct report_page *p = page(&r, "a", "02", "Aisne", "Préfecture de Laon", "https://old.example/aes");
+	fieldset_add(&of, "emails", "aes@aisne.gouv.fr");
+	fieldset_add(&of, "method", "in_person");
+	fieldset_add(&p->fields, "method", "appointment");
+	fieldset_add(&p->fields, "method", "email");
+	p->final_url = xstrdup("https://new.example/aes");
+	p->url_moved = true;
+	change(p, 2, "x\n", "y\n", &of);
+	p = page(&r, "b", "02", "Aisne", "Sous-préfecture de Vervins", "https://v.example/");
+	p->status = PAGE_UNCHANGED;
+	p->rules_changed = true;
+	p = page(&r, "c", "02", "Aisne", "Sous-préfecture de Soissons", "https://s.example/");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_TIMEOUT;
+	p->fail_count = 1;
+	p = page(&r, "d", "02", "Aisne", "Sous-préfecture de Château-Thierry", "https://c.example/");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_DNS;
+	p->listed = true;
+	p->failing_since = at("2026-11-01T02:00:00Z");
+	p->fail_count = 27;
+	fieldset_release(&of);
+
+	char *t = report_render_text(&r);
+	CHECK_CONTAINS(t, "4 pages vérifiées — 1 modifiée, 2 inaccessibles, 0 nouvelle");
+	CHECK_CONTAINS(t, "Mode de dépôt : au guichet → sur rendez-vous\n");
+	CHECK_CONTAINS(t, "Mode de dépôt ajouté : par courriel\n");
+	CHECK_CONTAINS(t, "Courriel retiré : aes@aisne.gouv.fr\n");
+	CHECK_CONTAINS(t, "Adresse officielle de la page modifiée : https://old.example/aes →\n    https://new.example/aes\n");
+	CHECK_CONTAINS(t, "Nom de domaine introuvable, depuis le 01/11/2026 (27 échecs de suite).");
+	CHECK_CONTAINS(t, "1 autre page en échec passager, sous le seuil d'alerte : non détaillée.");
+	CHECK_CONTAINS(t, "• Règles d'extraction modifiées pour Hauts-de-France › Aisne (02) ›");
+	CHECK_CONTAINS(t, "Vervins ; aucune alerte émise pour ce changement.");
+	CHECK(!strstr(t, "délai dépassé"));   /* the unlisted failure is not detailed */
+	free(t);
+	char *h = report_render_html(&r);
+	CHECK_CONTAINS(h, "<strong>Courriel retiré</strong> : aes@aisne.gouv.fr");
+	CHECK_CONTAINS(h, "Règles d&#39;extraction modifiées");
+	free(h);
+	report_release(&r);
+}
+
 /* A report built from stored changes (prefwatch show / report): no run. */
 static void test_stored_change_report(void)
 {
@@ -632,6 +681,7 @@ int main(void)
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);
+	TEST_RUN(test_wording);
 	TEST_RUN(test_stored_change_report);
 	TEST_RUN(test_big_change_bounded);
 	xmlCleanupParser();
