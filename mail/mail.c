@@ -16,6 +16,7 @@
 #include "mail/mail.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -789,12 +790,36 @@ cleanup:
 
 /* ---- sendmail ---- */
 
-static int write_all(int fd, const char *s, size_t n)
+static double now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Writes s to the non-blocking fd before deadline; -1 with errno set
+ * (ETIMEDOUT past the deadline, EPIPE if the reader went away). */
+static int write_deadline(int fd, const char *s, size_t n, double deadline)
 {
 	while (n) {
-		ssize_t w = write(fd, s, n);
+		double left = deadline - now_mono();
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		int r;
+		ssize_t w;
+
+		if (left <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r <= 0)
+			continue;
+		w = write(fd, s, n);
 		if (w < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			return -1;
 		}
@@ -804,21 +829,48 @@ static int write_all(int fd, const char *s, size_t n)
 	return 0;
 }
 
+/* Waits for pid until deadline; on timeout kills it and returns 1. */
+static int wait_deadline(pid_t pid, int *status, double deadline)
+{
+	const struct timespec tick = { 0, 20 * 1000 * 1000 };
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (now_mono() >= deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+				;
+			return 1;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* Runs "SENDMAIL -t -oi" (no shell) with the message on its standard
+ * input. The whole exchange is bounded by cfg->timeout: a stuck sendmail
+ * must not hold the run's lock until the next night. */
 static int send_sendmail(const struct mail_config *cfg, const struct mail_message *msg, char **err)
 {
 	struct sigaction ign, old;
 	char *message = NULL;
 	int in[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	int status, child_errno = 0, rc = -1, werr = 0;
+	int status = 0, child_errno = 0, rc = -1, werr = 0, waited;
 	bool sig_saved = false;
+	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
+	double deadline = now_mono() + (double)timeout;
 	pid_t pid = -1;
+	ssize_t n;
 
 	/* sendmail reads local line ends. */
 	message = build_message(cfg, msg, "\n", err);
 	if (!message)
 		return -1;
 	if (pipe(in) < 0 || pipe(ex) < 0 || fcntl(ex[1], F_SETFD, FD_CLOEXEC) < 0 ||
-	    fcntl(in[1], F_SETFD, FD_CLOEXEC) < 0) {
+	    fcntl(in[1], F_SETFD, FD_CLOEXEC) < 0 || fcntl(ex[0], F_SETFD, FD_CLOEXEC) < 0) {
 		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(errno));
 		goto cleanup;
 	}
@@ -841,9 +893,8 @@ static int send_sendmail(const struct mail_config *cfg, const struct mail_messag
 			sigaction(SIGPIPE, &old, NULL);
 		if (dup2(in[0], STDIN_FILENO) < 0)
 			_exit(127);
-		close(in[0]);
-		close(in[1]);
-		close(ex[0]);
+		if (in[0] != STDIN_FILENO)
+			close(in[0]);
 		execv(cfg->sendmail, argv);
 		/* ex[1] is close-on-exec: reaching here means exec failed. */
 		e = errno;
@@ -855,20 +906,30 @@ static int send_sendmail(const struct mail_config *cfg, const struct mail_messag
 	in[0] = -1;
 	close(ex[1]);
 	ex[1] = -1;
-	if (write_all(in[1], message, strlen(message)) < 0)
-		werr = errno;
+	/* 0 bytes: exec succeeded (the pipe closed); else its errno. */
+	while ((n = read(ex[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		child_errno = 0;
+	if (!child_errno) {
+		if (fcntl(in[1], F_SETFL, O_NONBLOCK) < 0 ||
+		    write_deadline(in[1], message, strlen(message), deadline) < 0)
+			werr = errno;
+	}
 	close(in[1]);
 	in[1] = -1;
-	while (read(ex[0], &child_errno, sizeof(child_errno)) < 0 && errno == EINTR)
-		;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			fail(err, "cannot wait for sendmail '%s': %s", cfg->sendmail, strerror(errno));
-			goto cleanup;
-		}
+	waited = werr == ETIMEDOUT ? 1 : wait_deadline(pid, &status, deadline);
+	if (waited == 1 && werr == ETIMEDOUT) {
+		kill(pid, SIGKILL);
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	if (child_errno)
+	if (waited < 0)
+		fail(err, "cannot wait for sendmail '%s': %s", cfg->sendmail, strerror(errno));
+	else if (child_errno)
 		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(child_errno));
+	else if (waited == 1)
+		fail(err, "sendmail '%s' timed out after %ld s", cfg->sendmail, timeout);
 	else if (WIFSIGNALED(status))
 		fail(err, "sendmail '%s' killed by signal %d", cfg->sendmail, WTERMSIG(status));
 	else if (WIFEXITED(status) && WEXITSTATUS(status))

@@ -336,6 +336,7 @@ def test_sendmail(args, tmp):
     os.makedirs(record, exist_ok=True)
     with open(fake, "w") as f:
         f.write("#!/bin/sh\n"
+                "[ \"$FAKE_SENDMAIL_HANG\" ] && exec sleep 60\n"
                 "printf '%%s\\n' \"$@\" > '%s/args'\n"
                 "cat > '%s/message'\n"
                 "exit \"${FAKE_SENDMAIL_STATUS:-0}\"\n" % (record, record))
@@ -353,6 +354,13 @@ def test_sendmail(args, tmp):
 
     rc, _, err = run_driver(args, tmp, extra=["--sendmail", fake], env={"FAKE_SENDMAIL_STATUS": "75"})
     check(rc == 1 and "exit status 75" in err, "sendmail failing: %d %r" % (rc, err))
+    # A stuck sendmail is killed at the timeout, not waited for all night.
+    start = time.monotonic()
+    rc, _, err = run_driver(args, tmp, extra=["--sendmail", fake, "--timeout", "2"],
+                            env={"FAKE_SENDMAIL_HANG": "1"})
+    elapsed = time.monotonic() - start
+    check(rc == 1 and "sendmail '%s' timed out after 2 s" % fake in err, "sendmail hanging: %d %r" % (rc, err))
+    check(elapsed < 20, "sendmail hanging: took %.1f s" % elapsed)
     missing = os.path.join(tmp, "no-such-sendmail")
     rc, _, err = run_driver(args, tmp, extra=["--sendmail", missing])
     check(rc == 1 and "cannot run sendmail '%s': No such file" % missing in err,
