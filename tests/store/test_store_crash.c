@@ -1,8 +1,9 @@
 /*
  * test_store_crash.c - SIGKILL a writer at random moments, then check.
  *
- * A child process commits page outcomes in a loop, and after each
- * store_commit_page() that returned 0 it writes a record of it to a pipe.
+ * A child process commits page outcomes in a loop (with reviews, reported
+ * marks and page syncs in between, as a run and an editor would), and
+ * after each write that returned 0 it writes a record of it to a pipe.
  * The parent kills it with SIGKILL after a random delay, then reopens the
  * file: PRAGMA integrity_check must say "ok", every outcome the child
  * reported must be there exactly once, the tables must agree with each
@@ -26,10 +27,14 @@
 #define ITERATIONS 20
 #define NPAGES 5
 
+/* kind: an enum outcome_kind, or one of these for other writes */
+enum { REC_REVIEWED = 100, REC_REPORTED = 101 };
+
 struct record {
 	int iter;
 	int seq;
 	int kind;
+	int64_t change_id;      /* CHANGED, REVIEWED, REPORTED */
 };
 
 static const char *const page_ids[NPAGES] = { "02-laon", "02-soissons", "59-lille",
@@ -39,6 +44,8 @@ static char *token(int iter, int seq)
 {
 	return xasprintf("i%d-s%d", iter, seq);
 }
+
+static struct store_page_info sync_pages[NPAGES];
 
 /* The writer: never returns. */
 static void child_loop(const char *path, int iter, int fd)
@@ -88,14 +95,32 @@ static void child_loop(const char *path, int iter, int fd)
 			o.raw_len = n;
 			o.rules_fp = "r1";
 		}
-		if (store_commit_page(s, run, &o, NULL) < 0) {
+		struct outcome_ids ids;
+		if (store_commit_page(s, run, &o, &ids) < 0) {
 			fprintf(stderr, "child: %s\n", store_errmsg(s));
 			_exit(5);
 		}
-		struct record r = { iter, seq, (int)o.kind };
+		struct record r = { iter, seq, (int)o.kind, ids.change_id };
 		if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
 			_exit(6);
 		free(tok);
+
+		/* the other writes of a run and of an editor, killed too */
+		if (ids.change_id && seq % 3 == 0) {
+			if (store_change_review(s, ids.change_id, "reviewed", "crash", "note", o.at))
+				_exit(7);
+			r.kind = REC_REVIEWED;
+			if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+				_exit(6);
+		} else if (ids.change_id && seq % 3 == 1) {
+			if (store_changes_mark_reported(s, &ids.change_id, 1, o.at))
+				_exit(8);
+			r.kind = REC_REPORTED;
+			if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+				_exit(6);
+		}
+		if (seq % 50 == 49 && store_sync_pages(s, sync_pages, NPAGES) < 0)
+			_exit(9);
 	}
 	_exit(0);
 }
@@ -131,6 +156,23 @@ static void check_database(const char *path, const struct record *recs, size_t n
 	/* every reported outcome exactly once */
 	int missing = 0;
 	for (size_t i = 0; i < nrecs; i++) {
+		char id[32];
+		snprintf(id, sizeof(id), "%lld", (long long)recs[i].change_id);
+		if (recs[i].kind == REC_REVIEWED) {
+			if (q_int(db, "SELECT count(*) FROM changes WHERE id = ? AND state = 'reviewed'"
+				  " AND reviewed_by = 'crash'", id) != 1)
+				missing++;
+			continue;
+		}
+		if (recs[i].kind == REC_REPORTED) {
+			if (q_int(db, "SELECT count(*) FROM changes WHERE id = ? AND reported_at IS NOT NULL",
+				  id) != 1)
+				missing++;
+			continue;
+		}
+		if (recs[i].kind == OUTCOME_CHANGED &&
+		    q_int(db, "SELECT count(*) FROM changes WHERE id = ?", id) != 1)
+			missing++;
 		char *tok = token(recs[i].iter, recs[i].seq);
 		if (q_int(db, "SELECT count(*) FROM fetches WHERE etag = ?", tok) != 1)
 			missing++;
@@ -140,8 +182,14 @@ static void check_database(const char *path, const struct record *recs, size_t n
 		free(tok);
 	}
 	CHECK_INT(missing, 0);
+	long long outcomes = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		outcomes += recs[i].kind < REC_REVIEWED;
 	long long fetches = q_int(db, "SELECT count(*) FROM fetches", NULL);
-	CHECK(fetches >= (long long)nrecs && fetches <= (long long)nrecs + kills);
+	CHECK(fetches >= outcomes && fetches <= outcomes + kills);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pages WHERE active = 1", NULL), NPAGES);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM changes WHERE state = 'reviewed' AND"
+			" (reviewed_at IS NULL OR note IS NOT 'note')", NULL), 0);
 	CHECK_INT(q_int(db, "SELECT count(*) - count(DISTINCT etag) FROM fetches", NULL), 0);
 
 	/* the tables agree: nothing half-written */
@@ -180,12 +228,11 @@ static void test_sigkill_during_commits(void)
 		free(path);
 		return;
 	}
-	struct store_page_info pages[NPAGES] = { { 0 } };
 	for (int i = 0; i < NPAGES; i++) {
-		pages[i].id = page_ids[i];
-		pages[i].url = "http://127.0.0.1/";
+		sync_pages[i].id = page_ids[i];
+		sync_pages[i].url = "http://127.0.0.1/";
 	}
-	CHECK_INT(store_sync_pages(s, pages, NPAGES), 0);
+	CHECK_INT(store_sync_pages(s, sync_pages, NPAGES), 0);
 	store_close(s);
 
 	struct record *recs = NULL;
@@ -218,11 +265,11 @@ static void test_sigkill_during_commits(void)
 			recs[nrecs++] = r;
 		}
 		close(fds[0]);
-		fprintf(stderr, "iteration %d: killed after %d ms, %zu commits reported\n", iter, ms,
+		fprintf(stderr, "iteration %d: killed after %d ms, %zu writes reported\n", iter, ms,
 			nrecs - before);
 		check_database(path, recs, nrecs, iter + 1);
 	}
-	fprintf(stderr, "%zu commits in %lld ms of writer time over %d kills\n", nrecs, total_ms,
+	fprintf(stderr, "%zu writes in %lld ms of writer time over %d kills\n", nrecs, total_ms,
 		ITERATIONS);
 	CHECK(nrecs > 0);
 
