@@ -220,13 +220,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"INSERT INTO snapshots (page_id, text, text_hash, fields, raw, raw_len,"
 		"                       body_hash, rules_fp, first_seen, last_seen)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
-	/* A text seen again keeps its first body (the one it was first
-	 * extracted from) unless it had none. */
+	/* A text seen again takes the latest body it was extracted from, if
+	 * given: re-extraction under new rules must start from the page as
+	 * it is now, not as it was when the text first appeared. */
 	[ST_SNAPSHOT_SEEN] =
 		"UPDATE snapshots SET last_seen = max(last_seen, ?2),"
-		"  raw_len = CASE WHEN raw IS NULL AND ?3 IS NOT NULL THEN ?4 ELSE raw_len END,"
-		"  raw = COALESCE(raw, ?3),"
-		"  body_hash = COALESCE(body_hash, ?5),"
+		"  raw_len = CASE WHEN ?3 IS NOT NULL THEN ?4 ELSE raw_len END,"
+		"  raw = COALESCE(?3, raw),"
+		"  body_hash = COALESCE(?5, body_hash),"
 		"  fields = COALESCE(?6, fields)"
 		" WHERE id = ?1",
 	[ST_SNAPSHOT_RAW] = "SELECT raw, raw_len FROM snapshots WHERE id = ?1",
@@ -982,6 +983,27 @@ static int bind_raw(struct store *s, sqlite3_stmt *st, int i, const char *raw, s
 	return 0;
 }
 
+/* The snapshot's text was seen again: last_seen moves, and whatever the
+ * outcome brings (body, body hash, fields) replaces what was stored. */
+static int snapshot_seen(struct store *s, int64_t id, const struct page_outcome *o)
+{
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_SEEN);
+	unsigned char *z = NULL;
+	int ret = -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_time(st, 2, o->at);
+	if (bind_raw(s, st, 3, o->raw, o->raw_len, &z) < 0) {
+		stmt_done(st);
+		goto cleanup;
+	}
+	bind_text(st, 5, o->body_hash);
+	bind_text(st, 6, o->fields);
+	ret = exec_stmt(s, st, "update snapshot");
+cleanup:
+	free(z);
+	return ret;
+}
+
 /* Inserts the outcome's text as a snapshot, or reuses the row holding the
  * same text under the same rules. *reused tells which. */
 static int snapshot_put(struct store *s, const struct page_outcome *o, int64_t *id,
@@ -989,8 +1011,8 @@ static int snapshot_put(struct store *s, const struct page_outcome *o, int64_t *
 {
 	char hash[PW_HASH_HEX];
 	const char *rules_fp = o->rules_fp ? o->rules_fp : "";
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_INSERT);
 	unsigned char *z = NULL;
-	sqlite3_stmt *st;
 	int ret = -1;
 
 	pw_hash_hex(o->text, strlen(o->text), hash);
@@ -998,36 +1020,26 @@ static int snapshot_put(struct store *s, const struct page_outcome *o, int64_t *
 	if (found < 0)
 		return -1;
 	*reused = found == 1;
-	if (found) {
-		st = stmt(s, ST_SNAPSHOT_SEEN);
-		sqlite3_bind_int64(st, 1, *id);
-		bind_time(st, 2, o->at);
-		if (bind_raw(s, st, 3, o->raw, o->raw_len, &z) < 0)
-			goto cleanup;
-		bind_text(st, 5, o->body_hash);
-		bind_text(st, 6, o->fields);
-		if (exec_stmt(s, st, "update snapshot") < 0)
-			goto cleanup;
-	} else {
-		st = stmt(s, ST_SNAPSHOT_INSERT);
-		bind_text(st, 1, o->page_id);
-		bind_text(st, 2, o->text);
-		bind_text(st, 3, hash);
-		bind_text(st, 4, o->fields);
-		if (bind_raw(s, st, 5, o->raw, o->raw_len, &z) < 0)
-			goto cleanup;
-		bind_text(st, 7, o->body_hash);
-		bind_text(st, 8, rules_fp);
-		bind_time(st, 9, o->at);
-		if (exec_stmt(s, st, "record snapshot") < 0)
-			goto cleanup;
-		*id = sqlite3_last_insert_rowid(s->db);
-		*first_seen = o->at;
+	if (found)
+		return snapshot_seen(s, *id, o);
+
+	bind_text(st, 1, o->page_id);
+	bind_text(st, 2, o->text);
+	bind_text(st, 3, hash);
+	bind_text(st, 4, o->fields);
+	if (bind_raw(s, st, 5, o->raw, o->raw_len, &z) < 0) {
+		stmt_done(st);
+		goto cleanup;
 	}
+	bind_text(st, 7, o->body_hash);
+	bind_text(st, 8, rules_fp);
+	bind_time(st, 9, o->at);
+	if (exec_stmt(s, st, "record snapshot") < 0)
+		goto cleanup;
+	*id = sqlite3_last_insert_rowid(s->db);
+	*first_seen = o->at;
 	ret = 0;
 cleanup:
-	if (ret < 0)
-		stmt_done(st);  /* a failed bind_raw leaves bindings behind */
 	free(z);
 	return ret;
 }
@@ -1086,13 +1098,8 @@ static int commit_page_body(struct store *s, int64_t run_id, const struct page_o
 	case OUTCOME_FAILED:
 		return page_failed(s, o);
 	case OUTCOME_UNCHANGED:
-		if (current > 0) {
-			sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_SEEN);
-			sqlite3_bind_int64(st, 1, current);
-			bind_time(st, 2, o->at);
-			if (exec_stmt(s, st, "update snapshot") < 0)
-				return -1;
-		}
+		if (current > 0 && snapshot_seen(s, current, o) < 0)
+			return -1;
 		return page_ok(s, o, 0);
 	case OUTCOME_NEW:
 	case OUTCOME_CHANGED:

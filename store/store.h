@@ -111,7 +111,9 @@ struct page_outcome {
 	double seconds;
 	enum pw_failure failure;
 	const char *error;
-	/* the text (NEW, CHANGED, BASELINE; UNCHANGED may pass body_hash) */
+	/* the text (NEW, CHANGED, BASELINE; UNCHANGED may pass body_hash,
+	 * fields and raw: they replace the current snapshot's, so that
+	 * re-extraction starts from the latest body of that text) */
 	const char *text;
 	const char *fields;         /* serialised fieldset */
 	const char *raw;            /* raw body, compressed by the store */
@@ -133,7 +135,8 @@ struct outcome_ids {
 /* One transaction per call: the fetch row, the page's running state, and
  * for NEW/CHANGED/BASELINE the snapshot (a text already stored for this
  * page under the same rules_fp reuses its row) and for CHANGED the change
- * row, all or nothing. FAILED grows the streak and keeps the snapshot and
+ * row, all or nothing. A text seen again (reused row, or UNCHANGED)
+ * moves its last_seen and takes any raw/body_hash/fields given. FAILED grows the streak and keeps the snapshot and
  * validators; any other kind resets the streak and updates etag,
  * last_modified, body_hash and final_url, keeping the stored value where
  * the outcome passes NULL (a 304 carries no new validators). run_id 0

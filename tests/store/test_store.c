@@ -726,9 +726,11 @@ static void test_raw_body_round_trip(void)
 	CHECK_CONTAINS(store_errmsg(s), "has no raw body");
 	CHECK_INT(store_snapshot_raw(s, 9999, &got, &len), -1);
 	CHECK_CONTAINS(store_errmsg(s), "no snapshot 9999");
-	/* the same text later, with a body: the row gets it */
+	/* unchanged without a body keeps the row as it is */
 	o = outcome("59-dunkerque", OUTCOME_UNCHANGED, 2000, NULL);
 	commit(s, 0, &o, NULL);
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), -1);
+	/* the same text with a body: the row takes it */
 	o = outcome("59-dunkerque", OUTCOME_CHANGED, 3000, "texte");
 	o.raw = "<p>texte</p>";
 	o.raw_len = strlen(o.raw);
@@ -736,6 +738,24 @@ static void test_raw_body_round_trip(void)
 	CHECK_INT(store_snapshot_raw(s, id, &got, &len), 0);
 	CHECK_STR(got, "<p>texte</p>");
 	free(got);
+	/* same text from other bytes (an unchanged outcome passing the new
+	 * body): the latest body is what re-extraction will start from */
+	o = outcome("59-dunkerque", OUTCOME_UNCHANGED, 4000, NULL);
+	o.raw = "<div><p>texte</p></div>";
+	o.raw_len = strlen(o.raw);
+	o.body_hash = "h2";
+	o.fields = "page_updated\t01/02/2026\n";
+	commit(s, 0, &o, NULL);
+	CHECK_INT(store_snapshot_raw(s, id, &got, &len), 0);
+	CHECK_STR(got, "<div><p>texte</p></div>");
+	free(got);
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+	CHECK_STR(st.fields, "page_updated\t01/02/2026\n");
+	CHECK_STR(st.body_hash, "h2");
+	CHECK_INT(st.snapshot_at, 1000);
+	page_state_release(&st);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots WHERE page_id = ?", "59-dunkerque"), 1);
 	store_close(s);
 	free(body);
 	free(path);
