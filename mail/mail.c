@@ -134,6 +134,10 @@ static int addr_parse(const char *in, struct addr *out, char **err)
 			free(out->name);
 			out->name = unq;
 		}
+		if (strlen(out->name) > 200) {
+			addr_release(out);
+			return fail(err, "invalid e-mail address: display name too long");
+		}
 		if (!out->name[0] || strchr(out->name, '"') || strchr(out->name, '\\')) {
 			if (out->name[0]) {
 				addr_release(out);
@@ -733,6 +737,8 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
 	if (!smtps)
 		curl_easy_setopt(h, CURLOPT_USE_SSL,
 				 cfg->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);

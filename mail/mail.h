@@ -28,12 +28,15 @@
 #define MAIL_ENV_USER     "PREFWATCH_SMTP_USER"
 #define MAIL_ENV_PASSWORD "PREFWATCH_SMTP_PASSWORD"
 
-/* Default for mail_config.timeout (seconds, whole SMTP transaction). */
+/* Default for mail_config.timeout (seconds, whole SMTP transaction or
+ * sendmail run). */
 #define MAIL_DEFAULT_TIMEOUT 60L
 
 /* Everything is borrowed for the duration of the call. Addresses are
- * either "user@example.org" or "Display Name <user@example.org>" (the
- * display name may be UTF-8). */
+ * either "user@example.org" or "Display Name <user@example.org>": the
+ * address itself printable ASCII, the display name UTF-8 (at most 200
+ * bytes, without '"' or backslash). Zero-initialise it: fields added later
+ * default to 0. */
 struct mail_config {
 	const char *smtp_url;       /* "smtp://host[:port]" or "smtps://host[:port]";
 	                               a user name may be in it, a password may not */
@@ -43,11 +46,14 @@ struct mail_config {
 	const char *sendmail;       /* path of sendmail(8), or NULL to use SMTP */
 	bool use_netrc;             /* look for credentials in a netrc file */
 	const char *netrc_file;     /* NULL: libcurl's default, ~/.netrc */
-	long timeout;               /* seconds; <= 0 means MAIL_DEFAULT_TIMEOUT */
+	long timeout;               /* seconds; <= 0 means MAIL_DEFAULT_TIMEOUT;
+	                               bounds the SMTP transaction or the sendmail run */
+	const char *ca_file;        /* PEM CA bundle to verify the server with, for a
+	                               private CA; NULL: the system's trust store */
 };
 
-/* Borrowed too. text and subject are required, html is optional (NULL: a
- * single text/plain body); all three must be valid UTF-8. Line ends in
+/* Borrowed too. text and subject are required, html is optional (NULL:
+ * the text alone); all three must be valid UTF-8. Line ends in
  * text and html may be "\n" or "\r\n". */
 struct mail_message {
 	const char *subject;        /* e.g. "[prefwatch] Hauts-de-France : 2 modalités modifiées" */

@@ -4,7 +4,8 @@
  *
  * mail_driver [--url URL | --sendmail PATH] --from ADDR --to ADDR...
  *             --subject S --text FILE [--html FILE] [--require-tls]
- *             [--netrc FILE] [--timeout SEC] [--date EPOCH] [--format] [--check]
+ *             [--netrc FILE] [--timeout SEC] [--date EPOCH] [--ca PEM]
+ *             [--format] [--check]
  * Exit 0 when sent (or formatted), 1 with "error: REASON" on stderr.
  */
 #include "common/common.h"
@@ -46,6 +47,7 @@ int main(int argc, char **argv)
 		{ "date", required_argument, NULL, 'd' },
 		{ "format", no_argument, NULL, 'F' },
 		{ "check", no_argument, NULL, 'c' },
+		{ "ca", required_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strvec to = STRVEC_INIT;
@@ -71,6 +73,7 @@ int main(int argc, char **argv)
 		case 'd': msg.date = (time_t)atoll(optarg); break;
 		case 'F': format = true; break;
 		case 'c': check = true; break;
+		case 'C': cfg.ca_file = optarg; break;
 		default:
 			fprintf(stderr, "usage: mail_driver --url URL --from A --to B --subject S --text F [--html F]\n");
 			return 2;

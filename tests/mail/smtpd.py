@@ -9,12 +9,15 @@ server accepts connections. Runs until SIGTERM or SIGINT.
 --fail CODE --fail-at {mail,rcpt,data} answers CODE (e.g. 451 or 554) to
 that command, to simulate a server error. --auth USER:PASSWORD advertises
 AUTH (PLAIN, LOGIN) over plain text and accepts only that pair.
+--tls starttls|smtps with --cert/--key: offer STARTTLS, or speak TLS from
+the first byte (implicit TLS, smtps://).
 """
 import argparse
 import json
 import os
 import signal
 import socket
+import ssl
 import sys
 import logging
 import threading
@@ -71,10 +74,12 @@ class Handler:
         login = None
         if session.authenticated and isinstance(session.auth_data, LoginPassword):
             login = session.auth_data.login.decode("utf-8", "replace")
+        tls = (session.ssl is not None
+               or server.transport.get_extra_info("ssl_object") is not None)
         with open(base + ".json.tmp", "w") as f:
             json.dump({"mail_from": envelope.mail_from,
                        "rcpt_tos": envelope.rcpt_tos,
-                       "login": login}, f)
+                       "login": login, "tls": tls}, f)
         with open(base + ".eml.tmp", "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(base + ".eml.tmp", base + ".eml")
@@ -91,9 +96,19 @@ def main():
     ap.add_argument("--fail", type=int, default=0)
     ap.add_argument("--fail-at", choices=["mail", "rcpt", "data"], default="data")
     ap.add_argument("--auth", default=None, help="USER:PASSWORD")
+    ap.add_argument("--tls", choices=["starttls", "smtps"], default=None)
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
     args = ap.parse_args()
 
     kwargs = {}
+    if args.tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(args.cert, args.key)
+        if args.tls == "starttls":
+            kwargs["tls_context"] = ctx
+        else:
+            kwargs["ssl_context"] = ctx
     if args.auth:
         user, password = args.auth.split(":", 1)
 

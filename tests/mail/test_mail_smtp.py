@@ -69,12 +69,18 @@ class Server:
         self.dir = tempfile.mkdtemp(dir=tmp, prefix="smtpd-")
         self.out = os.path.join(self.dir, "out")
         port_file = os.path.join(self.dir, "port")
+        # Its log (tracebacks of refused TLS handshakes included) stays in
+        # the sandbox; a startup failure prints it.
+        self.log = open(os.path.join(self.dir, "smtpd.log"), "wb")
         self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "smtpd.py"),
-                                      "--dir", self.out, "--port-file", port_file] + list(extra))
+                                      "--dir", self.out, "--port-file", port_file] + list(extra),
+                                     stderr=self.log)
         for _ in range(200):
             if os.path.exists(port_file):
                 break
             if self.proc.poll() is not None:
+                with open(os.path.join(self.dir, "smtpd.log")) as f:
+                    sys.stderr.write(f.read())
                 raise RuntimeError("smtpd.py exited with %d" % self.proc.returncode)
             time.sleep(0.05)
         else:
@@ -103,6 +109,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        self.log.close()
 
 
 def run_driver(args, tmp, url=None, extra=(), env=None, html=True):
@@ -330,6 +337,56 @@ def test_require_tls(args, tmp):
         srv.stop()
 
 
+def make_cert(tmp):
+    cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
+def test_tls(args, tmp):
+    if not shutil.which("openssl"):
+        print("openssl not installed: TLS scenarios skipped", file=sys.stderr)
+        return
+    cert, key = make_cert(tmp)
+    env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
+    srv = Server(tmp, "--tls", "starttls", "--cert", cert, "--key", key,
+                 "--auth", "editor:" + PASSWORD)
+    try:
+        # STARTTLS required, certificate verified against our CA: sent over TLS.
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--require-tls", "--ca", cert], env=env)
+        msgs = srv.messages()
+        check(rc == 0 and len(msgs) == 1, "starttls: %d %r" % (rc, err))
+        if msgs:
+            check(msgs[0][1]["tls"] is True, "starttls: message not sent over TLS")
+            check(msgs[0][1]["login"] == "editor", "starttls: not authenticated")
+            check_message(msgs[0][0], "starttls")
+        # Certificates are always verified: a self-signed one is refused.
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--require-tls"], env=env)
+        check(rc == 1 and "certificate" in err.lower(), "starttls unverified: %d %r" % (rc, err))
+        check(PASSWORD not in err, "starttls unverified: password in the error")
+        # Opportunistic TLS still verifies once TLS is on.
+        rc, _, err = run_driver(args, tmp, srv.url, env=env)
+        check(rc == 1 and "certificate" in err.lower(), "starttls try unverified: %d %r" % (rc, err))
+        check(len(srv.messages()) == 1, "starttls: a message went out unverified")
+    finally:
+        srv.stop()
+
+    srv = Server(tmp, "--tls", "smtps", "--cert", cert, "--key", key)
+    try:
+        url = "smtps://127.0.0.1:%d" % srv.port
+        rc, _, err = run_driver(args, tmp, url, extra=["--ca", cert])
+        msgs = srv.messages()
+        check(rc == 0 and len(msgs) == 1, "smtps: %d %r" % (rc, err))
+        if msgs:
+            check(msgs[0][1]["tls"] is True, "smtps: message not sent over TLS")
+        rc, _, err = run_driver(args, tmp, url)
+        check(rc == 1 and "certificate" in err.lower(), "smtps unverified: %d %r" % (rc, err))
+    finally:
+        srv.stop()
+
+
 def test_sendmail(args, tmp):
     fake = os.path.join(tmp, "sendmail")
     record = os.path.join(tmp, "sendmail-out")
@@ -391,7 +448,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="prefwatch-mail-")
     try:
         for t in (test_send_ok, test_text_only, test_server_down, test_server_errors,
-                  test_auth, test_require_tls, test_sendmail, test_format, test_check):
+                  test_auth, test_require_tls, test_tls, test_sendmail, test_format, test_check):
             before = failed
             sub = tempfile.mkdtemp(dir=tmp, prefix=t.__name__ + "-")
             t(args, sub)
