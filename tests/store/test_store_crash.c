@@ -297,9 +297,48 @@ static void test_sigkill_during_commits(void)
 	free(path);
 }
 
+/* Killed while creating and migrating a fresh file: the next open finds
+ * either nothing or the whole schema, never half of it. */
+static void test_sigkill_during_migration(void)
+{
+	int complete = 0;
+	for (int iter = 0; iter < 10; iter++) {
+		char *path = xasprintf("%s/migrate-%d.db", test_tmpdir(), iter);
+		pid_t pid = fork();
+		if (pid == 0) {
+			struct store *s = store_open(path, NULL);
+			store_close(s);
+			_exit(0);
+		}
+		usleep((useconds_t)(rand() % 15000));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+
+		sqlite3 *db = NULL;
+		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+			long long v = q_int(db, "PRAGMA user_version", NULL);
+			long long tables = q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+						 NULL);
+			CHECK((v == 0 && tables == 0) || (v == STORE_SCHEMA_VERSION && tables == 6));
+			complete += v == STORE_SCHEMA_VERSION;
+		}
+		sqlite3_close(db);
+		char *err = NULL;
+		struct store *s = store_open(path, &err);
+		CHECK(s != NULL);
+		if (!s)
+			fprintf(stderr, "%s\n", err);
+		store_close(s);
+		free(err);
+		free(path);
+	}
+	fprintf(stderr, "%d of 10 killed opens had finished the migration\n", complete);
+}
+
 int main(void)
 {
 	log_set_level(LOG_ERROR);
 	TEST_RUN(test_sigkill_during_commits);
+	TEST_RUN(test_sigkill_during_migration);
 	return test_finish();
 }
