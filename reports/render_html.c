@@ -82,7 +82,7 @@ static void textf(struct buf *o, const char *fmt, ...)
 }
 
 /* A link when url is http(s), inert text otherwise. */
-static void link(struct buf *o, const char *url, const char *label)
+static void html_link(struct buf *o, const char *url, const char *label)
 {
 	if (!url_is_http(url)) {
 		buf_addstr(o, "<span style=\"" MONO "\">");
@@ -101,7 +101,7 @@ static void link(struct buf *o, const char *url, const char *label)
 static void value(struct buf *o, const char *v)
 {
 	if (url_is_http(v))
-		link(o, v, NULL);
+		html_link(o, v, NULL);
 	else
 		text(o, v);
 }
@@ -201,7 +201,7 @@ static void page_head(struct buf *o, const struct report_page *p)
 	if (p->url) {
 		para_open(o);
 		buf_addstr(o, "Page officielle : ");
-		link(o, p->url, NULL);
+		html_link(o, p->url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
 }
@@ -238,9 +238,9 @@ static void render_change(struct buf *o, const struct report_page *p)
 	if (p->url_moved && p->final_url) {
 		para_open(o);
 		buf_addstr(o, "Adresse officielle de la page modifiée : ");
-		link(o, p->url, NULL);
+		html_link(o, p->url, NULL);
 		buf_addstr(o, " → ");
-		link(o, p->final_url, NULL);
+		html_link(o, p->final_url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
 	facts_from_delta(&c->deltas, &facts);
@@ -287,7 +287,7 @@ static void render_failure(struct buf *o, const struct report_page *p)
 	if (p->final_url && (p->failure == PW_FAIL_MOVED || p->url_moved)) {
 		para_open(o);
 		buf_addstr(o, "Nouvelle adresse : ");
-		link(o, p->final_url, NULL);
+		html_link(o, p->final_url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
 	if (p->error && *p->error) {
@@ -349,9 +349,9 @@ static void render_quiet(struct buf *o, const struct report_page *p)
 	if (p->url_moved && p->final_url) {
 		buf_addstr(o, "<li style=\"margin:2px 0;\">");
 		textf(o, "%s : adresse officielle de la page modifiée : ", h);
-		link(o, p->url, NULL);
+		html_link(o, p->url, NULL);
 		buf_addstr(o, " → ");
-		link(o, p->final_url, NULL);
+		html_link(o, p->final_url, NULL);
 		buf_addstr(o, "</li>\n");
 	}
 	free(h);
