@@ -101,7 +101,7 @@ def case_per_host_delay(root, srv):
         urls.append(srv.url("/h%d.html" % i))
         urls.append(srv.url("/h%d.html" % i).replace("127.0.0.1", "localhost"))
     srv.write_routes(routes)
-    res, summ, _, _ = run(srv, urls, "--jobs", 8, "--per-host", 2, "--host-delay", 700)
+    res, summ, _, _ = run(srv, urls, "--jobs", 8, "--per-host", 2, "--host-delay", 1000)
     check_eq(summ["results"], 6, "results")
     for u in urls:
         check_eq(res[u]["failure"], "", "failure of " + u)
@@ -112,7 +112,10 @@ def case_per_host_delay(root, srv):
     for host, ts in by_host.items():
         ts.sort()
         gaps = [b - a for a, b in zip(ts, ts[1:])]
-        check(all(g >= 0.65 for g in gaps), "%s: gaps %s below host delay" % (host, gaps))
+        # server-side arrival times jitter with connection setup and load:
+        # without the delay the gaps would be ~0 (two connections allowed)
+        check(all(g >= 0.6 for g in gaps), "%s: gaps %s below host delay" % (host, gaps))
+        check(ts[-1] - ts[0] >= 1.8, "%s: 3 requests spread over %.2f s" % (host, ts[-1] - ts[0]))
     firsts = [min(ts) for ts in by_host.values()]
     check(abs(firsts[0] - firsts[1]) < 0.5, "two hosts served in parallel: %.2f s apart"
           % abs(firsts[0] - firsts[1]))
