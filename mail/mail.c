@@ -358,6 +358,9 @@ static int message_check(const struct mail_message *msg, char **err)
 		return fail(err, "mail message without subject or text");
 	if (!utf8_valid(msg->subject, strlen(msg->subject)))
 		return fail(err, "mail subject is not valid UTF-8");
+	/* A subject is read in a list of messages; a longer one is a bug. */
+	if (strlen(msg->subject) > 500)
+		return fail(err, "mail subject too long");
 	if (!utf8_valid(msg->text, strlen(msg->text)))
 		return fail(err, "text report is not valid UTF-8");
 	if (msg->html && !utf8_valid(msg->html, strlen(msg->html)))
@@ -407,7 +410,7 @@ static void build_headers(const struct parsed *p, const struct mail_message *msg
 					 (long long)time(NULL), (long)getpid(),
 					 (unsigned long long)random64(), domain));
 	strvec_push(out, "MIME-Version: 1.0");
-	/* RFC 3834: no vacation replies or bounces loops to a robot. */
+	/* RFC 3834: no vacation replies to a robot, no mail loops. */
 	strvec_push(out, "Auto-Submitted: auto-generated");
 	strvec_push(out, "X-Mailer: prefwatch/" PREFWATCH_VERSION);
 }
@@ -773,6 +776,7 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 			scrub(err, pass);
 		goto cleanup;
 	}
+	log_debug("mail sent via '%s' to %zu recipient(s)", where, p.nto);
 	rc = 0;
 	goto cleanup;
 oom:
@@ -943,8 +947,10 @@ static int send_sendmail(const struct mail_config *cfg, const struct mail_messag
 		     WEXITSTATUS(status));
 	else if (werr)
 		fail(err, "cannot write to sendmail '%s': %s", cfg->sendmail, strerror(werr));
-	else
+	else {
+		log_debug("mail handed to sendmail '%s'", cfg->sendmail);
 		rc = 0;
+	}
 cleanup:
 	if (sig_saved)
 		sigaction(SIGPIPE, &old, NULL);

@@ -346,6 +346,25 @@ static void test_format_rejects(void)
 	err = NULL;
 
 	fill(&cfg, &to, &msg);
+	char *longsub = xcalloc(1, 502);
+	memset(longsub, 'a', 501);
+	msg.subject = longsub;
+	CHECK(mail_format_err(&cfg, &msg, &err) == NULL);
+	CHECK_STR(err, "mail subject too long");
+	free(err);
+	err = NULL;
+	free(longsub);
+
+	fill(&cfg, &to, &msg);
+	char *longname = xasprintf("%0*d <a@b.example>", 201, 0);
+	cfg.from = longname;
+	CHECK(mail_format_err(&cfg, &msg, &err) == NULL);
+	CHECK_STR(err, "sender: invalid e-mail address: display name too long");
+	free(err);
+	err = NULL;
+	free(longname);
+
+	fill(&cfg, &to, &msg);
 	cfg.from = "\"Veille GISTI\" <veille@gisti.example>";
 	m = mail_format(&cfg, &msg);
 	CHECK_CONTAINS(m, "\r\nFrom: \"Veille GISTI\" <veille@gisti.example>\r\n");
