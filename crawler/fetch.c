@@ -448,7 +448,8 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 		} else if (status == 408 || status >= 500) {
 			o.failure = PW_FAIL_HTTP_ERROR;
 			o.retry = true;
-			res->error = xasprintf("server error for '%s' (http %ld)", url, status);
+			res->error = xasprintf("%s for '%s' (http %ld)",
+					       status == 408 ? "request timeout" : "server error", url, status);
 		} else {
 			o.failure = PW_FAIL_HTTP_ERROR;
 			res->error = xasprintf("unexpected http status %ld for '%s'", status, url);

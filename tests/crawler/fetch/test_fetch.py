@@ -191,6 +191,11 @@ def case_retry_500(root, srv):
     if len(ts) == 3:
         check(ts[1] - ts[0] >= 0.19, "first backoff >= base: %.3f" % (ts[1] - ts[0]))
         check(ts[2] - ts[1] >= 0.39, "second backoff doubled: %.3f" % (ts[2] - ts[1]))
+    # 408 is retried too
+    srv.write_routes({"/r.html": {"sequence": [{"status": 408, "body": "x"}, {}]}})
+    res, _, _, _ = run(srv, [u], "--host-delay", 0, "--backoff-ms", 10)
+    check_eq(res[u]["failure"], "", "408 then 200")
+    check_eq(res[u]["attempts"], 2, "408 retried")
     # retries give up after max_attempts with http_error
     srv.write_routes({"/r.html": {"status": 502}})
     srv.clear_log()
