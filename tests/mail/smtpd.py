@@ -21,6 +21,7 @@ import ssl
 import sys
 import logging
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -96,6 +97,7 @@ def main():
     ap.add_argument("--fail", type=int, default=0)
     ap.add_argument("--fail-at", choices=["mail", "rcpt", "data"], default="data")
     ap.add_argument("--auth", default=None, help="USER:PASSWORD")
+    ap.add_argument("--port", type=int, default=0, help="0: any free port")
     ap.add_argument("--tls", choices=["starttls", "smtps"], default=None)
     ap.add_argument("--cert")
     ap.add_argument("--key")
@@ -123,8 +125,8 @@ def main():
     os.makedirs(args.dir, exist_ok=True)
     handler = Handler(args.dir, args.fail, args.fail_at)
     controller = None
-    for _ in range(20):
-        port = free_port()
+    for _ in range(20 if not args.port else 50):
+        port = args.port or free_port()
         try:
             controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
             controller.start()
@@ -132,6 +134,8 @@ def main():
         except Exception as e:  # port taken between probe and bind: retry
             print("smtpd: cannot start on %d: %s" % (port, e), file=sys.stderr)
             controller = None
+            if args.port:  # the old server's socket may linger a moment
+                time.sleep(0.1)
     if controller is None:
         sys.exit(1)
 

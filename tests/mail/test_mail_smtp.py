@@ -25,6 +25,8 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from smtp_fixture import SmtpServer  # noqa: E402
 SUBJECT = "[prefwatch] Hauts-de-France : 2 modalités modifiées, 1 page inaccessible"
 FROM = "prefwatch GISTI <veille@gisti.example>"
 TO = ["Équipe éditoriale <editeurs@gisti.example>", "permanence@gisti.example"]
@@ -64,52 +66,7 @@ def check(cond, what):
     return cond
 
 
-class Server:
-    def __init__(self, tmp, *extra):
-        self.dir = tempfile.mkdtemp(dir=tmp, prefix="smtpd-")
-        self.out = os.path.join(self.dir, "out")
-        port_file = os.path.join(self.dir, "port")
-        # Its log (tracebacks of refused TLS handshakes included) stays in
-        # the sandbox; a startup failure prints it.
-        self.log = open(os.path.join(self.dir, "smtpd.log"), "wb")
-        self.proc = subprocess.Popen([sys.executable, os.path.join(HERE, "smtpd.py"),
-                                      "--dir", self.out, "--port-file", port_file] + list(extra),
-                                     stderr=self.log)
-        for _ in range(200):
-            if os.path.exists(port_file):
-                break
-            if self.proc.poll() is not None:
-                with open(os.path.join(self.dir, "smtpd.log")) as f:
-                    sys.stderr.write(f.read())
-                raise RuntimeError("smtpd.py exited with %d" % self.proc.returncode)
-            time.sleep(0.05)
-        else:
-            raise RuntimeError("smtpd.py did not start")
-        with open(port_file) as f:
-            self.port = int(f.read())
-        self.url = "smtp://127.0.0.1:%d" % self.port
-
-    def messages(self):
-        if not os.path.isdir(self.out):
-            return []
-        names = sorted(n[:-4] for n in os.listdir(self.out) if n.endswith(".eml"))
-        res = []
-        for n in names:
-            with open(os.path.join(self.out, n + ".eml"), "rb") as f:
-                raw = f.read()
-            with open(os.path.join(self.out, n + ".json")) as f:
-                env = json.load(f)
-            res.append((raw, env))
-        return res
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.log.close()
+Server = SmtpServer
 
 
 def run_driver(args, tmp, url=None, extra=(), env=None, html=True):
@@ -268,6 +225,22 @@ def test_server_down(args, tmp):
     check(PASSWORD not in err, "server down: password in the error")
 
 
+def test_server_restart(args, tmp):
+    """The nightly case: the server is down for one run, back for the next."""
+    srv = Server(tmp)
+    port = srv.port
+    srv.stop()
+    rc, _, err = run_driver(args, tmp, "smtp://127.0.0.1:%d" % port)
+    check(rc == 1 and "cannot send mail via '127.0.0.1:%d'" % port in err, "down: %d %r" % (rc, err))
+    srv = Server(tmp, port=port)
+    try:
+        check(srv.port == port, "restart: port %d, not %d" % (srv.port, port))
+        rc, _, err = run_driver(args, tmp, srv.url)
+        check(rc == 0 and len(srv.messages()) == 1, "back up: %d %r" % (rc, err))
+    finally:
+        srv.stop()
+
+
 def test_server_errors(args, tmp):
     for code, stage in ((554, "rcpt"), (451, "data"), (554, "data"), (451, "mail")):
         srv = Server(tmp, "--fail", str(code), "--fail-at", stage)
@@ -289,8 +262,10 @@ def test_auth(args, tmp):
     srv = Server(tmp, "--auth", "editor:" + PASSWORD)
     try:
         env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
-        rc, _, err = run_driver(args, tmp, srv.url, env=env)
+        rc, out, err = run_driver(args, tmp, srv.url, env=env)
         check(rc == 0, "auth env: exit %d: %s" % (rc, err))
+        # libcurl's verbose trace (which shows the AUTH exchange) stays off.
+        check(err == "" and out == b"", "auth env: output %r %r" % (out, err))
         msgs = srv.messages()
         check(len(msgs) == 1 and msgs[0][1]["login"] == "editor", "auth env: not authenticated")
 
@@ -447,7 +422,7 @@ def main():
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="prefwatch-mail-")
     try:
-        for t in (test_send_ok, test_text_only, test_server_down, test_server_errors,
+        for t in (test_send_ok, test_text_only, test_server_down, test_server_restart, test_server_errors,
                   test_auth, test_require_tls, test_tls, test_sendmail, test_format, test_check):
             before = failed
             sub = tempfile.mkdtemp(dir=tmp, prefix=t.__name__ + "-")
