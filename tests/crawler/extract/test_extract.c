@@ -558,6 +558,37 @@ static void test_facts(void)
 	fieldset_release(&fs);
 }
 
+static void test_fields_present_and_absent(void)
+{
+	struct extraction ex;
+	char *err = NULL;
+	const char *html = "<main><p>Texte sans date.</p></main>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	/* No stamp: no page_updated field at all (nothing to report). */
+	CHECK(fieldset_find(&ex.fields, "page_updated") == NULL);
+	CHECK(fieldset_find(&ex.fields, "method") != NULL);
+	CHECK_STR(ex.rule, "builtin: main");
+	extraction_release(&ex);
+
+	/* Exclude rules apply to the built-in selection too. */
+	struct strvec exclude = STRVEC_INIT;
+	strvec_push(&exclude, "//p[@id='drop']");
+	struct extract_rules *r = extract_rules_new(NULL, &exclude, NULL, &err);
+	html = "<body><div role=\"main\"><p>a</p><p id=\"drop\">b</p></div></body>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", r, &ex, &err), 0);
+	CHECK_STR(ex.text, "a\n");
+	CHECK_STR(ex.rule, "builtin: role=main");
+	extraction_release(&ex);
+	extract_rules_free(r);
+	strvec_release(&exclude);
+
+	html = "<body><div id=\"x\"><article><h1>Titre</h1><p>corps</p></article></div></body>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK_STR(ex.rule, "builtin: article");
+	CHECK_STR(ex.heading, "Titre");
+	extraction_release(&ex);
+}
+
 static void test_bad_input(void)
 {
 	struct extraction ex;
@@ -602,6 +633,7 @@ int main(void)
 	TEST_RUN(test_rules_select_exclude_ignore);
 	TEST_RUN(test_builtin_ignores_and_stamp);
 	TEST_RUN(test_facts);
+	TEST_RUN(test_fields_present_and_absent);
 	TEST_RUN(test_bad_input);
 	return test_finish();
 }
