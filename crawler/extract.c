@@ -1043,6 +1043,29 @@ struct scan {
 	int depth;
 };
 
+/* The class tokens that mark a site family, in one pass over the list. */
+static void scan_classes(struct scan *s, const xmlNode *c, const char *cls)
+{
+	while (*cls) {
+		while (*cls == ' ' || *cls == '\t' || *cls == '\n' || *cls == '\r' || *cls == '\f')
+			cls++;
+		const char *t = cls;
+		while (*cls && *cls != ' ' && *cls != '\t' && *cls != '\n' && *cls != '\r' && *cls != '\f')
+			cls++;
+		size_t n = (size_t)(cls - t);
+		if (n >= 3 && t[0] == 'f' && t[1] == 'r' && t[2] == '-') {
+			if (!s->dsfr && ((n >= 9 && !strncmp(t, "fr-header", 9)) || (n >= 12 && !strncmp(t, "fr-container", 12))))
+				s->dsfr = true;
+		} else if (n == 10 && !strncmp(t, "mis_a_jour", 10)) {
+			s->ez = true;
+		} else if (n == 17 && !s->ds_root && !strncmp(t, "procedure-preview", 17)) {
+			s->ds_root = c;
+		} else if (n == 15 && !s->ds_title && !strncmp(t, "procedure-title", 15)) {
+			s->ds_title = c;
+		}
+	}
+}
+
 static void scan_tree(struct scan *s, const xmlNode *n, int in_main)
 {
 	if (s->depth >= WALK_DEPTH_MAX)
@@ -1100,16 +1123,8 @@ static void scan_tree(struct scan *s, const xmlNode *n, int in_main)
 			s->idmain_rolemain = c;
 		if (role_main && !s->role_main)
 			s->role_main = c;
-		if (cls) {
-			if (!s->dsfr && (token_match(cls, "fr-header", false) || token_match(cls, "fr-container", false)))
-				s->dsfr = true;
-			if (!s->ez && token_match(cls, "mis_a_jour", true))
-				s->ez = true;
-			if (!s->ds_root && token_match(cls, "procedure-preview", true))
-				s->ds_root = c;
-			if (!s->ds_title && token_match(cls, "procedure-title", true))
-				s->ds_title = c;
-		}
+		if (cls)
+			scan_classes(s, c, cls);
 		if (c->children)
 			scan_tree(s, c->children, sub_in_main);
 	}
@@ -1266,24 +1281,26 @@ static void renormalise(const char *text, size_t len, struct buf *out)
 		while (j < end && text[j] == ' ')
 			j++;
 		indent = j - i;
-		bool sp = false;
-		for (; j < end; j++) {
-			if (text[j] == ' ' || text[j] == '\t') {
-				sp = true;
-				continue;
+		/* Copy runs of non-spaces, one space between runs. */
+		while (j < end) {
+			size_t k = j;
+			while (k < end && text[k] != ' ' && text[k] != '\t')
+				k++;
+			if (k > j) {
+				if (line.len)
+					buf_addch(&line, ' ');
+				buf_add(&line, text + j, k - j);
 			}
-			if (sp && line.len)
-				buf_addch(&line, ' ');
-			sp = false;
-			buf_addch(&line, text[j]);
+			j = k;
+			while (j < end && (text[j] == ' ' || text[j] == '\t'))
+				j++;
 		}
 		if (only_marker(buf_str(&line), line.len)) {
 			blank_due = true;
 		} else {
 			if (out->len)
 				buf_addstr(out, blank_due ? "\n\n" : "\n");
-			for (size_t k = 0; k < indent; k++)
-				buf_addch(out, ' ');
+			buf_add(out, text + i, indent);
 			buf_add(out, line.ptr, line.len);
 			blank_due = false;
 		}

@@ -31,27 +31,28 @@
  * deliberately not patterns. */
 static const struct {
 	const char *value;
+	const char *needles; /* '|'-separated: any match holds one (ASCII, lower case) */
 	const char *pattern;
 } method_rules[] = {
-	{ "postal",
+	{ "postal", "postal|poste|courrier|recommand|suivante",
 	  "voie\\s+postale|par\\s+(?:la\\s+)?poste\\b|courrier\\s+(?:postal|recommand[ée]|simple)"
 	  "|par\\s+courrier|lettre\\s+recommand[ée]e|recommand[ée]e?\\s+avec\\s+(?:avis|accus[ée])"
 	  "|(?:envoy|exp[ée]di|adress)\\w*\\b[^.\\n]{0,80}\\badresse\\s+suivante" },
-	{ "online",
+	{ "online", "rialis|lectronique|service|proc|anef|administration-etrangers|simplifi|ligne",
 	  "voie\\s+(?:d[ée]mat[ée]rialis[ée]e|[ée]lectronique)|d[ée]mat[ée]rialis\\w+|t[ée]l[ée]-?services?"
 	  "|t[ée]l[ée]proc[ée]dures?|\\bANEF\\b|administration-etrangers-en-france"
 	  "|d[ée]marches[- ]simplifi[ée]es"
 	  "|(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
 	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]{0,40}\\ben\\s+ligne" },
-	{ "appointment",
+	{ "appointment", "rendez|booking|neau",
 	  "prendre\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
 	  "|demandes?\\s+de\\s+rendez[- ]vous|solliciter\\s+un\\s+rendez[- ]vous"
 	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/" },
-	{ "email",
+	{ "email", "mail|courriel|messagerie",
 	  "(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]{0,60}"
 	  "\\bpar\\s+(?:courriel|e-?mail|mail|messagerie)\\b"
 	  "|[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante" },
-	{ "in_person",
+	{ "in_person", "guichet|lettres|personne|sentez|place|propre|accueil",
 	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous"
 	  "|(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]{0,40}"
 	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)" },
@@ -191,11 +192,36 @@ static bool negated(const char *text, size_t len, size_t mstart, size_t mend)
 	return next_match(&rx.negation, text, b, mend, &ov);
 }
 
+/* Whether lower (the text with A-Z lowered) holds one of the needles: a
+ * cheap test that spares most texts most of the method patterns. */
+static bool has_needle(const char *lower, const char *needles)
+{
+	while (*needles) {
+		size_t n = strcspn(needles, "|");
+		char needle[48];
+		if (n && n < sizeof(needle)) {
+			memcpy(needle, needles, n);
+			needle[n] = '\0';
+			if (strstr(lower, needle))
+				return true;
+		}
+		needles += n + (needles[n] == '|');
+	}
+	return false;
+}
+
 static void find_methods(const char *text, size_t len, struct fieldset *out)
 {
+	char *lower = xstrndup(text, len);
+	for (size_t i = 0; i < len; i++) {
+		if (lower[i] >= 'A' && lower[i] <= 'Z')
+			lower[i] = (char)(lower[i] - 'A' + 'a');
+	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
 		PCRE2_SIZE *ov;
 		size_t start = 0;
+		if (!has_needle(lower, method_rules[i].needles))
+			continue;
 		while (next_match(&rx.method[i], text, len, start, &ov)) {
 			size_t ms = ov[0], me = ov[1];
 			start = advance(text, len, ov);
@@ -205,6 +231,7 @@ static void find_methods(const char *text, size_t len, struct fieldset *out)
 			}
 		}
 	}
+	free(lower);
 }
 
 /* ---- values ---------------------------------------------------------- */
@@ -365,6 +392,13 @@ static char *clean_line(const char *s, size_t n, bool *heading)
 	while (i < n && s[i] == ' ')
 		i++;
 	for (; i < n; i++) {
+		const char *br = memchr(s + i, '[', n - i);
+		size_t run = br ? (size_t)(br - (s + i)) : n - i;
+		if (run) {
+			buf_add(&b, s + i, run);
+			i += run - 1;
+			continue;
+		}
 		if (s[i] == '[') {
 			const char *close = memchr(s + i, ']', n - i);
 			if (close && (size_t)(close - s) + 1 < n && close[1] == '(') {
