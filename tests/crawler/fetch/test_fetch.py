@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -44,7 +45,9 @@ def check_eq(got, want, what):
 def run(srv_or_none, urls, *opts, wrap=None, timeout=90):
     cmd = list(wrap or []) + [DRIVER] + [str(o) for o in opts] + list(urls)
     t0 = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    # a small ASan quarantine, so that an ASan build's RSS reflects live memory
+    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=1")
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     wall = time.monotonic() - t0
     if p.returncode != 0:
         print(p.stderr, file=sys.stderr)
@@ -130,6 +133,21 @@ def case_connection_reuse(root, srv):
     check(all(r["failure"] == "" for r in res.values()), "all fetched")
     conns = {r["conn"] for r in reqs(srv)}
     check(1 <= len(conns) <= 2, "connections used: %d" % len(conns))
+
+
+def case_many_pages(root, srv):
+    """Results are streamed: memory does not grow with the number of pages."""
+    write(root, "m.html", PAGE * 40)
+    srv.write_routes({"/m.html": {"etag": '"m"'}})
+    rss = []
+    for n in (200, 3000):
+        urls = [srv.url("/m.html?%d" % i) for i in range(n)]
+        res, summ, _, _ = run(srv, urls, "--host-delay", 0, "--per-host", 4, "--quiet", 1)
+        check_eq(summ["results"], n, "results for %d pages" % n)
+        check_eq(summ["failures"], 0, "failures for %d pages" % n)
+        rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    check(rss[1] - rss[0] < 8 * 1024, "peak RSS %d KB -> %d KB from 200 to 3000 pages" % tuple(rss))
+    check(rss[1] < 64 * 1024, "peak RSS %d KB" % rss[1])
 
 
 def case_not_modified(root, srv):
