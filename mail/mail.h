@@ -53,7 +53,8 @@ struct mail_config {
 };
 
 /* Borrowed too. text and subject are required, html is optional (NULL:
- * the text alone); all three must be valid UTF-8. Line ends in
+ * the text alone; by SMTP, libcurl wraps it in a one-part multipart/mixed);
+ * all three must be valid UTF-8, the subject at most 500 bytes. Line ends in
  * text and html may be "\n" or "\r\n". */
 struct mail_message {
 	const char *subject;        /* e.g. "[prefwatch] Hauts-de-France : 2 modalités modifiées" */
@@ -75,9 +76,10 @@ int mail_config_check(const struct mail_config *cfg, char **err);
  * retried here: the caller keeps the report as unsent. */
 int mail_send(const struct mail_config *cfg, const struct mail_message *msg, char **err);
 
-/* The whole RFC 5322 message (headers, blank line, MIME body), CRLF line
- * ends, as mail_send() would give to sendmail. Owned by the caller; NULL
- * when cfg or msg is invalid (mail_format_err() says why). */
+/* The whole RFC 5322 message (headers, blank line, MIME body) with CRLF
+ * line ends; mail_send() gives sendmail the same with LF line ends. Owned
+ * by the caller; NULL when cfg or msg is invalid (mail_format_err() says
+ * why). Each call makes a new Message-ID. */
 char *mail_format(const struct mail_config *cfg, const struct mail_message *msg);
 
 /* Same as mail_format(), with the reason on failure (*err owned). */
