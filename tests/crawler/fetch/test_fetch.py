@@ -468,8 +468,17 @@ def case_dns(root, srv):
         raise SystemExit("unshare(1) is needed (util-linux)")
     u = "http://prefwatch-test.invalid/page.html"
     # a fresh network namespace has only a down loopback: the lookup fails
-    # locally, no packet can leave the machine
-    res, _, _, _ = run(None, [u], *FAST, wrap=["unshare", "--net"])
+    # locally, no packet can leave the machine. As root a network namespace
+    # is enough; otherwise try a user namespace mapping us to root in it.
+    wrap = None
+    for w in (["unshare", "--net"], ["unshare", "--user", "--map-root-user", "--net"]):
+        if subprocess.run(w + ["true"], capture_output=True).returncode == 0:
+            wrap = w
+            break
+    if not wrap:
+        print("cannot create a network namespace: skipped (never resolve outside one)")
+        raise SystemExit(77)
+    res, _, _, _ = run(None, [u], *FAST, wrap=wrap)
     check_eq(res[u]["failure"], "dns", "dns failure")
     check("cannot resolve host 'prefwatch-test.invalid'" in (res[u]["error"] or ""),
           "error message: %r" % res[u]["error"])
