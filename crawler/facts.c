@@ -24,38 +24,53 @@
 #include <pcre2.h>
 
 /* ---- the rules ----------------------------------------------------------
- * Methods of filing. A method match is discarded when its sentence negates
- * it ("il n'est plus nécessaire de solliciter un rendez-vous", "les
- * dossiers envoyés par courrier ne seront pas traités"). Words that only
- * look like methods ("5 ans de présence", "adresse mail" on a letter) are
- * deliberately not patterns. */
+ * Methods of filing, one row per way of saying it. A row matches where its
+ * pattern matches and, if it has one, its "before" pattern matches in the
+ * CONTEXT_BYTES before (same sentence): "envoyez ... à l'adresse
+ * suivante", "déposer ... sur place". Searching for the short anchor and
+ * then looking back is much cheaper than one pattern with a gap.
+ * A match is discarded when its sentence negates it ("il n'est plus
+ * nécessaire de solliciter un rendez-vous", "les dossiers envoyés par
+ * courrier ne seront pas traités"). Words that only look like methods
+ * ("5 ans de présence", "adresse mail" on a letter, "un rendez-vous vous
+ * sera accordé par mail") are deliberately not patterns. Needles: a row
+ * is tried only if the text (A-Z lowered) holds one of them. */
+#define CONTEXT_BYTES 100
+
 static const struct {
 	const char *value;
-	const char *needles; /* '|'-separated: any match holds one (ASCII, lower case) */
+	const char *needles;
 	const char *pattern;
+	const char *before;
 } method_rules[] = {
-	{ "postal", "postal|poste|courrier|recommand|suivante",
+	{ "postal", "postal|poste|courrier|recommand",
 	  "voie\\s+postale|par\\s+(?:la\\s+)?poste\\b|courrier\\s+(?:postal|recommand[ée]|simple)"
-	  "|par\\s+courrier|lettre\\s+recommand[ée]e|recommand[ée]e?\\s+avec\\s+(?:avis|accus[ée])"
-	  "|(?:envoy|exp[ée]di|adress)\\w*\\b[^.\\n]{0,80}\\badresse\\s+suivante" },
-	{ "online", "rialis|lectronique|service|proc|anef|administration-etrangers|simplifi|ligne",
+	  "|par\\s+courrier|lettre\\s+recommand[ée]e|recommand[ée]e?\\s+avec\\s+(?:avis|accus[ée])", NULL },
+	{ "postal", "suivante",
+	  "\\badresse\\s+suivante",
+	  "\\b(?:envoy|exp[ée]di|adress)\\w*\\b[^.\\n]*$" },
+	{ "online", "rialis|lectronique|service|proc|anef|administration-etrangers|simplifi",
 	  "voie\\s+(?:d[ée]mat[ée]rialis[ée]e|[ée]lectronique)|d[ée]mat[ée]rialis\\w+|t[ée]l[ée]-?services?"
 	  "|t[ée]l[ée]proc[ée]dures?|\\bANEF\\b|administration-etrangers-en-france"
-	  "|d[ée]marches[- ]simplifi[ée]es"
-	  "|(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
-	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]{0,40}\\ben\\s+ligne" },
+	  "|d[ée]marches[- ]simplifi[ée]es", NULL },
+	{ "online", "ligne",
+	  "\\ben\\s+ligne\\b",
+	  "\\b(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
+	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]*$" },
 	{ "appointment", "rendez|booking|neau",
 	  "prendre\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
 	  "|demandes?\\s+de\\s+rendez[- ]vous|solliciter\\s+un\\s+rendez[- ]vous"
-	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/" },
+	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/", NULL },
 	{ "email", "mail|courriel|messagerie",
-	  "(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]{0,60}"
-	  "\\bpar\\s+(?:courriel|e-?mail|mail|messagerie)\\b"
-	  "|[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante" },
-	{ "in_person", "guichet|lettres|personne|sentez|place|propre|accueil",
-	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous"
-	  "|(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]{0,40}"
-	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)" },
+	  "\\bpar\\s+(?:courriel|e-?mail|mail|messagerie)\\b",
+	  "\\b(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]*$" },
+	{ "email", "suivante",
+	  "[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante", NULL },
+	{ "in_person", "guichet|lettres|personne|sentez",
+	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous", NULL },
+	{ "in_person", "place|propre|accueil",
+	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)",
+	  "\\b(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]*$" },
 };
 
 /* Context that cancels a method match within its sentence. */
@@ -98,6 +113,7 @@ struct rx {
 static struct {
 	bool done, ok;
 	struct rx method[PW_ARRAY_SIZE(method_rules)];
+	struct rx method_before[PW_ARRAY_SIZE(method_rules)];
 	struct rx negation;
 	struct rx value[RX__COUNT];
 	pcre2_match_context *mctx;
@@ -138,6 +154,9 @@ static bool rx_init(void)
 	pcre2_set_heap_limit(rx.mctx, HEAP_LIMIT_KIB);
 	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
 		if (!compile(&rx.method[i], method_rules[i].pattern, PCRE2_CASELESS))
+			return false;
+		if (method_rules[i].before &&
+		    !compile(&rx.method_before[i], method_rules[i].before, PCRE2_CASELESS))
 			return false;
 	}
 	if (!compile(&rx.negation, negation_rule, PCRE2_CASELESS))
@@ -220,11 +239,22 @@ static void find_methods(const char *text, size_t len, struct fieldset *out)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
 		PCRE2_SIZE *ov;
 		size_t start = 0;
-		if (!has_needle(lower, method_rules[i].needles))
+		const struct field *have = fieldset_find(out, "method");
+		if ((have && strvec_contains(&have->values, method_rules[i].value)) ||
+		    !has_needle(lower, method_rules[i].needles))
 			continue;
 		while (next_match(&rx.method[i], text, len, start, &ov)) {
 			size_t ms = ov[0], me = ov[1];
 			start = advance(text, len, ov);
+			if (method_rules[i].before) {
+				size_t from = ms > CONTEXT_BYTES ? ms - CONTEXT_BYTES : 0;
+				/* Start on a character boundary. */
+				while (from < ms && ((unsigned char)text[from] & 0xC0) == 0x80)
+					from++;
+				PCRE2_SIZE *ov2;
+				if (!next_match(&rx.method_before[i], text, ms, from, &ov2))
+					continue;
+			}
 			if (!negated(text, len, ms, me)) {
 				fieldset_add(out, "method", method_rules[i].value);
 				break;
