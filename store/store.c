@@ -465,34 +465,30 @@ static int quick_check(sqlite3 *db, char **problem)
 	return ret;
 }
 
-/* Looks at an existing file through a read-only connection, so that a
- * file we are going to refuse is never opened for writing at all. */
-static int probe_existing(const char *path, char **err)
+/* Decides whether an existing file is ours to open: 0 yes, -1 no (with
+ * *err). 1 (with *err) when the read itself needs a writer: a process
+ * killed mid-transaction leaves a hot journal or a WAL to recover, which
+ * a read-only connection cannot do. */
+static int check_existing(sqlite3 *db, const char *path, char **err)
 {
-	sqlite3 *db = NULL;
-	int version = 0, ret = -1;
-	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
-		rc = read_user_version(db, &version);
-	}
+	int version = 0;
+	int rc = read_user_version(db, &version);
 	if (rc != SQLITE_OK) {
-		*err = xasprintf("cannot open '%s': %s", path,
-				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-		goto cleanup;
+		*err = xasprintf("cannot open '%s': %s", path, sqlite3_errmsg(db));
+		return (rc & 0xff) == SQLITE_READONLY ? 1 : -1;
 	}
 	if (version > STORE_SCHEMA_VERSION) {
 		*err = xasprintf("cannot open '%s': schema version %d is newer than this "
 				 "prefwatch supports (%d); upgrade prefwatch",
 				 path, version, STORE_SCHEMA_VERSION);
-		goto cleanup;
+		return -1;
 	}
 	if (version < 0) {
 		*err = xasprintf("cannot open '%s': invalid schema version %d", path, version);
-		goto cleanup;
+		return -1;
 	}
 	if (version == 0 && foreign_tables(db, path, err) < 0)
-		goto cleanup;
+		return -1;
 	/* A damaged file is refused here, before a run writes to it and
 	 * SQLite trips over the damage halfway through (O(size), a few ms
 	 * per MB: affordable for a nightly job). */
@@ -501,9 +497,27 @@ static int probe_existing(const char *path, char **err)
 		*err = xasprintf("cannot open '%s': database is corrupt (%s); restore a backup "
 				 "or move it away", path, problem);
 		free(problem);
+		return -1;
+	}
+	return 0;
+}
+
+/* Looks at an existing file through a read-only connection, so that a
+ * file we are going to refuse is never opened for writing at all.
+ * Returns as check_existing(). */
+static int probe_existing(const char *path, char **err)
+{
+	sqlite3 *db = NULL;
+	int ret = -1;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		*err = xasprintf("cannot open '%s': %s", path,
+				 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
 		goto cleanup;
 	}
-	ret = 0;
+	sqlite3_extended_result_codes(db, 1);
+	sqlite3_busy_timeout(db, STORE_BUSY_TIMEOUT_MS);
+	ret = check_existing(db, path, err);
 cleanup:
 	sqlite3_close(db);
 	return ret;
@@ -629,6 +643,7 @@ struct store *store_open(const char *path, char **err)
 	struct store *s = NULL;
 	struct stat sb;
 	char *dummy = NULL;
+	bool recover = false;
 
 	if (!err)
 		err = &dummy;
@@ -649,8 +664,19 @@ struct store *store_open(const char *path, char **err)
 					 strerror(errno));
 			goto fail;
 		}
-		if (probe_existing(path, err) < 0)
+		int probe = probe_existing(path, err);
+		if (probe < 0)
 			goto fail;
+		if (probe == 1) {
+			/* Recovering what a killed writer left is SQLite
+			 * restoring the file to its last commit, not a change
+			 * of ours: let the read-write connection do it, and
+			 * check the file there before writing anything. */
+			log_info("database '%s' needs recovery after an interrupted write", path);
+			free(*err);
+			*err = NULL;
+			recover = true;
+		}
 	}
 	/* The WAL and shared-memory files live next to the database. */
 	if (dir_writable(path, err) < 0)
@@ -674,6 +700,8 @@ struct store *store_open(const char *path, char **err)
 		*err = xasprintf("cannot open '%s': read-only database (permission denied?)", path);
 		goto fail;
 	}
+	if (recover && check_existing(s->db, path, err) != 0)
+		goto fail;
 	if (journal_mode_wal(s) < 0 ||
 	    pragma_exec(s, "PRAGMA synchronous = NORMAL") < 0 ||
 	    pragma_exec(s, "PRAGMA foreign_keys = ON") < 0 ||

@@ -17,6 +17,7 @@
 #include "store/store.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -267,6 +268,15 @@ static void test_sigkill_during_commits(void)
 		close(fds[0]);
 		fprintf(stderr, "iteration %d: killed after %d ms, %zu writes reported\n", iter, ms,
 			nrecs - before);
+		/* the store itself must open what the killed writer left,
+		 * before any other connection recovers it */
+		char *oerr = NULL;
+		struct store *again = store_open(path, &oerr);
+		CHECK(again != NULL);
+		if (!again)
+			fprintf(stderr, "reopen after kill: %s\n", oerr);
+		store_close(again);
+		free(oerr);
 		check_database(path, recs, nrecs, iter + 1);
 	}
 	fprintf(stderr, "%zu writes in %lld ms of writer time over %d kills\n", nrecs, total_ms,
@@ -314,10 +324,25 @@ static void test_sigkill_during_migration(void)
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 
+		/* Odd iterations: the store opens what the killed process left
+		 * (a hot journal needs a writer to roll it back). Even ones: a
+		 * plain read-write connection recovers it first, to look at
+		 * the schema as it was. */
+		if (iter % 2) {
+			char *err = NULL;
+			struct store *s = store_open(path, &err);
+			CHECK(s != NULL);
+			if (!s)
+				fprintf(stderr, "after kill: %s\n", err);
+			store_close(s);
+			free(err);
+		}
 		sqlite3 *db = NULL;
-		if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+		struct stat sb;
+		if (stat(path, &sb) == 0 && sqlite3_open(path, &db) == SQLITE_OK) {
 			long long v = q_int(db, "PRAGMA user_version", NULL);
-			long long tables = q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+			long long tables = q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+						 " AND name NOT LIKE 'sqlite_%'",
 						 NULL);
 			CHECK((v == 0 && tables == 0) || (v == STORE_SCHEMA_VERSION && tables == 6));
 			complete += v == STORE_SCHEMA_VERSION;
@@ -332,7 +357,7 @@ static void test_sigkill_during_migration(void)
 		free(err);
 		free(path);
 	}
-	fprintf(stderr, "%d of 10 killed opens had finished the migration\n", complete);
+	fprintf(stderr, "%d of 10 files had the schema when checked\n", complete);
 }
 
 int main(void)
