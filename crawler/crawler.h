@@ -117,12 +117,16 @@ char *charset_to_utf8(const char *body, size_t len, const char *content_type,
 struct extract_rules;
 
 /* Compiles a page's rules once: select (XPath or NULL), exclude XPaths,
- * ignore patterns (defaults and page's, in order). Returns NULL with *err
- * set (owned) naming the rule and cause. */
+ * ignore patterns (defaults and page's, in order; PCRE2 with UTF, UCP and
+ * MULTILINE, so ^ and $ are line ends). Returns NULL with *err set (owned)
+ * naming the rule and cause. exclude and ignore may be NULL. A rules
+ * object holds PCRE2 match data: use it from one thread at a time. The
+ * built-in rules need no object: pass NULL to extract_html(). */
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
 					const struct strvec *ignore, char **err);
 /* Hex fingerprint of the rules and PW_EXTRACTOR_VERSION: equal fingerprints
- * mean the same HTML gives the same text. Borrowed. */
+ * mean the same HTML gives the same text. Borrowed. r may be NULL (the
+ * built-in rules only). */
 const char *extract_rules_fingerprint(const struct extract_rules *r);
 void extract_rules_free(struct extract_rules *r);
 
@@ -131,8 +135,12 @@ struct extraction {
 	size_t text_len;
 	char *title;         /* <title>, normalised; may be NULL */
 	char *heading;       /* first h1 of the page, normalised; may be NULL */
-	char *rule;          /* which rule selected the content, e.g. "select: //main" or "builtin: dsfr main" */
-	struct fieldset fields; /* method, addresses, emails, phones, links, forms, page_updated */
+	char *rule;          /* which rule selected the content: "select: XPATH", or
+			      * "builtin: " + dsfr | ezpublish | demarches-simplifiees |
+			      * accueil-etrangers | main | role=main | article |
+			      * densest paragraphs | whole page; "none: empty document" */
+	struct fieldset fields; /* method, addresses, emails, phones, links, forms (always
+				 * present, maybe empty), page_updated (only if stamped) */
 };
 
 /* Extracts from UTF-8 HTML. base_url resolves relative links (a <base>

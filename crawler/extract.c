@@ -312,7 +312,6 @@ struct writer {
 	bool link_started;
 	bool cell_sep;         /* " | " is due before the next word */
 	const char *base;      /* resolves links */
-	bool in_pre_title;
 };
 
 static void w_break(struct writer *w, int n)
@@ -752,7 +751,7 @@ static bool simple_url_part(const char *u)
 		unsigned char c = (unsigned char)*p;
 		if (c <= ' ' || c >= 0x7F || c == '\\' || c == '"' || c == '<' || c == '>')
 			return false;
-		if (c == '.' && (p[-1 < 0 ? 0 : 0] == '.' || 1) && p > u && p[-1] == '/' &&
+		if (c == '.' && p > u && p[-1] == '/' &&
 		    (p[1] == '/' || p[1] == '\0' || p[1] == '?' || p[1] == '#' ||
 		     (p[1] == '.' && (p[2] == '/' || p[2] == '\0' || p[2] == '?' || p[2] == '#'))))
 			return false;
