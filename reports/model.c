@@ -76,8 +76,8 @@ void report_release(struct report *r)
 
 bool page_is_quiet(const struct report_page *p)
 {
-	return p->status != PAGE_FAILED && p->status != PAGE_NEW &&
-	       (p->rules_changed || p->republished);
+	/* a real change stays a change even when the rules changed too */
+	return p->status == PAGE_UNCHANGED && (p->rules_changed || p->republished);
 }
 
 enum page_status page_effective_status(const struct report_page *p)
