@@ -38,6 +38,7 @@ static const struct setting_def defs[S__COUNT] = {
 	[S_NETRC]           = { "mail", "netrc", T_BOOL, 0, 0, "mail.netrc", false },
 	[S_NETRC_FILE]      = { "mail", "netrc_file", T_STR, 0, 0, "mail.netrc_file", false },
 	[S_MAIL_TIMEOUT]    = { "mail", "timeout", T_LONG, 1, 3600, "mail.timeout", false },
+	[S_MAIL_CA_FILE]    = { "mail", "ca_file", T_STR, 0, 0, "mail.ca_file", false },
 	[S_JOBS]            = { "crawler", "jobs", T_LONG, 1, 256, "crawler.jobs", false },
 	[S_HOST_DELAY]      = { "crawler", "host_delay_ms", T_LONG, 0, 600000, "crawler.host_delay_ms", false },
 	[S_JSON]            = { "report", "json", T_STR, 0, 0, "report.json", false },

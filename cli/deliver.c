@@ -28,6 +28,7 @@ static void mail_config_from(struct mail_config *mc, const struct settings *s)
 	mc->use_netrc = settings_bool(s, S_NETRC);
 	mc->netrc_file = settings_get(s, S_NETRC_FILE);
 	mc->timeout = settings_long(s, S_MAIL_TIMEOUT);
+	mc->ca_file = settings_get(s, S_MAIL_CA_FILE);
 }
 
 int cli_mail_check(const struct settings *s)
