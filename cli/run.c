@@ -161,10 +161,21 @@ static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const stru
 	struct report_page *rp = &ctx->report->pages[job->rp];
 	struct page_outcome o = { 0 };
 	struct outcome_ids ids;
+	char *fields = NULL;
 	fill_fetch(&o, res);
 	o.kind = OUTCOME_UNCHANGED;
 	o.body_hash = body_hash;
+	if (ex) {
+		/* same text from other bytes: keep today's HTML and facts (the
+		 * update stamp may have moved), so that the next night compares
+		 * stamps against this one and re-extraction starts from it */
+		fields = fieldset_serialize(&ex->fields);
+		o.fields = fields;
+		o.raw = res->html;
+		o.raw_len = res->html_len;
+	}
 	commit(ctx, job, &o, &ids);
+	free(fields);
 
 	report_fetch(rp, job, res);
 	rp->status = PAGE_UNCHANGED;
