@@ -71,6 +71,23 @@ static void test_redirect_to_home_is_moved(void)
 	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_MOVED);
 }
 
+static void test_redirect_to_other_site_home_is_moved(void)
+{
+	struct fetch_result r = ok_result("https://www.interieur.gouv.fr", true, true);
+	struct extraction e = ex_of("Ministère de l'Intérieur", NULL, "Actualités\n");
+	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_MOVED);
+}
+
+static void test_not_modified_is_fine(void)
+{
+	/* 304: no body, so no text, and nothing wrong. */
+	struct fetch_result r = ok_result(REQ, false, false);
+	r.http_status = 304;
+	r.not_modified = true;
+	struct extraction e = ex_of(NULL, NULL, "");
+	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_NONE);
+}
+
 static void test_redirect_to_section_is_moved(void)
 {
 	struct fetch_result r = ok_result(
@@ -153,6 +170,8 @@ int main(void)
 	TEST_RUN(test_fetch_failure_passes_through);
 	TEST_RUN(test_soft_404);
 	TEST_RUN(test_redirect_to_home_is_moved);
+	TEST_RUN(test_redirect_to_other_site_home_is_moved);
+	TEST_RUN(test_not_modified_is_fine);
 	TEST_RUN(test_redirect_to_section_is_moved);
 	TEST_RUN(test_redirect_to_empty_page_is_moved);
 	TEST_RUN(test_cosmetic_redirect_is_not_moved);
