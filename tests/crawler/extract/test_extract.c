@@ -221,7 +221,7 @@ static const struct {
 	{ "family/dsfr-laon", "date" }, { "family/dsfr-laon", "cookie" }, { "family/dsfr-laon", "menu" },
 	{ "family/dsfr-laon", "csrf" }, { "family/dsfr-laon", "indent" }, { "family/dsfr-laon", "nbsp" },
 	{ "family/dsfr-laon", "tracking" }, { "family/dsfr-laon", "wrappers" },
-	{ "family/ez-lille", "date" }, { "family/ez-lille", "cookie" }, { "family/ez-lille", "menu" },
+	{ "family/ez-lille", "date" }, { "family/ez-lille", "cookie" }, { "family/ez-lille", "menu" }, { "family/ez-lille", "menuitem" },
 	{ "family/ez-lille", "csrf" }, { "family/ez-lille", "indent" }, { "family/ez-lille", "nbsp" },
 	{ "family/ez-lille", "tracking" }, { "family/ez-lille", "wrappers" },
 	{ "family/ds-arras", "date" }, { "family/ds-arras", "csrf" }, { "family/ds-arras", "indent" },

@@ -276,6 +276,11 @@ def swap(html, a, b):
 nav_items = re.findall(r'<li class="fr-nav__item">.*?</li>\s*(?=<li class="fr-nav__item">|</ul>)', DSFR, re.S)
 assert len(nav_items) >= 2
 
+# The old design's menu: two leaf entries of the first drop-down, swapped.
+_dd = NORD.index('<ul class="dropdown">')
+ez_menu_items = re.findall(r'<li[^>]*>\s*<a [^>]*>[^<]*</a>\s*</li>', NORD[_dd:_dd + 20000])[:2]
+assert len(ez_menu_items) == 2 and ez_menu_items[0] != ez_menu_items[1]
+
 noise = {
     'dsfr-laon': [
         ('date', lambda h: sub1(h, 'Mis à jour le 02/02/2023', 'Mis à jour le 14/05/2024')),
@@ -290,7 +295,8 @@ noise = {
     'ez-lille': [
         ('date', lambda h: sub1(h, 'Mis à jour le 02/02/2023', 'Mis à jour le 03/01/2024')),
         ('cookie', lambda h: sub1(h, '<div id="cookies-banner" style="display:none;">', '<div id="cookies-banner" style="display:none;"><p>En poursuivant votre navigation, vous acceptez les cookies.</p>')),
-        ('menu', lambda h: swap(h, '<li><a href="/Actualites/A-la-une">', '<li><a href="/Actualites/Communiques-de-presse">') if '<li><a href="/Actualites/Communiques-de-presse">' in h else sub1(h, '<ul class="dropdown">', '<ul class="dropdown"><li><a href="/Nouveau">Nouvelle rubrique</a></li>')),
+        ('menu', lambda h: swap(h, ez_menu_items[0], ez_menu_items[1])),
+        ('menuitem', lambda h: sub1(h, '<ul class="dropdown">', '<ul class="dropdown"><li><a href="/Nouveau">Nouvelle rubrique</a></li>')),
         ('csrf', lambda h: sub1(h, '</form>', '<input type="hidden" name="ezxform_token" value="9f8e7d"/></form>') if '</form>' in h else h.replace('<ul class="dropdown">', '<form action="/content/search"><input type="hidden" name="ezxform_token" value="9f8e7d"/></form><ul class="dropdown">', 1)),
         ('indent', reindent),
         ('nbsp', lambda h: sub1(sub1(h, 'scolarisés :', 'scolarisés&nbsp;:'), 'n° 15186', 'n°\u00a015186')),
