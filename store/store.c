@@ -166,6 +166,9 @@ enum stmt_id {
 	ST_OUTBOX_SENT,
 	ST_OUTBOX_UNSENT,
 	ST_OUTBOX_GET,
+	ST_SNAPSHOT_INSERT_SPAN,
+	ST_SNAPSHOT_WIDEN,
+	ST_PAGE_SET_CURRENT,
 	ST__COUNT
 };
 
@@ -276,6 +279,15 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_OUTBOX_GET] =
 		"SELECT id, created_at, subject, text, html FROM outbox"
 		" WHERE id = ?1 AND sent_at IS NULL",
+	/* re-extraction: a snapshot keeps the time span of its source */
+	[ST_SNAPSHOT_INSERT_SPAN] =
+		"INSERT INTO snapshots (page_id, text, text_hash, fields, raw, raw_len,"
+		"                       body_hash, rules_fp, first_seen, last_seen)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[ST_SNAPSHOT_WIDEN] =
+		"UPDATE snapshots SET first_seen = min(first_seen, ?2),"
+		"  last_seen = max(last_seen, ?3) WHERE id = ?1",
+	[ST_PAGE_SET_CURRENT] = "UPDATE pages SET current_snapshot = ?2 WHERE id = ?1",
 };
 
 struct store {
@@ -1404,6 +1416,78 @@ cleanup:
 	}
 	free(v);
 	return ret;
+}
+
+/* ---- re-extraction ---- */
+
+/* One re-extracted snapshot: found again under the same rules (its span
+ * widened) or inserted with its source's span. */
+static int reextracted_put(struct store *s, const char *page_id, const struct reextracted *r,
+			   int64_t *id)
+{
+	char hash[PW_HASH_HEX];
+	time_t first = 0;
+	unsigned char *z = NULL;
+	int ret = -1;
+
+	pw_hash_hex(r->text, strlen(r->text), hash);
+	int found = snapshot_find(s, page_id, r->text, hash, r->rules_fp, id, &first);
+	if (found < 0)
+		return -1;
+	if (found) {
+		sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_WIDEN);
+		sqlite3_bind_int64(st, 1, *id);
+		bind_time(st, 2, r->first_seen);
+		bind_time(st, 3, r->last_seen);
+		return exec_stmt(s, st, "widen snapshot");
+	}
+	sqlite3_stmt *st = stmt(s, ST_SNAPSHOT_INSERT_SPAN);
+	bind_text(st, 1, page_id);
+	bind_text(st, 2, r->text);
+	bind_text(st, 3, hash);
+	bind_text(st, 4, r->fields);
+	if (bind_raw(s, st, 5, r->raw, r->raw_len, &z) < 0) {
+		stmt_done(st);
+		goto cleanup;
+	}
+	bind_text(st, 7, r->body_hash);
+	bind_text(st, 8, r->rules_fp);
+	bind_time(st, 9, r->first_seen);
+	bind_time(st, 10, r->last_seen);
+	if (exec_stmt(s, st, "record re-extracted snapshot") < 0)
+		goto cleanup;
+	*id = sqlite3_last_insert_rowid(s->db);
+	ret = 0;
+cleanup:
+	free(z);
+	return ret;
+}
+
+int store_reextract_page(struct store *s, const char *page_id, const struct reextracted *v,
+			 size_t n, size_t current)
+{
+	int64_t id = 0, current_id = 0;
+	if (tx_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (reextracted_put(s, page_id, &v[i], &id) < 0)
+			goto fail;
+		if (i == current)
+			current_id = id;
+	}
+	if (current_id) {
+		sqlite3_stmt *st = stmt(s, ST_PAGE_SET_CURRENT);
+		bind_text(st, 1, page_id);
+		sqlite3_bind_int64(st, 2, current_id);
+		if (exec_stmt(s, st, "set current snapshot") < 0)
+			goto fail;
+	}
+	if (tx_commit(s) < 0)
+		goto fail;
+	return 0;
+fail:
+	tx_rollback(s);
+	return -1;
 }
 
 /* ---- outbox ---- */

@@ -208,6 +208,25 @@ struct snapshot_info {
 typedef int (*store_snapshot_fn)(const struct snapshot_info *si, void *ctx);
 int store_snapshots_each(struct store *s, const char *page_id, store_snapshot_fn fn, void *ctx);
 
+/* ---- re-extraction (prefwatch reextract) ---- */
+
+/* A stored snapshot extracted again with today's rules. */
+struct reextracted {
+	const char *text;
+	const char *fields;
+	const char *raw;            /* the source's raw body (stored again, compressed) */
+	size_t raw_len;
+	const char *body_hash;
+	const char *rules_fp;       /* today's rules */
+	time_t first_seen, last_seen; /* the source's span */
+};
+/* Stores a page's whole history re-extracted (oldest first) as a new
+ * series beside the old one, which is kept; v[current] becomes the page's
+ * current snapshot. Texts equal under the same rules share a row, its span
+ * widened. No fetch and no change is recorded. One transaction. */
+int store_reextract_page(struct store *s, const char *page_id, const struct reextracted *v,
+			 size_t n, size_t current);
+
 /* ---- outbox: rendered reports waiting to be mailed ----
  * A report is added in the run that produced it and stays until marked
  * sent, so a mail failure loses nothing: the next run or `mail --resend`
