@@ -38,6 +38,7 @@ int cmd_ack(int argc, char **argv);
 int cmd_dismiss(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
+int cmd_reextract(int argc, char **argv);
 
 /* ---- paths.c ---- */
 
@@ -48,6 +49,10 @@ int cmd_mail(int argc, char **argv);
 char *cli_db_path(const char *flag);
 /* Appends the bundled watchlist files (sorted) to files; -1 if none. */
 int cli_bundled_watchlists(struct strvec *files);
+/* Takes the database's lock (flock on DB.lock): 0, EXIT_RUNNING or
+ * EXIT_DATABASE, after printing why. */
+int cli_lock(const char *db, int *fd_out);
+void cli_unlock(int fd);
 
 /* ---- config.c: effective settings and where they came from ---- */
 

@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
 	{ "ack",     cmd_ack,     "mark changes as reviewed" },
 	{ "dismiss", cmd_dismiss, "mark changes as not relevant for the guide" },
 	{ "report",  cmd_report,  "render stored changes as text, HTML or JSON" },
+	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
 	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
 	{ "config",  cmd_config,  "print the effective configuration and its origins" },
 };
@@ -30,7 +31,7 @@ static void usage(FILE *out)
 		     "Watches the official pages that describe how to file an AES request\n"
 		     "and reports, in French, what changed.\n\ncommands:\n");
 	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-8s  %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s  %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'prefwatch COMMAND --help' describes a command.\n\n"
 		     "exit status:\n"
 		     "  0  success\n"

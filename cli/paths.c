@@ -4,6 +4,8 @@
 #include "common/common.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,4 +91,33 @@ int cli_bundled_watchlists(struct strvec *files)
 	if (!list_yaml(PREFWATCH_DATADIR "/watchlists", files))
 		return 0;
 	return list_yaml(PREFWATCH_SOURCE_DIR "/watchlist", files);
+}
+
+/* flock on a file beside the database: one writer command at a time per
+ * database (run, reextract). EXIT_RUNNING if another holds it. */
+int cli_lock(const char *db, int *fd_out)
+{
+	char *path = xasprintf("%s.lock", db);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	*fd_out = -1;
+	if (fd < 0) {
+		log_error("cannot open lock file '%s': %s", path, strerror(errno));
+		free(path);
+		return EXIT_DATABASE;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		log_error("another prefwatch run is already running on '%s' (lock '%s' is held)", db, path);
+		close(fd);
+		free(path);
+		return EXIT_RUNNING;
+	}
+	free(path);
+	*fd_out = fd;
+	return 0;
+}
+
+void cli_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd); /* closing the descriptor releases the flock */
 }

@@ -1423,7 +1423,7 @@ cleanup:
 /* One re-extracted snapshot: found again under the same rules (its span
  * widened) or inserted with its source's span. */
 static int reextracted_put(struct store *s, const char *page_id, const struct reextracted *r,
-			   int64_t *id)
+			   int64_t *id, size_t *added)
 {
 	char hash[PW_HASH_HEX];
 	time_t first = 0;
@@ -1457,6 +1457,7 @@ static int reextracted_put(struct store *s, const char *page_id, const struct re
 	if (exec_stmt(s, st, "record re-extracted snapshot") < 0)
 		goto cleanup;
 	*id = sqlite3_last_insert_rowid(s->db);
+	(*added)++;
 	ret = 0;
 cleanup:
 	free(z);
@@ -1464,13 +1465,14 @@ cleanup:
 }
 
 int store_reextract_page(struct store *s, const char *page_id, const struct reextracted *v,
-			 size_t n, size_t current)
+			 size_t n, size_t current, size_t *added)
 {
 	int64_t id = 0, current_id = 0;
+	*added = 0;
 	if (tx_begin(s) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (reextracted_put(s, page_id, &v[i], &id) < 0)
+		if (reextracted_put(s, page_id, &v[i], &id, added) < 0)
 			goto fail;
 		if (i == current)
 			current_id = id;

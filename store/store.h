@@ -223,9 +223,10 @@ struct reextracted {
 /* Stores a page's whole history re-extracted (oldest first) as a new
  * series beside the old one, which is kept; v[current] becomes the page's
  * current snapshot. Texts equal under the same rules share a row, its span
- * widened. No fetch and no change is recorded. One transaction. */
+ * widened. No fetch and no change is recorded. One transaction.
+ * *added is the number of snapshot rows inserted (0: already done). */
 int store_reextract_page(struct store *s, const char *page_id, const struct reextracted *v,
-			 size_t n, size_t current);
+			 size_t n, size_t current, size_t *added);
 
 /* ---- outbox: rendered reports waiting to be mailed ----
  * A report is added in the run that produced it and stays until marked
