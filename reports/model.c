@@ -147,24 +147,31 @@ char *report_summary(const struct report *r)
 	return s;
 }
 
+/* "[prefwatch] Hauts-de-France : 2 modalités modifiées, 1 page
+ * inaccessible": only what there is, in the order the report shows it. */
 char *report_subject(const struct report *r)
 {
 	struct report_counts c;
-	report_count(r, &c);
-	char *chg = fr_count(c.changed, r->run_id ? "modifiée" : "modification",
-			     r->run_id ? "modifiées" : "modifications");
-	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
-	char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
+	struct strvec parts = STRVEC_INIT;
 	struct buf b;
+	report_count(r, &c);
+	if (c.changed)
+		strvec_push_nodup(&parts, fr_count(c.changed, "modalité modifiée", "modalités modifiées"));
+	if (c.failed_listed)
+		strvec_push_nodup(&parts, fr_count(c.failed_listed, "page inaccessible", "pages inaccessibles"));
+	if (c.new_pages)
+		strvec_push_nodup(&parts, fr_count(c.new_pages, "nouvelle page", "nouvelles pages"));
 	buf_init(&b, 1024);
-	buf_addstr(&b, "prefwatch : ");
+	buf_addstr(&b, "[prefwatch] ");
 	/* a subject is one line: a title from a page must not add headers */
 	for (const char *t = r->title ? r->title : ""; *t && (b.len < 200 || ((unsigned char)*t & 0xC0) == 0x80); t++)
 		buf_addch(&b, (unsigned char)*t < ' ' ? ' ' : *t);
-	buf_printf(&b, "%s%s, %s, %s", r->title && *r->title ? " — " : "", chg, fail, nw);
-	free(chg);
-	free(fail);
-	free(nw);
+	buf_addstr(&b, r->title && *r->title ? " : " : "");
+	if (!parts.n)
+		buf_addstr(&b, "rien à signaler");
+	for (size_t i = 0; i < parts.n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", parts.v[i]);
+	strvec_release(&parts);
 	return buf_detach(&b, NULL);
 }
 

@@ -280,7 +280,7 @@ static void test_summary_and_counts(void)
 	CHECK_STR(s, "8 pages vérifiées — 3 modifiées, 2 inaccessibles, 1 nouvelle");
 	free(s);
 	s = report_subject(&r);
-	CHECK_STR(s, "prefwatch : Hauts-de-France — 3 modifiées, 2 inaccessibles, 1 nouvelle");
+	CHECK_STR(s, "[prefwatch] Hauts-de-France : 3 modalités modifiées, 2 pages inaccessibles, 1 nouvelle page");
 	free(s);
 	report_release(&r);
 	report_release(&r); /* released twice: a no-op */
@@ -295,8 +295,15 @@ static void test_summary_and_counts(void)
 	CHECK_STR(s, "1 page vérifiée — 0 modifiée, 1 inaccessible, 0 nouvelle");
 	free(s);
 	CHECK(!report_has_news(&r));        /* under the threshold */
+	r.title = xstrdup("Aisne");
+	s = report_subject(&r);
+	CHECK_STR(s, "[prefwatch] Aisne : rien à signaler");
+	free(s);
 	p->listed = true;
 	CHECK(report_has_news(&r));
+	s = report_subject(&r);
+	CHECK_STR(s, "[prefwatch] Aisne : 1 page inaccessible");
+	free(s);
 	p->status = PAGE_UNCHANGED;
 	p->rules_changed = true;
 	CHECK(!report_has_news(&r));
@@ -636,7 +643,7 @@ static void test_stored_change_report(void)
 	CHECK_CONTAINS(j, "\"previous_snapshot_at\": null");
 	free(j);
 	char *s = report_subject(&r);
-	CHECK_STR(s, "prefwatch : 1 modification, 0 inaccessible, 0 nouvelle");
+	CHECK_STR(s, "[prefwatch] 1 modalité modifiée");
 	free(s);
 	report_release(&r);
 }
