@@ -1,0 +1,280 @@
+"""End to end: one nightly run over a site where every page is hostile.
+
+One `prefwatch run` (small limits in the watchlist's defaults) over
+pathological pages on 127.0.0.1 plus two normal pages:
+
+  trickle      one byte per second                      -> timeout
+  endless      body that never ends                     -> too_large
+  gzipbomb     ~70 KB of gzip inflating to 64 MiB        -> too_large
+  loop         /loop-a -> /loop-b -> /loop-a ...         -> http_error
+  nested       50,000 nested <div>s around the text      -> sane (new with text,
+                                                            or no_content), no crash
+  line10m      a 10 MiB single line, WITHIN max_body
+               (max_body is 12 MiB here)                 -> new, the line's text
+  line13m      a 13 MiB single line, BEYOND max_body     -> too_large
+  binary       random bytes with NULs as text/html       -> bad_content
+  soft404      200 "Page introuvable"                    -> not_found
+  tofile       302 to file:///etc/passwd                 -> moved, nothing read
+  togopher     302 to gopher://127.0.0.1:1/              -> moved
+  todict       302 to dict://127.0.0.1:1/d:x             -> moved
+  script       <script>, javascript: links, on* handlers
+               and literal "<script>" text in the procedure
+
+Asserted: each page's failure kind (or status), the whole run's wall time,
+the run's peak RSS (getrusage of the waited child), the two normal pages
+are `new` with their text, and the HTML report (--html) holds no <script>
+element, no javascript: URL and no event-handler attribute coming from
+page content (parsed with html.parser). A second run (--only script) turns
+the script page into a confirmed change so that its hostile text and links
+go through the diff and the field deltas of the HTML report too.
+"""
+import gzip
+import html.parser
+import json
+import os
+import random
+import resource
+import time
+
+import pw
+
+NORMAL_A = """<p>Vous devez transmettre votre demande d'admission exceptionnelle au séjour
+<strong>par courrier postal</strong> à l'adresse suivante :</p>
+<p>Préfecture de l'Aisne<br>2 Rue Paul Doumer<br>02000 LAON</p>"""
+
+NORMAL_B = """<h2>Composition du dossier</h2>
+<p>Le dossier doit être adressé par courrier recommandé à la préfecture du Nord.</p>
+<ul><li>une lettre de motivation</li><li>la liste de pièces</li></ul>"""
+
+SCRIPT_V1 = """<p>Les demandes se font en ligne sur la plateforme dédiée.</p>
+<p><a href="https://www.demarches-simplifiees.fr/commencer/aes-02">Déposer la demande</a></p>"""
+
+# hostile content: active elements, javascript: URLs in every disguise, and
+# text that *looks* like markup (it is text: it must come out escaped)
+SCRIPT_V2 = """<p>Les demandes se font en ligne sur la plateforme dédiée.</p>
+<script>alert("from-page-script")</script>
+<p onclick="alert('onclick')">Prenez rendez-vous <a href="javascript:alert('js1')">ici</a>
+ou <a href="JaVaScRiPt:alert('js2')">là</a> ou <a href=" java&#x09;script:alert('js3')">là-bas</a>
+ou <a href="&#106;avascript:alert('js4')">encore</a>.</p>
+<p>Texte littéral : &lt;script&gt;alert('text-script')&lt;/script&gt; et
+&lt;img src=x onerror=alert(1)&gt; et &lt;a href="javascript:alert(5)"&gt;lien&lt;/a&gt;</p>
+<iframe src="javascript:alert('iframe')"></iframe>
+<img src="x" onerror="alert('img')">
+<svg><script>alert("svg-script")</script></svg>
+<p><a href="https://www.demarches-simplifiees.fr/commencer/aes-02">Déposer la demande</a></p>"""
+
+MIB = 1024 * 1024
+MAX_BODY = 12 * MIB
+RUN_WALL_LIMIT = 90      # s, the whole first run
+# peak RSS of the run: 10-13 MiB bodies, one 10 MiB text; ASan's shadow
+# memory and quarantine need more headroom
+RSS_LIMIT_MB = 200
+
+
+def is_asan(binary):
+    with open(binary, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+class ActiveContent(html.parser.HTMLParser):
+    """Collects what would act in a browser: script elements, javascript:
+    URLs in any attribute, event-handler attributes."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.scripts = 0
+        self.js_urls = []
+        self.handlers = []
+        self.iframes = 0
+        self.links = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.scripts += 1
+        if tag in ("iframe", "object", "embed"):
+            self.iframes += 1
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name, value))
+            if value is None:
+                continue
+            # browsers drop ASCII whitespace and control characters in a scheme
+            squeezed = "".join(ch for ch in value if ord(ch) > 0x20).lower()
+            if squeezed.startswith("javascript:") or squeezed.startswith("vbscript:") or \
+                    squeezed.startswith("data:text/html"):
+                self.js_urls.append((tag, name, value))
+            if tag == "a" and name == "href":
+                self.links.append(value)
+
+    handle_startendtag = handle_starttag
+
+
+def check_html_report(path, what):
+    pw.check(os.path.exists(path), what + ": HTML report written")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    p = ActiveContent()
+    p.feed(text)
+    p.close()
+    pw.check_eq(p.scripts, 0, what + ": <script> elements in the HTML report")
+    pw.check_eq(p.js_urls, [], what + ": javascript: URLs in the HTML report")
+    pw.check_eq(p.handlers, [], what + ": event-handler attributes in the HTML report")
+    pw.check_eq(p.iframes, 0, what + ": iframe/object/embed in the HTML report")
+    for marker in ("from-page-script", "svg-script", "'onclick'", "alert('img')"):
+        pw.check(marker not in text or "<script" not in text.lower(),
+                 what + ": page script %s not live" % marker)
+    return text
+
+
+def main(a):
+    s = pw.Scenario(a.bin, "hostile")
+    try:
+        s.start_server()
+        title = "Admission exceptionnelle au séjour"
+        s.put("/a.html", pw.page(title, NORMAL_A))
+        s.put("/b.html", pw.page(title, NORMAL_B))
+        s.put("/script.html", pw.page(title, SCRIPT_V1))
+
+        # trickle: a normal page, one byte per second
+        s.put("/trickle.html", pw.page(title, NORMAL_A))
+        s.route("/trickle.html", {"trickle": 1})
+        # endless body
+        s.route("/endless.html", {"endless": True, "content_type": "text/html; charset=utf-8"})
+        # gzip bomb: served raw with Content-Encoding: gzip
+        bomb = gzip.compress(b"<html><body><main><p>" + b"a" * (64 * MIB) + b"</p></main></body></html>", 9)
+        with open(os.path.join(s.site, "bomb.gz"), "wb") as f:
+            f.write(bomb)
+        s.route("/gzipbomb.html", {"file": "bomb.gz", "content_type": "text/html; charset=utf-8",
+                                   "headers": {"Content-Encoding": "gzip"}})
+        # redirect loop
+        s.route("/loop-a.html", {"redirect": "/loop-b.html"})
+        s.route("/loop-b.html", {"redirect": "/loop-a.html"})
+        # 50,000 nested elements around real procedure text
+        s.put("/nested.html", pw.page(title, "<div>" * 50000 +
+                                      "<p>Texte au fond de cinquante mille éléments.</p>" +
+                                      "</div>" * 50000))
+        # a 10 MiB single line (within max_body) and a 13 MiB one (beyond)
+        words = "dossier courrier préfecture séjour "
+        line10 = "<p>" + words * (10 * MIB // len(words.encode("utf-8"))) + "</p>"
+        s.put("/line10m.html", pw.page(title, line10).replace("\n", " "))
+        line13 = "<p>" + words * (13 * MIB // len(words.encode("utf-8"))) + "</p>"
+        s.put("/line13m.html", pw.page(title, line13).replace("\n", " "))
+        # binary served as text/html
+        rnd = random.Random(7)
+        with open(os.path.join(s.site, "binary.bin"), "wb") as f:
+            f.write(bytes(rnd.randrange(256) for _ in range(200000)))
+        s.route("/binary.html", {"file": "binary.bin", "content_type": "text/html"})
+        # soft 404: status 200, the page says it does not exist
+        s.route("/soft404.html", {"body": "<html><head><title>Page introuvable</title></head><body>"
+                                          "<main><h1>Page introuvable</h1><p>La page que vous "
+                                          "recherchez n'existe pas ou a été déplacée.</p></main>"
+                                          "</body></html>"})
+        # redirects to schemes a crawler must not follow
+        s.route("/tofile.html", {"redirect": "file:///etc/passwd"})
+        s.route("/togopher.html", {"redirect": "gopher://127.0.0.1:1/1"})
+        s.route("/todict.html", {"redirect": "dict://127.0.0.1:1/d:secret"})
+
+        pages = [("a", "/a.html"), ("b", "/b.html"), ("script", "/script.html"),
+                 ("trickle", "/trickle.html"), ("endless", "/endless.html"),
+                 ("gzipbomb", "/gzipbomb.html"), ("loop", "/loop-a.html"),
+                 ("nested", "/nested.html"), ("line10m", "/line10m.html"),
+                 ("line13m", "/line13m.html"), ("binary", "/binary.html"),
+                 ("soft404", "/soft404.html"), ("tofile", "/tofile.html"),
+                 ("togopher", "/togopher.html"), ("todict", "/todict.html")]
+        s.write_watchlist([{"id": "h-" + pid, "name": "Préfecture " + pid,
+                            "pages": [{"url": s.url(path)}]} for pid, path in pages],
+                          defaults={"connect_timeout": 3, "timeout": 6, "low_speed_limit": 100,
+                                    "low_speed_time": 2, "max_body": MAX_BODY})
+
+        html1 = os.path.join(s.dir, "report-1.html")
+        t0 = time.monotonic()
+        p, r = s.run("--html", html1, "--jobs", "8")
+        wall = time.monotonic() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+        print("run 1: %.1f s, peak RSS %.0f MB, exit %d" % (wall, peak_mb, p.returncode))
+        pw.check(r is not None, "run 1 wrote a JSON report (exit %d, stderr: %s)"
+                 % (p.returncode, p.stderr[-2000:]))
+        if r is None:
+            return
+        pw.check_eq(p.returncode, 1, "run 1 exit status (pages failed)")
+        pw.check(wall < RUN_WALL_LIMIT, "whole run within %d s (took %.1f s)" % (RUN_WALL_LIMIT, wall))
+        limit = RSS_LIMIT_MB * (4 if is_asan(s.bin) else 1)
+        pw.check(peak_mb < limit, "peak RSS of the run %.0f MB < %d MB" % (peak_mb, limit))
+        pw.check("AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr,
+                 "no sanitizer report: " + p.stderr[-2000:])
+
+        st = {pg["id"][2:]: pg for pg in r["pages"]}
+        summary = {k: (v["status"], v.get("failure")) for k, v in st.items()}
+        print(json.dumps(summary, indent=1))
+        want = {"trickle": "timeout", "endless": "too_large", "gzipbomb": "too_large",
+                "loop": "http_error", "line13m": "too_large", "binary": "bad_content",
+                "soft404": "not_found", "tofile": "moved", "togopher": "moved",
+                "todict": "moved"}
+        for pid, kind in want.items():
+            pg = st.get(pid, {})
+            pw.check_eq((pg.get("status"), pg.get("failure")), ("failed", kind), pid + " outcome")
+            pw.check(pg.get("error"), pid + " has an error message")
+        for pid in ("tofile", "togopher", "todict"):
+            pw.check(st[pid].get("final_url", "").split(":", 1)[0] in ("file", "gopher", "dict"),
+                     pid + ": final_url names the refused target: %r" % st[pid].get("final_url"))
+        pw.check("root:" not in json.dumps(r), "nothing of /etc/passwd in the report")
+        pw.check("root:" not in p.stdout + p.stderr, "nothing of /etc/passwd in the output")
+
+        # the normal pages are unaffected
+        for pid, needle in (("a", "2 Rue Paul Doumer"), ("b", "lettre de motivation"),
+                            ("script", "plateforme dédiée")):
+            pw.check_eq(st[pid]["status"], "new", pid + " is new")
+            pw.check(needle in st[pid].get("text", ""), pid + " text holds %r" % needle)
+        # nested: either its text or a named failure; never a crash or a hang
+        n = st["nested"]
+        pw.check((n["status"] == "new" and "cinquante mille" in n.get("text", "")) or
+                 (n["status"] == "failed" and n.get("failure") in ("no_content", "bad_content")),
+                 "nested: sane outcome %r" % ((n["status"], n.get("failure")),))
+        # 10 MiB line within max_body: a new page whose text is the line
+        l10 = st["line10m"]
+        pw.check_eq(l10["status"], "new", "line10m (10 MiB, within max_body) is new")
+        pw.check(len(l10.get("text", "")) > 9 * MIB, "line10m text holds the whole line (%d chars)"
+                 % len(l10.get("text", "")))
+
+        # per-fetch durations stay within the page's time limits
+        rows = s.sql("select page_id, duration, failure from fetches where run_id = 1")
+        for page_id, dur, failure in rows:
+            # timeout 6 s per attempt, 3 attempts and their backoff
+            pw.check(dur is not None and dur < 35, "%s fetch took %s s" % (page_id, dur))
+        # nothing of the gzip bomb or the endless body was kept
+        big = s.sql("select page_id, length(raw) from snapshots where length(raw) > ?",
+                    (MAX_BODY,))
+        pw.check_eq(big, [], "no stored body beyond max_body")
+        pw.check_eq(s.sql("pragma integrity_check"), [("ok",)], "database integrity")
+
+        text1 = check_html_report(html1, "run 1")
+
+        # run 2: the script page turns hostile (a change, confirmed by a
+        # second fetch): its text, diff and links go into the HTML report
+        s.put("/script.html", pw.page(title, SCRIPT_V2))
+        html2 = os.path.join(s.dir, "report-2.html")
+        text2_path = os.path.join(s.dir, "report-2.txt")
+        p, r = s.run("--html", html2, "--text", text2_path, "--only", "h-script")
+        pw.check_eq(p.returncode, 0, "run 2 exit status (stderr: %s)" % p.stderr[-1000:])
+        sp = r["pages"][0] if r and r["pages"] else {}
+        pw.check_eq(sp.get("status"), "changed", "script page changed")
+        text2 = check_html_report(html2, "run 2")
+        if text2:
+            # the literal text is shown, escaped, not dropped
+            pw.check("&lt;script&gt;" in text2 or "&#60;script&#62;" in text2,
+                     "literal '<script>' text of the page shown escaped in the HTML report")
+            pw.check("from-page-script" not in text2,
+                     "the page's own <script> content is not procedure text")
+        # the text report and JSON are not HTML; but the links fact must not
+        # carry javascript: URLs as links either
+        links = (sp.get("fields") or {}).get("links", [])
+        pw.check(not any("javascript:" in l.lower().replace(" ", "") for l in links),
+                 "no javascript: URL among the page's link facts: %r" % links)
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    pw.main(main)
