@@ -126,7 +126,9 @@ static void report_fetch(struct report_page *rp, const struct page_job *job,
 	 * permanent redirect to a page still holding the text means the
 	 * official address changed, which the editors must copy. */
 	rp->url_moved = res->permanent_redirect && res->final_url &&
-			strcmp(res->final_url, job->page->url);
+			strcmp(res->final_url, job->page->url) &&
+			/* said once: the night the page starts redirecting there */
+			!str_eq(res->final_url, job->st.final_url);
 }
 
 /* ---- outcomes ---- */

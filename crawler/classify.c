@@ -9,6 +9,8 @@
  * they are tested without a network.
  */
 #include "common/common.h"
+#include <strings.h>
+
 #include "crawler/crawler.h"
 
 /* Lower-case ASCII copy with typographic apostrophes made plain. */
@@ -131,6 +133,20 @@ static bool text_empty(const struct extraction *ex)
 	return true;
 }
 
+/* The site's home: the root, or a root page under a usual name. */
+static bool is_home_path(const char *path)
+{
+	static const char *const homes[] = {
+		"/index.html", "/index.htm", "/index.php", "/accueil", "/home", "/fr",
+	};
+	if (!path[0])
+		return true;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(homes); i++)
+		if (!strcasecmp(path, homes[i]))
+			return true;
+	return false;
+}
+
 static enum pw_failure classify_redirect(const char *requested_url, const struct fetch_result *res,
 					 const struct extraction *ex)
 {
@@ -141,7 +157,7 @@ static enum pw_failure classify_redirect(const char *requested_url, const struct
 	url_split(res->final_url, &b);
 	if (!strcmp(a.host, b.host) && !strcmp(a.path, b.path) && !strcmp(a.query, b.query))
 		goto cleanup; /* scheme, www. or trailing slash only */
-	if (b.path[0] == '\0' && b.query[0] == '\0' && a.path[0] != '\0') {
+	if (is_home_path(b.path) && b.query[0] == '\0' && !is_home_path(a.path)) {
 		f = PW_FAIL_MOVED; /* the site's home */
 		goto cleanup;
 	}

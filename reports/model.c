@@ -112,7 +112,13 @@ bool report_has_news(const struct report *r)
 {
 	struct report_counts c;
 	report_count(r, &c);
-	return c.changed || c.new_pages || c.failed_listed;
+	if (c.changed || c.new_pages || c.failed_listed)
+		return true;
+	/* a new official address is news: the guide's link must change */
+	for (size_t i = 0; i < r->n_pages; i++)
+		if (r->pages[i].url_moved && r->pages[i].status != PAGE_FAILED)
+			return true;
+	return false;
 }
 
 char *fr_count(int n, const char *singular, const char *plural)
