@@ -76,6 +76,11 @@ static void test_redirect_to_other_site_home_is_moved(void)
 	struct fetch_result r = ok_result("https://www.interieur.gouv.fr", true, true);
 	struct extraction e = ex_of("Ministère de l'Intérieur", NULL, "Actualités\n");
 	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_MOVED);
+	/* The home page under a usual name is the home page. */
+	r = ok_result("https://www.nord.gouv.fr/index.html", true, false);
+	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_MOVED);
+	r = ok_result("https://www.nord.gouv.fr/Accueil", true, true);
+	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_MOVED);
 }
 
 static void test_not_modified_is_fine(void)
