@@ -95,6 +95,10 @@ typedef void (*crawler_done_fn)(struct crawler *c, const struct fetch_request *r
 struct crawler *crawler_new(const struct crawler_config *cfg, char **err);
 /* Queues a request; req is copied (its strings are borrowed). */
 void crawler_add(struct crawler *c, const struct fetch_request *req);
+/* Queues a request for a linked document: same politeness, limits,
+ * retries and conditional headers, but any content type succeeds: body
+ * holds the raw bytes, content_type is given, html stays NULL. */
+void crawler_add_document(struct crawler *c, const struct fetch_request *req);
 /* Runs until every queued request (including ones added from callbacks)
  * has finished. Returns 0, or -1 if interrupted by crawler_stop(). */
 int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx);
@@ -170,5 +174,84 @@ bool facts_page_updated(const char *text, char out[11]);
  * Returns PW_FAIL_NONE when the page holds procedure text. */
 enum pw_failure crawler_classify(const char *requested_url, const struct fetch_result *res,
 				 const struct extraction *ex);
+
+/* ======================= linked documents (document.c) =======================
+ *
+ * Procedure pages link the documents that hold the procedure itself (list
+ * of pieces, application form, notice). They are found in a page's
+ * extraction, fetched through the same crawler (fetch_request with
+ * crawler_add_document()), and their text is taken out by a converter run as a
+ * child process: Debian's poppler-utils `pdftotext` for PDF, `odt2txt` for
+ * ODT and `docx2txt` for DOCX when installed. A child, not libpoppler in
+ * process, so that a crash, a hang or a memory blow-up of the parser on a
+ * crafted file ends that child only: it runs with a CPU-time limit, an
+ * address-space limit, no file writes, a capped output and a wall-clock
+ * timeout after which its process group is killed.
+ */
+
+enum doc_type { DOC_TYPE_UNKNOWN = 0, DOC_TYPE_PDF, DOC_TYPE_DOC, DOC_TYPE_DOCX, DOC_TYPE_ODT };
+/* "PDF", "DOC", "DOCX", "ODT"; "" for UNKNOWN. */
+const char *doc_type_name(enum doc_type t);
+/* From the URL path's extension (query and fragment ignored, any case). */
+enum doc_type doc_type_from_url(const char *url);
+
+struct doc_link {
+	char *url;
+	char *title;               /* the link text on the page, else the file name */
+	enum doc_type type;        /* from the URL */
+};
+struct doc_links {
+	struct doc_link *v;
+	size_t n;
+};
+/* The document links of a page's extraction, in page order, each URL once:
+ * values of its `links` and `forms` fields that are http(s) URLs ending in
+ * .pdf, .doc, .docx or .odt, on the host of page_url or on one of domains
+ * (a domain also covers its subdomains; domains may be NULL), at most max.
+ * The title is the "[text](url)" link text of ex->text. out is owned by the
+ * caller (doc_links_release). */
+void doc_links_find(const struct extraction *ex, const char *page_url,
+		    const struct strvec *domains, size_t max, struct doc_links *out);
+void doc_links_release(struct doc_links *l);
+
+struct doc_limits {
+	long cpu_seconds;          /* RLIMIT_CPU of the converter (10) */
+	long wall_ms;              /* killed after this long (15000) */
+	long mem_bytes;            /* RLIMIT_AS of the converter (512 MiB) */
+	long max_text;             /* converter output cap, bytes (4 MiB) */
+};
+void doc_limits_init(struct doc_limits *lim);
+
+enum doc_text_kind {
+	DOC_TEXT_OK,               /* text extracted */
+	DOC_TEXT_SCAN,             /* a PDF without a text layer: tracked by hash */
+	DOC_TEXT_HASH_ONLY         /* no converter for this type: tracked by hash */
+};
+
+struct doc_text {
+	enum doc_type type;        /* from the bytes, else content type, else URL */
+	enum doc_text_kind kind;
+	char *text;                /* normalised text; "" unless OK; NULL on failure */
+	char *note;                /* English, why there is no text (SCAN, HASH_ONLY) */
+	enum pw_failure failure;   /* NONE, or: bad_content (not a document, corrupt
+				    * or truncated file, converter crashed),
+				    * too_large (output over max_text, converter out
+				    * of memory), timeout (CPU or wall-clock limit) */
+	char *error;               /* English, NULL on success */
+	double seconds;            /* time spent in the converter */
+};
+/* Takes the text out of a fetched document. url and content_type (may be
+ * NULL) help to tell the type when the bytes do not. Returns 0 when a text
+ * (maybe "") or a hash-only kind was decided, -1 with out->failure and
+ * out->error set. out is always initialised; doc_text_release() frees it. */
+int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
+		const struct doc_limits *lim, struct doc_text *out);
+void doc_text_release(struct doc_text *d);
+/* Canonical form of a converter's output: valid UTF-8, Unicode spaces and
+ * tabs as one ASCII space, invisible characters (soft hyphen, zero-width,
+ * BOM) and control characters dropped, ligatures spelt out, each line
+ * trimmed, runs of spaces collapsed, blank lines dropped, lines joined by
+ * '\n' without a final one. Owned, never NULL. */
+char *doc_text_normalise(const char *s, size_t len);
 
 #endif

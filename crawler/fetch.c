@@ -50,6 +50,7 @@ struct job {
 	double not_before;        /* ms */
 	double first_start;       /* ms, -1 before the first attempt */
 	int attempts;
+	bool document;            /* crawler_add_document(): raw bytes of any type */
 
 	/* per attempt */
 	CURL *easy;
@@ -198,6 +199,16 @@ void crawler_add(struct crawler *c, const struct fetch_request *req)
 	j->req = *req;
 	j->host = host_get(c, req->url);
 	j->first_start = -1;
+	enqueue(c, j);
+}
+
+void crawler_add_document(struct crawler *c, const struct fetch_request *req)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->req = *req;
+	j->host = host_get(c, req->url);
+	j->first_start = -1;
+	j->document = true;
 	enqueue(c, j);
 }
 
@@ -568,6 +579,8 @@ static void take_body(struct job *j, struct fetch_result *res)
 	res->body = buf_detach(&j->body, &res->body_len);
 	buf_init(&j->body, 1);
 	const char *ct = res->content_type;
+	if (j->document)
+		return;     /* raw bytes: the document's converter judges them */
 	if (ct ? !html_type(ct) : !looks_like_html(res->body, res->body_len)) {
 		res->failure = PW_FAIL_BAD_CONTENT;
 		res->error = xasprintf("'%s' is not html (content type '%s')", j->req.url,

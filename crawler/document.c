@@ -1,0 +1,719 @@
+/*
+ * document.c - linked documents: which links to follow, and their text.
+ *
+ * Workload and threats: a page links a handful of PDFs (lists of pieces,
+ * forms, notices), a few hundred KB each, produced by whatever office
+ * suite the préfecture uses. They are untrusted files: a PDF parser is a
+ * large attack surface, and a crafted file can make it loop, recurse or
+ * allocate without bound. So the parser never runs in our process: the
+ * converter (poppler-utils' pdftotext, odt2txt, docx2txt) is a child with
+ *  - RLIMIT_CPU (a busy loop is killed by SIGXCPU/SIGKILL),
+ *  - RLIMIT_AS (a memory bomb fails its allocations and dies),
+ *  - RLIMIT_FSIZE 0 and RLIMIT_CORE 0 (it writes nothing but its pipe),
+ *  - its own process group, killed as a whole at the wall-clock timeout
+ *    (a child blocked in a sleep uses no CPU) or when its output passes
+ *    the cap (a decompression bomb of drawn text);
+ * stdin is /dev/null, the document is a private temp file, the
+ * environment is fixed, and it is run by execv (no shell, fixed paths).
+ *
+ * The conversion blocks the caller (the crawler callback) for at most the
+ * wall-clock timeout.
+ *
+ * Text is normalised so that the same words exported again (another
+ * producer, another creation date, other spacing) give the same text.
+ */
+#include "common/common.h"
+#include "crawler/crawler.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define DOC_TITLE_MAX 300
+/* The end-of-file marker must be in the last KB of a complete PDF. */
+#define PDF_EOF_WINDOW 1024
+
+/* ---- types ---- */
+
+const char *doc_type_name(enum doc_type t)
+{
+	switch (t) {
+	case DOC_TYPE_PDF: return "PDF";
+	case DOC_TYPE_DOC: return "DOC";
+	case DOC_TYPE_DOCX: return "DOCX";
+	case DOC_TYPE_ODT: return "ODT";
+	case DOC_TYPE_UNKNOWN: break;
+	}
+	return "";
+}
+
+enum doc_type doc_type_from_url(const char *url)
+{
+	static const struct { const char *ext; enum doc_type t; } exts[] = {
+		{ ".pdf", DOC_TYPE_PDF }, { ".docx", DOC_TYPE_DOCX },
+		{ ".doc", DOC_TYPE_DOC }, { ".odt", DOC_TYPE_ODT },
+	};
+	if (!url)
+		return DOC_TYPE_UNKNOWN;
+	size_t n = strcspn(url, "?#");
+	for (size_t i = 0; i < PW_ARRAY_SIZE(exts); i++) {
+		size_t el = strlen(exts[i].ext);
+		if (n > el && !strncasecmp(url + n - el, exts[i].ext, el))
+			return exts[i].t;
+	}
+	return DOC_TYPE_UNKNOWN;
+}
+
+static enum doc_type type_from_content_type(const char *ct)
+{
+	if (!ct)
+		return DOC_TYPE_UNKNOWN;
+	size_t n = strcspn(ct, "; \t");
+	static const struct { const char *mime; enum doc_type t; } types[] = {
+		{ "application/pdf", DOC_TYPE_PDF },
+		{ "application/x-pdf", DOC_TYPE_PDF },
+		{ "application/msword", DOC_TYPE_DOC },
+		{ "application/vnd.openxmlformats-officedocument.wordprocessingml.document", DOC_TYPE_DOCX },
+		{ "application/vnd.oasis.opendocument.text", DOC_TYPE_ODT },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(types); i++)
+		if (strlen(types[i].mime) == n && !strncasecmp(ct, types[i].mime, n))
+			return types[i].t;
+	return DOC_TYPE_UNKNOWN;
+}
+
+static bool has_prefix_within(const char *b, size_t len, const char *magic, size_t window)
+{
+	size_t m = strlen(magic);
+	for (size_t i = 0; i + m <= len && i <= window; i++)
+		if (!memcmp(b + i, magic, m))
+			return true;
+	return false;
+}
+
+/* The type the bytes say; the content type and URL only settle what the
+ * bytes leave open (a ZIP is DOCX or ODT). */
+static enum doc_type sniff(const char *b, size_t len, const char *ct, const char *url)
+{
+	enum doc_type hint = type_from_content_type(ct);
+	if (hint == DOC_TYPE_UNKNOWN)
+		hint = doc_type_from_url(url);
+	/* a PDF header may follow a little junk; readers accept it in 1 KB */
+	if (has_prefix_within(b, len, "%PDF-", 1024))
+		return DOC_TYPE_PDF;
+	if (len >= 8 && !memcmp(b, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+		return DOC_TYPE_DOC;
+	if (len >= 4 && !memcmp(b, "PK\x03\x04", 4)) {
+		static const char odt[] = "mimetypeapplication/vnd.oasis.opendocument.text";
+		if (len >= 30 + sizeof(odt) - 1 && !memcmp(b + 30, odt, sizeof(odt) - 1))
+			return DOC_TYPE_ODT;
+		if (hint == DOC_TYPE_DOCX || hint == DOC_TYPE_ODT)
+			return hint;
+		return DOC_TYPE_DOCX;
+	}
+	return DOC_TYPE_UNKNOWN;
+}
+
+/* ---- links ---- */
+
+static char *host_of(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return xstrdup("");
+	p += 3;
+	size_t n = strcspn(p, "/?#");
+	const char *at = memchr(p, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	size_t h = n;
+	if (n && p[0] == '[') {
+		const char *close = memchr(p, ']', n);
+		h = close ? (size_t)(close - p) + 1 : n;
+	} else {
+		const char *colon = memchr(p, ':', n);
+		if (colon)
+			h = (size_t)(colon - p);
+	}
+	char *out = xstrndup(p, h);
+	for (char *c = out; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return out;
+}
+
+static bool host_in_domain(const char *host, const char *domain)
+{
+	while (*domain == '.')
+		domain++;
+	size_t hl = strlen(host), dl = strlen(domain);
+	if (!dl || hl < dl || strcasecmp(host + hl - dl, domain))
+		return false;
+	return hl == dl || host[hl - dl - 1] == '.';
+}
+
+static bool is_http(const char *url)
+{
+	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
+}
+
+/* "[TITLE](url)" in text: the title, trimmed and capped; NULL if absent. */
+static char *link_text(const char *text, const char *url)
+{
+	char *needle = xasprintf("](%s)", url);
+	const char *hit = text ? strstr(text, needle) : NULL;
+	char *out = NULL;
+	free(needle);
+	if (!hit)
+		return NULL;
+	/* back to the opening bracket, on the same line */
+	const char *p = hit;
+	int depth = 0;
+	while (p > text) {
+		p--;
+		if (*p == '\n')
+			return NULL;
+		if (*p == ']')
+			depth++;
+		else if (*p == '[' && depth-- == 0)
+			break;
+	}
+	if (*p != '[')
+		return NULL;
+	p++;
+	while (p < hit && *p == ' ')
+		p++;
+	size_t n = (size_t)(hit - p);
+	while (n && p[n - 1] == ' ')
+		n--;
+	if (n > DOC_TITLE_MAX) {
+		n = DOC_TITLE_MAX;
+		while (n && ((unsigned char)p[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n)
+		out = xstrndup(p, n);
+	return out;
+}
+
+static bool isxdigit_ascii(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* The last path segment, percent-decoded where printable. */
+static char *file_name(const char *url)
+{
+	size_t n = strcspn(url, "?#");
+	const char *end = url + n, *start = end;
+	while (start > url && start[-1] != '/')
+		start--;
+	struct buf b;
+	buf_init(&b, DOC_TITLE_MAX);
+	for (const char *p = start; p < end; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%' && end - p > 2 && isxdigit_ascii(p[1]) && isxdigit_ascii(p[2])) {
+			char hex[3] = { p[1], p[2], 0 };
+			int v = (int)strtol(hex, NULL, 16);
+			if (v >= 0x20 && v != 0x7F) {
+				c = v;
+				p += 2;
+			}
+		}
+		if (buf_addch(&b, (char)c) < 0)
+			break;
+	}
+	if (!utf8_valid(buf_str(&b), b.len)) {
+		buf_release(&b);
+		return xstrndup(start, (size_t)(end - start));
+	}
+	return buf_detach(&b, NULL);
+}
+
+static void links_push(struct doc_links *l, const char *url, const char *text)
+{
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	struct doc_link *d = &l->v[l->n++];
+	d->url = xstrdup(url);
+	d->title = link_text(text, url);
+	if (!d->title)
+		d->title = file_name(url);
+	d->type = doc_type_from_url(url);
+}
+
+void doc_links_find(const struct extraction *ex, const char *page_url,
+		    const struct strvec *domains, size_t max, struct doc_links *out)
+{
+	static const char *const names[] = { "links", "forms" };
+	char *page_host = host_of(page_url ? page_url : "");
+	out->v = NULL;
+	out->n = 0;
+	for (size_t k = 0; k < PW_ARRAY_SIZE(names); k++) {
+		const struct field *f = fieldset_find(&ex->fields, names[k]);
+		for (size_t i = 0; f && i < f->values.n && out->n < max; i++) {
+			const char *u = f->values.v[i];
+			if (!is_http(u) || doc_type_from_url(u) == DOC_TYPE_UNKNOWN)
+				continue;
+			bool dup = false;
+			for (size_t j = 0; j < out->n && !dup; j++)
+				dup = !strcmp(out->v[j].url, u);
+			if (dup)
+				continue;
+			char *h = host_of(u);
+			bool ok = *h && !strcmp(h, page_host);
+			for (size_t j = 0; !ok && domains && j < domains->n; j++)
+				ok = host_in_domain(h, domains->v[j]);
+			free(h);
+			if (ok)
+				links_push(out, u, ex->text);
+		}
+	}
+	free(page_host);
+}
+
+void doc_links_release(struct doc_links *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].url);
+		free(l->v[i].title);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* ---- normalisation ---- */
+
+/* What a code point becomes: NULL keeps it, "" drops it. */
+static const char *cp_map(uint32_t cp)
+{
+	if (cp == '\t' || cp == '\r' || cp == '\v' || cp == 0xA0 || (cp >= 0x2000 && cp <= 0x200A) ||
+	    cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0x1680)
+		return " ";
+	if (cp == '\f' || cp == 0x2028 || cp == 0x2029 || cp == 0x85)
+		return "\n";
+	if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0) || cp == 0xAD ||
+	    (cp >= 0x200B && cp <= 0x200F) || cp == 0x2060 || cp == 0xFEFF || cp == 0xFFFD)
+		return "";
+	switch (cp) {
+	case 0xFB00: return "ff";
+	case 0xFB01: return "fi";
+	case 0xFB02: return "fl";
+	case 0xFB03: return "ffi";
+	case 0xFB04: return "ffl";
+	case 0xFB05: case 0xFB06: return "st";
+	}
+	return NULL;
+}
+
+static uint32_t decode(const unsigned char *s, size_t n)
+{
+	switch (n) {
+	case 1: return s[0];
+	case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
+	case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
+	default:
+		return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
+		       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
+	}
+}
+
+/* Appends one finished line: trimmed, spaces collapsed, blank dropped. */
+static void flush_line(struct buf *out, struct buf *line)
+{
+	const char *p = buf_str(line);
+	size_t n = line->len, i = 0;
+	bool any = false, space = false;
+	while (i < n && p[i] == ' ')
+		i++;
+	for (; i < n; i++) {
+		if (p[i] == ' ') {
+			space = true;
+			continue;
+		}
+		if (!any && out->len)
+			buf_addch(out, '\n');
+		if (space && any)
+			buf_addch(out, ' ');
+		buf_addch(out, p[i]);
+		any = true;
+		space = false;
+	}
+	buf_reset(line);
+}
+
+char *doc_text_normalise(const char *s, size_t len)
+{
+	struct buf out, line;
+	buf_init(&out, 0);
+	buf_init(&line, 0);
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		size_t n = utf8_seq_len(u + i, len - i);
+		if (!n) {
+			i++;   /* invalid byte: dropped */
+			continue;
+		}
+		const char *m = u[i] == '\n' ? "\n" : cp_map(decode(u + i, n));
+		if (!m) {
+			buf_add(&line, s + i, n);
+		} else {
+			for (const char *c = m; *c; c++) {
+				if (*c == '\n')
+					flush_line(&out, &line);
+				else
+					buf_addch(&line, *c);
+			}
+		}
+		i += n;
+	}
+	flush_line(&out, &line);
+	buf_release(&line);
+	return buf_detach(&out, NULL);
+}
+
+/* ---- the converter child ---- */
+
+void doc_limits_init(struct doc_limits *lim)
+{
+	lim->cpu_seconds = 10;
+	lim->wall_ms = 15000;
+	lim->mem_bytes = 512L * 1024 * 1024;
+	lim->max_text = 4L * 1024 * 1024;
+}
+
+struct converter {
+	enum doc_type type;
+	const char *name;
+	/* argv with "@" for the input file */
+	const char *argv[8];
+};
+
+static const struct converter converters[] = {
+	{ DOC_TYPE_PDF, "pdftotext", { "pdftotext", "-enc", "UTF-8", "-nopgbrk", "-q", "@", "-", NULL } },
+	{ DOC_TYPE_ODT, "odt2txt", { "odt2txt", "--encoding=UTF-8", "--width=-1", "@", NULL } },
+	{ DOC_TYPE_DOCX, "docx2txt", { "docx2txt", "@", "-", NULL } },
+};
+
+static const char *const bin_dirs[] = { "/usr/bin", "/bin", "/usr/local/bin" };
+
+/* Absolute path of a converter, or NULL when not installed. Owned. */
+static char *find_converter(const char *name)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(bin_dirs); i++) {
+		char *p = xasprintf("%s/%s", bin_dirs[i], name);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int write_all(int fd, const char *b, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, b, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		b += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void child_exec(const char *path, char *const argv[], int out_fd, const struct doc_limits *lim)
+{
+	static char *const envp[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+				      "HOME=/nonexistent", NULL };
+	struct rlimit r;
+	setpgid(0, 0);
+	int devnull = open("/dev/null", O_RDWR);
+	if (devnull < 0)
+		_exit(126);
+	if (dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(devnull, 2) < 0)
+		_exit(126);
+	r.rlim_cur = (rlim_t)lim->cpu_seconds;
+	r.rlim_max = (rlim_t)lim->cpu_seconds + 1;
+	setrlimit(RLIMIT_CPU, &r);
+	r.rlim_cur = r.rlim_max = (rlim_t)lim->mem_bytes;
+	setrlimit(RLIMIT_AS, &r);
+	r.rlim_cur = r.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &r);
+	setrlimit(RLIMIT_FSIZE, &r);
+	/* reset what the parent may have set for itself */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	execve(path, argv, envp);
+	_exit(127);
+}
+
+struct child_result {
+	int status;          /* waitpid status */
+	bool timed_out;      /* we killed it at the wall-clock limit */
+	bool too_big;        /* we killed it at the output cap */
+	double seconds;
+};
+
+/* Runs path with argv, its stdout read into out (capped). 0 when it ran
+ * (see cr), -1 with *err when it could not be started. */
+static int run_child(const char *path, char *const argv[], const struct doc_limits *lim,
+		     struct buf *out, struct child_result *cr, char **err)
+{
+	int pfd[2] = { -1, -1 };
+	pid_t pid;
+	double start = mono_ms();
+	char chunk[65536];
+
+	memset(cr, 0, sizeof(*cr));
+	if (pipe(pfd) < 0) {
+		*err = xasprintf("cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid < 0) {
+		*err = xasprintf("cannot fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		child_exec(path, argv, pfd[1], lim);
+	}
+	setpgid(pid, pid);  /* both sides: no race with the kill below */
+	close(pfd[1]);
+	bool open_pipe = true;
+	while (open_pipe) {
+		double left = (double)lim->wall_ms - (mono_ms() - start);
+		if (left <= 0) {
+			cr->timed_out = true;
+			break;
+		}
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		int pr = poll(&p, 1, left > 1000 ? 1000 : (int)left + 1);
+		if (pr < 0 && errno != EINTR)
+			break;
+		if (pr <= 0)
+			continue;
+		ssize_t n = read(pfd[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			open_pipe = false;
+			break;
+		}
+		if (buf_add(out, chunk, (size_t)n) < 0) {
+			cr->too_big = true;
+			break;
+		}
+	}
+	close(pfd[0]);
+	if (cr->timed_out || cr->too_big || open_pipe)
+		kill(-pid, SIGKILL);
+	/* the pipe is closed: a child that closed its stdout but goes on
+	 * running is bounded by the same wall clock */
+	for (;;) {
+		pid_t w = waitpid(pid, &cr->status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			break;
+		if (mono_ms() - start > (double)lim->wall_ms) {
+			cr->timed_out = true;
+			kill(-pid, SIGKILL);
+			waitpid(pid, &cr->status, 0);
+			break;
+		}
+		usleep(2000);
+	}
+	/* whatever the group left behind (docx2txt runs unzip) */
+	kill(-pid, SIGKILL);
+	cr->seconds = (mono_ms() - start) / 1000.0;
+	return 0;
+}
+
+static void fail(struct doc_text *out, enum pw_failure f, const char *fmt, ...) PW_PRINTF(3, 4);
+static void fail(struct doc_text *out, enum pw_failure f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(out->error);
+	out->error = xvasprintf(fmt, ap);
+	va_end(ap);
+	out->failure = f;
+	free(out->text);
+	out->text = NULL;
+}
+
+static bool pdf_complete(const char *b, size_t len)
+{
+	size_t from = len > PDF_EOF_WINDOW ? len - PDF_EOF_WINDOW : 0;
+	for (size_t i = from; i + 5 <= len; i++)
+		if (!memcmp(b + i, "%%EOF", 5))
+			return true;
+	return false;
+}
+
+/* Judges the child's end; fills out. */
+static void judge_child(struct doc_text *out, const char *conv, const struct child_result *cr,
+			const struct doc_limits *lim, struct buf *text)
+{
+	int st = cr->status;
+	if (cr->too_big) {
+		fail(out, PW_FAIL_TOO_LARGE, "%s: text larger than %ld bytes, stopped", conv, lim->max_text);
+		return;
+	}
+	if (cr->timed_out) {
+		fail(out, PW_FAIL_TIMEOUT, "%s: still running after %ld ms, killed", conv, lim->wall_ms);
+		return;
+	}
+	if (WIFSIGNALED(st)) {
+		int sig = WTERMSIG(st);
+		if (sig == SIGXCPU || sig == SIGKILL)
+			fail(out, PW_FAIL_TIMEOUT, "%s: over the CPU limit of %ld s, killed", conv,
+			     lim->cpu_seconds);
+		else if (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)
+			/* under RLIMIT_AS an allocation failure aborts or
+			 * crashes; a crash is a parser bug either way */
+			fail(out, text->len ? PW_FAIL_BAD_CONTENT : PW_FAIL_TOO_LARGE,
+			     "%s: died of signal %d (memory limit %ld MiB, or a parser crash)", conv,
+			     sig, lim->mem_bytes >> 20);
+		else
+			fail(out, PW_FAIL_BAD_CONTENT, "%s: died of signal %d", conv, sig);
+		return;
+	}
+	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	if (code == 127 || code == 126) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run (exit %d)", conv, code);
+		return;
+	}
+	if (code != 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot read the document (exit %d)", conv, code);
+		return;
+	}
+	free(out->text);
+	out->text = doc_text_normalise(buf_str(text), text->len);
+}
+
+int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
+		const struct doc_limits *lim_in, struct doc_text *out)
+{
+	struct doc_limits lim;
+	struct buf text = BUF_INIT;
+	char *path = NULL, *tmp = NULL, *err = NULL;
+	char *argv[8] = { 0 };
+	const struct converter *conv = NULL;
+	int fd = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (lim_in)
+		lim = *lim_in;
+	else
+		doc_limits_init(&lim);
+	if (!body)
+		len = 0;
+	out->type = sniff(body ? body : "", len, content_type, url);
+	if (out->type == DOC_TYPE_UNKNOWN) {
+		fail(out, PW_FAIL_BAD_CONTENT, "'%s' is not a PDF, DOC, DOCX or ODT document "
+		     "(content type '%s')", url ? url : "?", content_type ? content_type : "none");
+		goto cleanup;
+	}
+	if (out->type == DOC_TYPE_PDF && !pdf_complete(body, len)) {
+		fail(out, PW_FAIL_BAD_CONTENT, "truncated PDF: no %%%%EOF marker at the end of '%s' "
+		     "(%zu bytes)", url ? url : "?", len);
+		goto cleanup;
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(converters); i++)
+		if (converters[i].type == out->type)
+			conv = &converters[i];
+	if (conv)
+		path = find_converter(conv->name);
+	if (!path) {
+		out->kind = DOC_TEXT_HASH_ONLY;
+		out->text = xstrdup("");
+		out->note = conv ? xasprintf("%s is not installed: %s tracked by its hash only",
+					     conv->name, doc_type_name(out->type))
+				 : xasprintf("no converter for %s: tracked by its hash only",
+					     doc_type_name(out->type));
+		goto cleanup;
+	}
+
+	const char *tmpdir = getenv("TMPDIR");
+	tmp = xasprintf("%s/prefwatch-doc-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file '%s': %s", tmp,
+		     strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto cleanup;
+	}
+	if (write_all(fd, body, len) < 0 || close(fd) < 0) {
+		fd = -1;
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", tmp,
+		     strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(conv->argv) - 1 && conv->argv[i]; i++)
+		argv[i] = (char *)(strcmp(conv->argv[i], "@") ? conv->argv[i] : tmp);
+	buf_init(&text, (size_t)lim.max_text);
+	struct child_result cr;
+	if (run_child(path, argv, &lim, &text, &cr, &err) < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: %s", conv->name, err);
+		goto cleanup;
+	}
+	out->seconds = cr.seconds;
+	judge_child(out, conv->name, &cr, &lim, &text);
+	if (out->failure)
+		goto cleanup;
+	if (!*out->text) {
+		out->kind = DOC_TEXT_SCAN;
+		out->note = xstrdup(out->type == DOC_TYPE_PDF
+				    ? "no text layer (a scanned document?): tracked by its hash only"
+				    : "no text: tracked by its hash only");
+	}
+
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	free(err);
+	buf_release(&text);
+	return out->failure ? -1 : 0;
+}
+
+void doc_text_release(struct doc_text *d)
+{
+	if (!d)
+		return;
+	free(d->text);
+	free(d->note);
+	free(d->error);
+	memset(d, 0, sizeof(*d));
+}
