@@ -325,8 +325,8 @@ static void store_db_error_errno(struct store *s, const char *what, int saved_er
 	if (sys && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
 		store_set_error(s, "cannot %s: %s (%s)", what, sqlite3_errmsg(s->db), strerror(sys));
 	else if (code == SQLITE_BUSY)
-		store_set_error(s, "cannot %s: %s by another process (waited %d ms)", what,
-				sqlite3_errmsg(s->db), s->busy_ms);
+		store_set_error(s, "cannot %s in '%s': %s by another process (waited %d ms)",
+				what, s->path, sqlite3_errmsg(s->db), s->busy_ms);
 	else
 		store_set_error(s, "cannot %s: %s", what, sqlite3_errmsg(s->db));
 }

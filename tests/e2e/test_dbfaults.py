@@ -1,0 +1,214 @@
+"""End to end: a database prefwatch must not use, and a disk that fills up.
+
+Each of these database files gets a clear error on stderr naming the file,
+exit status 3, and is left byte-identical (no -wal/-journal left beside it):
+
+  garbage    random bytes, not a database
+  newer      a real database whose PRAGMA user_version is above ours
+  readonly   a real database on a read-only bind mount (unshare -m; else
+             chattr +i; else this case is skipped, saying so)
+  locked     a real database another process holds with BEGIN EXCLUSIVE
+
+Full disk: after a first good run, a run with big pages under a file-size
+limit (RLIMIT_FSIZE, SIGXFSZ ignored) fails cleanly (non-zero, a clear
+message, no crash); afterwards PRAGMA integrity_check is ok, every snapshot
+of the first run is still there, and a run without the limit completes and
+reports the changed pages.
+"""
+import os
+import random
+import resource
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pw
+
+BODY = """<p>Vous devez transmettre votre demande d'admission exceptionnelle au séjour
+<strong>par courrier postal</strong> à l'adresse suivante :</p>
+<p>Préfecture %s<br>2 Rue Paul Doumer<br>02000 LAON</p>"""
+
+N_PAGES = 6
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def leftovers(db):
+    return [db + s for s in ("-wal", "-journal", "-shm") if os.path.exists(db + s)
+            and os.path.getsize(db + s) > 0 and not s == "-shm"]
+
+
+def check_refused(s, db, label, before, p):
+    pw.check_eq(p.returncode, 3, "%s: exit status (stderr: %s)" % (label, p.stderr[-800:]))
+    pw.check(db in p.stderr or os.path.basename(db) in p.stderr,
+             "%s: stderr names the file: %r" % (label, p.stderr[-800:]))
+    pw.check("AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr,
+             "%s: no sanitizer report" % label)
+    pw.check(read(db) == before, "%s: file byte-identical afterwards" % label)
+    pw.check_eq(leftovers(db), [], "%s: no journal left beside the file" % label)
+
+
+def run_on(s, db, extra_env=None, wrap=None, **kw):
+    argv = [s.bin, "run", "--watchlist", s.watchlist, "--db", db, "--host-delay", "0",
+            "--json", os.path.join(s.dir, "r.json")]
+    if wrap:
+        argv = wrap(argv)
+    e = dict(os.environ)
+    e.pop("PREFWATCH_CONFIG", None)
+    if extra_env:
+        e.update(extra_env)
+    return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=e, **kw)
+
+
+def main(a):
+    s = pw.Scenario(a.bin, "dbfaults")
+    try:
+        s.start_server()
+        for i in range(N_PAGES):
+            s.put("/p%d.html" % i, pw.page("Admission exceptionnelle au séjour", BODY % i))
+        s.write_watchlist([{"id": "p%d" % i, "name": "Préfecture %d" % i,
+                            "pages": [{"url": s.url("/p%d.html" % i)}]} for i in range(N_PAGES)])
+        p, r = s.run()
+        pw.check_eq(p.returncode, 0, "first run (stderr: %s)" % p.stderr[-500:])
+        good = read(s.db)
+
+        # -- garbage bytes --
+        db = os.path.join(s.dir, "garbage.db")
+        rnd = random.Random(3)
+        with open(db, "wb") as f:
+            f.write(bytes(rnd.randrange(256) for _ in range(3 * 4096)))
+        before = read(db)
+        check_refused(s, db, "garbage", before, run_on(s, db))
+        # a file that starts like SQLite but whose pages are garbage
+        db2 = os.path.join(s.dir, "corrupt.db")
+        data = bytearray(good)
+        for off in range(100, len(data), 97):
+            data[off] = (data[off] * 31 + 7) & 0xFF
+        with open(db2, "wb") as f:
+            f.write(data)
+        check_refused(s, db2, "corrupt", bytes(data), run_on(s, db2))
+
+        # -- a newer schema --
+        db = os.path.join(s.dir, "newer.db")
+        shutil.copy(s.db, db)
+        con = sqlite3.connect(db)
+        ver = con.execute("pragma user_version").fetchone()[0]
+        con.execute("pragma user_version = %d" % (ver + 5))
+        con.commit()
+        con.close()
+        before = read(db)
+        p = run_on(s, db)
+        check_refused(s, db, "newer schema", before, p)
+        pw.check("version" in p.stderr.lower() or "newer" in p.stderr.lower(),
+                 "newer schema: the message says why: %r" % p.stderr[-500:])
+
+        # -- read-only --
+        db = os.path.join(s.dir, "readonly.db")
+        shutil.copy(s.db, db)
+        before = read(db)
+        how = None
+        if shutil.which("unshare") and shutil.which("mount") and os.geteuid() == 0:
+            probe = subprocess.run(["unshare", "-m", "sh", "-c",
+                                    'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0"',
+                                    db], capture_output=True)
+            if probe.returncode == 0:
+                how = "bind"
+        if how is None and shutil.which("chattr") and os.geteuid() == 0:
+            if subprocess.run(["chattr", "+i", db], capture_output=True).returncode == 0:
+                how = "chattr"
+        if how is None:
+            print("SKIP readonly: neither a read-only bind mount (unshare -m, root) nor "
+                  "chattr +i works here")
+        else:
+            def wrap(argv):
+                if how != "bind":
+                    return argv
+                return ["unshare", "-m", "sh", "-c",
+                        'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && '
+                        'exec "$@"', db] + argv
+            try:
+                p = run_on(s, db, wrap=wrap)
+            finally:
+                if how == "chattr":
+                    subprocess.run(["chattr", "-i", db])
+            print("readonly via %s" % how)
+            check_refused(s, db, "read-only (%s)" % how, before, p)
+
+        # -- locked by another process --
+        db = os.path.join(s.dir, "locked.db")
+        shutil.copy(s.db, db)
+        holder = subprocess.Popen(
+            [sys.executable, "-c",
+             "import sqlite3, sys, time\n"
+             "con = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+             "con.execute('begin exclusive')\n"
+             "print('held', flush=True)\n"
+             "sys.stdin.read()\n"
+             "con.execute('rollback')\n"
+             "con.close()\n", db],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            pw.check_eq(holder.stdout.readline().strip(), "held", "holder took the lock")
+            before = read(db)
+            t0 = time.monotonic()
+            p = run_on(s, db)
+            took = time.monotonic() - t0
+            pw.check(took < 60, "locked: gave up in %.1f s" % took)
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=30)
+        check_refused(s, db, "locked", before, p)
+        pw.check("lock" in p.stderr.lower() or "busy" in p.stderr.lower(),
+                 "locked: the message says why: %r" % p.stderr[-500:])
+
+        # -- full disk during a run --
+        snaps = s.sql("select id, page_id, text_hash from snapshots order by id")
+        pw.check_eq(len(snaps), N_PAGES, "first run stored one snapshot per page")
+        # big incompressible pages: every page changes, and its raw body
+        # (stored zlib-compressed) and text do not fit under the limit
+        rnd = random.Random(11)
+        alphabet = "abcdefghijklmnopqrstuvwxyzéèàç"
+        for i in range(N_PAGES):
+            words = " ".join("".join(rnd.choice(alphabet) for _ in range(rnd.randrange(3, 11)))
+                             for _ in range(60000))
+            s.put("/p%d.html" % i, pw.page("Admission exceptionnelle au séjour",
+                                           BODY % i + "<p>" + words + "</p>"))
+        size = os.path.getsize(s.db) + sum(os.path.getsize(s.db + x) for x in ("-wal",)
+                                            if os.path.exists(s.db + x))
+        limit = max(size, 256 * 1024) + 512 * 1024
+
+        def limited():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+        p = run_on(s, s.db, preexec_fn=limited)
+        print("full disk: exit %d; stderr: %s" % (p.returncode, p.stderr[-600:]))
+        pw.check(p.returncode not in (0, 1), "full disk: the run fails (exit %d)" % p.returncode)
+        pw.check(p.returncode > 0, "full disk: no crash (exit %d)" % p.returncode)
+        pw.check(any(w in p.stderr.lower() for w in ("full", "disk", "too large", "space", "i/o")),
+                 "full disk: a clear message: %r" % p.stderr[-800:])
+        pw.check("AddressSanitizer" not in p.stderr, "full disk: no sanitizer report")
+        pw.check_eq(s.sql("pragma integrity_check"), [("ok",)], "full disk: integrity_check")
+        after = s.sql("select id, page_id, text_hash from snapshots order by id")
+        pw.check(all(x in after for x in snaps), "full disk: every earlier snapshot is there")
+        # and a later run without the limit completes and reports the changes
+        p, r = s.run()
+        pw.check_eq(p.returncode, 0, "after full disk: a run completes (stderr: %s)"
+                    % p.stderr[-500:])
+        if r:
+            st = sorted({pg["status"] for pg in r["pages"]})
+            pw.check_eq(st, ["changed"], "after full disk: every page reported changed")
+        pw.check_eq(s.sql("pragma integrity_check"), [("ok",)], "after recovery: integrity_check")
+        pw.check_eq(s.sql("select count(*) from snapshots")[0][0], 2 * N_PAGES,
+                    "after recovery: old and new snapshots, none duplicated")
+    finally:
+        s.close()
+
+
+if __name__ == "__main__":
+    pw.main(main)
