@@ -134,6 +134,18 @@ static const struct migration migrations[] = {
 	  ");"
 	  "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent_at IS NULL;"
 	  "PRAGMA user_version = 1;" },
+	/* Linked documents are kept like pages, in rows of `pages` of their
+	 * own (id "PAGE/doc/HASH", see store_document_id()): fetches,
+	 * snapshots, streaks and changes need nothing new. What a document
+	 * adds is its link: the page that links it, the link text, and when
+	 * the link disappeared (`active` is "still linked"). */
+	{ 2,
+	  "ALTER TABLE pages ADD COLUMN parent_page TEXT REFERENCES pages(id);"
+	  "ALTER TABLE pages ADD COLUMN doc_title TEXT;"
+	  "ALTER TABLE pages ADD COLUMN doc_unlinked_at INTEGER;"
+	  "CREATE UNIQUE INDEX pages_documents ON pages(parent_page, url)"
+	  "  WHERE parent_page IS NOT NULL;"
+	  "PRAGMA user_version = 2;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -169,6 +181,10 @@ enum stmt_id {
 	ST_SNAPSHOT_INSERT_SPAN,
 	ST_SNAPSHOT_WIDEN,
 	ST_PAGE_SET_CURRENT,
+	ST_DOCS_MARK,
+	ST_DOC_UPSERT,
+	ST_DOCS_UNLINK,
+	ST_DOCS_LIST,
 	ST__COUNT
 };
 
@@ -176,7 +192,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PAGES_DEACTIVATE] = "UPDATE pages SET active = 0 WHERE active <> 0",
+	/* documents are linked or not by their page, not by the watchlist */
+	[ST_PAGES_DEACTIVATE] =
+		"UPDATE pages SET active = 0 WHERE active <> 0 AND parent_page IS NULL",
 	[ST_PAGE_UPSERT] =
 		"INSERT INTO pages (id, url, office_id, office_name, office_kind, region,"
 		"                   departement, departement_name, active, first_seen)"
@@ -288,6 +306,27 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE snapshots SET first_seen = min(first_seen, ?2),"
 		"  last_seen = max(last_seen, ?3) WHERE id = ?1",
 	[ST_PAGE_SET_CURRENT] = "UPDATE pages SET current_snapshot = ?2 WHERE id = ?1",
+	/* a page's document links: 2 marks "linked before this sync" */
+	[ST_DOCS_MARK] = "UPDATE pages SET active = 2 WHERE parent_page = ?1 AND active = 1",
+	[ST_DOC_UPSERT] =
+		"INSERT INTO pages (id, url, office_id, office_name, office_kind, region,"
+		"                   departement, departement_name, active, first_seen,"
+		"                   parent_page, doc_title)"
+		" SELECT ?1, ?2, p.office_id, p.office_name, p.office_kind, p.region,"
+		"        p.departement, p.departement_name, 1, ?4, p.id, ?3"
+		" FROM pages p WHERE p.id = ?5"
+		" ON CONFLICT (id) DO UPDATE SET active = 1, doc_unlinked_at = NULL,"
+		"  doc_title = excluded.doc_title, office_id = excluded.office_id,"
+		"  office_name = excluded.office_name, office_kind = excluded.office_kind,"
+		"  region = excluded.region, departement = excluded.departement,"
+		"  departement_name = excluded.departement_name",
+	[ST_DOCS_UNLINK] =
+		"UPDATE pages SET active = 0, doc_unlinked_at = ?2"
+		" WHERE parent_page = ?1 AND active = 2",
+	[ST_DOCS_LIST] =
+		"SELECT id, url, doc_title, active, first_seen, doc_unlinked_at,"
+		"       current_snapshot IS NOT NULL"
+		" FROM pages WHERE parent_page = ?1 ORDER BY first_seen, rowid",
 };
 
 struct store {
@@ -1584,4 +1623,107 @@ int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
 cleanup:
 	free(ids);
 	return ret;
+}
+
+/* ---- linked documents ---- */
+
+char *store_document_id(const char *page_id, const char *url)
+{
+	char hash[PW_HASH_HEX];
+	pw_hash_hex(url, strlen(url), hash);
+	return xasprintf("%s/doc/%.16s", page_id, hash);
+}
+
+int store_documents_sync(struct store *s, const char *page_id,
+			 const struct store_document_link *links, size_t n, time_t at)
+{
+	int64_t current = 0;
+	if (!page_id) {
+		store_set_error(s, "cannot record documents: no page id");
+		return -1;
+	}
+	if (tx_begin(s) < 0)
+		return -1;
+	if (page_current(s, page_id, &current) != 0)
+		goto fail;
+	sqlite3_stmt *st = stmt(s, ST_DOCS_MARK);
+	bind_text(st, 1, page_id);
+	if (exec_stmt(s, st, "record documents") < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		if (!links[i].url) {
+			store_set_error(s, "cannot record document %zu of '%s': no url", i, page_id);
+			goto fail;
+		}
+		char *id = store_document_id(page_id, links[i].url);
+		st = stmt(s, ST_DOC_UPSERT);
+		bind_text(st, 1, id);
+		bind_text(st, 2, links[i].url);
+		bind_text(st, 3, links[i].title);
+		bind_time(st, 4, at);
+		bind_text(st, 5, page_id);
+		int rc = exec_stmt(s, st, "record document");
+		free(id);
+		if (rc < 0)
+			goto fail;
+	}
+	st = stmt(s, ST_DOCS_UNLINK);
+	bind_text(st, 1, page_id);
+	bind_time(st, 2, at);
+	if (exec_stmt(s, st, "record removed documents") < 0)
+		goto fail;
+	if (tx_commit(s) < 0)
+		goto fail;
+	return 0;
+fail:
+	tx_rollback(s);
+	return -1;
+}
+
+int store_documents_list(struct store *s, const char *page_id, struct store_document **out,
+			 size_t *n_out)
+{
+	sqlite3_stmt *st = stmt(s, ST_DOCS_LIST);
+	struct store_document *v = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	bind_text(st, 1, page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		struct store_document *d = &v[n++];
+		memset(d, 0, sizeof(*d));
+		d->id = col_text(st, 0);
+		d->url = col_text(st, 1);
+		d->title = col_text(st, 2);
+		d->linked = sqlite3_column_int(st, 3) != 0;
+		d->first_linked = col_time(st, 4);
+		d->unlinked_at = col_time(st, 5);
+		d->has_snapshot = sqlite3_column_int(st, 6) != 0;
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "list documents");
+		stmt_done(st);
+		store_documents_free(v, n);
+		return -1;
+	}
+	stmt_done(st);
+	*out = v;
+	*n_out = n;
+	return 0;
+}
+
+void store_documents_free(struct store_document *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].id);
+		free(v[i].url);
+		free(v[i].title);
+	}
+	free(v);
 }

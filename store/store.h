@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -227,6 +227,48 @@ struct reextracted {
  * *added is the number of snapshot rows inserted (0: already done). */
 int store_reextract_page(struct store *s, const char *page_id, const struct reextracted *v,
 			 size_t n, size_t current, size_t *added);
+
+/* ---- linked documents ----
+ * A document a page links (a PDF list of pieces, a form) is kept like a
+ * page, under an id of its own (store_document_id()): store_page_state(),
+ * store_commit_page(), store_snapshot_raw(), store_snapshots_each() and
+ * the changes work on it unchanged (its changes are listed with the
+ * pages' ones; their page_id is the document's id). The link itself is
+ * recorded by store_documents_sync(), keyed by (page, url): a document
+ * that disappears from its page keeps its whole history, and is linked
+ * again, same id, if it comes back. store_sync_pages() leaves documents
+ * alone. Schema version 2 added this. */
+
+/* "PAGE_ID/doc/" + 16 hex digits of the URL's hash: never a watchlist id
+ * (those have no '/'). Owned. */
+char *store_document_id(const char *page_id, const char *url);
+
+struct store_document_link {
+	const char *url;
+	const char *title;          /* link text, may be NULL */
+};
+/* Records that page_id links exactly these documents as of `at`: new ones
+ * are added (their identity, office and region, copied from the page),
+ * known ones take the title and are linked again if they were not, and
+ * the page's linked documents not listed are marked unlinked at `at`. One
+ * transaction; -1 for an unknown page. */
+int store_documents_sync(struct store *s, const char *page_id,
+			 const struct store_document_link *links, size_t n, time_t at);
+
+struct store_document {
+	char *id;                   /* store_document_id() */
+	char *url;
+	char *title;                /* may be NULL */
+	bool linked;                /* linked by the page as of the last sync */
+	time_t first_linked;
+	time_t unlinked_at;         /* when the link disappeared; 0 while linked */
+	bool has_snapshot;          /* a text (or hash) was stored */
+};
+/* Every document the page links or linked, first linked first. *out is
+ * owned (store_documents_free()), NULL when there is none. */
+int store_documents_list(struct store *s, const char *page_id, struct store_document **out,
+			 size_t *n);
+void store_documents_free(struct store_document *v, size_t n);
 
 /* ---- outbox: rendered reports waiting to be mailed ----
  * A report is added in the run that produced it and stays until marked
