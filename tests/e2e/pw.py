@@ -8,6 +8,7 @@ Nothing here talks to anything but 127.0.0.1.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -122,11 +123,16 @@ class Scenario:
 
     # -- prefwatch --
     def prefwatch(self, *argv, timeout=120, env=None):
+        """Runs the binary. $PREFWATCH_WRAPPER (split like a shell would),
+        when set, prefixes the command (e.g. valgrind, see test_valgrind.py)
+        and multiplies the timeout by $PREFWATCH_TIMEOUT_FACTOR (default 1)."""
         e = dict(os.environ)
         e.pop("PREFWATCH_CONFIG", None)
         if env:
             e.update(env)
-        return subprocess.run([self.bin] + list(argv), capture_output=True, text=True,
+        wrapper = shlex.split(os.environ.get("PREFWATCH_WRAPPER", ""))
+        timeout *= float(os.environ.get("PREFWATCH_TIMEOUT_FACTOR", "1"))
+        return subprocess.run(wrapper + [self.bin] + list(argv), capture_output=True, text=True,
                               timeout=timeout, env=e)
 
     def run(self, *extra):
