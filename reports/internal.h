@@ -70,6 +70,19 @@ char *fr_page_heading(const struct report_page *p);
 /* "%d <singular|plural>" with French agreement (0 and 1 are singular). */
 char *fr_count(int n, const char *singular, const char *plural);
 
+/* ---- linked documents ---- */
+
+/* True when a document is news: new link, changed text, removed link,
+ * listed failure. */
+bool doc_has_news(const struct report_document *d);
+/* How many of a page's documents are news. */
+size_t page_doc_news(const struct report_page *p);
+/* "documents liés : 1 modifié, 2 nouveaux" (non-zero parts only), or NULL
+ * when no document has news; owned. */
+char *fr_doc_counts(const struct report_counts *c);
+/* fr_failure() worded for a document ("document trop volumineux", ...). */
+const char *fr_doc_failure(enum pw_failure f);
+
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
 bool page_is_quiet(const struct report_page *p);

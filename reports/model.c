@@ -22,6 +22,26 @@ const char *page_status_name(enum page_status s)
 	return "unchanged";
 }
 
+const char *doc_status_name(enum doc_status s)
+{
+	switch (s) {
+	case DOC_NEW: return "new";
+	case DOC_UNCHANGED: return "unchanged";
+	case DOC_CHANGED: return "changed";
+	case DOC_FAILED: return "failed";
+	case DOC_REMOVED: return "removed";
+	}
+	return "unchanged";
+}
+
+struct report_document *report_page_add_document(struct report_page *p)
+{
+	p->documents = xrealloc(p->documents, (p->n_documents + 1) * sizeof(*p->documents));
+	struct report_document *d = &p->documents[p->n_documents++];
+	memset(d, 0, sizeof(*d));
+	return d;
+}
+
 void report_init(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -68,6 +88,16 @@ void report_release(struct report *r)
 		free(p->page_updated);
 		change_free(p->change);
 		free(p->error);
+		for (size_t j = 0; j < p->n_documents; j++) {
+			struct report_document *d = &p->documents[j];
+			free(d->url);
+			free(d->title);
+			free(d->type);
+			free(d->note);
+			change_free(d->change);
+			free(d->error);
+		}
+		free(p->documents);
 	}
 	free(r->pages);
 	free(r->title);
@@ -105,7 +135,58 @@ void report_count(const struct report *r, struct report_counts *c)
 			c->failed_listed += p->listed;
 			break;
 		}
+		for (size_t j = 0; j < p->n_documents; j++) {
+			const struct report_document *d = &p->documents[j];
+			switch (d->status) {
+			case DOC_NEW: c->doc_new++; break;
+			case DOC_CHANGED: c->doc_changed += d->change != NULL; break;
+			case DOC_REMOVED: c->doc_removed++; break;
+			case DOC_FAILED:
+				c->doc_failed++;
+				c->doc_failed_listed += d->listed;
+				break;
+			case DOC_UNCHANGED: break;
+			}
+		}
 	}
+}
+
+bool doc_has_news(const struct report_document *d)
+{
+	return d->status == DOC_NEW || d->status == DOC_REMOVED ||
+	       (d->status == DOC_CHANGED && d->change) || (d->status == DOC_FAILED && d->listed);
+}
+
+size_t page_doc_news(const struct report_page *p)
+{
+	size_t n = 0;
+	for (size_t j = 0; j < p->n_documents; j++)
+		n += doc_has_news(&p->documents[j]);
+	return n;
+}
+
+char *fr_doc_counts(const struct report_counts *c)
+{
+	struct buf b;
+	buf_init(&b, 1024);
+	const struct { int n; const char *one, *many; } parts[] = {
+		{ c->doc_changed, "modifié", "modifiés" },
+		{ c->doc_new, "nouveau", "nouveaux" },
+		{ c->doc_removed, "retiré", "retirés" },
+		{ c->doc_failed_listed, "inaccessible", "inaccessibles" },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(parts); i++) {
+		if (!parts[i].n)
+			continue;
+		char *s = fr_count(parts[i].n, parts[i].one, parts[i].many);
+		buf_printf(&b, "%s%s", b.len ? ", " : "documents liés : ", s);
+		free(s);
+	}
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
 }
 
 bool report_has_news(const struct report *r)
@@ -113,6 +194,9 @@ bool report_has_news(const struct report *r)
 	struct report_counts c;
 	report_count(r, &c);
 	if (c.changed || c.new_pages || c.failed_listed)
+		return true;
+	/* a linked document alone is news, whatever its page did */
+	if (c.doc_changed || c.doc_new || c.doc_removed || c.doc_failed_listed)
 		return true;
 	/* a new official address is news: the guide's link must change */
 	for (size_t i = 0; i < r->n_pages; i++)
@@ -135,7 +219,9 @@ char *report_summary(const struct report *r)
 		char *chg = fr_count(c.changed, "modification", "modifications");
 		char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
 		char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
-		char *s = xasprintf("%s — %s, %s", chg, fail, nw);
+		char *docs = fr_doc_counts(&c);
+		char *s = xasprintf("%s — %s, %s%s%s", chg, fail, nw, docs ? " ; " : "", docs ? docs : "");
+		free(docs);
 		free(chg);
 		free(fail);
 		free(nw);
@@ -145,7 +231,10 @@ char *report_summary(const struct report *r)
 	char *chg = fr_count(c.changed, "modifiée", "modifiées");
 	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
 	char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
-	char *s = xasprintf("%s — %s, %s, %s", pages, chg, fail, nw);
+	char *docs = fr_doc_counts(&c);
+	char *s = xasprintf("%s — %s, %s, %s%s%s", pages, chg, fail, nw, docs ? " ; " : "",
+			    docs ? docs : "");
+	free(docs);
 	free(pages);
 	free(chg);
 	free(fail);
@@ -167,6 +256,15 @@ char *report_subject(const struct report *r)
 		strvec_push_nodup(&parts, fr_count(c.failed_listed, "page inaccessible", "pages inaccessibles"));
 	if (c.new_pages)
 		strvec_push_nodup(&parts, fr_count(c.new_pages, "nouvelle page", "nouvelles pages"));
+	if (c.doc_changed)
+		strvec_push_nodup(&parts, fr_count(c.doc_changed, "document modifié", "documents modifiés"));
+	if (c.doc_new)
+		strvec_push_nodup(&parts, fr_count(c.doc_new, "nouveau document", "nouveaux documents"));
+	if (c.doc_removed)
+		strvec_push_nodup(&parts, fr_count(c.doc_removed, "document retiré", "documents retirés"));
+	if (c.doc_failed_listed)
+		strvec_push_nodup(&parts, fr_count(c.doc_failed_listed, "document inaccessible",
+						   "documents inaccessibles"));
 	buf_init(&b, 1024);
 	buf_addstr(&b, "[prefwatch] ");
 	/* a subject is one line: a title from a page must not add headers */
@@ -250,6 +348,18 @@ const char *fr_failure(enum pw_failure f)
 	case PW_FAIL__COUNT: break;
 	}
 	return "échec inconnu";
+}
+
+const char *fr_doc_failure(enum pw_failure f)
+{
+	switch (f) {
+	case PW_FAIL_NOT_FOUND: return "document introuvable (404)";
+	case PW_FAIL_TOO_LARGE: return "document trop volumineux";
+	case PW_FAIL_BAD_CONTENT: return "document illisible (fichier corrompu, tronqué ou d'un autre type)";
+	case PW_FAIL_TIMEOUT: return "délai dépassé (téléchargement ou lecture du document)";
+	case PW_FAIL_MOVED: return "document déplacé";
+	default: return fr_failure(f);
+	}
 }
 
 struct field_words {

@@ -131,7 +131,7 @@ static void diff_cell(struct buf *o, const char *sign, const char *bg)
 		   "padding:2px 6px;background:%s;font-size:14px;line-height:1.4;\">", bg, sign, bg);
 }
 
-static void render_diff(struct buf *o, const struct report_change *c)
+static void render_diff(struct buf *o, const struct report_change *c, const char *what)
 {
 	struct diff_view v;
 	diff_view_build(c->old_text, c->new_text, HTML_CONTEXT, &v);
@@ -141,7 +141,9 @@ static void render_diff(struct buf *o, const struct report_change *c)
 		goto cleanup;
 	}
 	buf_addstr(o, "<p style=\"" FONT "font-size:13px;color:#555555;margin:10px 0 4px 0;\">"
-		   "Texte de la page, passages supprimés "
+		   "Texte ");
+	text(o, what);
+	buf_addstr(o, ", passages supprimés "
 		   "<del style=\"" STYLE_DEL "\">[-ainsi-]</del> et ajoutés "
 		   "<ins style=\"" STYLE_INS "\">{+ainsi+}</ins> :</p>\n"
 		   "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
@@ -264,7 +266,84 @@ static void render_change(struct buf *o, const struct report_page *p)
 		buf_addstr(o, "</ul>\n");
 	}
 	fact_list_release(&facts);
-	render_diff(o, c);
+	render_diff(o, c, "de la page");
+	page_tail(o);
+}
+
+static void doc_label(struct buf *o, const struct report_document *d)
+{
+	const char *t = d->title && *d->title ? d->title : d->url;
+	buf_addstr(o, "« ");
+	html_link(o, d->url, t);
+	buf_addstr(o, " »");
+	if (d->type && *d->type)
+		textf(o, " (%s)", d->type);
+}
+
+static void render_document(struct buf *o, const struct report_document *d)
+{
+	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:10px 0 4px 0;\"><strong>");
+	switch (d->status) {
+	case DOC_CHANGED: text(o, "Document modifié"); break;
+	case DOC_NEW: text(o, "Nouveau document lié"); break;
+	case DOC_REMOVED: text(o, "Document retiré de la page"); break;
+	case DOC_FAILED: text(o, "Document inaccessible"); break;
+	case DOC_UNCHANGED: text(o, "Document"); break;
+	}
+	buf_addstr(o, "</strong> : ");
+	doc_label(o, d);
+	if (d->status == DOC_NEW)
+		text(o, ", enregistré comme version de référence.");
+	else if (d->status == DOC_REMOVED)
+		text(o, " (son historique est conservé).");
+	else if (d->status == DOC_FAILED) {
+		const char *what = fr_doc_failure(d->failure);
+		textf(o, " — %s", what);
+		if (d->http_status && !(d->failure == PW_FAIL_NOT_FOUND && d->http_status == 404))
+			textf(o, " (HTTP %ld)", d->http_status);
+		if (d->failing_since) {
+			char since[11];
+			pw_time_fr(d->failing_since, since);
+			textf(o, ", depuis le %s", since);
+		}
+		if (d->fail_count > 1)
+			textf(o, " (%d échecs de suite)", d->fail_count);
+		text(o, ".");
+	}
+	buf_addstr(o, "</p>\n");
+	if (d->note && *d->note) {
+		para_open(o);
+		text(o, d->note);
+		buf_addstr(o, "</p>\n");
+	}
+	if (d->status == DOC_CHANGED && d->change) {
+		const struct report_change *c = d->change;
+		char now[11], before[11];
+		pw_time_fr(c->detected_at, now);
+		para_open(o);
+		if (c->previous_at) {
+			pw_time_fr(c->previous_at, before);
+			textf(o, "Modification n° %lld détectée le %s ; version précédente du %s.",
+			      (long long)c->id, now, before);
+		} else {
+			textf(o, "Modification n° %lld détectée le %s.", (long long)c->id, now);
+		}
+		buf_addstr(o, "</p>\n");
+		render_diff(o, c, "du document");
+	}
+	if (d->status == DOC_FAILED && d->error && *d->error) {
+		buf_addstr(o, "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">Détail technique : ");
+		text(o, d->error);
+		buf_addstr(o, "</p>\n");
+	}
+}
+
+static void render_documents(struct buf *o, const struct report_page *p)
+{
+	page_head(o, p);
+	for (size_t i = 0; i < p->n_documents; i++)
+		if (doc_has_news(&p->documents[i]))
+			render_document(o, &p->documents[i]);
 	page_tail(o);
 }
 
@@ -408,6 +487,15 @@ char *report_render_html(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
 				render_change(&o, &r->pages[i]);
+	}
+	size_t n_docs = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n_docs += page_doc_news(&r->pages[i]);
+	if (n_docs) {
+		section(&o, "Documents liés", n_docs);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_doc_news(&r->pages[i]))
+				render_documents(&o, &r->pages[i]);
 	}
 	if (c.failed) {
 		section(&o, "Pages inaccessibles", (size_t)c.failed);

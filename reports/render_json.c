@@ -14,6 +14,12 @@
  * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
  * per changed line paired with its new version, equal runs included as
  * context), moved_lines, reverted_to (ISO time or null) and state.
+ * Linked documents, only on pages that link some (and then run.documents
+ * {new, changed, removed, failed, failed_listed}): per page "documents":
+ * [{url, title, type, status (new|unchanged|changed|failed|removed),
+ * http_status, note, failure (null unless failed), error, fail_count,
+ * failing_since, listed, change (null unless changed; a change object
+ * as above, with empty fields)}].
  *
  * A hand-written writer: strings are escaped as RFC 8259 asks (", \ and
  * control characters, the latter as \u00XX), valid UTF-8 passes through,
@@ -205,6 +211,61 @@ static void json_change(struct buf *o, const struct report_change *c)
 	free(diff);
 }
 
+static void json_documents(struct buf *o, const struct report_page *p)
+{
+	buf_addstr(o, "[");
+	for (size_t i = 0; i < p->n_documents; i++) {
+		const struct report_document *d = &p->documents[i];
+		bool failed = d->status == DOC_FAILED;
+		buf_addstr(o, i ? ",\n    {" : "\n    {");
+		key(o, "url");
+		json_str(o, d->url);
+		buf_addstr(o, ", ");
+		key(o, "title");
+		json_str(o, d->title);
+		buf_addstr(o, ", ");
+		key(o, "type");
+		json_str(o, d->type);
+		buf_addstr(o, ", ");
+		key(o, "status");
+		json_str(o, doc_status_name(d->status));
+		buf_addstr(o, ",\n     ");
+		key(o, "http_status");
+		if (d->http_status)
+			buf_printf(o, "%ld", d->http_status);
+		else
+			buf_addstr(o, "null");
+		buf_addstr(o, ", ");
+		key(o, "note");
+		json_str(o, d->note);
+		buf_addstr(o, ", ");
+		key(o, "failure");
+		if (failed)
+			json_str(o, pw_failure_name(d->failure)[0] ? pw_failure_name(d->failure) : "http_error");
+		else
+			buf_addstr(o, "null");
+		buf_addstr(o, ", ");
+		key(o, "error");
+		json_str(o, failed ? (d->error ? d->error : fr_doc_failure(d->failure)) : NULL);
+		buf_addstr(o, ", ");
+		key(o, "fail_count");
+		buf_printf(o, "%d, ", failed ? d->fail_count : 0);
+		key(o, "failing_since");
+		json_time(o, failed ? d->failing_since : 0);
+		buf_addstr(o, ", ");
+		key(o, "listed");
+		buf_addstr(o, failed && d->listed ? "true" : "false");
+		buf_addstr(o, ",\n     ");
+		key(o, "change");
+		if (d->status == DOC_CHANGED && d->change)
+			json_change(o, d->change);
+		else
+			buf_addstr(o, "null");
+		buf_addstr(o, "}");
+	}
+	buf_addstr(o, p->n_documents ? "\n   ]" : "]");
+}
+
 static void json_page(struct buf *o, const struct report_page *p)
 {
 	enum page_status st = page_effective_status(p);
@@ -283,6 +344,11 @@ static void json_page(struct buf *o, const struct report_page *p)
 		key(o, "listed");
 		buf_addstr(o, p->listed ? "true" : "false");
 	}
+	if (p->n_documents) {
+		buf_addstr(o, ",\n   ");
+		key(o, "documents");
+		json_documents(o, p);
+	}
 	buf_addstr(o, "}");
 }
 
@@ -309,8 +375,16 @@ char *report_render_json(const struct report *r)
 	key(&o, "finished_at");
 	json_time(&o, r->finished_at);
 	buf_printf(&o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
-		   "\"failed\": %d, \"failed_listed\": %d},\n \"pages\": [",
+		   "\"failed\": %d, \"failed_listed\": %d",
 		   c.pages, c.new_pages, c.unchanged, c.changed, c.failed, c.failed_listed);
+	bool any_docs = false;
+	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
+		any_docs = r->pages[i].n_documents > 0;
+	if (any_docs)
+		buf_printf(&o, ",\n  \"documents\": {\"new\": %d, \"changed\": %d, \"removed\": %d, "
+			   "\"failed\": %d, \"failed_listed\": %d}",
+			   c.doc_new, c.doc_changed, c.doc_removed, c.doc_failed, c.doc_failed_listed);
+	buf_addstr(&o, "},\n \"pages\": [");
 	for (size_t i = 0; i < r->n_pages; i++) {
 		buf_addstr(&o, i ? ",\n" : "\n");
 		json_page(&o, &r->pages[i]);

@@ -119,7 +119,7 @@ static void words_into(struct buf *line, const struct diff *w)
 	}
 }
 
-static void render_diff(struct buf *o, const struct report_change *c)
+static void render_diff(struct buf *o, const struct report_change *c, const char *indent)
 {
 	struct diff_view v;
 	struct buf line;
@@ -130,7 +130,8 @@ static void render_diff(struct buf *o, const struct report_change *c)
 		wrap(o, "  ", 2, "Texte identique (seuls les éléments ci-dessus ont changé).");
 		goto cleanup;
 	}
-	buf_addstr(o, "\n  Texte, avec les passages supprimés [-ainsi-] et ajoutés {+ainsi+} :\n");
+	buf_printf(o, "\n%sTexte, avec les passages supprimés [-ainsi-] et ajoutés {+ainsi+} :\n",
+		   indent);
 	for (size_t i = 0; i < v.n; i++) {
 		const struct diff_row *r = &v.v[i];
 		const char *prefix = "      ";
@@ -194,7 +195,84 @@ static void render_change(struct buf *o, const struct report_page *p)
 			wrapf(o, "  ", 4, "%s : %s", facts.v[i].label, facts.v[i].to);
 	}
 	fact_list_release(&facts);
-	render_diff(o, c);
+	render_diff(o, c, "  ");
+}
+
+/* « Title » (PDF) */
+static char *doc_label(const struct report_document *d)
+{
+	const char *t = d->title && *d->title ? d->title : d->url;
+	if (d->type && *d->type)
+		return xasprintf("« %s » (%s)", t ? t : "?", d->type);
+	return xasprintf("« %s »", t ? t : "?");
+}
+
+static void render_document(struct buf *o, const struct report_document *d)
+{
+	char *label = doc_label(d);
+	char when[11];
+	buf_addch(o, '\n');
+	switch (d->status) {
+	case DOC_CHANGED:
+		wrapf(o, "  ", 4, "Document modifié : %s", label);
+		break;
+	case DOC_NEW:
+		wrapf(o, "  ", 4, "Nouveau document lié : %s, enregistré comme version de référence.",
+		      label);
+		break;
+	case DOC_REMOVED:
+		wrapf(o, "  ", 4, "Document retiré de la page : %s (son historique est conservé).", label);
+		break;
+	case DOC_FAILED: {
+		const char *what = fr_doc_failure(d->failure);
+		struct buf l;
+		buf_init(&l, 4096);
+		buf_printf(&l, "Document inaccessible : %s — %s", label, what);
+		if (d->http_status && !(d->failure == PW_FAIL_NOT_FOUND && d->http_status == 404))
+			buf_printf(&l, " (HTTP %ld)", d->http_status);
+		if (d->failing_since) {
+			pw_time_fr(d->failing_since, when);
+			buf_printf(&l, ", depuis le %s", when);
+		}
+		if (d->fail_count > 1)
+			buf_printf(&l, " (%d échecs de suite)", d->fail_count);
+		buf_addch(&l, '.');
+		wrap(o, "  ", 4, buf_str(&l));
+		buf_release(&l);
+		break;
+	}
+	case DOC_UNCHANGED:
+		break;
+	}
+	if (d->url)
+		wrap(o, "    ", 4, d->url);
+	if (d->note && *d->note)
+		wrap(o, "    ", 4, d->note);
+	if (d->status == DOC_CHANGED && d->change) {
+		const struct report_change *c = d->change;
+		char now[11], before[11];
+		pw_time_fr(c->detected_at, now);
+		if (c->previous_at) {
+			pw_time_fr(c->previous_at, before);
+			wrapf(o, "    ", 4, "Modification n° %lld détectée le %s ; version précédente du %s.",
+			      (long long)c->id, now, before);
+		} else {
+			wrapf(o, "    ", 4, "Modification n° %lld détectée le %s.", (long long)c->id, now);
+		}
+		render_diff(o, c, "    ");
+	}
+	if (d->status == DOC_FAILED && d->error && *d->error)
+		wrapf(o, "    ", 6, "Détail technique : %s", d->error);
+	free(label);
+}
+
+/* Under the page's office: every document of the page that is news. */
+static void render_documents(struct buf *o, const struct report_page *p)
+{
+	page_head(o, p);
+	for (size_t i = 0; i < p->n_documents; i++)
+		if (doc_has_news(&p->documents[i]))
+			render_document(o, &p->documents[i]);
 }
 
 static void render_failure(struct buf *o, const struct report_page *p)
@@ -297,6 +375,15 @@ char *report_render_text(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
 				render_change(&o, &r->pages[i]);
+	}
+	size_t n_docs = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n_docs += page_doc_news(&r->pages[i]);
+	if (n_docs) {
+		section(&o, "Documents liés", n_docs);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_doc_news(&r->pages[i]))
+				render_documents(&o, &r->pages[i]);
 	}
 	if (c.failed) {
 		section(&o, "Pages inaccessibles", (size_t)c.failed);

@@ -68,6 +68,28 @@ struct report_change {
 	char *state;               /* review state, NULL means pending */
 };
 
+/* A document the page links (crawler's doc_links_find()), with what
+ * happened to it in this run. Statuses: the pages' ones plus REMOVED (the
+ * page stopped linking it: reported once, its history is kept). */
+enum doc_status { DOC_NEW, DOC_UNCHANGED, DOC_CHANGED, DOC_FAILED, DOC_REMOVED };
+const char *doc_status_name(enum doc_status s); /* "new", ..., "removed" */
+
+struct report_document {
+	char *url;
+	char *title;               /* the link text on the page */
+	char *type;                /* "PDF", "DOCX", ...; may be NULL */
+	enum doc_status status;
+	long http_status;          /* 0: none */
+	char *note;                /* French, e.g. tracked by hash (a scan); may be NULL */
+	struct report_change *change; /* CHANGED: old and new text, no field deltas */
+	/* FAILED */
+	enum pw_failure failure;
+	char *error;
+	time_t failing_since;
+	int fail_count;
+	bool listed;               /* over the threshold (as for pages): shown */
+};
+
 struct report_page {
 	char *id;
 	char *office_id;
@@ -92,6 +114,9 @@ struct report_page {
 	time_t failing_since;
 	int fail_count;
 	bool listed;               /* failure is over the threshold: shown */
+	/* linked documents, owned (report_page_add_document()) */
+	struct report_document *documents;
+	size_t n_documents;
 };
 
 struct report {
@@ -106,17 +131,24 @@ struct report {
 void report_init(struct report *r);
 /* Appends a zeroed page and returns it (owned by r). */
 struct report_page *report_add_page(struct report *r);
+/* Appends a zeroed document to a page and returns it (owned by the page,
+ * freed by report_release()). */
+struct report_document *report_page_add_document(struct report_page *p);
 void report_release(struct report *r);
 
 struct report_counts {
 	int pages, new_pages, unchanged, changed, failed, failed_listed;
+	/* linked documents, whatever their page's status */
+	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed;
 };
 /* Counts pages by status. A republished or rules_changed page (not new, not
  * failed) is quiet: it counts, renders and appears in JSON as unchanged,
  * with one informative line; so does a CHANGED page without its change. */
 void report_count(const struct report *r, struct report_counts *c);
 /* True when there is something to tell the editors: a change, a new page
- * or a listed failure (quiet pages and unlisted failures are not news). */
+ * or a listed failure (quiet pages and unlisted failures are not news);
+ * also a document changed, newly linked, removed or failing (listed), even
+ * when its page's own text did not change. */
 bool report_has_news(const struct report *r);
 
 /* ======================= renderers ======================= */
@@ -131,11 +163,12 @@ char *report_render_html(const struct report *r);
 char *report_render_json(const struct report *r);
 
 /* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..."
- * (owned). A report not tied to a run (run_id 0) counts changes instead:
+ * (owned), followed by "; documents liés : 1 modifié, ..." only when a
+ * document has news. A report not tied to a run (run_id 0) counts changes instead:
  * "2 modifications — 0 inaccessible, 0 nouvelle". */
 char *report_summary(const struct report *r);
-/* The e-mail's subject (owned, one line, French), e.g.
- * "prefwatch : Hauts-de-France — 2 modifiées, 1 inaccessible, 0 nouvelle". */
+/* The e-mail's subject (owned, one line, French): see model.c; documents
+ * with news add "1 document modifié", "2 nouveaux documents", ... */
 char *report_subject(const struct report *r);
 
 /* Writes s to path atomically (temp file + rename); -1 with errno. */
