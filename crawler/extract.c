@@ -776,9 +776,33 @@ static size_t url_origin_len(const char *base)
 	return (size_t)(p - base) + h;
 }
 
+/* A link target we may show: http(s), mailto, tel, or no scheme at all.
+ * Checked on the result, so that what browsers strip ("java\tscript:",
+ * entities already decoded) cannot smuggle javascript:, data: or file: in. */
+static bool shown_scheme(const char *u)
+{
+	size_t n = strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	if (u[n] != ':')
+		return true;    /* relative */
+	return (n == 4 && !strncasecmp(u, "http", 4)) || (n == 5 && !strncasecmp(u, "https", 5)) ||
+	       (n == 6 && !strncasecmp(u, "mailto", 6)) || (n == 3 && !strncasecmp(u, "tel", 3));
+}
+
+static char *resolve_href_any(const char *href, const char *base);
+
 /* The absolute, cleaned target of href, or NULL when the link is not a
- * target worth showing (in-page anchor, javascript:). */
+ * target worth showing (in-page anchor, javascript:, other schemes). */
 static char *resolve_href(const char *href, const char *base)
+{
+	char *out = resolve_href_any(href, base);
+	if (out && !shown_scheme(out)) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+static char *resolve_href_any(const char *href, const char *base)
 {
 	char *trimmed, *out = NULL;
 	xmlChar *abs = NULL;
