@@ -29,9 +29,10 @@ cmake --build build-bench -j "$(nproc)" --target prefwatch parse_bench >/dev/nul
 PW=$ROOT/build-bench/cli/prefwatch
 
 OUT=$(mktemp -d /tmp/prefwatch-bench.XXXXXX)
+chmod 755 "$OUT"   # nginx workers run as nobody
 PORT=18473
 NGINX_PID=
-cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; rm -rf "$OUT"; }
+cleanup() { [ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$OUT"; }
 trap cleanup EXIT
 
 start_nginx() {
@@ -62,7 +63,11 @@ CONF
 measure() {
 	local label=$1; shift
 	/usr/bin/time -f "%e %U %S %M" -o "$OUT/time.txt" "$@" >"$OUT/$label.out" 2>"$OUT/$label.err" || true
-	read -r wall user sys rss <"$OUT/time.txt"
+	# time(1) prepends "Command exited with non-zero status N" when it did
+	read -r wall user sys rss < <(tail -n 1 "$OUT/time.txt")
+	if grep -q "non-zero status" "$OUT/time.txt"; then
+		echo "($label: $(head -n 1 "$OUT/time.txt"); stderr: $(head -c 300 "$OUT/$label.err"))" >&2
+	fi
 	echo "$wall $(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}') $rss"
 }
 

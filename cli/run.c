@@ -14,6 +14,17 @@
  * stored HTML is re-extracted with the new rules first and stored as a
  * baseline, so that our own rule change is never reported as a change of
  * procedure.
+ *
+ * Linked documents: once a page's outcome is known (not failed), the
+ * documents its text links (crawler's doc_links_find(): PDF, DOC, DOCX,
+ * ODT on its own site or defaults.document_domains; `documents: none`
+ * and `max_documents` per page) are recorded as the page's links, and
+ * each is fetched through the same crawler run (crawler_add_document())
+ * and decided like a page, under its own store id: new, unchanged (a
+ * byte-only change with the same text too), changed (confirmed by a
+ * second fetch), failed with a kind. A link gone from the page is
+ * reported once as removed; its history stays. A document's news goes
+ * under its page in the report, whatever the page's own status.
  */
 #include "common/common.h"
 
@@ -35,7 +46,10 @@ struct run_opts {
 	enum log_level level;
 };
 
+enum job_kind { JOB_PAGE, JOB_DOCUMENT };
+
 struct page_job {
+	enum job_kind kind;         /* first: the crawler's data is either job */
 	const struct wl_page *page;
 	struct extract_rules *rules;
 	struct page_state st;
@@ -43,7 +57,28 @@ struct page_job {
 	bool confirming;            /* second fetch of a changed text */
 	struct extraction first;    /* the first fetch's extraction */
 	struct fetch_result first_res;
+	bool docs_followed;
 };
+
+/* One linked document of a page, fetched in the same run. */
+struct doc_job {
+	enum job_kind kind;
+	struct page_job *pj;        /* its page */
+	char *id;                   /* store id (store_document_id()) */
+	char *url;
+	struct page_state st;
+	size_t rd;                  /* index in its report page's documents */
+	bool confirming;
+	char *first_text;           /* the first fetch's text, when confirming */
+	char *first_note;
+	struct fetch_result first_res;
+	struct doc_job *next;       /* every doc job of the run, for cleanup */
+};
+
+/* Text stored for a document (normalised) under this fingerprint: a
+ * change of our normaliser must not read as a change of the document. */
+#define DOC_RULES_FP "document-text/1"
+#define DOC_MAX_DEFAULT 20
 
 struct run_ctx {
 	struct store *store;
@@ -55,7 +90,13 @@ struct run_ctx {
 	bool db_error;
 	size_t done, total;         /* pages finished, for the progress line */
 	bool progress;              /* stderr is a terminal and not --quiet */
+	const struct strvec *doc_domains;
+	struct doc_limits doc_limits;
+	struct doc_job *docs;       /* owned list */
 };
+
+static void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
+			     const char *text, const struct fieldset *fields);
 
 static struct crawler *volatile running_crawler;
 
@@ -168,13 +209,13 @@ static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const stru
 	o.kind = OUTCOME_UNCHANGED;
 	o.body_hash = body_hash;
 	if (ex) {
-		/* same text from other bytes: keep today's HTML and facts (the
-		 * update stamp may have moved), so that the next night compares
-		 * stamps against this one and re-extraction starts from it */
+		/* same text from other bytes: keep today's facts (the update
+		 * stamp may have moved) so that the next night compares stamps
+		 * against this one. The raw body stays the one the text was first
+		 * seen in: compressing every noisy page every night would be the
+		 * run's main cost, and re-extraction only needs one body per text. */
 		fields = fieldset_serialize(&ex->fields);
 		o.fields = fields;
-		o.raw = res->html;
-		o.raw_len = res->html_len;
 	}
 	commit(ctx, job, &o, &ids);
 	free(fields);
@@ -195,6 +236,16 @@ static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const stru
 	}
 	ctx->counts.unchanged++;
 	log_debug("%s: unchanged", job->page->id);
+	if (ex) {
+		follow_documents(ctx, job, res->final_url, ex->text, &ex->fields);
+	} else {
+		/* 304 or same bytes: the stored text holds the same links */
+		struct fieldset stored = FIELDSET_INIT;
+		fieldset_parse(&stored, job->st.fields);
+		follow_documents(ctx, job, res->final_url ? res->final_url : job->st.final_url,
+				 job->st.text, &stored);
+		fieldset_release(&stored);
+	}
 }
 
 static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
@@ -245,6 +296,7 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 		ctx->counts.new_pages++;
 		log_info("%s: new", job->page->id);
 	}
+	follow_documents(ctx, job, res->final_url, ex->text, &ex->fields);
 	free(fields);
 	free(serial_deltas);
 	fieldset_release(&old_fields);
@@ -317,6 +369,336 @@ static void show_progress(struct run_ctx *ctx, const char *url)
 		fputc('\n', stderr);
 }
 
+/* ---- linked documents ---- */
+
+static bool doc_listed_at_once(enum pw_failure f)
+{
+	/* the same bytes fail the same way tomorrow: no grace night */
+	return listed_at_once(f) || f == PW_FAIL_BAD_CONTENT || f == PW_FAIL_TOO_LARGE;
+}
+
+static struct report_document *doc_report(struct run_ctx *ctx, const struct doc_job *dj)
+{
+	return &ctx->report->pages[dj->pj->rp].documents[dj->rd];
+}
+
+static void doc_commit(struct run_ctx *ctx, struct doc_job *dj, struct page_outcome *o,
+		       struct outcome_ids *ids)
+{
+	memset(ids, 0, sizeof(*ids));
+	o->page_id = dj->id;
+	o->at = time(NULL);
+	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
+		log_error("cannot store document '%s' of page '%s': %s", dj->url, dj->pj->page->id,
+			  store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+}
+
+static void doc_failed(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+		       enum pw_failure failure, const char *error)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_FAILED;
+	o.failure = failure;
+	o.error = error;
+	doc_commit(ctx, dj, &o, &ids);
+
+	rd->status = DOC_FAILED;
+	rd->http_status = res->http_status;
+	rd->failure = failure;
+	free(rd->error);
+	rd->error = xstrdup(error ? error : pw_failure_name(failure));
+	rd->fail_count = dj->st.fail_count + 1;
+	rd->failing_since = dj->st.failing_since ? dj->st.failing_since : time(NULL);
+	rd->listed = rd->fail_count >= ctx->failure_threshold || doc_listed_at_once(failure);
+	log_info("%s: document '%s' failed (%s): %s", dj->pj->page->id, dj->url,
+		 pw_failure_name(failure), rd->error);
+}
+
+/* raw and hash NULL: a 304, or a text that changed back within the run. */
+static void doc_unchanged(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+			  const char *hash, bool keep_raw)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_UNCHANGED;
+	o.body_hash = hash;
+	if (keep_raw && res->body) {
+		/* same text from other bytes (a re-export): keep today's file */
+		o.raw = res->body;
+		o.raw_len = res->body_len;
+	}
+	doc_commit(ctx, dj, &o, &ids);
+	rd->status = DOC_UNCHANGED;
+	rd->http_status = res->http_status;
+	log_debug("%s: document '%s' unchanged", dj->pj->page->id, dj->url);
+}
+
+static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+			 const char *hash, const char *text, bool is_new)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = is_new ? OUTCOME_NEW : OUTCOME_CHANGED;
+	o.text = text;
+	o.raw = res->body;
+	o.raw_len = res->body_len;
+	o.body_hash = hash;
+	o.rules_fp = DOC_RULES_FP;
+	doc_commit(ctx, dj, &o, &ids);
+
+	rd->http_status = res->http_status;
+	if (is_new) {
+		rd->status = DOC_NEW;
+		log_info("%s: new document '%s'", dj->pj->page->id, dj->url);
+		return;
+	}
+	struct report_change *ch = xcalloc(1, sizeof(*ch));
+	ch->id = ids.change_id;
+	ch->detected_at = o.at;
+	ch->previous_at = dj->st.snapshot_at;
+	ch->old_text = xstrdup(dj->st.text ? dj->st.text : "");
+	ch->new_text = xstrdup(text);
+	ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
+	rd->status = DOC_CHANGED;
+	rd->change = ch;
+	log_info("%s: document '%s' changed (change #%lld)", dj->pj->page->id, dj->url,
+		 (long long)ids.change_id);
+}
+
+/* The text kept for a document: its text, or for a file without one (a
+ * scan, a type without converter) a line naming its hash, so that a new
+ * file still shows as a change. Owned. *note gets the French note. */
+static char *doc_stored_text(const struct doc_text *dt, const char *hash, char **note)
+{
+	*note = NULL;
+	if (dt->kind == DOC_TEXT_OK)
+		return xstrdup(dt->text);
+	if (dt->kind == DOC_TEXT_SCAN)
+		*note = xstrdup("Document sans texte (numérisé ?) : suivi par son empreinte, "
+				"toute modification du fichier sera signalée.");
+	else
+		*note = xasprintf("Format %s non converti en texte sur ce serveur : suivi par son "
+				  "empreinte, toute modification du fichier sera signalée.",
+				  doc_type_name(dt->type));
+	return xasprintf("[Fichier %s sans texte extrait — empreinte %s]", doc_type_name(dt->type),
+			 hash);
+}
+
+/* Text of a fetched document: 0 with *text (owned), or -1 after
+ * committing the failure. */
+static int doc_read(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+		    const char *hash, char **text, char **note)
+{
+	struct doc_text dt;
+	int rc = doc_extract(res->body, res->body_len, res->content_type,
+			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
+	if (rc < 0) {
+		doc_failed(ctx, dj, res, dt.failure, dt.error);
+	} else {
+		*text = doc_stored_text(&dt, hash, note);
+		if (dt.seconds > 1)
+			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
+				 dt.seconds);
+	}
+	doc_text_release(&dt);
+	return rc;
+}
+
+static void doc_confirm(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX], first_hash[PW_HASH_HEX];
+	bool same = false;
+	char *text = NULL, *note = NULL;
+	struct doc_text dt;
+
+	pw_hash_hex(dj->first_res.body, dj->first_res.body_len, first_hash);
+	if (!res->failure && !res->not_modified) {
+		pw_hash_hex(res->body, res->body_len, hash);
+		if (!strcmp(hash, first_hash)) {
+			same = true;
+		} else if (!doc_extract(res->body, res->body_len, res->content_type, dj->url,
+					&ctx->doc_limits, &dt)) {
+			text = doc_stored_text(&dt, hash, &note);
+			same = !strcmp(text, dj->first_text);
+		}
+		if (text)
+			doc_text_release(&dt);
+	}
+	struct report_document *rd = doc_report(ctx, dj);
+	if (same) {
+		free(rd->note);
+		rd->note = dj->first_note;
+		dj->first_note = NULL;
+		doc_has_text(ctx, dj, &dj->first_res, first_hash, dj->first_text, false);
+	} else {
+		log_info("%s: document '%s' changed then changed back within the run; not reported",
+			 dj->pj->page->id, dj->url);
+		doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
+	}
+	free(text);
+	free(note);
+}
+
+static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+			   struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX];
+	char *text = NULL, *note = NULL;
+
+	if (dj->confirming) {
+		doc_confirm(ctx, dj, res);
+		return;
+	}
+	if (res->failure) {
+		doc_failed(ctx, dj, res, res->failure, res->error);
+		return;
+	}
+	if (res->not_modified) {
+		doc_unchanged(ctx, dj, res, NULL, false);
+		return;
+	}
+	pw_hash_hex(res->body, res->body_len, hash);
+	if (dj->st.has_snapshot && str_eq(hash, dj->st.body_hash) &&
+	    str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+		doc_unchanged(ctx, dj, res, hash, false);
+		return;
+	}
+	if (doc_read(ctx, dj, res, hash, &text, &note) < 0)
+		return;
+	struct report_document *rd = doc_report(ctx, dj);
+	if (!dj->st.has_snapshot || !str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+		/* first text, or first under this normaliser: a baseline */
+		rd->note = note;
+		note = NULL;
+		doc_has_text(ctx, dj, res, hash, text, !dj->st.has_snapshot);
+		if (dj->st.has_snapshot)
+			rd->status = DOC_UNCHANGED;
+	} else if (str_eq(text, dj->st.text)) {
+		rd->note = note;
+		note = NULL;
+		doc_unchanged(ctx, dj, res, hash, true);
+	} else {
+		/* believe a new text only if a second fetch gives it too */
+		dj->confirming = true;
+		dj->first_text = text;
+		dj->first_note = note;
+		text = note = NULL;
+		dj->first_res = *res;
+		memset(res, 0, sizeof(*res));
+		struct fetch_request again = { .url = dj->url, .data = dj };
+		crawler_add_document(c, &again);
+	}
+	free(text);
+	free(note);
+}
+
+static bool links_have(const struct doc_links *l, const char *url)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].url, url))
+			return true;
+	return false;
+}
+
+/* The page's outcome is stored and its text is known: record the
+ * documents it links now, report the links gone, fetch the others. */
+static void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
+			     const char *text, const struct fieldset *fields)
+{
+	const struct wl_page *p = job->page;
+	struct report_page *rp = &ctx->report->pages[job->rp];
+	struct doc_links links = { 0 };
+	struct store_document *known = NULL;
+	struct store_document_link *sl = NULL;
+	size_t n_known = 0;
+
+	if (job->docs_followed || p->documents == WL_DOCS_NONE || !text || !fields)
+		return;
+	job->docs_followed = true;
+	size_t max = p->max_documents >= 0 ? (size_t)p->max_documents : DOC_MAX_DEFAULT;
+	/* borrowed view: doc_links_find() only reads text and fields */
+	struct extraction view = { .text = (char *)text, .fields = *fields };
+	doc_links_find(&view, base_url ? base_url : p->url, ctx->doc_domains, max, &links);
+
+	if (store_documents_list(ctx->store, p->id, &known, &n_known) < 0)
+		goto db_error;
+	sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
+	for (size_t i = 0; i < links.n; i++) {
+		sl[i].url = links.v[i].url;
+		sl[i].title = links.v[i].title;
+	}
+	if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
+		goto db_error;
+
+	for (size_t i = 0; i < n_known; i++) {
+		if (!known[i].linked || links_have(&links, known[i].url))
+			continue;
+		struct report_document *rd = report_page_add_document(rp);
+		rd->url = xstrdup(known[i].url);
+		rd->title = xstrdup(known[i].title);
+		rd->type = xstrdup(doc_type_name(doc_type_from_url(known[i].url)));
+		rd->status = DOC_REMOVED;
+		log_info("%s: document '%s' no longer linked", p->id, known[i].url);
+	}
+	for (size_t i = 0; i < links.n; i++) {
+		struct doc_job *dj = xcalloc(1, sizeof(*dj));
+		dj->kind = JOB_DOCUMENT;
+		dj->pj = job;
+		dj->id = store_document_id(p->id, links.v[i].url);
+		dj->url = xstrdup(links.v[i].url);
+		dj->next = ctx->docs;
+		ctx->docs = dj;
+		if (store_page_state(ctx->store, dj->id, &dj->st) < 0) {
+			log_error("cannot read the state of document '%s': %s", dj->url,
+				  store_errmsg(ctx->store));
+			ctx->db_error = true;
+			continue;
+		}
+		dj->rd = rp->n_documents;
+		struct report_document *rd = report_page_add_document(rp);
+		rd->url = xstrdup(links.v[i].url);
+		rd->title = xstrdup(links.v[i].title);
+		rd->type = xstrdup(doc_type_name(links.v[i].type));
+		rd->status = DOC_UNCHANGED;
+		bool cond = dj->st.has_snapshot && str_eq(dj->st.rules_fp, DOC_RULES_FP);
+		struct fetch_request req = {
+			.url = dj->url,
+			.etag = cond ? dj->st.etag : NULL,
+			.last_modified = cond ? dj->st.last_modified : NULL,
+			.data = dj,
+		};
+		crawler_add_document(ctx->crawler, &req);
+	}
+	goto cleanup;
+db_error:
+	log_error("cannot record the documents of '%s': %s", p->id, store_errmsg(ctx->store));
+	ctx->db_error = true;
+cleanup:
+	free(sl);
+	store_documents_free(known, n_known);
+	doc_links_release(&links);
+}
+
+static void doc_job_free(struct doc_job *dj)
+{
+	page_state_release(&dj->st);
+	fetch_result_release(&dj->first_res);
+	free(dj->first_text);
+	free(dj->first_note);
+	free(dj->id);
+	free(dj->url);
+	free(dj);
+}
+
 /* ---- the crawler callback ---- */
 
 static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fetch_result *res)
@@ -345,6 +727,10 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 		       struct fetch_result *res, void *data)
 {
 	struct run_ctx *ctx = data;
+	if (*(const enum job_kind *)req->data == JOB_DOCUMENT) {
+		on_doc_fetched(c, req->data, ctx, res);
+		return;
+	}
 	struct page_job *job = req->data;
 	struct extraction ex = { 0 };
 	char *err = NULL;
@@ -663,11 +1049,18 @@ static int write_outputs(const struct report *r, const struct run_opts *o)
 
 static void mark_reported(struct store *s, const struct report *r, bool *db_error)
 {
-	int64_t *ids = xcalloc(r->n_pages ? r->n_pages : 1, sizeof(*ids));
-	size_t n = 0;
+	size_t cap = r->n_pages + 1;
 	for (size_t i = 0; i < r->n_pages; i++)
+		cap += r->pages[i].n_documents;
+	int64_t *ids = xcalloc(cap, sizeof(*ids));
+	size_t n = 0;
+	for (size_t i = 0; i < r->n_pages; i++) {
 		if (r->pages[i].change && r->pages[i].change->id)
 			ids[n++] = r->pages[i].change->id;
+		for (size_t j = 0; j < r->pages[i].n_documents; j++)
+			if (r->pages[i].documents[j].change && r->pages[i].documents[j].change->id)
+				ids[n++] = r->pages[i].documents[j].change->id;
+	}
 	if (n && store_changes_mark_reported(s, ids, n, time(NULL)) < 0) {
 		log_error("cannot mark changes as reported: %s", store_errmsg(s));
 		*db_error = true;
@@ -719,6 +1112,8 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	ctx.report = &report;
+	ctx.doc_domains = &wl.defaults.document_domains;
+	doc_limits_init(&ctx.doc_limits);
 	ctx.failure_threshold = wl.defaults.failure_threshold > 0 ? wl.defaults.failure_threshold : 2;
 	sync_pages(ctx.store, &wl, &ctx.db_error);
 
@@ -847,6 +1242,11 @@ cleanup:
 		fetch_result_release(&jobs[i].first_res);
 	}
 	free(jobs);
+	while (ctx.docs) {
+		struct doc_job *next = ctx.docs->next;
+		doc_job_free(ctx.docs);
+		ctx.docs = next;
+	}
 	crawler_free(ctx.crawler);
 	store_close(ctx.store);
 	if (lock_fd >= 0)

@@ -1052,7 +1052,7 @@ static int bind_raw(struct store *s, sqlite3_stmt *st, int i, const char *raw, s
 	}
 	uLongf zlen = compressBound((uLong)raw_len);
 	*z = xmalloc(zlen ? zlen : 1);
-	int zrc = compress2(*z, &zlen, (const Bytef *)raw, (uLong)raw_len, Z_BEST_COMPRESSION);
+	int zrc = compress2(*z, &zlen, (const Bytef *)raw, (uLong)raw_len, Z_DEFAULT_COMPRESSION);
 	if (zrc != Z_OK) {
 		store_set_error(s, "cannot compress raw body: zlib error %d", zrc);
 		return -1;
