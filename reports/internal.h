@@ -72,9 +72,10 @@ char *fr_count(int n, const char *singular, const char *plural);
 
 /* ---- linked documents ---- */
 
-/* True when a document is news: new link, changed text, removed link,
- * listed failure. */
-bool doc_has_news(const struct report_document *d);
+/* True when a document of page p is news: new link (not on a new page,
+ * whose documents are its baseline), changed text, removed link, listed
+ * failure. */
+bool doc_has_news(const struct report_page *p, const struct report_document *d);
 /* How many of a page's documents are news. */
 size_t page_doc_news(const struct report_page *p);
 /* "documents liés : 1 modifié, 2 nouveaux" (non-zero parts only), or NULL

@@ -138,7 +138,7 @@ void report_count(const struct report *r, struct report_counts *c)
 		for (size_t j = 0; j < p->n_documents; j++) {
 			const struct report_document *d = &p->documents[j];
 			switch (d->status) {
-			case DOC_NEW: c->doc_new++; break;
+			case DOC_NEW: c->doc_new += doc_has_news(p, d); break;
 			case DOC_CHANGED: c->doc_changed += d->change != NULL; break;
 			case DOC_REMOVED: c->doc_removed++; break;
 			case DOC_FAILED:
@@ -151,9 +151,12 @@ void report_count(const struct report *r, struct report_counts *c)
 	}
 }
 
-bool doc_has_news(const struct report_document *d)
+bool doc_has_news(const struct report_page *p, const struct report_document *d)
 {
-	return d->status == DOC_NEW || d->status == DOC_REMOVED ||
+	/* the documents of a new page are its baseline, shown with it */
+	if (d->status == DOC_NEW)
+		return page_effective_status(p) != PAGE_NEW;
+	return d->status == DOC_REMOVED ||
 	       (d->status == DOC_CHANGED && d->change) || (d->status == DOC_FAILED && d->listed);
 }
 
@@ -161,7 +164,7 @@ size_t page_doc_news(const struct report_page *p)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < p->n_documents; j++)
-		n += doc_has_news(&p->documents[j]);
+		n += doc_has_news(p, &p->documents[j]);
 	return n;
 }
 

@@ -342,7 +342,7 @@ static void render_documents(struct buf *o, const struct report_page *p)
 {
 	page_head(o, p);
 	for (size_t i = 0; i < p->n_documents; i++)
-		if (doc_has_news(&p->documents[i]))
+		if (doc_has_news(p, &p->documents[i]))
 			render_document(o, &p->documents[i]);
 	page_tail(o);
 }
@@ -397,6 +397,15 @@ static void render_new(struct buf *o, const struct report_page *p)
 			}
 		}
 		buf_addstr(o, "</ul>\n");
+	}
+	for (size_t i = 0; i < p->n_documents; i++) {
+		const struct report_document *d = &p->documents[i];
+		if (d->status != DOC_NEW)
+			continue;
+		para_open(o);
+		buf_addstr(o, "Document lié, enregistré : ");
+		doc_label(o, d);
+		buf_addstr(o, "</p>\n");
 	}
 	page_tail(o);
 }

@@ -271,7 +271,7 @@ static void render_documents(struct buf *o, const struct report_page *p)
 {
 	page_head(o, p);
 	for (size_t i = 0; i < p->n_documents; i++)
-		if (doc_has_news(&p->documents[i]))
+		if (doc_has_news(p, &p->documents[i]))
 			render_document(o, &p->documents[i]);
 }
 
@@ -319,6 +319,14 @@ static void render_new(struct buf *o, const struct report_page *p)
 	page_head(o, p);
 	wrap(o, "  ", 2, "Nouvelle page suivie : texte enregistré comme version de référence.");
 	render_fields(o, &p->fields);
+	for (size_t i = 0; i < p->n_documents; i++) {
+		const struct report_document *d = &p->documents[i];
+		if (d->status != DOC_NEW)
+			continue;
+		char *label = doc_label(d);
+		wrapf(o, "  ", 4, "Document lié, enregistré : %s", label);
+		free(label);
+	}
 }
 
 static void render_quiet(struct buf *o, const struct report_page *p)
