@@ -39,13 +39,19 @@ static bool has_any(const char *folded, const char *const *needles)
 	return false;
 }
 
-/* "404" as a number of its own, not inside "14045" or a reference. */
+/* "404" as the point of a title ("404", "404 - Page introuvable"), not a
+ * number inside a real title ("Arrêté n° 404", "Formulaire 14045"): only
+ * at the start of the title, or in a title that is little more than it.
+ * "Erreur 404" and the like are matched by the word list. */
 static bool has_404(const char *s)
 {
+	while (*s == ' ')
+		s++;
+	bool short_title = strlen(s) <= 12;
 	for (const char *p = strstr(s, "404"); p; p = strstr(p + 1, "404")) {
 		bool before = p == s || !((p[-1] >= '0' && p[-1] <= '9') || p[-1] == '/');
 		bool after = !(p[3] >= '0' && p[3] <= '9');
-		if (before && after)
+		if (before && after && (p == s || short_title))
 			return true;
 	}
 	return false;

@@ -59,6 +59,9 @@ static void test_soft_404(void)
 	struct extraction e = ex_of("Les services de l'État dans le Nord",
 				    "La page que vous recherchez n’existe pas", "Retour\n");
 	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_NOT_FOUND);
+	/* A title that merely ends with the number 404 is not a 404. */
+	e = ex_of("Admission exceptionnelle au séjour 404", NULL, procedure_text);
+	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_NONE);
 	/* A number containing 404 is not a 404. */
 	e = ex_of("Arrêté n° 14045 - Préfecture", NULL, procedure_text);
 	CHECK_INT(crawler_classify(REQ, &r, &e), PW_FAIL_NONE);
