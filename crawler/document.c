@@ -687,8 +687,12 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 	}
 	out->seconds = cr.seconds;
 	judge_child(out, conv->name, &cr, &lim, &text);
-	if (out->failure)
+	if (out->failure) {
+		char *e = xasprintf("%s (after %.1f s)", out->error, cr.seconds);
+		free(out->error);
+		out->error = e;
 		goto cleanup;
+	}
 	if (!*out->text) {
 		out->kind = DOC_TEXT_SCAN;
 		out->note = xstrdup(out->type == DOC_TYPE_PDF
