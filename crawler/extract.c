@@ -1383,9 +1383,29 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	}
 	/* No HTML_PARSE_NOBLANKS: it drops whitespace-only text nodes, which
 	 * glues "<b>a</b> <i>b</i>" into "ab". */
-	doc = htmlReadMemory(html ? html : "", (int)len, base_url, "UTF-8",
-			     HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-			     HTML_PARSE_NOWARNING);
+	htmlParserCtxtPtr pctx = htmlNewParserCtxt();
+	if (!pctx) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	doc = htmlCtxtReadMemory(pctx, html ? html : "", (int)len, base_url, "UTF-8",
+				 HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+				 HTML_PARSE_NOWARNING);
+	/* The parser halts (rather than recovers) on markup nested deeper
+	 * than 256 elements, dropping the rest of the page. A partial text
+	 * would read as the procedure vanishing: take no text at all, so the
+	 * page is classified as without content and its snapshot is kept. */
+	if (pctx->disableSAX) {
+		const xmlError *xe = xmlCtxtGetLastError(pctx);
+		const char *m = xe && xe->message ? xe->message : "fatal error";
+		log_warn("%s: the HTML parser stopped before the end of the page (%.*s): "
+			 "no text taken from it", base_url ? base_url : "page",
+			 (int)strcspn(m, "\n"), m);
+		htmlFreeParserCtxt(pctx);
+		out->rule = xstrdup("none: parser stopped before the end");
+		goto facts;
+	}
+	htmlFreeParserCtxt(pctx);
 	if (!doc && len > 0) {
 		if (err)
 			*err = xstrdup("cannot parse page: not HTML");
