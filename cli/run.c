@@ -708,10 +708,16 @@ static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fet
 	char hash[PW_HASH_HEX];
 	bool same = false;
 
-	if (!res->failure && !res->not_modified &&
-	    !extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err))
-		same = !strcmp(ex.text, job->first.text);
 	pw_hash_hex(job->first_res.body, job->first_res.body_len, hash);
+	if (!res->failure && !res->not_modified) {
+		char again[PW_HASH_HEX];
+		pw_hash_hex(res->body, res->body_len, again);
+		/* the same bytes under the same rules give the same text */
+		if (!strcmp(again, hash))
+			same = true;
+		else if (!extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err))
+			same = !strcmp(ex.text, job->first.text);
+	}
 	if (same)
 		page_has_text(ctx, job, &job->first_res, hash, &job->first, false);
 	else {
