@@ -231,6 +231,17 @@ static void test_pdf_hostile(void)
 	CHECK_INT(d.failure, PW_FAIL_TOO_LARGE);
 	CHECK(d.seconds < (double)lim.wall_ms / 1000.0 + 1);
 	doc_text_release(&d);
+
+	/* the same bomb with room for its text but not for its time: the
+	 * wall clock (or the CPU limit) ends it */
+	doc_limits_init(&lim);
+	lim.max_text = 256L << 20;
+	lim.mem_bytes = 4096L << 20;
+	lim.wall_ms = 50;
+	CHECK_INT(doc_extract(pdf, len, NULL, "http://x/bomb.pdf", &lim, &d), -1);
+	CHECK_INT(d.failure, PW_FAIL_TIMEOUT);
+	CHECK(d.seconds < 2);
+	doc_text_release(&d);
 	free(pdf);
 }
 
