@@ -32,8 +32,12 @@
 
 #define DEFAULT_UA_URL "https://www.gisti.org/prefwatch"
 #define HEADER_VALUE_MAX 1024
-/* a body is "clearly binary" with this many NULs in its first KB */
+/* a body is "clearly binary" with this many NULs in its first KB, or when
+ * over 1/BINARY_CTRL_RATIO of its first BINARY_SCAN bytes are C0 controls
+ * text never holds (random or compressed bytes: about 1 in 10) */
 #define BINARY_NULS 8
+#define BINARY_SCAN 4096
+#define BINARY_CTRL_RATIO 20
 
 struct host {
 	char *name;
@@ -570,7 +574,16 @@ static bool clearly_binary(const char *body, size_t len)
 		return false;   /* UTF-16 text is half NULs */
 	for (size_t i = 0; i < scan; i++)
 		nuls += body[i] == '\0';
-	return nuls >= BINARY_NULS;
+	if (nuls >= BINARY_NULS)
+		return true;
+	/* controls other than tab, line ends, form feed and ESC (ISO-2022) */
+	size_t wide = len < BINARY_SCAN ? len : BINARY_SCAN, ctrl = 0;
+	for (size_t i = 0; i < wide; i++) {
+		unsigned char ch = (unsigned char)body[i];
+		ctrl += ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r' && ch != '\f' &&
+			ch != 0x1B;
+	}
+	return ctrl >= BINARY_NULS && ctrl * BINARY_CTRL_RATIO > wide;
 }
 
 /* Fills the body side of a 2xx result: content type check and decoding. */
