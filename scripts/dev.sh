@@ -18,7 +18,7 @@ BUILD_PKGS=(build-essential cmake pkg-config
 # sqlite3 for integrity checks, chromium to render the HTML report,
 # man/groff to check the man page, systemd-analyze to verify the units.
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
-	util-linux iproute2 gzip groff)
+	util-linux iproute2 gzip groff valgrind e2fsprogs)
 
 need_install() {
 	local p
