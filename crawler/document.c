@@ -533,23 +533,28 @@ static int run_child(const char *path, char *const argv[], const struct doc_limi
 	if (cr->timed_out || cr->too_big || open_pipe)
 		kill(-pid, SIGKILL);
 	/* the pipe is closed: a child that closed its stdout but goes on
-	 * running is bounded by the same wall clock */
+	 * running is bounded by the same wall clock. The child is waited
+	 * for without being reaped (WNOWAIT): while it is a zombie its pid,
+	 * which is also its process group id, cannot be reused, so killing
+	 * what its group left behind (docx2txt runs unzip) hits nothing
+	 * else. */
 	for (;;) {
-		pid_t w = waitpid(pid, &cr->status, WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
+		siginfo_t si;
+		memset(&si, 0, sizeof(si));
+		int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 || si.si_pid == pid)
 			break;
 		if (mono_ms() - start > (double)lim->wall_ms) {
 			cr->timed_out = true;
 			kill(-pid, SIGKILL);
-			waitpid(pid, &cr->status, 0);
-			break;
 		}
 		usleep(2000);
 	}
-	/* whatever the group left behind (docx2txt runs unzip) */
 	kill(-pid, SIGKILL);
+	while (waitpid(pid, &cr->status, 0) < 0 && errno == EINTR)
+		;
 	cr->seconds = (mono_ms() - start) / 1000.0;
 	return 0;
 }
