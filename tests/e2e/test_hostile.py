@@ -69,6 +69,12 @@ ou <a href="&#106;avascript:alert('js4')">encore</a>.</p>
 <svg><script>alert("svg-script")</script></svg>
 <p><a href="https://www.demarches-simplifiees.fr/commencer/aes-02">Déposer la demande</a></p>"""
 
+INJECT_TMPL = """<p>Format : %n%s%s%s%x%p et %1$s et %99999999d.</p>
+<p>SQL : '); DROP TABLE snapshots; -- et " OR 1=1 --</p>
+<p>Shell : $(touch SENTINEL) et `touch SENTINEL` et ; touch SENTINEL &amp;&amp; rm -rf /nonexistent</p>
+<p>La demande se fait par courrier postal.</p>"""
+INJECT = None
+
 MIB = 1024 * 1024
 MAX_BODY = 12 * MIB
 RUN_WALL_LIMIT = 90      # s, the whole first run
@@ -146,11 +152,16 @@ def hostile(a):
     s = pw.Scenario(a.bin, "hostile")
     try:
         s.start_server()
+        sentinel = os.path.join(s.dir, "SHELL-RAN")
+        global INJECT
+        INJECT = INJECT_TMPL.replace("SENTINEL", sentinel)
         title = "Admission exceptionnelle au séjour"
         s.put("/a.html", pw.page(title, NORMAL_A))
         s.put("/b.html", pw.page(title, NORMAL_B))
         s.put("/script.html", pw.page(title, SCRIPT_V1))
 
+        # text aimed at a format string, SQL text or a shell
+        s.put("/inject.html", pw.page("Séjour %n%s%s%x'; DROP TABLE pages; --", INJECT))
         # trickle: a normal page, one byte per second
         s.put("/trickle.html", pw.page(title, NORMAL_A))
         s.route("/trickle.html", {"trickle": 1})
@@ -193,6 +204,7 @@ def hostile(a):
         s.route("/todict.html", {"redirect": "dict://127.0.0.1:1/d:secret"})
 
         pages = [("a", "/a.html"), ("b", "/b.html"), ("script", "/script.html"),
+                 ("inject", "/inject.html?q=%25n%25s'%3B--$(id)"),
                  ("trickle", "/trickle.html"), ("endless", "/endless.html"),
                  ("gzipbomb", "/gzipbomb.html"), ("loop", "/loop-a.html"),
                  ("nested", "/nested.html"), ("line10m", "/line10m.html"),
@@ -243,6 +255,19 @@ def hostile(a):
                             ("script", "plateforme dédiée")):
             pw.check_eq(st[pid]["status"], "new", pid + " is new")
             pw.check(needle in st[pid].get("text", ""), pid + " text holds %r" % needle)
+        # injection text: stored and reported verbatim, acted on nowhere
+        inj = st["inject"]
+        pw.check_eq(inj["status"], "new", "inject is new")
+        for needle in ("%n%s%s%s%x%p", "'); DROP TABLE snapshots; --", "$(touch " + sentinel + ")",
+                       "`touch " + sentinel + "`"):
+            pw.check(needle in inj.get("text", ""), "inject text holds %r verbatim" % needle)
+        pw.check(not os.path.exists(sentinel), "no shell ran the page's text")
+        stored = s.sql("select text from snapshots where page_id = 'h-inject'")
+        pw.check(len(stored) == 1 and "DROP TABLE snapshots" in stored[0][0],
+                 "inject text stored verbatim")
+        pw.check_eq(sorted(t for (t,) in s.sql("select name from sqlite_master where type = 'table'")
+                           if t in ("pages", "snapshots", "changes", "runs", "fetches")),
+                    ["changes", "fetches", "pages", "runs", "snapshots"], "tables intact")
         # nested: either its whole text or a named failure (a partial text
         # would read as the procedure vanishing); never a crash or a hang
         for pid, needle in (("nested", "cinquante mille"), ("textnode", "dossier courrier")):
@@ -302,6 +327,22 @@ def hostile(a):
 PASSWORD = "Tr3s-S3cret-pw-4242"
 
 
+def check_mail_html(raw, what):
+    """Every text/html part of a raw message passes the active-content
+    check; returns the parts' texts."""
+    import email
+    import email.policy
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    parts = [p.get_content() for p in msg.walk() if p.get_content_type() == "text/html"]
+    for part in parts:
+        p = ActiveContent()
+        p.feed(part)
+        p.close()
+        pw.check_eq((p.scripts, p.js_urls, p.handlers, p.iframes), (0, [], [], 0),
+                    what + ": active content in the HTML part")
+    return parts
+
+
 def secret_nowhere(s, where, *texts):
     """The SMTP password in none of these texts, nor in the database files."""
     for i, t in enumerate(texts):
@@ -356,6 +397,11 @@ def security(a):
         s.put("/a.html", pw.page("Admission exceptionnelle au séjour", NORMAL_A))
         s.write_watchlist([{"id": "s-a", "name": "Préfecture A", "pages": [{"url": s.url("/a.html")}]}])
         env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
+        # the page turns hostile before the mailed run: its change (diff,
+        # links) goes into the e-mail's HTML part
+        p, r = s.run()
+        pw.check_eq(p.returncode, 0, "security: baseline run")
+        s.put("/a.html", pw.page("Admission exceptionnelle au séjour", SCRIPT_V2))
         import socket
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
@@ -402,9 +448,13 @@ def security(a):
                                 env=env, timeout=120)
                 pw.check_eq(p.returncode, 0, "queued reports sent (stderr: %s)" % p.stderr[-500:])
                 pw.check(len(srv.messages()) >= 1, "the server received the queued report")
+                htmls = []
                 secret_nowhere(s, "authenticated send", p.stdout, p.stderr)
                 for raw, _env in srv.messages():
                     pw.check(PASSWORD.encode() not in raw, "password in a mailed message")
+                    htmls += check_mail_html(raw, "mailed report")
+                pw.check(any("rendez-vous" in h for h in htmls),
+                         "a mailed HTML part holds the hostile change (%d parts)" % len(htmls))
             finally:
                 srv.stop()
     finally:
