@@ -10,6 +10,8 @@ here byte by byte. Through the real binary:
               creation date: other bytes) are not; a new link is picked up
               and snapshotted; a removed link is reported once and its
               history kept; a link to another site is not followed;
+  formats   - ODT and DOCX through odt2txt/docx2txt, a .doc and a PDF
+              without text layer tracked by the hash of their bytes;
   hostile   - each bad file ends in a named failure within the converter's
               limits while the rest of the run goes on.
 """
@@ -19,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 import zlib
 
 import pw
@@ -264,12 +267,88 @@ def scenario_hostile(binary):
         s.close()
 
 
+def odt(paragraphs, path):
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+           'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+           + "".join("<text:p>%s</text:p>" % p for p in paragraphs)
+           + "</office:text></office:body></office:document-content>")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", xml)
+
+
+def docx(paragraphs, path):
+    xml = ('<?xml version="1.0" encoding="UTF-8"?><w:document '
+           'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+           + "".join('<w:p><w:r><w:t>%s</w:t></w:r></w:p>' % p for p in paragraphs)
+           + "</w:body></w:document>")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/content-types"><Override PartName="/word/document.xml" '
+                   'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+                   'document.main+xml"/></Types>')
+        z.writestr("word/document.xml", xml)
+
+
+def scenario_formats(binary):
+    """ODT and DOCX through their converters when installed, a .doc and a
+    scanned PDF tracked by the hash of their bytes."""
+    s = pw.Scenario(binary, "documents-formats")
+    try:
+        s.start_server()
+        d = os.path.join(s.site, "docs")
+        odt(["Liste des pièces", "Passeport"], os.path.join(d, "liste.odt"))
+        docx(["Formulaire", "Nom et prénom"], os.path.join(d, "formulaire.docx"))
+        write(os.path.join(d, "ancien.doc"), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + b"v1")
+        write(os.path.join(d, "scan.pdf"), raw_pdf(b"0 0 m 300 300 l S\n"))
+        names = ["liste.odt", "formulaire.docx", "ancien.doc", "scan.pdf"]
+        s.put("/aes.html", aes_page([link("/docs/" + n, n) for n in names]))
+        s.write_watchlist([{"id": "02-laon", "name": "Préfecture de Laon",
+                            "pages": [{"url": s.url("/aes.html")}]}])
+        p, r = s.run()
+        check_eq(p.returncode, 0, "formats: exit status (%s)" % p.stderr)
+        docs = docs_of(r, "02-laon")
+        check_eq({k: (v["type"], v["status"]) for k, v in docs.items()},
+                 {"liste.odt": ("ODT", "new"), "formulaire.docx": ("DOCX", "new"),
+                  "ancien.doc": ("DOC", "new"), "scan.pdf": ("PDF", "new")}, "formats")
+        check("sans texte" in (docs.get("scan.pdf", {}).get("note") or ""),
+              "a PDF without text layer is noted: %r" % docs.get("scan.pdf"))
+        check("DOC non converti" in (docs.get("ancien.doc", {}).get("note") or ""),
+              "a .doc is tracked by hash: %r" % docs.get("ancien.doc"))
+        texts = dict(s.sql("SELECT p.url, s.text FROM snapshots s JOIN pages p ON p.id = s.page_id"
+                           " WHERE p.parent_page = '02-laon'"))
+        by_name = {u.rsplit("/", 1)[-1]: t for u, t in texts.items()}
+        if shutil.which("odt2txt"):
+            check_eq(by_name.get("liste.odt"), "Liste des pièces\nPasseport", "ODT text")
+        if shutil.which("docx2txt"):
+            check("Nom et prénom" in (by_name.get("formulaire.docx") or ""),
+                  "DOCX text: %r" % by_name.get("formulaire.docx"))
+
+        # night 2: the ODT gets a line; the .doc's bytes change
+        odt(["Liste des pièces", "Passeport", "Acte de naissance"], os.path.join(d, "liste.odt"))
+        write(os.path.join(d, "ancien.doc"), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + b"v2")
+        p, r = s.run()
+        docs = docs_of(r, "02-laon")
+        check_eq(docs.get("ancien.doc", {}).get("status"), "changed", "a hash-tracked file changed")
+        check_eq(docs.get("scan.pdf", {}).get("status"), "unchanged", "the scan did not")
+        if shutil.which("odt2txt"):
+            check("+Acte de naissance" in ((docs.get("liste.odt", {}).get("change") or {})
+                                           .get("diff") or ""), "ODT diff: %r" % docs.get("liste.odt"))
+    finally:
+        s.close()
+
+
 def main(a):
     for tool in ("groff", "pdftotext"):
         if not shutil.which(tool):
             check(False, "%s is needed (scripts/dev.sh installs groff and poppler-utils)" % tool)
             return
     scenario_changes(a.bin)
+    scenario_formats(a.bin)
     scenario_hostile(a.bin)
 
 
