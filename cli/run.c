@@ -440,14 +440,16 @@ static void doc_unchanged(struct run_ctx *ctx, struct doc_job *dj, const struct 
 	log_debug("%s: document '%s' unchanged", dj->pj->page->id, dj->url);
 }
 
+/* kind: OUTCOME_NEW, OUTCOME_CHANGED, or OUTCOME_BASELINE (the text under
+ * a new normaliser: stored, not reported). */
 static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
-			 const char *hash, const char *text, bool is_new)
+			 const char *hash, const char *text, enum outcome_kind kind)
 {
 	struct report_document *rd = doc_report(ctx, dj);
 	struct page_outcome o = { 0 };
 	struct outcome_ids ids;
 	fill_fetch(&o, res);
-	o.kind = is_new ? OUTCOME_NEW : OUTCOME_CHANGED;
+	o.kind = kind;
 	o.text = text;
 	o.raw = res->body;
 	o.raw_len = res->body_len;
@@ -456,7 +458,13 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 	doc_commit(ctx, dj, &o, &ids);
 
 	rd->http_status = res->http_status;
-	if (is_new) {
+	if (kind == OUTCOME_BASELINE) {
+		rd->status = DOC_UNCHANGED;
+		log_info("%s: document '%s' text stored again under %s", dj->pj->page->id, dj->url,
+			 DOC_RULES_FP);
+		return;
+	}
+	if (kind == OUTCOME_NEW) {
 		rd->status = DOC_NEW;
 		log_info("%s: new document '%s'", dj->pj->page->id, dj->url);
 		return;
@@ -538,7 +546,7 @@ static void doc_confirm(struct run_ctx *ctx, struct doc_job *dj, struct fetch_re
 		free(rd->note);
 		rd->note = dj->first_note;
 		dj->first_note = NULL;
-		doc_has_text(ctx, dj, &dj->first_res, first_hash, dj->first_text, false);
+		doc_has_text(ctx, dj, &dj->first_res, first_hash, dj->first_text, OUTCOME_CHANGED);
 	} else {
 		log_info("%s: document '%s' changed then changed back within the run; not reported",
 			 dj->pj->page->id, dj->url);
@@ -579,9 +587,8 @@ static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx
 		/* first text, or first under this normaliser: a baseline */
 		rd->note = note;
 		note = NULL;
-		doc_has_text(ctx, dj, res, hash, text, !dj->st.has_snapshot);
-		if (dj->st.has_snapshot)
-			rd->status = DOC_UNCHANGED;
+		doc_has_text(ctx, dj, res, hash, text,
+			     dj->st.has_snapshot ? OUTCOME_BASELINE : OUTCOME_NEW);
 	} else if (str_eq(text, dj->st.text)) {
 		rd->note = note;
 		note = NULL;
