@@ -493,12 +493,15 @@ static char *doc_stored_text(const struct doc_text *dt, const char *hash, char *
 	if (dt->kind == DOC_TEXT_SCAN)
 		*note = xstrdup("Document sans texte (numérisé ?) : suivi par son empreinte, "
 				"toute modification du fichier sera signalée.");
-	else
+	else if (dt->type != DOC_TYPE_UNKNOWN)
 		*note = xasprintf("Format %s non converti en texte sur ce serveur : suivi par son "
 				  "empreinte, toute modification du fichier sera signalée.",
 				  doc_type_name(dt->type));
-	return xasprintf("[Fichier %s sans texte extrait — empreinte %s]", doc_type_name(dt->type),
-			 hash);
+	else
+		*note = xstrdup("Format de fichier non pris en charge : suivi par son empreinte, "
+				"toute modification du fichier sera signalée.");
+	return xasprintf("[Fichier %s%ssans texte extrait — empreinte %s]", doc_type_name(dt->type),
+			 dt->type != DOC_TYPE_UNKNOWN ? " " : "", hash);
 }
 
 /* Text of a fetched document: 0 with *text (owned), or -1 after
@@ -513,6 +516,11 @@ static int doc_read(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_
 		doc_failed(ctx, dj, res, dt.failure, dt.error);
 	} else {
 		*text = doc_stored_text(&dt, hash, note);
+		struct report_document *rd = doc_report(ctx, dj);
+		if (dt.type != DOC_TYPE_UNKNOWN && (!rd->type || !*rd->type)) {
+			free(rd->type);
+			rd->type = xstrdup(doc_type_name(dt.type));
+		}
 		if (dt.seconds > 1)
 			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
 				 dt.seconds);

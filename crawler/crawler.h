@@ -206,7 +206,9 @@ struct doc_links {
 };
 /* The document links of a page's extraction, in page order, each URL once:
  * values of its `links` and `forms` fields that are http(s) URLs ending in
- * .pdf, .doc, .docx or .odt, on the host of page_url or on one of domains
+ * .pdf, .doc, .docx or .odt (and `forms` values under /content/download/,
+ * eZ Publish's file links, whose type the bytes tell), on the host of
+ * page_url or on one of domains
  * (a domain also covers its subdomains; domains may be NULL), at most max.
  * The title is the "[text](url)" link text of ex->text. out is owned by the
  * caller (doc_links_release). */
@@ -241,7 +243,9 @@ struct doc_text {
 	double seconds;            /* time spent in the converter */
 };
 /* Takes the text out of a fetched document. url and content_type (may be
- * NULL) help to tell the type when the bytes do not. Returns 0 when a text
+ * NULL) help to tell the type when the bytes do not; a file of another
+ * format behind a URL without a document extension is HASH_ONLY, while
+ * HTML, text, or a ".pdf" that is not one is bad_content. Returns 0 when a text
  * (maybe "") or a hash-only kind was decided, -1 with out->failure and
  * out->error set. out is always initialised; doc_text_release() frees it. */
 int doc_extract(const char *body, size_t len, const char *content_type, const char *url,

@@ -114,9 +114,23 @@ static enum doc_type sniff(const char *b, size_t len, const char *ct, const char
 			return DOC_TYPE_ODT;
 		if (hint == DOC_TYPE_DOCX || hint == DOC_TYPE_ODT)
 			return hint;
-		return DOC_TYPE_DOCX;
+		/* the entry names are stored in clear: a Word document has word/ */
+		return has_prefix_within(b, len, "word/", len) ? DOC_TYPE_DOCX : DOC_TYPE_UNKNOWN;
 	}
 	return DOC_TYPE_UNKNOWN;
+}
+
+static bool is_text_type(const char *ct)
+{
+	return ct && (!strncasecmp(ct, "text/", 5) || !strncasecmp(ct, "application/xhtml", 17));
+}
+
+static bool looks_like_markup(const char *b, size_t len)
+{
+	size_t i = 0;
+	while (i < len && i < 512 && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+		i++;
+	return i < len && b[i] == '<';
 }
 
 /* ---- links ---- */
@@ -259,7 +273,10 @@ void doc_links_find(const struct extraction *ex, const char *page_url,
 		const struct field *f = fieldset_find(&ex->fields, names[k]);
 		for (size_t i = 0; f && i < f->values.n && out->n < max; i++) {
 			const char *u = f->values.v[i];
-			if (!is_http(u) || doc_type_from_url(u) == DOC_TYPE_UNKNOWN)
+			/* eZ Publish serves files as /content/download/ID/...
+			 * without an extension: the bytes will tell */
+			bool download = k == 1 && strstr(u, "/content/download/");
+			if (!is_http(u) || (doc_type_from_url(u) == DOC_TYPE_UNKNOWN && !download))
 				continue;
 			bool dup = false;
 			for (size_t j = 0; j < out->n && !dup; j++)
@@ -640,6 +657,16 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 	if (!body)
 		len = 0;
 	out->type = sniff(body ? body : "", len, content_type, url);
+	if (out->type == DOC_TYPE_UNKNOWN && doc_type_from_url(url) == DOC_TYPE_UNKNOWN &&
+	    !is_text_type(content_type) && !looks_like_markup(body, len)) {
+		/* a download link without extension serving another format
+		 * (a spreadsheet, an archive): watched, but only by hash */
+		out->kind = DOC_TEXT_HASH_ONLY;
+		out->text = xstrdup("");
+		out->note = xasprintf("unsupported format (content type '%s'): tracked by its hash only",
+				      content_type ? content_type : "none");
+		goto cleanup;
+	}
 	if (out->type == DOC_TYPE_UNKNOWN) {
 		fail(out, PW_FAIL_BAD_CONTENT, "'%s' is not a PDF, DOC, DOCX or ODT document "
 		     "(content type '%s')", url ? url : "?", content_type ? content_type : "none");

@@ -306,7 +306,11 @@ def scenario_formats(binary):
         write(os.path.join(d, "ancien.doc"), b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504 + b"v1")
         write(os.path.join(d, "scan.pdf"), raw_pdf(b"0 0 m 300 300 l S\n"))
         names = ["liste.odt", "formulaire.docx", "ancien.doc", "scan.pdf"]
-        s.put("/aes.html", aes_page([link("/docs/" + n, n) for n in names]))
+        # eZ Publish's file links have no extension: the bytes tell
+        groff_pdf(LISTE_V1, os.path.join(s.site, "ez", "liste"))
+        s.route("/content/download/42/liste", {"file": "ez/liste", "content_type": "application/pdf"})
+        s.put("/aes.html", aes_page([link("/docs/" + n, n) for n in names] +
+                                    [link("/content/download/42/liste", "Liste (eZ)")]))
         s.write_watchlist([{"id": "02-laon", "name": "Préfecture de Laon",
                             "pages": [{"url": s.url("/aes.html")}]}])
         p, r = s.run()
@@ -314,7 +318,8 @@ def scenario_formats(binary):
         docs = docs_of(r, "02-laon")
         check_eq({k: (v["type"], v["status"]) for k, v in docs.items()},
                  {"liste.odt": ("ODT", "new"), "formulaire.docx": ("DOCX", "new"),
-                  "ancien.doc": ("DOC", "new"), "scan.pdf": ("PDF", "new")}, "formats")
+                  "ancien.doc": ("DOC", "new"), "scan.pdf": ("PDF", "new"),
+                  "liste": ("PDF", "new")}, "formats")
         check("sans texte" in (docs.get("scan.pdf", {}).get("note") or ""),
               "a PDF without text layer is noted: %r" % docs.get("scan.pdf"))
         check("DOC non converti" in (docs.get("ancien.doc", {}).get("note") or ""),

@@ -117,6 +117,7 @@ static void test_links(void)
 	fieldset_add(&ex.fields, "forms", "https://www.aisne.gouv.fr/a/liste.pdf");
 	fieldset_add(&ex.fields, "forms", "https://WWW.AISNE.GOUV.FR/sans-titre.docx");
 	fieldset_add(&ex.fields, "forms", "CERFA 15186*03");
+	fieldset_add(&ex.fields, "links", "https://www.aisne.gouv.fr/content/download/123/liste");
 
 	doc_links_find(&ex, "https://www.aisne.gouv.fr/Demarches/AES", NULL, 20, &l);
 	CHECK_INT(l.n, 2);
@@ -127,12 +128,21 @@ static void test_links(void)
 		CHECK_STR(l.v[1].title, "sans-titre.docx");
 	}
 	doc_links_release(&l);
+	/* an eZ Publish download link is followed when facts put it in forms */
+	fieldset_add(&ex.fields, "forms", "https://www.aisne.gouv.fr/content/download/123/liste");
+	doc_links_find(&ex, "https://www.aisne.gouv.fr/Demarches/AES", NULL, 20, &l);
+	CHECK_INT(l.n, 3);
+	if (l.n == 3) {
+		CHECK_STR(l.v[2].url, "https://www.aisne.gouv.fr/content/download/123/liste");
+		CHECK_INT(l.v[2].type, DOC_TYPE_UNKNOWN);
+	}
+	doc_links_release(&l);
 
 	strvec_push(&domains, "service-public.fr");
 	strvec_push(&domains, "gouv.fr");
 	doc_links_find(&ex, "https://www.aisne.gouv.fr/Demarches/AES", &domains, 20, &l);
-	CHECK_INT(l.n, 3);
-	if (l.n == 3) {
+	CHECK_INT(l.n, 4);
+	if (l.n == 4) {
 		CHECK_STR(l.v[1].url, "https://formulaires.service-public.fr/f.pdf");
 		CHECK_STR(l.v[1].title, "le [CERFA] n° 1");
 	}
@@ -144,7 +154,7 @@ static void test_links(void)
 	strvec_clear(&domains);
 	strvec_push(&domains, "ample.com");
 	doc_links_find(&ex, "https://www.aisne.gouv.fr/", &domains, 20, &l);
-	CHECK_INT(l.n, 2);
+	CHECK_INT(l.n, 3);
 	doc_links_release(&l);
 	strvec_release(&domains);
 	extraction_release(&ex);
@@ -184,6 +194,29 @@ static void test_pdf_text(void)
 	CHECK_CONTAINS(d.error, "truncated PDF");
 	doc_text_release(&d);
 	free(pdf);
+
+	/* a spreadsheet behind an extension-less download link: hash only */
+	rc = doc_extract("PK\x03\x04xl/workbook.xml", 19, "application/vnd.ms-excel",
+			 "http://x/content/download/9/tableau", NULL, &d);
+	CHECK_INT(rc, 0);
+	CHECK_INT(d.kind, DOC_TEXT_HASH_ONLY);
+	doc_text_release(&d);
+	rc = doc_extract("PK\x03\x04xl/workbook.xml", 19, "application/zip",
+			 "http://x/content/download/9/tableau", NULL, &d);
+	CHECK_INT(rc, 0);
+	CHECK_INT(d.type, DOC_TYPE_UNKNOWN);   /* a ZIP is DOCX only with word/ inside */
+	CHECK_INT(d.kind, DOC_TEXT_HASH_ONLY);
+	doc_text_release(&d);
+	rc = doc_extract("\x89PNG\r\n", 6, "image/png", "http://x/content/download/9/img", NULL, &d);
+	CHECK_INT(rc, 0);
+	CHECK_INT(d.kind, DOC_TEXT_HASH_ONLY);
+	CHECK_CONTAINS(d.note, "unsupported format");
+	doc_text_release(&d);
+	/* a login page behind it is not a document */
+	rc = doc_extract(" <html>connexion</html>", 23, NULL, "http://x/content/download/9/f", NULL, &d);
+	CHECK_INT(rc, -1);
+	CHECK_INT(d.failure, PW_FAIL_BAD_CONTENT);
+	doc_text_release(&d);
 
 	/* an HTML error page served for a PDF link */
 	rc = doc_extract("<html>not found</html>", 22, "text/html", "http://x/l.pdf", NULL, &d);
