@@ -25,6 +25,9 @@ pathological pages on 127.0.0.1 plus two normal pages:
   todict       302 to dict://127.0.0.1:1/d:x             -> moved
   script       <script>, javascript: links, on* handlers
                and literal "<script>" text in the procedure
+  inject       format directives, SQL and shell syntax in
+               the text, title and URL                   -> new, stored verbatim,
+                                                            nothing runs
 
 Asserted: each page's failure kind (or status), the whole run's wall time,
 the run's peak RSS (getrusage of the waited child), the two normal pages
@@ -33,6 +36,15 @@ element, no javascript: URL and no event-handler attribute coming from
 page content (parsed with html.parser). A second run (--only script) turns
 the script page into a confirmed change so that its hostile text and links
 go through the diff and the field deltas of the HTML report too.
+
+Second scenario (security): watchlist URLs with file://, gopher://, dict://
+are refused by `check` and `run` (status 2, nothing fetched, no database);
+`prefwatch test` refuses them and a redirect to file://; TLS stays verified
+(self-signed HTTPS page, directly or via a redirect: 'tls'; read once its
+certificate is the ca_bundle); the SMTP password (environment or URL) never
+appears in stderr, stdout, report files, `prefwatch config`, the database or
+the mailed messages, and the mailed HTML part of a hostile change holds no
+active content.
 """
 import gzip
 import html.parser
@@ -40,6 +52,8 @@ import json
 import os
 import random
 import resource
+import shutil
+import subprocess
 import time
 
 import pw
@@ -358,6 +372,42 @@ def secret_nowhere(s, where, *texts):
                 pw.check(PASSWORD.encode() not in fh.read(), "%s: password in %s" % (where, name))
 
 
+def tls_checks(s):
+    """TLS stays verified whatever the pages do: a self-signed HTTPS page,
+    reached directly or through a redirect from plain HTTP, fails as 'tls';
+    the same page is read once its certificate is the configured CA."""
+    if not shutil.which("openssl"):
+        print("SKIP part: openssl(1) missing, TLS checks not run")
+        return
+    from server.harness import TestServer
+    cert, key = os.path.join(s.dir, "tls.pem"), os.path.join(s.dir, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    s.put("/tls.html", pw.page("Admission exceptionnelle au séjour", NORMAL_A))
+    with TestServer(s.site, tls=(cert, key)) as tsrv:
+        direct = tsrv.url("/tls.html").replace("http://", "https://")
+        s.route("/totls.html", {"redirect": direct})
+        db = os.path.join(s.dir, "tls.db")
+        out = os.path.join(s.dir, "tls.json")
+        offices = [{"id": "t-direct", "name": "TLS direct", "pages": [{"url": direct}]},
+                   {"id": "t-redirect", "name": "TLS redirect",
+                    "pages": [{"url": s.url("/totls.html")}]}]
+        for ca, want in ((None, "tls"), (cert, None)):
+            d = {"connect_timeout": 3, "timeout": 6}
+            if ca:
+                d["ca_bundle"] = ca
+            s.write_watchlist(offices, defaults=d)
+            p = s.prefwatch("run", "--watchlist", s.watchlist, "--db", db, "--json", out,
+                            "--host-delay", "0")
+            with open(out) as f:
+                r = json.load(f)
+            got = {pg["id"]: pg.get("failure") for pg in r["pages"]}
+            pw.check_eq(got, {"t-direct": want, "t-redirect": want},
+                        "TLS with ca_bundle=%s (stderr: %s)" % (ca, p.stderr[-500:]))
+        s.route("/totls.html", None)
+
+
 def security(a):
     """Refused schemes in the watchlist and `prefwatch test`; the SMTP
     password never in stderr, reports, `prefwatch config` or the database."""
@@ -391,6 +441,8 @@ def security(a):
         t = s.prefwatch("test", s.url("/tofile.html"), "--db", s.db)
         pw.check(t.returncode != 0, "test of a redirect to file:// fails (exit %d)" % t.returncode)
         pw.check("root:" not in t.stdout + t.stderr, "test redirect: nothing of /etc/passwd")
+
+        tls_checks(s)
 
         # the SMTP password: a closed port first (the report stays queued),
         # then a real server asking for it
