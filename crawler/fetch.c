@@ -349,7 +349,11 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	CURL *e = j->easy;
 
 	j->headers = add_header(j->headers, "Accept",
-				"text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
+				j->document ? "application/pdf,application/vnd.oasis.opendocument.text,"
+					      "application/vnd.openxmlformats-officedocument."
+					      "wordprocessingml.document,application/msword;q=0.9,"
+					      "*/*;q=0.8"
+					    : "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8");
 	j->headers = add_header(j->headers, "Accept-Language", "fr-FR,fr;q=0.9,en;q=0.5");
 	/* a retry keeps the conditional headers: they come from the request */
 	if (j->req.etag && *j->req.etag)
