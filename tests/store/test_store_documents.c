@@ -157,8 +157,141 @@ static void test_documents(void)
 	free(path);
 }
 
+/* The schema as version 1 created it (store.c's first migration, copied
+ * here so that the file is what an older prefwatch left). */
+static const char v1_schema[] =
+	  "CREATE TABLE runs ("
+	  "  id          INTEGER PRIMARY KEY,"
+	  "  started_at  INTEGER NOT NULL,"
+	  "  finished_at INTEGER,"
+	  "  pages       INTEGER,"
+	  "  new_pages   INTEGER,"
+	  "  unchanged   INTEGER,"
+	  "  changed     INTEGER,"
+	  "  failed      INTEGER"
+	  ");"
+	  "CREATE TABLE pages ("
+	  "  id               TEXT PRIMARY KEY,"
+	  "  url              TEXT NOT NULL,"
+	  "  office_id        TEXT,"
+	  "  office_name      TEXT,"
+	  "  office_kind      TEXT,"
+	  "  region           TEXT,"
+	  "  departement      TEXT,"
+	  "  departement_name TEXT,"
+	  "  active           INTEGER NOT NULL DEFAULT 1,"
+	  "  first_seen       INTEGER NOT NULL,"
+	  /* running state, updated by every committed outcome */
+	  "  current_snapshot INTEGER REFERENCES snapshots(id),"
+	  "  etag             TEXT,"
+	  "  last_modified    TEXT,"
+	  "  body_hash        TEXT,"
+	  "  final_url        TEXT,"
+	  "  fail_count       INTEGER NOT NULL DEFAULT 0,"
+	  "  failing_since    INTEGER,"
+	  "  last_failure     TEXT"
+	  ");"
+	  "CREATE TABLE fetches ("
+	  "  id            INTEGER PRIMARY KEY,"
+	  "  run_id        INTEGER REFERENCES runs(id),"
+	  "  page_id       TEXT NOT NULL REFERENCES pages(id),"
+	  "  at            INTEGER NOT NULL,"
+	  "  http_status   INTEGER,"
+	  "  final_url     TEXT,"
+	  "  etag          TEXT,"
+	  "  last_modified TEXT,"
+	  "  bytes         INTEGER NOT NULL DEFAULT 0,"
+	  "  duration      REAL,"
+	  "  failure       TEXT,"
+	  "  error         TEXT"
+	  ");"
+	  "CREATE INDEX fetches_page ON fetches(page_id, at);"
+	  "CREATE INDEX fetches_run ON fetches(run_id);"
+	  "CREATE TABLE snapshots ("
+	  "  id         INTEGER PRIMARY KEY,"
+	  "  page_id    TEXT NOT NULL REFERENCES pages(id),"
+	  "  text       TEXT NOT NULL,"
+	  "  text_hash  TEXT NOT NULL,"
+	  "  fields     TEXT,"
+	  "  raw        BLOB,"              /* zlib (compress2) of the body */
+	  "  raw_len    INTEGER,"           /* uncompressed length */
+	  "  body_hash  TEXT,"
+	  "  rules_fp   TEXT NOT NULL DEFAULT '',"
+	  "  first_seen INTEGER NOT NULL,"
+	  "  last_seen  INTEGER NOT NULL"
+	  ");"
+	  /* Not UNIQUE: identity is the text itself (compared in the lookup),
+	   * the hash only narrows the search. */
+	  "CREATE INDEX snapshots_lookup ON snapshots(page_id, text_hash, rules_fp);"
+	  "CREATE TABLE changes ("
+	  "  id           INTEGER PRIMARY KEY,"
+	  "  page_id      TEXT NOT NULL REFERENCES pages(id),"
+	  "  run_id       INTEGER REFERENCES runs(id),"
+	  "  old_snapshot INTEGER REFERENCES snapshots(id),"
+	  "  new_snapshot INTEGER NOT NULL REFERENCES snapshots(id),"
+	  "  detected_at  INTEGER NOT NULL,"
+	  "  field_deltas TEXT,"
+	  "  reverted_to  INTEGER REFERENCES snapshots(id),"
+	  "  state        TEXT NOT NULL DEFAULT 'pending'"
+	  "               CHECK (state IN ('pending', 'reviewed', 'dismissed')),"
+	  "  reviewed_by  TEXT,"
+	  "  reviewed_at  INTEGER,"
+	  "  note         TEXT,"
+	  "  reported_at  INTEGER"
+	  ");"
+	  "CREATE INDEX changes_page ON changes(page_id, detected_at);"
+	  "CREATE INDEX changes_run ON changes(run_id);"
+	  "CREATE INDEX changes_detected ON changes(detected_at);"
+	  "CREATE INDEX changes_pending ON changes(detected_at) WHERE state = 'pending';"
+	  "CREATE INDEX changes_unreported ON changes(detected_at) WHERE reported_at IS NULL;"
+	  "CREATE TABLE outbox ("
+	  "  id         INTEGER PRIMARY KEY,"
+	  "  created_at INTEGER NOT NULL,"
+	  "  subject    TEXT NOT NULL,"
+	  "  text       TEXT NOT NULL,"
+	  "  html       TEXT,"
+	  "  sent_at    INTEGER"
+	  ");"
+	  "CREATE INDEX outbox_unsent ON outbox(id) WHERE sent_at IS NULL;"
+	  "PRAGMA user_version = 1;";
+
+static void test_migrate_v1(void)
+{
+	char *path = xasprintf("%s/v1.db", test_tmpdir());
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+	CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, v1_schema, NULL, NULL, &msg), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "INSERT INTO pages (id, url, first_seen) VALUES ('02-laon', 'u', 1);"
+			       "INSERT INTO snapshots (page_id, text, text_hash, first_seen, last_seen)"
+			       " VALUES ('02-laon', 'texte', 'h', 1, 1);"
+			       "UPDATE pages SET current_snapshot = 1;", NULL, NULL, &msg), SQLITE_OK);
+	if (msg)
+		fprintf(stderr, "%s\n", msg);
+	sqlite3_free(msg);
+	sqlite3_close(db);
+	CHECK_INT(q_int(path, "PRAGMA user_version"), 1);
+
+	char *err = NULL;
+	struct store *s = store_open(path, &err);
+	CHECK(s != NULL);
+	CHECK_INT(q_int(path, "PRAGMA user_version"), 2);
+	if (s) {
+		struct page_state st;
+		CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+		CHECK_STR(st.text, "texte");
+		page_state_release(&st);
+		struct store_document_link l = { "https://x/a.pdf", "A" };
+		CHECK_INT(store_documents_sync(s, "02-laon", &l, 1, 2), 0);
+	}
+	store_close(s);
+	free(err);
+	free(path);
+}
+
 int main(void)
 {
 	TEST_RUN(test_documents);
+	TEST_RUN(test_migrate_v1);
 	return test_finish();
 }
