@@ -25,6 +25,10 @@ pathological pages on 127.0.0.1 plus two normal pages:
   todict       302 to dict://127.0.0.1:1/d:x             -> moved
   script       <script>, javascript: links, on* handlers
                and literal "<script>" text in the procedure
+  badgzip      Content-Encoding: gzip, body is not gzip  -> bad_content
+  headerbomb   1000 response headers of 8 KB each        -> connect ("Too large
+                                                            response headers", from
+                                                            libcurl's 300 KB cap)
   inject       format directives, SQL and shell syntax in
                the text, title and URL                   -> new, stored verbatim,
                                                             nothing runs
@@ -187,6 +191,14 @@ def hostile(a):
             f.write(bomb)
         s.route("/gzipbomb.html", {"file": "bomb.gz", "content_type": "text/html; charset=utf-8",
                                    "headers": {"Content-Encoding": "gzip"}})
+        # a body that claims gzip but is not
+        with open(os.path.join(s.site, "notgzip.bin"), "wb") as f:
+            f.write(b"\x1f\x8b\x08\x00" + bytes(random.Random(5).randrange(256) for _ in range(5000)))
+        s.route("/badgzip.html", {"file": "notgzip.bin", "content_type": "text/html",
+                                  "headers": {"Content-Encoding": "gzip"}})
+        # 8 MB of response headers (1000 headers of 8 KB) before a normal page
+        s.put("/headerbomb.html", pw.page(title, NORMAL_B))
+        s.route("/headerbomb.html", {"headers": {"X-Pad-%d" % i: "h" * 8000 for i in range(1000)}})
         # redirect loop
         s.route("/loop-a.html", {"redirect": "/loop-b.html"})
         s.route("/loop-b.html", {"redirect": "/loop-a.html"})
@@ -222,7 +234,8 @@ def hostile(a):
                  ("trickle", "/trickle.html"), ("endless", "/endless.html"),
                  ("gzipbomb", "/gzipbomb.html"), ("loop", "/loop-a.html"),
                  ("nested", "/nested.html"), ("line10m", "/line10m.html"),
-                 ("line13m", "/line13m.html"), ("textnode", "/textnode.html"), ("binary", "/binary.html"),
+                 ("line13m", "/line13m.html"), ("textnode", "/textnode.html"),
+                 ("badgzip", "/badgzip.html"), ("headerbomb", "/headerbomb.html"), ("binary", "/binary.html"),
                  ("soft404", "/soft404.html"), ("tofile", "/tofile.html"),
                  ("togopher", "/togopher.html"), ("todict", "/todict.html")]
         s.write_watchlist([{"id": "h-" + pid, "name": "Préfecture " + pid,
@@ -250,7 +263,7 @@ def hostile(a):
         st = {pg["id"][2:]: pg for pg in r["pages"]}
         summary = {k: (v["status"], v.get("failure")) for k, v in st.items()}
         print(json.dumps(summary, indent=1))
-        want = {"trickle": "timeout", "endless": "too_large", "gzipbomb": "too_large",
+        want = {"badgzip": "bad_content", "trickle": "timeout", "endless": "too_large", "gzipbomb": "too_large",
                 "loop": "http_error", "line13m": "too_large", "binary": "bad_content",
                 "soft404": "not_found", "tofile": "moved", "togopher": "moved",
                 "todict": "moved"}
@@ -269,6 +282,13 @@ def hostile(a):
                             ("script", "plateforme dédiée")):
             pw.check_eq(st[pid]["status"], "new", pid + " is new")
             pw.check(needle in st[pid].get("text", ""), pid + " text holds %r" % needle)
+        # 8 MB of headers: libcurl stops at 300 KB ("Too large response
+        # headers"); prefwatch names it a connection failure
+        hb = st["headerbomb"]
+        pw.check(hb["status"] == "failed" and hb.get("failure") in ("connect", "too_large", "http_error")
+                 and "header" in hb.get("error", "").lower(),
+                 "headerbomb: named failure about the headers: %r" % ((hb["status"], hb.get("failure"),
+                                                                      hb.get("error")),))
         # injection text: stored and reported verbatim, acted on nowhere
         inj = st["inject"]
         pw.check_eq(inj["status"], "new", "inject is new")
