@@ -9,8 +9,9 @@ exit status 3, and is left byte-identical (no -wal/-journal left beside it):
              chattr +i; else this case is skipped, saying so)
   locked     a real database another process holds with BEGIN EXCLUSIVE
 
-Full disk: after a first good run, a run with big pages under a file-size
-limit (RLIMIT_FSIZE, SIGXFSZ ignored) fails cleanly (non-zero, a clear
+Full disk: after a first good run, a run with big pages on a small tmpfs
+(ENOSPC; unshare -m, root; skipped otherwise), then one under a file-size
+limit (RLIMIT_FSIZE, SIGXFSZ ignored: EFBIG), each fails cleanly (non-zero, a clear
 message, no crash); afterwards PRAGMA integrity_check is ok, every snapshot
 of the first run is still there, and a run without the limit completes and
 reports the changed pages.
@@ -64,6 +65,56 @@ def run_on(s, db, extra_env=None, wrap=None, **kw):
     if extra_env:
         e.update(extra_env)
     return subprocess.run(argv, capture_output=True, text=True, timeout=120, env=e, **kw)
+
+
+def full_disk_tmpfs(s, snaps, size):
+    mnt = os.path.join(s.dir, "tmpfs")
+    out = os.path.join(s.dir, "tmpfs-out")
+    os.makedirs(mnt)
+    os.makedirs(out)
+    shutil.copy(s.db, os.path.join(out, "before.db"))
+    # mount, copy the database in, run, copy what is left out (the tmpfs
+    # goes away with the namespace), exit with prefwatch's status
+    script = ('mount -t tmpfs -o size=%d tmpfs "$0" || exit 97\n'
+              'cp "$1" "$0/prefwatch.db" || exit 98\n'
+              '"$2" run --watchlist "$3" --db "$0/prefwatch.db" --host-delay 0 2>"$4/stderr"\n'
+              'rc=$?\n'
+              'df -k "$0" | tail -1 >"$4/df"\n'
+              'cp "$0"/prefwatch.db* "$4/"\n'
+              'exit $rc\n' % size)
+    p = subprocess.run(["unshare", "-m", "sh", "-c", script, mnt, os.path.join(out, "before.db"),
+                        s.bin, s.watchlist, out], capture_output=True, text=True, timeout=120)
+    if p.returncode in (97, 98):
+        print("SKIP tmpfs full disk: cannot mount a tmpfs here (%d): %s" % (p.returncode, p.stderr))
+        return
+    err = read(os.path.join(out, "stderr")).decode("utf-8", "replace")
+    print("tmpfs full disk: exit %d; df: %s; stderr: %s"
+          % (p.returncode, read(os.path.join(out, "df")).decode().strip(), err[-600:]))
+    pw.check(p.returncode not in (0, 1) and p.returncode > 0,
+             "tmpfs full disk: the run fails without crashing (exit %d)" % p.returncode)
+    pw.check(any(w in err.lower() for w in ("full", "space", "disk")),
+             "tmpfs full disk: a clear message: %r" % err[-800:])
+    pw.check("AddressSanitizer" not in err, "tmpfs full disk: no sanitizer report")
+    db = os.path.join(out, "prefwatch.db")
+    con = sqlite3.connect(db)
+    try:
+        pw.check_eq(con.execute("pragma integrity_check").fetchall(), [("ok",)],
+                    "tmpfs full disk: integrity_check")
+        after = con.execute("select id, page_id, text_hash from snapshots order by id").fetchall()
+    finally:
+        con.close()
+    pw.check(all(x in after for x in snaps), "tmpfs full disk: every earlier snapshot is there")
+    p = run_on(s, db)
+    pw.check_eq(p.returncode, 0, "after tmpfs full disk: a run with room completes (stderr: %s)"
+                % p.stderr[-500:])
+    con = sqlite3.connect(db)
+    try:
+        pw.check_eq(con.execute("pragma integrity_check").fetchall(), [("ok",)],
+                    "after tmpfs full disk: integrity_check")
+        pw.check_eq(con.execute("select count(*) from snapshots").fetchone()[0], 2 * N_PAGES,
+                    "after tmpfs full disk: old and new snapshots, none duplicated")
+    finally:
+        con.close()
 
 
 def main(a):
@@ -182,6 +233,15 @@ def main(a):
         size = os.path.getsize(s.db) + sum(os.path.getsize(s.db + x) for x in ("-wal",)
                                             if os.path.exists(s.db + x))
         limit = max(size, 256 * 1024) + 512 * 1024
+
+        # (a) a really full file system (ENOSPC): a small tmpfs inside a
+        # private mount namespace, holding a copy of the database
+        if shutil.which("unshare") and os.geteuid() == 0:
+            full_disk_tmpfs(s, snaps, limit)
+        else:
+            print("SKIP tmpfs full disk: needs root and unshare(1)")
+
+        # (b) a file-size limit (EFBIG) on the real database
 
         def limited():
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
