@@ -22,7 +22,10 @@
  * each is fetched through the same crawler run (crawler_add_document())
  * and decided like a page, under its own store id: new, unchanged (a
  * byte-only change with the same text too), changed (confirmed by a
- * second fetch), failed with a kind. A link gone from the page is
+ * second fetch), failed with a kind. A fetched document with new bytes
+ * waits in a temp file and is converted after the crawler run (then the
+ * confirming fetches make another run), so that a slow or hostile file
+ * never stalls the other transfers. A link gone from the page is
  * reported once as removed; its history stays. A document's news goes
  * under its page in the report, whatever the page's own status.
  */
@@ -71,7 +74,12 @@ struct doc_job {
 	bool confirming;
 	char *first_text;           /* the first fetch's text, when confirming */
 	char *first_note;
+	char first_hash[PW_HASH_HEX];
 	struct fetch_result first_res;
+	struct fetch_result held;   /* fetched, waiting for its conversion; the
+				     * body is in the file `spill` meanwhile */
+	char *spill;
+	struct doc_job *pending_next;
 	struct doc_job *next;       /* every doc job of the run, for cleanup */
 };
 
@@ -93,6 +101,9 @@ struct run_ctx {
 	const struct strvec *doc_domains;
 	struct doc_limits doc_limits;
 	struct doc_job *docs;       /* owned list */
+	/* fetched documents waiting for their converter, which runs between
+	 * crawler runs so that a slow file never stalls other transfers */
+	struct doc_job *pending, **pending_tail;
 };
 
 static void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
@@ -564,30 +575,14 @@ static void doc_confirm(struct run_ctx *ctx, struct doc_job *dj, struct fetch_re
 	free(note);
 }
 
-static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
-			   struct fetch_result *res)
+/* A fetched document with a new body: its text decides. */
+static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		       struct fetch_result *res)
 {
 	char hash[PW_HASH_HEX];
 	char *text = NULL, *note = NULL;
 
-	if (dj->confirming) {
-		doc_confirm(ctx, dj, res);
-		return;
-	}
-	if (res->failure) {
-		doc_failed(ctx, dj, res, res->failure, res->error);
-		return;
-	}
-	if (res->not_modified) {
-		doc_unchanged(ctx, dj, res, NULL, false);
-		return;
-	}
 	pw_hash_hex(res->body, res->body_len, hash);
-	if (dj->st.has_snapshot && str_eq(hash, dj->st.body_hash) &&
-	    str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
-		doc_unchanged(ctx, dj, res, hash, false);
-		return;
-	}
 	if (doc_read(ctx, dj, res, hash, &text, &note) < 0)
 		return;
 	struct report_document *rd = doc_report(ctx, dj);
@@ -607,6 +602,7 @@ static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx
 		dj->first_text = text;
 		dj->first_note = note;
 		text = note = NULL;
+		memcpy(dj->first_hash, hash, sizeof(hash));
 		dj->first_res = *res;
 		memset(res, 0, sizeof(*res));
 		struct fetch_request again = { .url = dj->url, .data = dj };
@@ -614,6 +610,129 @@ static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx
 	}
 	free(text);
 	free(note);
+}
+
+/* Moves the body to a private temp file and the result into dj->held,
+ * queued for process_pending(). -1 (nothing moved) if the file cannot be
+ * written: the caller converts at once instead. */
+static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = xasprintf("%s/prefwatch-body-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
+	int fd = mkstemp(path);
+	size_t off = 0;
+	if (fd < 0)
+		goto fail;
+	while (off < res->body_len) {
+		ssize_t w = write(fd, res->body + off, res->body_len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 || off < res->body_len) {
+		unlink(path);
+		goto fail;
+	}
+	dj->spill = path;
+	dj->held = *res;
+	memset(res, 0, sizeof(*res));
+	free(dj->held.body);
+	dj->held.body = NULL;
+	dj->pending_next = NULL;
+	*ctx->pending_tail = dj;
+	ctx->pending_tail = &dj->pending_next;
+	return 0;
+fail:
+	log_warn("cannot keep '%s' for later conversion (%s): converting it now", dj->url,
+		 strerror(errno));
+	free(path);
+	return -1;
+}
+
+static int read_back(const char *path, size_t len, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *b = xmalloc(len + 1);
+	size_t off = 0;
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t r = read(fd, b + off, len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off < len)
+		goto fail;
+	b[len] = '\0';
+	*out = b;
+	return 0;
+fail:
+	free(b);
+	return -1;
+}
+
+/* Converts the documents fetched during the last crawler run, one at a
+ * time; changed ones queue their confirming fetch for the next run. */
+static void process_pending(struct run_ctx *ctx)
+{
+	while (ctx->pending) {
+		struct doc_job *dj = ctx->pending;
+		ctx->pending = dj->pending_next;
+		if (!ctx->pending)
+			ctx->pending_tail = &ctx->pending;
+		struct fetch_result *res = &dj->held;
+		if (read_back(dj->spill, res->body_len, &res->body) < 0)
+			doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, "cannot read back the fetched file");
+		else if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_decide(ctx->crawler, dj, ctx, res);
+		unlink(dj->spill);
+		free(dj->spill);
+		dj->spill = NULL;
+		fetch_result_release(res);
+	}
+}
+
+static void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+			   struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX];
+
+	if (res->failure) {
+		if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_failed(ctx, dj, res, res->failure, res->error);
+		return;
+	}
+	if (res->not_modified) {
+		if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_unchanged(ctx, dj, res, NULL, false);
+		return;
+	}
+	pw_hash_hex(res->body, res->body_len, hash);
+	if (dj->confirming) {
+		/* the same bytes again confirm without a conversion */
+		if (!strcmp(hash, dj->first_hash) || doc_defer(ctx, dj, res) < 0)
+			doc_confirm(ctx, dj, res);
+		return;
+	}
+	if (dj->st.has_snapshot && str_eq(hash, dj->st.body_hash) &&
+	    str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+		doc_unchanged(ctx, dj, res, hash, false);
+		return;
+	}
+	if (doc_defer(ctx, dj, res) < 0)
+		doc_decide(c, dj, ctx, res);
 }
 
 static bool links_have(const struct doc_links *l, const char *url)
@@ -705,6 +824,10 @@ cleanup:
 
 static void doc_job_free(struct doc_job *dj)
 {
+	if (dj->spill)
+		unlink(dj->spill);   /* an interrupted run */
+	free(dj->spill);
+	fetch_result_release(&dj->held);
 	page_state_release(&dj->st);
 	fetch_result_release(&dj->first_res);
 	free(dj->first_text);
@@ -1134,6 +1257,7 @@ int cmd_run(int argc, char **argv)
 	}
 	ctx.report = &report;
 	ctx.doc_domains = &wl.defaults.document_domains;
+	ctx.pending_tail = &ctx.pending;
 	doc_limits_init(&ctx.doc_limits);
 	ctx.failure_threshold = wl.defaults.failure_threshold > 0 ? wl.defaults.failure_threshold : 2;
 	sync_pages(ctx.store, &wl, &ctx.db_error);
@@ -1211,7 +1335,11 @@ int cmd_run(int argc, char **argv)
 	running_crawler = ctx.crawler;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	int crc = crawler_run(ctx.crawler, on_fetched, &ctx);
+	/* documents fetched in a run are converted after it, and the
+	 * confirming fetches they need make another run */
+	int crc;
+	while ((crc = crawler_run(ctx.crawler, on_fetched, &ctx)) == 0 && ctx.pending)
+		process_pending(&ctx);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	running_crawler = NULL;

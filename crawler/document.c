@@ -16,8 +16,9 @@
  * stdin is /dev/null, the document is a private temp file, the
  * environment is fixed, and it is run by execv (no shell, fixed paths).
  *
- * The conversion blocks the caller (the crawler callback) for at most the
- * wall-clock timeout.
+ * doc_extract() blocks its caller for at most the wall-clock timeout: call
+ * it outside the crawler callback (cli/run.c converts between crawler
+ * runs) so that other transfers are not stalled.
  *
  * Text is normalised so that the same words exported again (another
  * producer, another creation date, other spacing) give the same text.
