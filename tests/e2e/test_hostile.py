@@ -25,6 +25,8 @@ pathological pages on 127.0.0.1 plus two normal pages:
   todict       302 to dict://127.0.0.1:1/d:x             -> moved
   script       <script>, javascript: links, on* handlers
                and literal "<script>" text in the procedure
+  ctrl         ESC sequences, BEL, BS, DEL in title/text  -> new, text and stdout
+                                                            free of them
   badgzip      Content-Encoding: gzip, body is not gzip  -> bad_content
   headerbomb   1000 response headers of 8 KB each        -> connect ("Too large
                                                             response headers", from
@@ -39,7 +41,8 @@ are `new` with their text, and the HTML report (--html) holds no <script>
 element, no javascript: URL and no event-handler attribute coming from
 page content (parsed with html.parser). A second run (--only script) turns
 the script page into a confirmed change so that its hostile text and links
-go through the diff and the field deltas of the HTML report too.
+go through the diff and the field deltas of the HTML report too, and of
+`prefwatch show ID --html` and `prefwatch report --pending --html`.
 
 Second scenario (security): watchlist URLs with file://, gopher://, dict://
 are refused by `check` and `run` (status 2, nothing fetched, no database);
@@ -178,6 +181,10 @@ def hostile(a):
         s.put("/b.html", pw.page(title, NORMAL_B))
         s.put("/script.html", pw.page(title, SCRIPT_V1))
 
+        # terminal escapes and other control characters in title and text
+        s.put("/ctrl.html", pw.page("Titre \x1b[1mgras\x1b[0m", "<p>La demande se fait "
+                                    "\x1b[2J\x1b]0;titre\x07 par &#x1b;[31mcourrier&#27;[0m "
+                                    "postal\x08\x08\x7f ici.</p>"))
         # text aimed at a format string, SQL text or a shell
         s.put("/inject.html", pw.page("Séjour %n%s%s%x'; DROP TABLE pages; --", INJECT))
         # trickle: a normal page, one byte per second
@@ -230,7 +237,7 @@ def hostile(a):
         s.route("/todict.html", {"redirect": "dict://127.0.0.1:1/d:secret"})
 
         pages = [("a", "/a.html"), ("b", "/b.html"), ("script", "/script.html"),
-                 ("inject", "/inject.html?q=%25n%25s'%3B--$(id)"),
+                 ("ctrl", "/ctrl.html"), ("inject", "/inject.html?q=%25n%25s'%3B--$(id)"),
                  ("trickle", "/trickle.html"), ("endless", "/endless.html"),
                  ("gzipbomb", "/gzipbomb.html"), ("loop", "/loop-a.html"),
                  ("nested", "/nested.html"), ("line10m", "/line10m.html"),
@@ -247,6 +254,7 @@ def hostile(a):
         t0 = time.monotonic()
         p, r = s.run("--html", html1, "--jobs", "8")
         wall = time.monotonic() - t0
+        p1_stdout = p.stdout
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
         print("run 1: %.1f s, peak RSS %.0f MB, exit %d" % (wall, peak_mb, p.returncode))
         pw.check(r is not None, "run 1 wrote a JSON report (exit %d, stderr: %s)"
@@ -354,6 +362,36 @@ def hostile(a):
         links = (sp.get("fields") or {}).get("links", [])
         pw.check(not any("javascript:" in l.lower().replace(" ", "") for l in links),
                  "no javascript: URL among the page's link facts: %r" % links)
+        # the other HTML views of the same change
+        cid = (sp.get("change") or {}).get("id")
+        if pw.check(cid is not None, "run 2 change has an id"):
+            v = s.prefwatch("show", str(cid), "--html", "--db", s.db)
+            pw.check_eq(v.returncode, 0, "show --html exit status")
+            path = os.path.join(s.dir, "report-show.html")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(v.stdout)
+            check_html_report(path, "show --html")
+        path = os.path.join(s.dir, "report-pending.html")
+        v = s.prefwatch("report", "--pending", "--html=" + path, "--db", s.db)
+        pw.check_eq(v.returncode, 0, "report --pending --html=F exit status: " + v.stderr[-300:])
+        check_html_report(path, "report --pending --html=F")
+        # the documented form `--html F` (README, --help) must work too
+        path = os.path.join(s.dir, "report-pending2.html")
+        v = s.prefwatch("report", "--pending", "--html", path, "--db", s.db)
+        pw.check(v.returncode == 0 and os.path.exists(path),
+                 "report --pending --html F (documented; cli/review.c declares --html "
+                 "optional_argument for show and report alike): exit %d, %s"
+                 % (v.returncode, v.stderr.strip()))
+
+        # control characters (terminal escapes) never reach the text or stdout
+        ctrl = st["ctrl"]
+        pw.check_eq(ctrl["status"], "new", "ctrl is new")
+        t = ctrl.get("text", "")
+        pw.check("courrier" in t and not any(ord(ch) < 0x20 and ch != "\n" or ord(ch) == 0x7f
+                                             for ch in t),
+                 "ctrl: text without control characters: %r" % t[-200:])
+        pw.check(not any(c in p1_stdout for c in "\x1b\x07\x08\x7f"),
+                 "run 1 stdout carries no control characters from pages")
     finally:
         s.close()
 
