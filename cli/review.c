@@ -58,13 +58,15 @@ struct review_opts {
 static int parse_review_opts(const char *cmd, const char *usage, int argc, char **argv,
 			     struct review_opts *o)
 {
-	static const struct option longopts[] = {
+	/* `show --html` is a switch; `report --html FILE` names a file */
+	bool html_file = !strcmp(cmd, "report");
+	struct option longopts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "note", required_argument, NULL, 'n' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "text", required_argument, NULL, 't' },
-		{ "html", optional_argument, NULL, 'H' },
+		{ "html", html_file ? required_argument : no_argument, NULL, 'H' },
 		{ "since", required_argument, NULL, 's' },
 		{ "pending", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },

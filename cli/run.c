@@ -58,6 +58,7 @@ struct page_job {
 	struct page_state st;
 	size_t rp;                  /* index of its page in the report */
 	bool confirming;            /* second fetch of a changed text */
+	bool light;                 /* st.text and st.fields not loaded (see load_text) */
 	struct extraction first;    /* the first fetch's extraction */
 	struct fetch_result first_res;
 	bool docs_followed;
@@ -365,6 +366,34 @@ cleanup:
 	extraction_release(&ex);
 	free(html);
 	free(err);
+}
+
+/* A page's stored text and facts are loaded only while its fetch is being
+ * decided, then dropped: holding every page's text from the start would
+ * make a run's memory grow with the number of pages. */
+static void load_text(struct run_ctx *ctx, struct page_job *job)
+{
+	struct page_state full = { 0 };
+	if (!job->light)
+		return;
+	job->light = false;
+	if (store_page_state(ctx->store, job->page->id, &full) < 0) {
+		log_error("cannot read the state of '%s': %s", job->page->id, store_errmsg(ctx->store));
+		ctx->db_error = true;
+		return;
+	}
+	job->st.text = full.text;
+	job->st.fields = full.fields;
+	full.text = full.fields = NULL;
+	page_state_release(&full);
+}
+
+static void drop_text(struct page_job *job)
+{
+	free(job->st.text);
+	free(job->st.fields);
+	job->st.text = job->st.fields = NULL;
+	job->light = true;
 }
 
 /* "[123/400] www.nord.gouv.fr" on a terminal only, never in cron output. */
@@ -881,7 +910,9 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 	char hash[PW_HASH_HEX];
 	const char *fp = extract_rules_fingerprint(job->rules);
 
+	load_text(ctx, job);
 	if (job->confirming) {
+		job->confirming = false;
 		confirm_change(ctx, job, res);
 		ctx->done++;
 		show_progress(ctx, job->page->url);
@@ -940,6 +971,8 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 	crawler_add(c, &again);
 
 cleanup:
+	if (!job->confirming)
+		drop_text(job);
 	extraction_release(&ex);
 	free(err);
 }
@@ -1289,6 +1322,7 @@ int cmd_run(int argc, char **argv)
 				rc = EXIT_DATABASE;
 				goto cleanup;
 			}
+			drop_text(job);
 			job->rp = report.n_pages;
 			report_identity(report_add_page(&report), p);
 			n_jobs++;
