@@ -262,9 +262,12 @@ def hostile(a):
         if r is None:
             return
         pw.check_eq(p.returncode, 1, "run 1 exit status (pages failed)")
-        pw.check(wall < RUN_WALL_LIMIT, "whole run within %d s (took %.1f s)" % (RUN_WALL_LIMIT, wall))
+        pw.check(wall < RUN_WALL_LIMIT * float(os.environ.get("PREFWATCH_TIMEOUT_FACTOR", "1")), "whole run within %d s (took %.1f s)" % (RUN_WALL_LIMIT, wall))
         limit = RSS_LIMIT_MB * (4 if is_asan(s.bin) else 1)
-        pw.check(peak_mb < limit, "peak RSS of the run %.0f MB < %d MB" % (peak_mb, limit))
+        if os.environ.get("PREFWATCH_WRAPPER"):
+            print("peak RSS not checked: the binary runs under %s" % os.environ["PREFWATCH_WRAPPER"].split()[0])
+        else:
+            pw.check(peak_mb < limit, "peak RSS of the run %.0f MB < %d MB" % (peak_mb, limit))
         pw.check("AddressSanitizer" not in p.stderr and "runtime error" not in p.stderr,
                  "no sanitizer report: " + p.stderr[-2000:])
 
