@@ -60,7 +60,8 @@ struct page_job {
 	bool confirming;            /* second fetch of a changed text */
 	bool light;                 /* st.text and st.fields not loaded (see load_text) */
 	struct extraction first;    /* the first fetch's extraction */
-	struct fetch_result first_res;
+	struct fetch_result first_res; /* its headers (bodies dropped) */
+	char first_hash[PW_HASH_HEX]; /* hash of its body */
 	bool docs_followed;
 };
 
@@ -872,25 +873,24 @@ static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fet
 {
 	struct extraction ex = { 0 };
 	char *err = NULL;
-	char hash[PW_HASH_HEX];
+	char again[PW_HASH_HEX];
 	bool same = false;
 
-	pw_hash_hex(job->first_res.body, job->first_res.body_len, hash);
 	if (!res->failure && !res->not_modified) {
-		char again[PW_HASH_HEX];
 		pw_hash_hex(res->body, res->body_len, again);
 		/* the same bytes under the same rules give the same text */
-		if (!strcmp(again, hash))
+		if (!strcmp(again, job->first_hash))
 			same = true;
 		else if (!extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err))
 			same = !strcmp(ex.text, job->first.text);
 	}
+	/* The second fetch holds the same text: its body is the one stored. */
 	if (same)
-		page_has_text(ctx, job, &job->first_res, hash, &job->first, false);
+		page_has_text(ctx, job, res, again, &job->first, false);
 	else {
 		log_info("%s: text changed then changed back within the run; not reported",
 			 job->page->id);
-		page_unchanged(ctx, job, &job->first_res, NULL, NULL);
+		page_unchanged(ctx, job, res->failure ? &job->first_res : res, NULL, NULL);
 	}
 	extraction_release(&ex);
 	free(err);
@@ -967,6 +967,14 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 	memset(&ex, 0, sizeof(ex));
 	job->first_res = *res;
 	memset(res, 0, sizeof(*res));
+	/* Pages awaiting confirmation can be many (their second fetch queues
+	 * behind the others of the same host): keep the first fetch's text,
+	 * hash and headers, not its bodies. */
+	memcpy(job->first_hash, hash, sizeof(hash));
+	free(job->first_res.body);
+	free(job->first_res.html);
+	job->first_res.body = job->first_res.html = NULL;
+	job->first_res.body_len = job->first_res.html_len = 0;
 	struct fetch_request again = { .url = job->page->url, .data = job };
 	crawler_add(c, &again);
 
