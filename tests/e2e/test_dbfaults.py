@@ -1,7 +1,9 @@
 """End to end: a database prefwatch must not use, and a disk that fills up.
 
 Each of these database files gets a clear error on stderr naming the file,
-exit status 3, and is left byte-identical (no -wal/-journal left beside it):
+exit status 3, and is left byte-identical (no -wal/-journal left beside it),
+from `run` and from `pending`, `ack` and `history` (but for the locked one,
+which may be read):
 
   garbage    random bytes, not a database
   newer      a real database whose PRAGMA user_version is above ours
@@ -45,7 +47,15 @@ def leftovers(db):
             and os.path.getsize(db + s) > 0 and not s == "-shm"]
 
 
-def check_refused(s, db, label, before, p):
+def check_refused(s, db, label, before, p, others=True, wrap=None):
+    if others:
+        # the editors' commands are refused the same way and write nothing
+        for argv in (["pending"], ["ack", "1", "--by", "test"], ["history", "p0"]):
+            q = s.prefwatch(*(argv + ["--db", db])) if not wrap else subprocess.run(
+                wrap([s.bin] + argv + ["--db", db]), capture_output=True, text=True, timeout=60)
+            pw.check_eq(q.returncode, 3, "%s: `%s` exit status (stderr: %s)"
+                        % (label, argv[0], q.stderr[-300:]))
+            pw.check(read(db) == before, "%s: `%s` left the file byte-identical" % (label, argv[0]))
     pw.check_eq(p.returncode, 3, "%s: exit status (stderr: %s)" % (label, p.stderr[-800:]))
     pw.check(db in p.stderr or os.path.basename(db) in p.stderr,
              "%s: stderr names the file: %r" % (label, p.stderr[-800:]))
@@ -189,7 +199,13 @@ def main(a):
                 if how == "chattr":
                     subprocess.run(["chattr", "-i", db])
             print("readonly via %s" % how)
-            check_refused(s, db, "read-only (%s)" % how, before, p)
+            if how == "chattr":
+                subprocess.run(["chattr", "+i", db])
+            try:
+                check_refused(s, db, "read-only (%s)" % how, before, p, wrap=wrap)
+            finally:
+                if how == "chattr":
+                    subprocess.run(["chattr", "-i", db])
 
         # -- locked by another process --
         db = os.path.join(s.dir, "locked.db")
@@ -214,7 +230,9 @@ def main(a):
         finally:
             holder.stdin.close()
             holder.wait(timeout=30)
-        check_refused(s, db, "locked", before, p)
+        # (reading a WAL database another process is writing is fine: only
+        # the run, which must write, is checked here)
+        check_refused(s, db, "locked", before, p, others=False)
         pw.check("lock" in p.stderr.lower() or "busy" in p.stderr.lower(),
                  "locked: the message says why: %r" % p.stderr[-500:])
 
