@@ -6,6 +6,8 @@ from `run` and from `pending`, `ack` and `history` (but for the locked one,
 which may be read):
 
   garbage    random bytes, not a database
+  corrupt    a real database with a byte in every 97 scrambled
+  truncated  the first half of a real database
   newer      a real database whose PRAGMA user_version is above ours
   readonly   a real database on a read-only bind mount (unshare -m; else
              chattr +i; else this case is skipped, saying so)
@@ -154,6 +156,12 @@ def main(a):
         with open(db2, "wb") as f:
             f.write(data)
         check_refused(s, db2, "corrupt", bytes(data), run_on(s, db2))
+
+        # a file cut short (an interrupted copy)
+        db3 = os.path.join(s.dir, "truncated.db")
+        with open(db3, "wb") as f:
+            f.write(good[:len(good) // 2])
+        check_refused(s, db3, "truncated", good[:len(good) // 2], run_on(s, db3))
 
         # -- a newer schema --
         db = os.path.join(s.dir, "newer.db")
