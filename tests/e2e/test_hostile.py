@@ -44,7 +44,11 @@ the script page into a confirmed change so that its hostile text and links
 go through the diff and the field deltas of the HTML report too, and of
 `prefwatch show ID --html` and `prefwatch report --pending --html`.
 
-Second scenario (security): watchlist URLs with file://, gopher://, dict://
+Second scenario (documents): PDF links of a page served the same way
+(redirects to file:// and gopher://, endless, gzip bomb, trickle, loop,
+random bytes): each document gets its named failure, the page is new.
+
+Third scenario (security): watchlist URLs with file://, gopher://, dict://
 are refused by `check` and `run` (status 2, nothing fetched, no database);
 `prefwatch test` refuses them and a redirect to file://; TLS stays verified
 (self-signed HTTPS page, directly or via a redirect: 'tls'; read once its
@@ -166,7 +170,55 @@ def check_html_report(path, what):
 
 def main(a):
     hostile(a)
+    hostile_documents(a)
     security(a)
+
+
+def hostile_documents(a):
+    """Linked documents (PDF links of a procedure page) meet the same
+    pathological server: each gets its named failure, the page is new."""
+    s = pw.Scenario(a.bin, "hostile-docs")
+    try:
+        s.start_server()
+        cases = {"tofile": "moved", "togopher": "moved", "endless": "too_large",
+                 "bomb": "too_large", "trickle": "timeout", "loop": "http_error",
+                 "binary": "bad_content"}
+        links = "".join('<li><a href="/d/%s.pdf">Document %s</a></li>' % (c, c) for c in cases)
+        s.put("/aes.html", pw.page("Admission exceptionnelle au séjour",
+                                   "<p>La demande est déposée par voie postale.</p><ul>%s</ul>" % links))
+        s.route("/d/tofile.pdf", {"redirect": "file:///etc/passwd"})
+        s.route("/d/togopher.pdf", {"redirect": "gopher://127.0.0.1:1/x.pdf"})
+        s.route("/d/endless.pdf", {"endless": True, "content_type": "application/pdf"})
+        with open(os.path.join(s.site, "bomb.gz"), "wb") as f:
+            f.write(gzip.compress(b"%PDF-1.4\n" + b"a" * (64 * MIB), 9))
+        s.route("/d/bomb.pdf", {"file": "bomb.gz", "content_type": "application/pdf",
+                                "headers": {"Content-Encoding": "gzip"}})
+        s.put("/d/tr.pdf", "%PDF-1.4\n" + "x" * 200)
+        s.route("/d/trickle.pdf", {"file": "d/tr.pdf", "trickle": 1, "content_type": "application/pdf"})
+        s.route("/d/loop.pdf", {"redirect": "/d/loop.pdf"})
+        with open(os.path.join(s.site, "rnd.bin"), "wb") as f:
+            f.write(bytes(random.Random(9).randrange(256) for _ in range(100000)))
+        s.route("/d/binary.pdf", {"file": "rnd.bin", "content_type": "application/pdf"})
+        s.write_watchlist([{"id": "d-aes", "name": "Préfecture D", "pages": [{"url": s.url("/aes.html")}]}],
+                          defaults={"connect_timeout": 3, "timeout": 6, "low_speed_limit": 100,
+                                    "low_speed_time": 2, "max_body": MAX_BODY})
+        t0 = time.monotonic()
+        p, r = s.run()
+        wall = time.monotonic() - t0
+        pw.check(r is not None, "documents: a JSON report (stderr: %s)" % p.stderr[-1000:])
+        if r is None:
+            return
+        pw.check(wall < RUN_WALL_LIMIT * float(os.environ.get("PREFWATCH_TIMEOUT_FACTOR", "1")),
+                 "documents: run within %d s (took %.1f s)" % (RUN_WALL_LIMIT, wall))
+        pg = r["pages"][0]
+        pw.check_eq(pg["status"], "new", "documents: the page itself is new")
+        got = {d["url"].rsplit("/", 1)[-1][:-4]: (d.get("status"), d.get("failure"))
+               for d in pg.get("documents", [])}
+        pw.check_eq(got, {c: ("failed", k) for c, k in cases.items()}, "documents: outcomes")
+        pw.check("root:" not in json.dumps(r) + p.stdout + p.stderr, "documents: nothing of /etc/passwd")
+        pw.check(not any(req["path"].startswith("/etc") for req in s.requests()), "documents: no odd request")
+    finally:
+        s.close()
 
 
 def hostile(a):
