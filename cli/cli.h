@@ -103,8 +103,10 @@ int cli_mail_flush(struct store *st, const struct settings *s);
 
 /* ---- review.c ---- */
 struct change_record;
-/* Appends a CHANGED page built from a stored change to the report. */
-void cli_report_add_change(struct report *r, const struct change_record *c);
+/* Adds a stored change to the report: a CHANGED page, or for a linked
+ * document's change a CHANGED document under its page (st, may be NULL,
+ * gives the document's title). */
+void cli_report_add_change(struct report *r, const struct change_record *c, struct store *st);
 
 /* ---- util ---- */
 /* Parses a positive change id; -1 if not one. */

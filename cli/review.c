@@ -12,16 +12,77 @@
 #include "reports/report.h"
 #include "store/store.h"
 
-void cli_report_add_change(struct report *r, const struct change_record *c)
+static struct report_change *change_from_record(const struct change_record *c,
+						 const struct fieldset *new_fields)
 {
-	struct report_page *rp = report_add_page(r);
+	struct report_change *ch = xcalloc(1, sizeof(*ch));
 	struct fieldset oldf = FIELDSET_INIT;
-	rp->id = xstrdup(c->page_id);
+	ch->id = c->id;
+	ch->detected_at = c->detected_at;
+	ch->previous_at = c->old_at;
+	ch->old_text = xstrdup(c->old_text);
+	ch->new_text = xstrdup(c->new_text);
+	if (new_fields) {
+		fieldset_parse(&oldf, c->old_fields);
+		fields_delta(&oldf, new_fields, &ch->deltas);
+		fieldset_release(&oldf);
+	}
+	ch->reverted_to = c->reverted_to_at;
+	if (c->state && strcmp(c->state, "pending"))
+		ch->state = xstrdup(c->state);
+	return ch;
+}
+
+/* The report's page for id: an existing one when reuse (documents attach
+ * to their page), else a new one (a page's own change is one entry). */
+static struct report_page *page_for(struct report *r, const struct change_record *c,
+				    const char *id, bool reuse)
+{
+	for (size_t i = 0; reuse && i < r->n_pages; i++)
+		if (!strcmp(r->pages[i].id, id))
+			return &r->pages[i];
+	struct report_page *rp = report_add_page(r);
+	rp->id = xstrdup(id);
 	rp->office_id = xstrdup(c->office_id);
 	rp->office_name = xstrdup(c->office_name);
 	rp->region = xstrdup(c->region);
 	rp->departement = xstrdup(c->departement);
 	rp->departement_name = xstrdup(c->departement_name);
+	rp->status = PAGE_UNCHANGED;
+	return rp;
+}
+
+/* A document's change goes under its page (store ids "PAGE/doc/HASH"),
+ * titled as the page links it. */
+static void add_document_change(struct report *r, const struct change_record *c,
+				struct store *st, const char *sep)
+{
+	char *parent = xstrndup(c->page_id, (size_t)(sep - c->page_id));
+	struct report_page *rp = page_for(r, c, parent, true);
+	struct store_document *docs = NULL;
+	size_t n = 0;
+	if (!rp->url)
+		rp->url = xstrdup(c->url);
+	struct report_document *rd = report_page_add_document(rp);
+	rd->url = xstrdup(c->url);
+	rd->status = DOC_CHANGED;
+	rd->change = change_from_record(c, NULL);
+	if (st && !store_documents_list(st, parent, &docs, &n))
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(docs[i].id, c->page_id))
+				rd->title = xstrdup(docs[i].title);
+	store_documents_free(docs, n);
+	free(parent);
+}
+
+void cli_report_add_change(struct report *r, const struct change_record *c, struct store *st)
+{
+	const char *sep = strstr(c->page_id, "/doc/");
+	if (sep) {
+		add_document_change(r, c, st, sep);
+		return;
+	}
+	struct report_page *rp = page_for(r, c, c->page_id, false);
 	rp->url = xstrdup(c->url);
 	rp->status = PAGE_CHANGED;
 	rp->text = xstrdup(c->new_text);
@@ -29,20 +90,7 @@ void cli_report_add_change(struct report *r, const struct change_record *c)
 	const struct field *upd = fieldset_find(&rp->fields, "page_updated");
 	if (upd && upd->values.n)
 		rp->page_updated = xstrdup(upd->values.v[0]);
-
-	struct report_change *ch = xcalloc(1, sizeof(*ch));
-	ch->id = c->id;
-	ch->detected_at = c->detected_at;
-	ch->previous_at = c->old_at;
-	ch->old_text = xstrdup(c->old_text);
-	ch->new_text = xstrdup(c->new_text);
-	fieldset_parse(&oldf, c->old_fields);
-	fields_delta(&oldf, &rp->fields, &ch->deltas);
-	ch->reverted_to = c->reverted_to_at;
-	if (c->state && strcmp(c->state, "pending"))
-		ch->state = xstrdup(c->state);
-	rp->change = ch;
-	fieldset_release(&oldf);
+	rp->change = change_from_record(c, &rp->fields);
 }
 
 /* ---- shared option handling: every command takes --db ---- */
@@ -201,7 +249,7 @@ int cmd_show(int argc, char **argv)
 		log_error("no change with id %lld", (long long)id);
 		rc = EXIT_USAGE;
 	} else {
-		cli_report_add_change(&r, &c);
+		cli_report_add_change(&r, &c, s);
 		r.started_at = r.finished_at = c.detected_at;
 		emit(o.html, o.want_html ? report_render_html(&r) : report_render_text(&r));
 		if (c.state && strcmp(c.state, "pending")) {
@@ -358,9 +406,15 @@ int cmd_dismiss(int argc, char **argv)
 
 /* ---- report ---- */
 
+struct add_ctx {
+	struct report *r;
+	struct store *st;
+};
+
 static int add_change(const struct change_record *c, void *data)
 {
-	cli_report_add_change(data, c);
+	struct add_ctx *a = data;
+	cli_report_add_change(a->r, c, a->st);
 	return 0;
 }
 
@@ -393,7 +447,8 @@ int cmd_report(int argc, char **argv)
 	report_init(&r);
 	int rc = EXIT_OK;
 	r.started_at = r.finished_at = time(NULL);
-	if (store_changes_each(s, &f, add_change, &r) < 0) {
+	struct add_ctx ac = { &r, s };
+	if (store_changes_each(s, &f, add_change, &ac) < 0) {
 		log_error("cannot read changes: %s", store_errmsg(s));
 		rc = EXIT_DATABASE;
 		goto cleanup;

@@ -1194,13 +1194,14 @@ static char *report_title(const struct watchlist *wl, const struct run_opts *o)
 struct earlier_ctx {
 	struct report *report;
 	int64_t run_id;
+	struct store *store;
 };
 
 static int add_earlier_change(const struct change_record *c, void *data)
 {
 	struct earlier_ctx *e = data;
 	if (c->run_id != e->run_id)
-		cli_report_add_change(e->report, c);
+		cli_report_add_change(e->report, c, e->store);
 	return 0;
 }
 
@@ -1392,7 +1393,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	/* pages never called back (cannot happen unless interrupted) are dropped */
-	struct earlier_ctx ec = { &report, ctx.run_id };
+	struct earlier_ctx ec = { &report, ctx.run_id, ctx.store };
 	struct change_filter cf = { .unreported_only = true };
 	if (store_changes_each(ctx.store, &cf, add_earlier_change, &ec) < 0) {
 		log_error("cannot read earlier changes: %s", store_errmsg(ctx.store));

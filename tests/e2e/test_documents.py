@@ -145,6 +145,18 @@ def scenario_changes(binary):
         n_fetch = sum(1 for q in s.requests() if q["path"] == "/docs/liste-pieces-aes.pdf")
         check_eq(n_fetch, 3, "the changed document was fetched twice that night (confirmation)")
 
+        # the stored change reads as a document of its page in `report --pending`
+        pend = os.path.join(s.dir, "pending.json")
+        rp = s.prefwatch("report", "--pending", "--json", pend, "--db", s.db)
+        check_eq(rp.returncode, 0, "report --pending exit: " + rp.stderr)
+        with open(pend) as f:
+            pr = json.load(f)
+        pd = docs_of(pr, "02-laon")
+        check_eq(pd.get("liste-pieces-aes.pdf", {}).get("status"), "changed",
+                 "report --pending: the document's change under its page: %r" % pr["pages"])
+        check_eq(pd.get("liste-pieces-aes.pdf", {}).get("title"), "Liste des pièces – AES",
+                 "report --pending: the document keeps its title")
+
         # night 3: same words, other bytes (Helvetica, another creation date)
         before = open(liste, "rb").read()
         after = groff_pdf(LISTE_V2, liste, family="H", epoch=1700172800)
