@@ -40,6 +40,14 @@ int cmd_report(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int cmd_reextract(int argc, char **argv);
 
+struct watchlist;
+struct wl_page;
+struct extract_rules;
+/* A page's compiled rules: its select and exclude, the defaults' ignore
+ * patterns then its own (reextract.c). NULL with *err set. */
+struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl_page *p,
+				     char **err);
+
 /* ---- paths.c ---- */
 
 /* The database path: flag (--db, or the configuration's database, or

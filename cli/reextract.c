@@ -34,8 +34,8 @@ static int collect_snapshot(const struct snapshot_info *si, void *data)
 	return 0;
 }
 
-static struct extract_rules *page_rules(const struct watchlist *wl, const struct wl_page *p,
-					char **err)
+struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl_page *p,
+				     char **err)
 {
 	struct strvec ignore = STRVEC_INIT;
 	for (size_t k = 0; k < wl->defaults.ignore.n; k++)
@@ -59,7 +59,7 @@ static int reextract_page(struct store *st, const struct watchlist *wl, const st
 	size_t n = 0, current = SIZE_MAX, texts = 0;
 	int ret = -1;
 
-	struct extract_rules *rules = page_rules(wl, p, &err);
+	struct extract_rules *rules = cli_page_rules(wl, p, &err);
 	if (!rules) {
 		log_error("%s: %s", p->id, err);
 		goto cleanup;

@@ -1,0 +1,486 @@
+/*
+ * documents.c - the documents a page links, watched like pages.
+ *
+ * Once a page's outcome is known (not failed), the documents its text
+ * links (crawler's doc_links_find(): PDF, DOC, DOCX, ODT on its own site
+ * or defaults.document_domains; `documents: none` and `max_documents` per
+ * page) are recorded as the page's links, and each is fetched through the
+ * same crawler run (crawler_add_document()) and decided like a page, under
+ * its own store id: new, unchanged (a byte-only change with the same text
+ * too), changed (confirmed by a second fetch), failed with a kind. A
+ * fetched document with new bytes waits in a temp file and is converted
+ * after the crawler run (then the confirming fetches make another run), so
+ * that a slow or hostile file never stalls the other transfers. A link
+ * gone from the page is reported once as removed; its history stays. A
+ * document's news goes under its page in the report, whatever the page's
+ * own status.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/run.h"
+#include "crawler/crawler.h"
+#include "reports/report.h"
+#include "store/store.h"
+#include "watchlist/watchlist.h"
+
+/* ---- linked documents ---- */
+
+static bool doc_listed_at_once(enum pw_failure f)
+{
+	/* the same bytes fail the same way tomorrow: no grace night */
+	return listed_at_once(f) || f == PW_FAIL_BAD_CONTENT || f == PW_FAIL_TOO_LARGE;
+}
+
+static struct report_document *doc_report(struct run_ctx *ctx, const struct doc_job *dj)
+{
+	return &ctx->report->pages[dj->pj->rp].documents[dj->rd];
+}
+
+static void doc_commit(struct run_ctx *ctx, struct doc_job *dj, struct page_outcome *o,
+		       struct outcome_ids *ids)
+{
+	memset(ids, 0, sizeof(*ids));
+	o->page_id = dj->id;
+	o->at = time(NULL);
+	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
+		log_error("cannot store document '%s' of page '%s': %s", dj->url, dj->pj->page->id,
+			  store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+}
+
+static void doc_failed(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+		       enum pw_failure failure, const char *error)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_FAILED;
+	o.failure = failure;
+	o.error = error;
+	doc_commit(ctx, dj, &o, &ids);
+
+	rd->status = DOC_FAILED;
+	rd->http_status = res->http_status;
+	rd->failure = failure;
+	free(rd->error);
+	rd->error = xstrdup(error ? error : pw_failure_name(failure));
+	rd->fail_count = dj->st.fail_count + 1;
+	rd->failing_since = dj->st.failing_since ? dj->st.failing_since : time(NULL);
+	rd->listed = rd->fail_count >= ctx->failure_threshold || doc_listed_at_once(failure);
+	log_info("%s: document '%s' failed (%s): %s", dj->pj->page->id, dj->url,
+		 pw_failure_name(failure), rd->error);
+}
+
+/* raw and hash NULL: a 304, or a text that changed back within the run. */
+static void doc_unchanged(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+			  const char *hash, bool keep_raw)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = OUTCOME_UNCHANGED;
+	o.body_hash = hash;
+	if (keep_raw && res->body) {
+		/* same text from other bytes (a re-export): keep today's file */
+		o.raw = res->body;
+		o.raw_len = res->body_len;
+	}
+	doc_commit(ctx, dj, &o, &ids);
+	rd->status = DOC_UNCHANGED;
+	rd->http_status = res->http_status;
+	log_debug("%s: document '%s' unchanged", dj->pj->page->id, dj->url);
+}
+
+/* kind: OUTCOME_NEW, OUTCOME_CHANGED, or OUTCOME_BASELINE (the text under
+ * a new normaliser: stored, not reported). */
+static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+			 const char *hash, const char *text, enum outcome_kind kind)
+{
+	struct report_document *rd = doc_report(ctx, dj);
+	struct page_outcome o = { 0 };
+	struct outcome_ids ids;
+	fill_fetch(&o, res);
+	o.kind = kind;
+	o.text = text;
+	o.raw = res->body;
+	o.raw_len = res->body_len;
+	o.body_hash = hash;
+	o.rules_fp = DOC_RULES_FP;
+	doc_commit(ctx, dj, &o, &ids);
+
+	rd->http_status = res->http_status;
+	if (kind == OUTCOME_BASELINE) {
+		rd->status = DOC_UNCHANGED;
+		log_info("%s: document '%s' text stored again under %s", dj->pj->page->id, dj->url,
+			 DOC_RULES_FP);
+		return;
+	}
+	if (kind == OUTCOME_NEW) {
+		rd->status = DOC_NEW;
+		log_info("%s: new document '%s'", dj->pj->page->id, dj->url);
+		return;
+	}
+	struct report_change *ch = xcalloc(1, sizeof(*ch));
+	ch->id = ids.change_id;
+	ch->detected_at = o.at;
+	ch->previous_at = dj->st.snapshot_at;
+	ch->old_text = xstrdup(dj->st.text ? dj->st.text : "");
+	ch->new_text = xstrdup(text);
+	ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
+	rd->status = DOC_CHANGED;
+	rd->change = ch;
+	log_info("%s: document '%s' changed (change #%lld)", dj->pj->page->id, dj->url,
+		 (long long)ids.change_id);
+}
+
+/* The text kept for a document: its text, or for a file without one (a
+ * scan, a type without converter) a line naming its hash, so that a new
+ * file still shows as a change. Owned. *note gets the French note. */
+static char *doc_stored_text(const struct doc_text *dt, const char *hash, char **note)
+{
+	*note = NULL;
+	if (dt->kind == DOC_TEXT_OK)
+		return xstrdup(dt->text);
+	if (dt->kind == DOC_TEXT_SCAN)
+		*note = xstrdup("Document sans texte (numérisé ?) : suivi par son empreinte, "
+				"toute modification du fichier sera signalée.");
+	else if (dt->type != DOC_TYPE_UNKNOWN)
+		*note = xasprintf("Format %s non converti en texte sur ce serveur : suivi par son "
+				  "empreinte, toute modification du fichier sera signalée.",
+				  doc_type_name(dt->type));
+	else
+		*note = xstrdup("Format de fichier non pris en charge : suivi par son empreinte, "
+				"toute modification du fichier sera signalée.");
+	return xasprintf("[Fichier %s%ssans texte extrait — empreinte %s]", doc_type_name(dt->type),
+			 dt->type != DOC_TYPE_UNKNOWN ? " " : "", hash);
+}
+
+/* Text of a fetched document: 0 with *text (owned), or -1 after
+ * committing the failure. */
+static int doc_read(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+		    const char *hash, char **text, char **note)
+{
+	struct doc_text dt;
+	int rc = doc_extract(res->body, res->body_len, res->content_type,
+			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
+	if (rc < 0) {
+		doc_failed(ctx, dj, res, dt.failure, dt.error);
+	} else {
+		*text = doc_stored_text(&dt, hash, note);
+		struct report_document *rd = doc_report(ctx, dj);
+		if (dt.type != DOC_TYPE_UNKNOWN && (!rd->type || !*rd->type)) {
+			free(rd->type);
+			rd->type = xstrdup(doc_type_name(dt.type));
+		}
+		if (dt.seconds > 1)
+			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
+				 dt.seconds);
+	}
+	doc_text_release(&dt);
+	return rc;
+}
+
+static void doc_confirm(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX], first_hash[PW_HASH_HEX];
+	bool same = false;
+	char *text = NULL, *note = NULL;
+	struct doc_text dt;
+
+	pw_hash_hex(dj->first_res.body, dj->first_res.body_len, first_hash);
+	if (!res->failure && !res->not_modified) {
+		pw_hash_hex(res->body, res->body_len, hash);
+		if (!strcmp(hash, first_hash)) {
+			same = true;
+		} else if (!doc_extract(res->body, res->body_len, res->content_type, dj->url,
+					&ctx->doc_limits, &dt)) {
+			text = doc_stored_text(&dt, hash, &note);
+			same = !strcmp(text, dj->first_text);
+		}
+		if (text)
+			doc_text_release(&dt);
+	}
+	struct report_document *rd = doc_report(ctx, dj);
+	if (same) {
+		free(rd->note);
+		rd->note = dj->first_note;
+		dj->first_note = NULL;
+		doc_has_text(ctx, dj, &dj->first_res, first_hash, dj->first_text, OUTCOME_CHANGED);
+	} else {
+		log_info("%s: document '%s' changed then changed back within the run; not reported",
+			 dj->pj->page->id, dj->url);
+		doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
+	}
+	free(text);
+	free(note);
+}
+
+/* A fetched document with a new body: its text decides. */
+static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		       struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX];
+	char *text = NULL, *note = NULL;
+
+	pw_hash_hex(res->body, res->body_len, hash);
+	if (doc_read(ctx, dj, res, hash, &text, &note) < 0)
+		return;
+	struct report_document *rd = doc_report(ctx, dj);
+	if (!dj->st.has_snapshot || !str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+		/* first text, or first under this normaliser: a baseline */
+		rd->note = note;
+		note = NULL;
+		doc_has_text(ctx, dj, res, hash, text,
+			     dj->st.has_snapshot ? OUTCOME_BASELINE : OUTCOME_NEW);
+	} else if (str_eq(text, dj->st.text)) {
+		rd->note = note;
+		note = NULL;
+		doc_unchanged(ctx, dj, res, hash, true);
+	} else {
+		/* believe a new text only if a second fetch gives it too */
+		dj->confirming = true;
+		dj->first_text = text;
+		dj->first_note = note;
+		text = note = NULL;
+		memcpy(dj->first_hash, hash, sizeof(hash));
+		dj->first_res = *res;
+		memset(res, 0, sizeof(*res));
+		struct fetch_request again = { .url = dj->url, .data = dj };
+		crawler_add_document(c, &again);
+	}
+	free(text);
+	free(note);
+}
+
+/* Moves the body to a private temp file and the result into dj->held,
+ * queued for process_pending(). -1 (nothing moved) if the file cannot be
+ * written: the caller converts at once instead. */
+static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *path = xasprintf("%s/prefwatch-body-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
+	int fd = mkstemp(path);
+	size_t off = 0;
+	if (fd < 0)
+		goto fail;
+	while (off < res->body_len) {
+		ssize_t w = write(fd, res->body + off, res->body_len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 || off < res->body_len) {
+		unlink(path);
+		goto fail;
+	}
+	dj->spill = path;
+	dj->held = *res;
+	memset(res, 0, sizeof(*res));
+	free(dj->held.body);
+	dj->held.body = NULL;
+	dj->pending_next = NULL;
+	*ctx->pending_tail = dj;
+	ctx->pending_tail = &dj->pending_next;
+	return 0;
+fail:
+	log_warn("cannot keep '%s' for later conversion (%s): converting it now", dj->url,
+		 strerror(errno));
+	free(path);
+	return -1;
+}
+
+static int read_back(const char *path, size_t len, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *b = xmalloc(len + 1);
+	size_t off = 0;
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t r = read(fd, b + off, len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off < len)
+		goto fail;
+	b[len] = '\0';
+	*out = b;
+	return 0;
+fail:
+	free(b);
+	return -1;
+}
+
+/* Converts the documents fetched during the last crawler run, one at a
+ * time; changed ones queue their confirming fetch for the next run. */
+void process_pending(struct run_ctx *ctx)
+{
+	while (ctx->pending) {
+		struct doc_job *dj = ctx->pending;
+		ctx->pending = dj->pending_next;
+		if (!ctx->pending)
+			ctx->pending_tail = &ctx->pending;
+		struct fetch_result *res = &dj->held;
+		if (read_back(dj->spill, res->body_len, &res->body) < 0)
+			doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, "cannot read back the fetched file");
+		else if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_decide(ctx->crawler, dj, ctx, res);
+		unlink(dj->spill);
+		free(dj->spill);
+		dj->spill = NULL;
+		fetch_result_release(res);
+	}
+}
+
+void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+			   struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX];
+
+	if (res->failure) {
+		if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_failed(ctx, dj, res, res->failure, res->error);
+		return;
+	}
+	if (res->not_modified) {
+		if (dj->confirming)
+			doc_confirm(ctx, dj, res);
+		else
+			doc_unchanged(ctx, dj, res, NULL, false);
+		return;
+	}
+	pw_hash_hex(res->body, res->body_len, hash);
+	if (dj->confirming) {
+		/* the same bytes again confirm without a conversion */
+		if (!strcmp(hash, dj->first_hash) || doc_defer(ctx, dj, res) < 0)
+			doc_confirm(ctx, dj, res);
+		return;
+	}
+	if (dj->st.has_snapshot && str_eq(hash, dj->st.body_hash) &&
+	    str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+		doc_unchanged(ctx, dj, res, hash, false);
+		return;
+	}
+	if (doc_defer(ctx, dj, res) < 0)
+		doc_decide(c, dj, ctx, res);
+}
+
+static bool links_have(const struct doc_links *l, const char *url)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].url, url))
+			return true;
+	return false;
+}
+
+/* The page's outcome is stored and its text is known: record the
+ * documents it links now, report the links gone, fetch the others. */
+void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
+			     const char *text, const struct fieldset *fields)
+{
+	const struct wl_page *p = job->page;
+	struct report_page *rp = &ctx->report->pages[job->rp];
+	struct doc_links links = { 0 };
+	struct store_document *known = NULL;
+	struct store_document_link *sl = NULL;
+	size_t n_known = 0;
+
+	if (job->docs_followed || p->documents == WL_DOCS_NONE || !text || !fields)
+		return;
+	job->docs_followed = true;
+	size_t max = p->max_documents >= 0 ? (size_t)p->max_documents : DOC_MAX_DEFAULT;
+	/* borrowed view: doc_links_find() only reads text and fields */
+	struct extraction view = { .text = (char *)text, .fields = *fields };
+	doc_links_find(&view, base_url ? base_url : p->url, ctx->doc_domains, max, &links);
+
+	if (store_documents_list(ctx->store, p->id, &known, &n_known) < 0)
+		goto db_error;
+	sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
+	for (size_t i = 0; i < links.n; i++) {
+		sl[i].url = links.v[i].url;
+		sl[i].title = links.v[i].title;
+	}
+	if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
+		goto db_error;
+
+	for (size_t i = 0; i < n_known; i++) {
+		if (!known[i].linked || links_have(&links, known[i].url))
+			continue;
+		struct report_document *rd = report_page_add_document(rp);
+		rd->url = xstrdup(known[i].url);
+		rd->title = xstrdup(known[i].title);
+		rd->type = xstrdup(doc_type_name(doc_type_from_url(known[i].url)));
+		rd->status = DOC_REMOVED;
+		log_info("%s: document '%s' no longer linked", p->id, known[i].url);
+	}
+	for (size_t i = 0; i < links.n; i++) {
+		struct doc_job *dj = xcalloc(1, sizeof(*dj));
+		dj->kind = JOB_DOCUMENT;
+		dj->pj = job;
+		dj->id = store_document_id(p->id, links.v[i].url);
+		dj->url = xstrdup(links.v[i].url);
+		dj->next = ctx->docs;
+		ctx->docs = dj;
+		if (store_page_state(ctx->store, dj->id, &dj->st) < 0) {
+			log_error("cannot read the state of document '%s': %s", dj->url,
+				  store_errmsg(ctx->store));
+			ctx->db_error = true;
+			continue;
+		}
+		dj->rd = rp->n_documents;
+		struct report_document *rd = report_page_add_document(rp);
+		rd->url = xstrdup(links.v[i].url);
+		rd->title = xstrdup(links.v[i].title);
+		rd->type = xstrdup(doc_type_name(links.v[i].type));
+		rd->status = DOC_UNCHANGED;
+		bool cond = dj->st.has_snapshot && str_eq(dj->st.rules_fp, DOC_RULES_FP);
+		struct fetch_request req = {
+			.url = dj->url,
+			.etag = cond ? dj->st.etag : NULL,
+			.last_modified = cond ? dj->st.last_modified : NULL,
+			.data = dj,
+		};
+		crawler_add_document(ctx->crawler, &req);
+	}
+	goto cleanup;
+db_error:
+	log_error("cannot record the documents of '%s': %s", p->id, store_errmsg(ctx->store));
+	ctx->db_error = true;
+cleanup:
+	free(sl);
+	store_documents_free(known, n_known);
+	doc_links_release(&links);
+}
+
+void doc_job_free(struct doc_job *dj)
+{
+	if (dj->spill)
+		unlink(dj->spill);   /* an interrupted run */
+	free(dj->spill);
+	fetch_result_release(&dj->held);
+	page_state_release(&dj->st);
+	fetch_result_release(&dj->first_res);
+	free(dj->first_text);
+	free(dj->first_note);
+	free(dj->id);
+	free(dj->url);
+	free(dj);
+}
+

@@ -1,0 +1,103 @@
+/*
+ * run.h - internal to cli/: the jobs and context of a nightly run, shared
+ * by run.c (options, setup, the crawler loop, outputs), pages.c (what a
+ * page's fetch means: failed, unchanged, new, changed, confirmed) and
+ * documents.c (the documents a page links). Not a module header: nothing
+ * outside cli/ includes it.
+ */
+#ifndef PREFWATCH_CLI_RUN_H
+#define PREFWATCH_CLI_RUN_H
+
+#include "common/common.h"
+#include "crawler/crawler.h"
+#include "store/store.h"
+
+struct report;
+struct wl_page;
+
+enum job_kind { JOB_PAGE, JOB_DOCUMENT };
+
+struct page_job {
+	enum job_kind kind;         /* first: the crawler's data is either job */
+	const struct wl_page *page;
+	struct extract_rules *rules;
+	struct page_state st;
+	size_t rp;                  /* index of its page in the report */
+	bool confirming;            /* second fetch of a changed text */
+	bool light;                 /* st.text and st.fields not loaded (see load_text) */
+	struct extraction first;    /* the first fetch's extraction */
+	struct fetch_result first_res; /* its headers (bodies dropped) */
+	char first_hash[PW_HASH_HEX]; /* hash of its body */
+	bool docs_followed;
+};
+
+/* One linked document of a page, fetched in the same run. */
+struct doc_job {
+	enum job_kind kind;
+	struct page_job *pj;        /* its page */
+	char *id;                   /* store id (store_document_id()) */
+	char *url;
+	struct page_state st;
+	size_t rd;                  /* index in its report page's documents */
+	bool confirming;
+	char *first_text;           /* the first fetch's text, when confirming */
+	char *first_note;
+	char first_hash[PW_HASH_HEX];
+	struct fetch_result first_res;
+	struct fetch_result held;   /* fetched, waiting for its conversion; the
+				     * body is in the file `spill` meanwhile */
+	char *spill;
+	struct doc_job *pending_next;
+	struct doc_job *next;       /* every doc job of the run, for cleanup */
+};
+
+/* Text stored for a document (normalised) under this fingerprint: a
+ * change of our normaliser must not read as a change of the document. */
+#define DOC_RULES_FP "document-text/1"
+#define DOC_MAX_DEFAULT 20
+
+struct run_ctx {
+	struct store *store;
+	struct crawler *crawler;
+	struct report *report;
+	int64_t run_id;
+	struct run_counts counts;
+	long failure_threshold;
+	bool db_error;
+	size_t done, total;         /* pages finished, for the progress line */
+	bool progress;              /* stderr is a terminal and not --quiet */
+	const struct strvec *doc_domains;
+	struct doc_limits doc_limits;
+	struct doc_job *docs;       /* owned list */
+	/* fetched documents waiting for their converter, which runs between
+	 * crawler runs so that a slow file never stalls other transfers */
+	struct doc_job *pending, **pending_tail;
+};
+
+/* ---- pages.c ---- */
+
+/* Decides a page's fetch against its stored state and commits it. */
+void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
+		  struct run_ctx *ctx);
+/* Drops a page's stored text and facts until its fetch comes back. */
+void drop_text(struct page_job *job);
+void show_progress(struct run_ctx *ctx, const char *url);
+bool str_eq(const char *a, const char *b);
+bool listed_at_once(enum pw_failure f);
+const char *field_first(const struct fieldset *fs, const char *name);
+void copy_fields(struct fieldset *dst, const struct fieldset *src);
+void fill_fetch(struct page_outcome *o, const struct fetch_result *res);
+
+/* ---- documents.c ---- */
+
+/* Records the documents text links for the page and queues their fetches. */
+void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
+		      const char *text, const struct fieldset *fields);
+void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		    struct fetch_result *res);
+/* Converts the documents fetched during the last crawler run. */
+void process_pending(struct run_ctx *ctx);
+/* Frees a list of document jobs (linked by next). */
+void doc_job_free(struct doc_job *dj);
+
+#endif
