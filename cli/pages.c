@@ -349,6 +349,8 @@ void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *
 	if (job->confirming) {
 		job->confirming = false;
 		confirm_change(ctx, job, res);
+		extraction_release(&job->first);
+		fetch_result_release(&job->first_res);
 		ctx->done++;
 		show_progress(ctx, job->page->url);
 		goto cleanup;
