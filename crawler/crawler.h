@@ -24,7 +24,7 @@
 
 /* Bumped whenever the built-in extraction changes the text it produces,
  * so that stored snapshots can be re-extracted instead of reported. */
-#define PW_EXTRACTOR_VERSION 1
+#define PW_EXTRACTOR_VERSION 2
 
 /* ======================= fetching ======================= */
 

@@ -2,7 +2,7 @@
 
 - Lock: while one run is busy, a second one on the same database exits at
   once with status 5 and writes nothing.
-- SIGKILL at random moments of runs that have real changes to record: after
+- SIGKILL at 20 random moments of runs that have real changes to record: after
   each kill, PRAGMA integrity_check is ok, and the next complete run
   finishes normally; every real change is reported exactly once overall.
 - SIGTERM during a run: prompt exit, the lock is released, finished pages
@@ -18,6 +18,7 @@ import time
 import pw
 
 N = 6
+ROUNDS = 20  # SIGKILLs at random moments
 
 
 def body(i, version):
@@ -59,7 +60,7 @@ def main(a):
         # -- SIGKILL at random moments; every page changes once per round --
         version = 1
         reported = {}  # change id -> times reported
-        for round_ in range(10):
+        for round_ in range(ROUNDS):
             version += 1
             for i in range(N):
                 s.put("/p%d.html" % i, pw.page("AES %d" % i, body(i, version)))
@@ -92,7 +93,7 @@ def main(a):
         pw.check_eq(dup, [], "no change reported twice")
         total = s.sql("select count(*) from changes")[0][0]
         pw.check_eq(len(reported), total, "every stored change was reported once (%d)" % total)
-        pw.check_eq(total, 10 * N, "one change per page per round")
+        pw.check_eq(total, ROUNDS * N, "one change per page per round")
 
         # -- SIGTERM: prompt exit, lock released --
         for i in range(N):
