@@ -16,9 +16,12 @@ BUILD_PKGS=(build-essential cmake pkg-config
 	zlib1g-dev libxxhash-dev ca-certificates poppler-utils odt2txt docx2txt)
 # Tests: Debian's Python for the loopback HTTP/SMTP servers and scenarios,
 # sqlite3 for integrity checks, chromium to render the HTML report,
-# man/groff to check the man page, systemd-analyze to verify the units.
+# man/groff to check the man page, systemd-analyze to verify the units,
+# valgrind for the memcheck run, openssl/nginx for TLS and HTTP/2 fetch tests,
+# clang and its libFuzzer runtime for tests/fuzz/run.sh.
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
-	util-linux iproute2 gzip groff valgrind e2fsprogs)
+	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
+	clang libclang-rt-dev)
 
 need_install() {
 	local p

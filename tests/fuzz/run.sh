@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-${FUZZ_SECONDS:-60}}
-command -v clang >/dev/null || { apt-get update -q && apt-get install -y -q clang; }
+bash scripts/dev.sh deps test   # clang and its libFuzzer runtime are test packages
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPREFWATCH_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j "$(nproc)" --target fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report >/dev/null
 work=$(mktemp -d /tmp/prefwatch-fuzz.XXXXXX)
