@@ -85,7 +85,6 @@ void cli_report_add_change(struct report *r, const struct change_record *c, stru
 	struct report_page *rp = page_for(r, c, c->page_id, false);
 	rp->url = xstrdup(c->url);
 	rp->status = PAGE_CHANGED;
-	rp->text = xstrdup(c->new_text);
 	fieldset_parse(&rp->fields, c->new_fields);
 	const struct field *upd = fieldset_find(&rp->fields, "page_updated");
 	if (upd && upd->values.n)

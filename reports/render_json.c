@@ -320,7 +320,9 @@ static void json_page(struct buf *o, const struct report_page *p)
 	if (st == PAGE_NEW || st == PAGE_CHANGED) {
 		buf_addstr(o, ",\n   ");
 		key(o, "text");
-		json_str(o, p->text ? p->text : "");
+		/* a changed page's text is its change's new text (one copy) */
+		const char *t = p->text ? p->text : p->change ? p->change->new_text : NULL;
+		json_str(o, t ? t : "");
 	}
 	if (st == PAGE_CHANGED) {
 		buf_addstr(o, ",\n   ");

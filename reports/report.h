@@ -102,7 +102,7 @@ struct report_page {
 	long http_status;          /* 0: none */
 	char *final_url;
 	bool url_moved;            /* permanent redirect to a page still holding the text */
-	char *text;                /* NEW and CHANGED */
+	char *text;                /* NEW (CHANGED: NULL, change->new_text is the text) */
 	struct fieldset fields;    /* NEW and CHANGED: the page's facts now */
 	char *page_updated;        /* ISO date of the page's own stamp, or NULL */
 	bool republished;          /* stamp moved, text unchanged */
