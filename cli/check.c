@@ -11,23 +11,6 @@
 #include "crawler/crawler.h"
 #include "watchlist/watchlist.h"
 
-/* Loads files (the bundled ones if none), printing every error. */
-static int load_all(struct watchlist *wl, struct strvec *files)
-{
-	struct strvec errs = STRVEC_INIT;
-	if (!files->n && cli_bundled_watchlists(files) < 0) {
-		log_error("no bundled watchlist found; name one");
-		return -1;
-	}
-	for (size_t i = 0; i < files->n; i++)
-		watchlist_load(wl, files->v[i], &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	int n = (int)errs.n;
-	strvec_release(&errs);
-	return n;
-}
-
 int cmd_check(int argc, char **argv)
 {
 	struct watchlist wl;
@@ -41,7 +24,7 @@ int cmd_check(int argc, char **argv)
 	for (int i = 1; i < argc; i++)
 		strvec_push(&files, argv[i]);
 	watchlist_init(&wl);
-	int n = load_all(&wl, &files);
+	int n = cli_load_watchlists(&wl, &files);
 	int rc = EXIT_OK;
 	if (n < 0) {
 		rc = EXIT_USAGE;
@@ -179,7 +162,7 @@ int cmd_test(int argc, char **argv)
 
 	/* A page id brings its rules (and the defaults' ignore patterns). */
 	if (url && !strstr(url, "://")) {
-		if (load_all(&wl, &o.watchlists)) {
+		if (cli_load_watchlists(&wl, &o.watchlists)) {
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}

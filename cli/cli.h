@@ -57,6 +57,10 @@ struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl
 char *cli_db_path(const char *flag);
 /* Appends the bundled watchlist files (sorted) to files; -1 if none. */
 int cli_bundled_watchlists(struct strvec *files);
+/* Loads files (the bundled ones when files is empty; their names are then
+ * added to it), printing every error as FILE:LINE:COLUMN: message.
+ * Returns the number of errors, -1 if no bundled watchlist exists. */
+int cli_load_watchlists(struct watchlist *wl, struct strvec *files);
 /* Takes the database's lock (flock on DB.lock): 0, EXIT_RUNNING or
  * EXIT_DATABASE, after printing why. */
 int cli_lock(const char *db, int *fd_out);

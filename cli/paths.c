@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "watchlist/watchlist.h"
 
 /* mkdir -p for the parent directories of path; best effort, the open that
  * follows reports the real error. */
@@ -120,4 +121,20 @@ void cli_unlock(int fd)
 {
 	if (fd >= 0)
 		close(fd); /* closing the descriptor releases the flock */
+}
+
+int cli_load_watchlists(struct watchlist *wl, struct strvec *files)
+{
+	struct strvec errs = STRVEC_INIT;
+	if (!files->n && cli_bundled_watchlists(files) < 0) {
+		log_error("no bundled watchlist found; name one with --watchlist");
+		return -1;
+	}
+	for (size_t i = 0; i < files->n; i++)
+		watchlist_load(wl, files->v[i], &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	int n = (int)errs.n;
+	strvec_release(&errs);
+	return n;
 }

@@ -152,7 +152,6 @@ int cmd_reextract(int argc, char **argv)
 	struct settings s;
 	struct watchlist wl;
 	struct store *st = NULL;
-	struct strvec errs = STRVEC_INIT;
 	char *db = NULL, *err = NULL;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	const char *cl = "command line";
@@ -178,16 +177,7 @@ int cmd_reextract(int argc, char **argv)
 			goto cleanup;
 		}
 	}
-	if (!s.watchlists.n && cli_bundled_watchlists(&s.watchlists) < 0) {
-		log_error("no bundled watchlist found; name one with --watchlist");
-		rc = EXIT_USAGE;
-		goto cleanup;
-	}
-	for (size_t i = 0; i < s.watchlists.n; i++)
-		watchlist_load(&wl, s.watchlists.v[i], &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	if (errs.n) {
+	if (cli_load_watchlists(&wl, &s.watchlists)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -220,7 +210,6 @@ cleanup:
 	cli_unlock(lock_fd);
 	watchlist_release(&wl);
 	settings_release(&s);
-	strvec_release(&errs);
 	free(db);
 	free(err);
 	return rc;

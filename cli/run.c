@@ -138,22 +138,6 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	return 0;
 }
 
-static int load_watchlists(struct watchlist *wl, struct strvec *files)
-{
-	struct strvec errs = STRVEC_INIT;
-	if (!files->n && cli_bundled_watchlists(files) < 0) {
-		log_error("no bundled watchlist found; name one with --watchlist");
-		return -1;
-	}
-	for (size_t i = 0; i < files->n; i++)
-		watchlist_load(wl, files->v[i], &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		fprintf(stderr, "%s\n", errs.v[i]);
-	int n = (int)errs.n;
-	strvec_release(&errs);
-	return n ? -1 : 0;
-}
-
 static bool selected(const struct run_opts *o, const struct wl_page *p)
 {
 	if (!o->only.n)
@@ -324,7 +308,7 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.level);
 
-	if (load_watchlists(&wl, &o.set.watchlists) < 0) {
+	if (cli_load_watchlists(&wl, &o.set.watchlists)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
