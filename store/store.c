@@ -1304,14 +1304,42 @@ int store_change_get(struct store *s, int64_t id, struct change_record *out)
 	return ret;
 }
 
+/* Steps a bound statement whose first column is an id and collects the
+ * ids, finishing the statement: callers walk the ids afterwards, so their
+ * callbacks may use the store again. -1 with the error set. */
+static int collect_ids(struct store *s, sqlite3_stmt *st, const char *what, int64_t **out,
+		       size_t *n_out)
+{
+	int64_t *ids = NULL;
+	size_t n = 0, alloc = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			ids = xrealloc(ids, alloc * sizeof(*ids));
+		}
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, what);
+		stmt_done(st);
+		free(ids);
+		return -1;
+	}
+	stmt_done(st);
+	*out = ids;
+	*n_out = n;
+	return 0;
+}
+
 int store_changes_each(struct store *s, const struct change_filter *f,
 		       store_change_fn fn, void *ctx)
 {
 	static const struct change_filter all;
 	sqlite3_stmt *st = stmt(s, ST_CHANGE_IDS);
 	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0;
-	int ret = -1, rc;
+	size_t n = 0;
+	int ret = -1;
 
 	if (!f)
 		f = &all;
@@ -1323,19 +1351,8 @@ int store_changes_each(struct store *s, const struct change_filter *f,
 	bind_time(st, 3, f->since);
 	sqlite3_bind_int64(st, 4, f->run_id);
 	bind_text(st, 5, f->page_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 64;
-			ids = xrealloc(ids, alloc * sizeof(*ids));
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		store_db_error(s, "list changes");
-		stmt_done(st);
+	if (collect_ids(s, st, "list changes", &ids, &n) < 0)
 		goto cleanup;
-	}
-	stmt_done(st);
 	for (size_t i = 0; i < n; i++) {
 		struct change_record c;
 		int got = store_change_get(s, ids[i], &c);
@@ -1570,24 +1587,13 @@ int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = stmt(s, ST_OUTBOX_UNSENT);
 	int64_t *ids = NULL;
-	size_t n = 0, alloc = 0;
+	size_t n = 0;
 	int ret = -1, rc;
 
 	/* Ids first, then one entry at a time: fn marks entries sent while
 	 * we walk, and reports may be large. */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == alloc) {
-			alloc = alloc ? alloc * 2 : 16;
-			ids = xrealloc(ids, alloc * sizeof(*ids));
-		}
-		ids[n++] = sqlite3_column_int64(st, 0);
-	}
-	if (rc != SQLITE_DONE) {
-		store_db_error(s, "read the outbox");
-		stmt_done(st);
+	if (collect_ids(s, st, "read the outbox", &ids, &n) < 0)
 		goto cleanup;
-	}
-	stmt_done(st);
 	for (size_t i = 0; i < n; i++) {
 		struct outbox_entry e = { 0 };
 		char *subject = NULL, *text = NULL, *html = NULL;
