@@ -412,6 +412,8 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 
 	if (store_documents_list(ctx->store, p->id, &known, &n_known) < 0)
 		goto db_error;
+	if (!links.n && !n_known)
+		goto cleanup; /* most pages link no document: no transaction */
 	sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
 	for (size_t i = 0; i < links.n; i++) {
 		sl[i].url = links.v[i].url;
