@@ -2,6 +2,7 @@
 # bench.sh - how prefwatch compares with urlwatch and a bare libxml2 parse.
 #
 #   bench/bench.sh [N...]        (default: 1000 10000)
+#   SKIP_URLWATCH=1 bench/bench.sh 10000   (prefwatch only, for quick checks)
 #
 # For each N: generates N state-site-like pages (60-120 KB, heavy chrome, the
 # procedure in <main>), serves them from nginx on 127.0.0.1, and runs three
@@ -84,13 +85,18 @@ echo "|-----------|----------------|--------|---------|---------|----------|----
 for N in "${SIZES[@]}"; do
 	rm -rf "$OUT/site" "$OUT/db" "$OUT/uw"; mkdir -p "$OUT/site" "$OUT/uw"
 	python3 bench/gen_pages.py "$OUT/site" "$N" 1
-	# watchlist: one office per page
-	{
-		echo "offices:"
-		for ((i = 0; i < N; i++)); do
-			printf -- '- id: o%d\n  region: Bench\n  departement: "02"\n  departement_name: Bench\n  name: Bureau %d\n  kind: prefecture\n  pages:\n  - url: http://127.0.0.1:%d/p%d.html\n' "$i" "$i" "$PORT" "$i"
-		done
-	} >"$OUT/watchlist.yaml"
+	# watchlist: one office per page, 1000 offices per file (a watchlist
+	# file is an editor's file: the reader caps its size and node count)
+	rm -f "$OUT"/watchlist-*.yaml
+	WL_ARGS=()
+	for ((i = 0; i < N; i++)); do
+		f=$(printf '%s/watchlist-%03d.yaml' "$OUT" $((i / 1000)))
+		if [ $((i % 1000)) -eq 0 ]; then
+			echo "offices:" >"$f"
+			WL_ARGS+=(--watchlist "$f")
+		fi
+		printf -- '- id: o%d\n  region: Bench\n  departement: "02"\n  departement_name: Bench\n  name: Bureau %d\n  kind: prefecture\n  pages:\n  - url: http://127.0.0.1:%d/p%d.html\n' "$i" "$i" "$PORT" "$i" >>"$f"
+	done
 	{
 		for ((i = 0; i < N; i++)); do
 			printf -- '---\nname: p%d\nurl: http://127.0.0.1:%d/p%d.html\nfilter:\n  - xpath: //main\n  - html2text\n' "$i" "$PORT" "$i"
@@ -101,14 +107,16 @@ for N in "${SIZES[@]}"; do
 	for night in 1 2 3; do
 		python3 bench/gen_pages.py "$OUT/site" "$N" "$night"
 		label=("" "first run" "nothing changed" "noisy + 10%")
-		read -r wall cpu rss < <(measure "pw$night" "$PW" run --watchlist "$OUT/watchlist.yaml" --db "$OUT/db" \
+		read -r wall cpu rss < <(measure "pw$night" "$PW" run "${WL_ARGS[@]}" --db "$OUT/db" \
 			--host-delay 0 --jobs 8 --quiet --json "$OUT/pw$night.json")
 		changed=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['run']['changed'])" "$OUT/pw$night.json" 2>/dev/null || echo "?")
 		row prefwatch "${label[$night]}" "$N" "$wall" "$cpu" "$rss" "$changed"
-		read -r wall cpu rss < <(measure "uw$night" urlwatch --urls "$OUT/uw/urls.yaml" --config "$OUT/uw/config.yaml" \
-			--cache "$OUT/uw/cache.db")
-		changed=$(grep -c '^CHANGED: ' "$OUT/uw$night.out" || true)
-		row urlwatch "${label[$night]}" "$N" "$wall" "$cpu" "$rss" "$changed"
+		if [ -z "${SKIP_URLWATCH:-}" ]; then
+			read -r wall cpu rss < <(measure "uw$night" urlwatch --urls "$OUT/uw/urls.yaml" --config "$OUT/uw/config.yaml" \
+				--cache "$OUT/uw/cache.db")
+			changed=$(grep -c '^CHANGED: ' "$OUT/uw$night.out" || true)
+			row urlwatch "${label[$night]}" "$N" "$wall" "$cpu" "$rss" "$changed"
+		fi
 	done
 	expected=$(grep -c . "$OUT/site/changed.txt" || true)
 	read -r bare full ratio < <("$ROOT/build-bench/bench/parse_bench" "$OUT"/site/p*.html)

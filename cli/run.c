@@ -349,7 +349,7 @@ int cmd_run(int argc, char **argv)
 				rc = EXIT_USAGE;
 				goto cleanup;
 			}
-			if (store_page_state(ctx.store, p->id, &job->st) < 0) {
+			if (store_page_state_light(ctx.store, p->id, &job->st) < 0) {
 				log_error("cannot read the state of '%s': %s", p->id, store_errmsg(ctx.store));
 				rc = EXIT_DATABASE;
 				goto cleanup;

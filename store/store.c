@@ -157,6 +157,7 @@ enum stmt_id {
 	ST_PAGES_DEACTIVATE,
 	ST_PAGE_UPSERT,
 	ST_PAGE_STATE,
+	ST_PAGE_STATE_LIGHT,
 	ST_PAGE_CURRENT,
 	ST_PAGE_FAILED,
 	ST_PAGE_OK,
@@ -206,6 +207,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  departement_name = excluded.departement_name, active = 1",
 	[ST_PAGE_STATE] =
 		"SELECT p.current_snapshot, s.first_seen, s.text, s.fields, s.rules_fp,"
+		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
+		"       p.fail_count, p.failing_since, p.last_failure"
+		" FROM pages p LEFT JOIN snapshots s ON s.id = p.current_snapshot"
+		" WHERE p.id = ?1",
+	/* the same without the text and facts, which a run reads only when
+	 * the page's fetch needs them (a snapshot's text is overflow pages) */
+	[ST_PAGE_STATE_LIGHT] =
+		"SELECT p.current_snapshot, s.first_seen, NULL, NULL, s.rules_fp,"
 		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
 		"       p.fail_count, p.failing_since, p.last_failure"
 		" FROM pages p LEFT JOIN snapshots s ON s.id = p.current_snapshot"
@@ -860,9 +869,10 @@ static int page_current(struct store *s, const char *page_id, int64_t *current)
 	return ret;
 }
 
-int store_page_state(struct store *s, const char *page_id, struct page_state *out)
+static int page_state_read(struct store *s, enum stmt_id id, const char *page_id,
+			   struct page_state *out)
 {
-	sqlite3_stmt *st = stmt(s, ST_PAGE_STATE);
+	sqlite3_stmt *st = stmt(s, id);
 	memset(out, 0, sizeof(*out));
 	bind_text(st, 1, page_id);
 	int rc = sqlite3_step(st);
@@ -886,6 +896,16 @@ int store_page_state(struct store *s, const char *page_id, struct page_state *ou
 	stmt_done(st);
 	/* an unknown page is simply a page with no history */
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_page_state(struct store *s, const char *page_id, struct page_state *out)
+{
+	return page_state_read(s, ST_PAGE_STATE, page_id, out);
+}
+
+int store_page_state_light(struct store *s, const char *page_id, struct page_state *out)
+{
+	return page_state_read(s, ST_PAGE_STATE_LIGHT, page_id, out);
 }
 
 void page_state_release(struct page_state *st)

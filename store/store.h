@@ -72,6 +72,9 @@ struct page_state {
 /* 0 with *out filled (a page with no history, or unknown to the store,
  * gives has_snapshot false and zeroes). Strings are owned by *out. */
 int store_page_state(struct store *s, const char *page_id, struct page_state *out);
+/* The same with text and fields left NULL: what a run needs before the
+ * page's fetch comes back (validators, hashes, streak), read cheaply. */
+int store_page_state_light(struct store *s, const char *page_id, struct page_state *out);
 void page_state_release(struct page_state *st);
 
 /* Raw body of a snapshot, decompressed (owned, NUL-terminated after len
