@@ -140,6 +140,8 @@ void pw_time_fr(time_t t, char out[11]);
 bool utf8_valid(const char *s, size_t len);
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
 size_t utf8_seq_len(const unsigned char *s, size_t avail);
+/* The code point of the valid n-byte sequence at s (n from utf8_seq_len). */
+uint32_t utf8_decode(const unsigned char *s, size_t n);
 
 #include "common/banned.h"
 

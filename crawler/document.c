@@ -333,18 +333,6 @@ static const char *cp_map(uint32_t cp)
 	return NULL;
 }
 
-static uint32_t decode(const unsigned char *s, size_t n)
-{
-	switch (n) {
-	case 1: return s[0];
-	case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-	case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-	default:
-		return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-		       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-	}
-}
-
 /* Appends one finished line: trimmed, spaces collapsed, blank dropped. */
 static void flush_line(struct buf *out, struct buf *line)
 {
@@ -382,7 +370,7 @@ char *doc_text_normalise(const char *s, size_t len)
 			i++;   /* invalid byte: dropped */
 			continue;
 		}
-		const char *m = u[i] == '\n' ? "\n" : cp_map(decode(u + i, n));
+		const char *m = u[i] == '\n' ? "\n" : cp_map(utf8_decode(u + i, n));
 		if (!m) {
 			buf_add(&line, s + i, n);
 		} else {

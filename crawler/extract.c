@@ -377,18 +377,6 @@ static bool is_invisible_cp(uint32_t c)
 	       c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x200E || c == 0x200F;
 }
 
-static uint32_t decode_cp(const unsigned char *s, size_t n)
-{
-	switch (n) {
-	case 1: return s[0];
-	case 2: return ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-	case 3: return ((uint32_t)(s[0] & 0x0F) << 12) | ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-	default:
-		return ((uint32_t)(s[0] & 0x07) << 18) | ((uint32_t)(s[1] & 0x3F) << 12) |
-		       ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-	}
-}
-
 /* Feeds text as words: spaces fold into the writer's pending space,
  * invisible characters vanish, invalid bytes become U+FFFD. Words are
  * written straight from the text node (no copy): a word split by an
@@ -431,7 +419,7 @@ static void w_text(struct writer *w, const char *text)
 			i++;
 			continue;
 		}
-		c = decode_cp(p + i, n);
+		c = utf8_decode(p + i, n);
 		if (is_space_cp(c) || is_invisible_cp(c)) {
 			if (in_word)
 				w_word(w, text + word, i - word);
