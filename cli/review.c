@@ -151,6 +151,12 @@ static struct store *open_store(const char *flag)
 	}
 	char *db = cli_db_path(flag ? flag : settings_get(&set, S_DB));
 	settings_release(&set);
+	/* reviewing creates nothing: a wrong --db must not leave an empty file */
+	if (access(db, F_OK) < 0) {
+		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
+		free(db);
+		return NULL;
+	}
 	struct store *s = store_open(db, &err);
 	if (!s) {
 		log_error("%s", err);
