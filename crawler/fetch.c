@@ -486,6 +486,15 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 		res->error = xasprintf("body of '%s' larger than %ld bytes", url, (long)j->body.max);
 		return o;
 	}
+	/* libcurl caps response headers ("Too large response headers", and a
+	 * single header over 100 KB fails as out of memory): a server sending
+	 * that much is too large, not a flaky connection worth a retry */
+	if (rc == CURLE_OUT_OF_MEMORY ||
+	    (rc == CURLE_RECV_ERROR && strstr(detail(j, rc), "response headers"))) {
+		o.failure = PW_FAIL_TOO_LARGE;
+		res->error = xasprintf("response headers of '%s' too large: %s", url, detail(j, rc));
+		return o;
+	}
 	if (is_tls_error(rc)) {
 		o.failure = PW_FAIL_TLS;
 		res->error = xasprintf("tls failure with '%s': %s", j->host->name, detail(j, rc));
