@@ -394,6 +394,18 @@ static void mark_moved(struct diff *d)
 	free(refs);
 }
 
+/* The token the script's next op stands for, advancing both cursors: an
+ * insert is from b, a delete from a, an equal from a (and skips b's twin). */
+static const struct tok *script_tok(unsigned char op, const struct toks *ta,
+				    const struct toks *tb, size_t *ia, size_t *ib)
+{
+	if (op == DIFF_INSERT)
+		return &tb->v[(*ib)++];
+	if (op == DIFF_EQUAL)
+		(*ib)++;
+	return &ta->v[(*ia)++];
+}
+
 void diff_lines(const char *a, const char *b, struct diff *out)
 {
 	struct toks ta = { 0 }, tb = { 0 };
@@ -406,14 +418,7 @@ void diff_lines(const char *a, const char *b, struct diff *out)
 	tokenize_lines(b ? b : "", &tb);
 	myers(&ta, &tb, &s);
 	for (size_t i = 0; i < s.n; i++) {
-		const struct tok *t;
-		if (s.op[i] == DIFF_INSERT) {
-			t = &tb.v[ib++];
-		} else {
-			t = &ta.v[ia++];
-			if (s.op[i] == DIFF_EQUAL)
-				ib++;
-		}
+		const struct tok *t = script_tok(s.op[i], &ta, &tb, &ia, &ib);
 		diff_push(out, &alloc, (enum diff_op)s.op[i], xstrndup(t->p, t->len));
 	}
 	mark_moved(out);
@@ -498,14 +503,7 @@ void diff_words(const char *a, const char *b, struct diff *out)
 	myers(&ta, &tb, &s);
 	/* coalesce consecutive tokens with the same op */
 	for (size_t i = 0; i < s.n; i++) {
-		const struct tok *t;
-		if (s.op[i] == DIFF_INSERT) {
-			t = &tb.v[ib++];
-		} else {
-			t = &ta.v[ia++];
-			if (s.op[i] == DIFF_EQUAL)
-				ib++;
-		}
+		const struct tok *t = script_tok(s.op[i], &ta, &tb, &ia, &ib);
 		buf_add(&cur, t->p, t->len);
 		if (i + 1 == s.n || s.op[i + 1] != s.op[i])
 			diff_push(&runs, &alloc, (enum diff_op)s.op[i], buf_detach(&cur, NULL));
