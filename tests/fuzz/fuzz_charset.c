@@ -3,6 +3,7 @@
  * any Content-Type give valid UTF-8 of the length reported.
  */
 #include "common/common.h"
+#include "tests/fuzz/fuzz.h"
 
 #include "crawler/crawler.h"
 
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *cs = NULL;
 	char *out = charset_to_utf8((const char *)data + 1, size - 1, ct, &len, &cs);
 	if (!out || !utf8_valid(out, len) || out[len] != '\0')
-		abort();
+		FUZZ_FAIL("charset_to_utf8 gave no text, invalid UTF-8 or a wrong length");
 	free(out);
 	free(cs);
 	return 0;

@@ -5,6 +5,7 @@
  * be valid UTF-8 when the inputs are.
  */
 #include "common/common.h"
+#include "tests/fuzz/fuzz.h"
 
 #include "reports/report.h"
 
@@ -28,7 +29,7 @@ static void check(const struct diff *d, const char *a, const char *b, const char
 		}
 	}
 	if (strcmp(buf_str(&old), a) || strcmp(buf_str(&neu), b))
-		abort();
+		FUZZ_FAIL("the diff applied to the old text does not give the new text");
 	buf_release(&old);
 	buf_release(&neu);
 }
@@ -49,19 +50,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(&words, a, b, "");
 	for (size_t i = 0; utf8 && i < words.n; i++)
 		if (!utf8_valid(words.v[i].text, strlen(words.v[i].text)))
-			abort();
+			FUZZ_FAIL("a word of the diff splits a UTF-8 character");
 	diff_release(&words);
 
 	char *u = diff_unified(a, b, "a", "b", 3);
 	if (!strcmp(a, b) && *u)
-		abort(); /* identical texts give an empty diff */
+		FUZZ_FAIL("identical texts gave a non-empty diff");
 	free(u);
 
 	struct diff lines = { 0 };
 	diff_lines(a, b, &lines);
 	for (size_t i = 0; i < lines.n; i++)
 		if (utf8 && !utf8_valid(lines.v[i].text, strlen(lines.v[i].text)))
-			abort();
+			FUZZ_FAIL("a line of the diff splits a UTF-8 character");
 	diff_release(&lines);
 	free(a);
 	free(b);

@@ -5,6 +5,7 @@
  * holds no NUL, and extracting it twice gives the same text.
  */
 #include "common/common.h"
+#include "tests/fuzz/fuzz.h"
 
 #include "crawler/crawler.h"
 
@@ -21,7 +22,7 @@ static void setup(void)
 	builtin = extract_rules_new(NULL, &none, &none, &err);
 	custom = extract_rules_new("//main | //article", &ex, &ig, &err);
 	if (!builtin || !custom)
-		abort();
+		FUZZ_FAIL("the extraction rules do not compile");
 	strvec_release(&ex);
 	strvec_release(&ig);
 }
@@ -32,10 +33,10 @@ static void one(const char *html, size_t len, const struct extract_rules *r)
 	char *err = NULL;
 	if (extract_html(html, len, "https://www.aisne.gouv.fr/Demarches/page", r, &a, &err) == 0) {
 		if (!utf8_valid(a.text, strlen(a.text)) || strlen(a.text) != a.text_len)
-			abort();
+			FUZZ_FAIL("extracted text is invalid UTF-8 or its length is wrong");
 		if (extract_html(html, len, "https://www.aisne.gouv.fr/Demarches/page", r, &b, &err) == 0 &&
 		    strcmp(a.text, b.text))
-			abort(); /* extraction must be deterministic */
+			FUZZ_FAIL("extraction is not deterministic");
 	}
 	extraction_release(&a);
 	extraction_release(&b);

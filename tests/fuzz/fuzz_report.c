@@ -6,6 +6,7 @@
  * came from the page.
  */
 #include "common/common.h"
+#include "tests/fuzz/fuzz.h"
 
 #include "reports/report.h"
 
@@ -23,6 +24,18 @@ static char *piece(const uint8_t **p, size_t *left)
 		s = xstrdup("?");
 	}
 	return s;
+}
+
+/* Every href="..." of the document names an http or https URL. */
+static bool hrefs_are_http(const char *html)
+{
+	/* a page's own quote is escaped, so href=" can only be ours */
+	for (const char *h = strstr(html, "href=\""); h; h = strstr(h + 6, "href=\"")) {
+		const char *v = h + 6;
+		if (strncasecmp(v, "http://", 7) && strncasecmp(v, "https://", 8))
+			return false;
+	}
+	return true;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -76,12 +89,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	char *outs[3] = { report_render_text(&r), report_render_html(&r), report_render_json(&r) };
 	for (int i = 0; i < 3; i++) {
-		if (!utf8_valid(outs[i], strlen(outs[i])))
-			abort();
+		if (!utf8_valid(outs[i], strlen(outs[i]))) {
+			fwrite(outs[i], 1, strlen(outs[i]), stderr);
+			fprintf(stderr, "\nfuzz_report: renderer %d gave invalid UTF-8\n", i);
+			FUZZ_FAIL("invalid UTF-8 out of a renderer");
+		}
 	}
-	/* no tag from the page: the only "<script" or " onerror=" could come from input */
-	if (strstr(outs[1], "<script") || strstr(outs[1], "<img") || strstr(outs[1], "javascript:\""))
-		abort();
+	/* no tag from the page: "<script" or "<img" could only come from input,
+	 * and every link the HTML renders must point to http(s) (a page's
+	 * http URL may well end in "javascript:", a scheme may not) */
+	if (strstr(outs[1], "<script") || strstr(outs[1], "<img") || !hrefs_are_http(outs[1])) {
+		fwrite(outs[1], 1, strlen(outs[1]), stderr);
+		fprintf(stderr, "\nfuzz_report: a tag or a non-http link from the page reached the HTML\n");
+		FUZZ_FAIL("a tag or a non-http link from the page reached the HTML");
+	}
 	for (int i = 0; i < 3; i++)
 		free(outs[i]);
 	report_release(&r);
