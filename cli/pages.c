@@ -189,7 +189,7 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 	report_fetch(rp, job, res);
 	rp->status = is_new ? PAGE_NEW : PAGE_CHANGED;
 	if (is_new)
-		rp->text = xstrdup(ex->text);
+		report_page_keep_text(ctx->report, rp, ex->text);
 	copy_fields(&rp->fields, &ex->fields);
 	rp->page_updated = xstrdup(field_first(&ex->fields, "page_updated"));
 	if (!is_new) {

@@ -459,8 +459,10 @@ int cmd_report(int argc, char **argv)
 		goto cleanup;
 	}
 	int w = 0;
-	if (o.json)
-		w |= emit(o.json, report_render_json(&r));
+	if (o.json && report_write_json(&r, o.json) < 0) {
+		log_error("cannot write '%s': %s", o.json, strerror(errno));
+		w = -1;
+	}
 	if (o.html)
 		w |= emit(o.html, report_render_html(&r));
 	if (o.text || (!o.json && !o.html))

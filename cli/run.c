@@ -239,10 +239,15 @@ static int write_outputs(const struct report *r, const struct run_opts *o)
 	int rc = 0;
 	const char *text = settings_get(&o->set, S_TEXT);
 	struct { const char *path; char *(*render)(const struct report *); } outs[] = {
-		{ settings_get(&o->set, S_JSON), report_render_json },
 		{ text, report_render_text },
 		{ settings_get(&o->set, S_HTML), report_render_html },
 	};
+	/* the JSON holds every new page's text: written as it is rendered */
+	const char *json = settings_get(&o->set, S_JSON);
+	if (json && report_write_json(r, json) < 0) {
+		log_error("cannot write '%s': %s", json, strerror(errno));
+		rc = -1;
+	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(outs); i++) {
 		if (!outs[i].path)
 			continue;

@@ -101,7 +101,74 @@ void report_release(struct report *r)
 	}
 	free(r->pages);
 	free(r->title);
+	if (r->spool)
+		fclose(r->spool);
 	memset(r, 0, sizeof(*r));
+}
+
+/* Writes all of s at off in f; -1 on any error. */
+static int spool_write(FILE *f, int64_t off, const char *s, size_t len)
+{
+	int fd = fileno(f);
+	size_t done = 0;
+	while (done < len) {
+		ssize_t w = pwrite(fd, s + done, len - done, (off_t)off + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+void report_page_keep_text(struct report *r, struct report_page *p, const char *text)
+{
+	size_t len = strlen(text);
+	free(p->text);
+	p->text = NULL;
+	p->spool_len = 0;
+	/* a short text costs less in memory than a file write */
+	if (len >= 256) {
+		if (!r->spool)
+			r->spool = tmpfile();
+		if (r->spool && spool_write(r->spool, r->spool_size, text, len) == 0) {
+			p->spool_off = r->spool_size;
+			p->spool_len = len;
+			r->spool_size += (int64_t)len;
+			return;
+		}
+		log_debug("cannot spool a page's text (%s): kept in memory", strerror(errno));
+	}
+	p->text = xstrdup(text);
+}
+
+char *report_page_text(const struct report *r, const struct report_page *p)
+{
+	if (p->text)
+		return xstrdup(p->text);
+	if (p->spool_len && r->spool) {
+		char *s = xmalloc(p->spool_len + 1);
+		int fd = fileno(r->spool);
+		size_t done = 0;
+		while (done < p->spool_len) {
+			ssize_t n = pread(fd, s + done, p->spool_len - done,
+					  (off_t)p->spool_off + (off_t)done);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			done += (size_t)n;
+		}
+		s[done] = '\0';
+		if (done < p->spool_len)
+			log_error("a page's text was cut short reading it back from a temporary file (%s)",
+				  strerror(errno));
+		return s;
+	}
+	if (p->change && p->change->new_text)
+		return xstrdup(p->change->new_text);
+	return NULL;
 }
 
 bool page_is_quiet(const struct report_page *p)

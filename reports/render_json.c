@@ -30,8 +30,29 @@
 #include "reports/report.h"
 #include "reports/internal.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The largest JSON report rendered in memory; when written to a file,
+ * the largest page entry. */
 #define JSON_MAX (64u << 20)
 #define JSON_CONTEXT 3
+
+/* Writes what o holds to fd and empties o; -1 with errno. */
+static int json_flush(struct buf *o, int fd)
+{
+	size_t off = 0;
+	while (off < o->len) {
+		ssize_t w = write(fd, o->ptr + off, o->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += (size_t)w;
+	}
+	buf_reset(o);
+	return 0;
+}
 
 static void json_str(struct buf *o, const char *s)
 {
@@ -266,7 +287,7 @@ static void json_documents(struct buf *o, const struct report_page *p)
 	buf_addstr(o, p->n_documents ? "\n   ]" : "]");
 }
 
-static void json_page(struct buf *o, const struct report_page *p)
+static void json_page(struct buf *o, const struct report *r, const struct report_page *p)
 {
 	enum page_status st = page_effective_status(p);
 	buf_addstr(o, "  {");
@@ -320,9 +341,11 @@ static void json_page(struct buf *o, const struct report_page *p)
 	if (st == PAGE_NEW || st == PAGE_CHANGED) {
 		buf_addstr(o, ",\n   ");
 		key(o, "text");
-		/* a changed page's text is its change's new text (one copy) */
-		const char *t = p->text ? p->text : p->change ? p->change->new_text : NULL;
+		/* a changed page's text is its change's new text (one copy); a
+		 * new page's may be in the report's spool */
+		char *t = report_page_text(r, p);
 		json_str(o, t ? t : "");
+		free(t);
 	}
 	if (st == PAGE_CHANGED) {
 		buf_addstr(o, ",\n   ");
@@ -354,49 +377,122 @@ static void json_page(struct buf *o, const struct report_page *p)
 	buf_addstr(o, "}");
 }
 
-char *report_render_json(const struct report *r)
+/* Page entries are flushed to fd as they are written when fd >= 0, so a
+ * report over thousands of new pages never sits whole in memory. Returns
+ * -1 (errno set) when writing to fd failed, -2 when the report (or, when
+ * streaming, one page entry) is over JSON_MAX. */
+static int json_report(const struct report *r, struct buf *o, int fd)
 {
-	struct buf o;
 	struct report_counts c;
 
-	buf_init(&o, JSON_MAX);
 	report_count(r, &c);
-	buf_addstr(&o, "{\"format\": \"prefwatch-report/1\",\n \"run\": {");
-	key(&o, "id");
+	buf_addstr(o, "{\"format\": \"prefwatch-report/1\",\n \"run\": {");
+	key(o, "id");
 	if (r->run_id)
-		buf_printf(&o, "%lld", (long long)r->run_id);
+		buf_printf(o, "%lld", (long long)r->run_id);
 	else
-		buf_addstr(&o, "null");
-	buf_addstr(&o, ", ");
-	key(&o, "title");
-	json_str(&o, r->title);
-	buf_addstr(&o, ", ");
-	key(&o, "started_at");
-	json_time(&o, r->started_at);
-	buf_addstr(&o, ", ");
-	key(&o, "finished_at");
-	json_time(&o, r->finished_at);
-	buf_printf(&o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
+		buf_addstr(o, "null");
+	buf_addstr(o, ", ");
+	key(o, "title");
+	json_str(o, r->title);
+	buf_addstr(o, ", ");
+	key(o, "started_at");
+	json_time(o, r->started_at);
+	buf_addstr(o, ", ");
+	key(o, "finished_at");
+	json_time(o, r->finished_at);
+	buf_printf(o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
 		   "\"failed\": %d, \"failed_listed\": %d",
 		   c.pages, c.new_pages, c.unchanged, c.changed, c.failed, c.failed_listed);
 	bool any_docs = false;
 	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
 		any_docs = r->pages[i].n_documents > 0;
 	if (any_docs)
-		buf_printf(&o, ",\n  \"documents\": {\"new\": %d, \"changed\": %d, \"removed\": %d, "
+		buf_printf(o, ",\n  \"documents\": {\"new\": %d, \"changed\": %d, \"removed\": %d, "
 			   "\"failed\": %d, \"failed_listed\": %d}",
 			   c.doc_new, c.doc_changed, c.doc_removed, c.doc_failed, c.doc_failed_listed);
-	buf_addstr(&o, "},\n \"pages\": [");
+	buf_addstr(o, "},\n \"pages\": [");
 	for (size_t i = 0; i < r->n_pages; i++) {
-		buf_addstr(&o, i ? ",\n" : "\n");
-		json_page(&o, &r->pages[i]);
+		buf_addstr(o, i ? ",\n" : "\n");
+		json_page(o, r, &r->pages[i]);
+		if (o->toobig)
+			return -2;
+		if (fd >= 0 && json_flush(o, fd) < 0)
+			return -1;
 	}
-	buf_addstr(&o, r->n_pages ? "\n ]}\n" : "]}\n");
-	if (o.toobig) {
-		/* never hand out truncated JSON */
+	buf_addstr(o, r->n_pages ? "\n ]}\n" : "]}\n");
+	if (o->toobig)
+		return -2;
+	return fd >= 0 ? json_flush(o, fd) : 0;
+}
+
+/* What a report over JSON_MAX becomes: never a truncated document. */
+static const char too_large[] =
+	"{\"format\": \"prefwatch-report/1\", \"error\": \"report too large\"}\n";
+
+char *report_render_json(const struct report *r)
+{
+	struct buf o;
+
+	buf_init(&o, JSON_MAX);
+	if (json_report(r, &o, -1) < 0) {
 		buf_release(&o);
-		buf_init(&o, 0);
-		buf_addstr(&o, "{\"format\": \"prefwatch-report/1\", \"error\": \"report too large\"}\n");
+		return xstrdup(too_large);
 	}
 	return buf_detach(&o, NULL);
+}
+
+int report_write_json(const struct report *r, const char *path)
+{
+	struct buf o;
+	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
+	int fd, rc = -1, saved = 0;
+
+	buf_init(&o, JSON_MAX);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	/* mkstemp makes 0600 files; a report is not a secret */
+	if (fchmod(fd, 0644) < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	int w = json_report(r, &o, fd);
+	if (w == -2) {
+		log_error("the JSON report is over %u MiB: '%s' only says so", JSON_MAX >> 20, path);
+		buf_reset(&o);
+		buf_addstr(&o, too_large);
+		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 || json_flush(&o, fd) < 0)
+			w = -1;
+		else
+			w = 0;
+	}
+	if (w < 0 || fsync(fd) < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	if (close(fd) < 0) {
+		saved = errno;
+		fd = -1;
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		saved = errno;
+		goto cleanup;
+	}
+	rc = 0;
+
+cleanup:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp);
+	buf_release(&o);
+	free(tmp);
+	if (rc < 0)
+		errno = saved;
+	return rc;
 }

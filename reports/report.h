@@ -102,7 +102,10 @@ struct report_page {
 	long http_status;          /* 0: none */
 	char *final_url;
 	bool url_moved;            /* permanent redirect to a page still holding the text */
-	char *text;                /* NEW (CHANGED: NULL, change->new_text is the text) */
+	char *text;                /* NEW (CHANGED: NULL, change->new_text is the text);
+	                            * NULL too when report_page_keep_text() spooled it */
+	int64_t spool_off;         /* where the spooled text is in r->spool */
+	size_t spool_len;          /* its length; 0: not spooled */
 	struct fieldset fields;    /* NEW and CHANGED: the page's facts now */
 	char *page_updated;        /* ISO date of the page's own stamp, or NULL */
 	bool republished;          /* stamp moved, text unchanged */
@@ -126,6 +129,10 @@ struct report {
 	struct report_page *pages;
 	size_t n_pages;
 	size_t alloc;
+	/* Texts of new pages, kept out of the heap (report_page_keep_text()):
+	 * an anonymous temporary file, or NULL. */
+	FILE *spool;
+	int64_t spool_size;
 };
 
 void report_init(struct report *r);
@@ -135,6 +142,15 @@ struct report_page *report_add_page(struct report *r);
  * freed by report_release()). */
 struct report_document *report_page_add_document(struct report_page *p);
 void report_release(struct report *r);
+/* Keeps text as p's text (a NEW page's). Only the JSON report prints it,
+ * and a first run over thousands of pages would otherwise hold them all in
+ * memory until the end: it goes to an anonymous temporary file (tmpfile(3),
+ * in $TMPDIR or /tmp), and stays in memory only when that file cannot be
+ * written. */
+void report_page_keep_text(struct report *r, struct report_page *p, const char *text);
+/* p's text (owned), wherever it is kept: p->text, the spool, or for a
+ * CHANGED page its change's new text; NULL if it has none. */
+char *report_page_text(const struct report *r, const struct report_page *p);
 
 struct report_counts {
 	int pages, new_pages, unchanged, changed, failed, failed_listed;
@@ -161,6 +177,9 @@ bool report_has_news(const struct report *r);
 char *report_render_text(const struct report *r);
 char *report_render_html(const struct report *r);
 char *report_render_json(const struct report *r);
+/* Writes the JSON report to path atomically (temp file + rename), page by
+ * page, so that it never sits whole in memory; -1 with errno. */
+int report_write_json(const struct report *r, const char *path);
 
 /* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..."
  * (owned), followed by "; documents liés : 1 modifié, ..." only when a

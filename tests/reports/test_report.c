@@ -452,6 +452,57 @@ static void test_golden_json(void)
 	report_release(&r);
 }
 
+/* A new page's text is spooled out of the heap and comes back whole in the
+ * JSON, whether rendered in memory or streamed to a file. */
+static void test_json_streamed_with_spooled_texts(void)
+{
+	struct report r;
+	build_scenario(&r);
+	struct buf longtext = BUF_INIT;
+	for (int i = 0; i < 400; i++)
+		buf_printf(&longtext, "Ligne %d : dépôt « en ligne » — pièce n° %d\n", i, i);
+	struct report_page *big = report_add_page(&r);
+	big->id = xstrdup("80-amiens-nouvelle");
+	big->url = xstrdup("https://www.somme.gouv.fr/nouvelle");
+	big->status = PAGE_NEW;
+	report_page_keep_text(&r, big, buf_str(&longtext));
+	struct report_page *small = report_add_page(&r);
+	small->id = xstrdup("80-abbeville-nouvelle");
+	small->url = xstrdup("https://www.somme.gouv.fr/courte");
+	small->status = PAGE_NEW;
+	report_page_keep_text(&r, small, "Texte court.");
+
+	/* the long one left the heap, the short one stayed */
+	CHECK(big->text == NULL);
+	CHECK_INT(big->spool_len, longtext.len);
+	CHECK_STR(small->text, "Texte court.");
+	char *back = report_page_text(&r, big);
+	CHECK_STR(back, buf_str(&longtext));
+	free(back);
+
+	char *mem = report_render_json(&r);
+	char *path = xasprintf("%s/report.json", test_tmpdir());
+	CHECK_INT(report_write_json(&r, path), 0);
+	char *file = test_read_file(path, NULL);
+	CHECK_STR(file, mem);
+	CHECK_CONTAINS(file, "Ligne 399 : dépôt « en ligne » — pièce n° 399\\n");
+	CHECK_CONTAINS(file, "\"text\": \"Texte court.\"");
+	struct stat st;
+	CHECK_INT(stat(path, &st), 0);
+	CHECK_INT(st.st_mode & 0777, 0644);
+	free(file);
+	free(mem);
+	free(path);
+
+	path = xasprintf("%s/no/such/dir/report.json", test_tmpdir());
+	errno = 0;
+	CHECK_INT(report_write_json(&r, path), -1);
+	CHECK_INT(errno, ENOENT);
+	free(path);
+	buf_release(&longtext);
+	report_release(&r);
+}
+
 static void test_hostile_html(void)
 {
 	struct report r;
@@ -685,6 +736,7 @@ int main(void)
 	TEST_RUN(test_golden_text);
 	TEST_RUN(test_golden_html);
 	TEST_RUN(test_golden_json);
+	TEST_RUN(test_json_streamed_with_spooled_texts);
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);
