@@ -23,6 +23,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
 #include <libxml/xmlerror.h>
@@ -81,6 +82,7 @@ struct extract_rules {
 	size_t n_ignore;
 	struct rx *ignore;
 	char fingerprint[PW_HASH_HEX];
+	bool uses_ids;             /* an XPath calls id(): the parser must index ids */
 };
 
 static void silent_error(void *ctx, const char *msg, ...)
@@ -173,6 +175,25 @@ fail:
 	return false;
 }
 
+/* True when the XPath expression may call id() (a name ending in "id"
+ * before "(", spaces allowed): only then does the parser index the page's
+ * id attributes, which costs a fifth of the parse on pages full of ids and
+ * duplicate-id errors. Erring towards true only costs time. */
+static bool calls_id(const char *xpath)
+{
+	for (const char *p = xpath; (p = strstr(p, "id")) != NULL; p += 2) {
+		const char *q = p + 2;
+		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+			q++;
+		char b = p > xpath ? p[-1] : ' ';
+		bool name_before = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
+				   (b >= '0' && b <= '9') || b == '-' || b == '_' || b == '.';
+		if (*q == '(' && !name_before)
+			return true;
+	}
+	return false;
+}
+
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
 					const struct strvec *ignore, char **err)
 {
@@ -196,6 +217,7 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 			goto fail;
 		}
 		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
+		r->uses_ids = r->uses_ids || calls_id(select);
 	}
 	if (exclude && exclude->n) {
 		r->exclude = xcalloc(exclude->n, sizeof(*r->exclude));
@@ -208,6 +230,7 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 				goto fail;
 			}
 			buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
+			r->uses_ids = r->uses_ids || calls_id(exclude->v[i]);
 		}
 	}
 	if (ignore && ignore->n) {
@@ -1339,6 +1362,38 @@ static void mark_excluded(xmlXPathContextPtr ctx, xmlXPathCompExprPtr comp)
 	xmlXPathFreeObject(obj);
 }
 
+/* Parses UTF-8 html as htmlCtxtReadMemory() would, except that the id
+ * attributes are indexed only when an XPath needs them (ids = true). The
+ * caller frees *pctx (its error state tells whether the parser stopped). */
+static htmlDocPtr parse_html(const char *html, size_t len, const char *base_url, bool ids,
+			     htmlParserCtxtPtr *pctx)
+{
+	htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(len ? html : " ", len ? (int)len : 1);
+	xmlCharEncodingHandlerPtr utf8 = xmlFindCharEncodingHandler("UTF-8");
+	if (!c || !utf8 || !c->input) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	/* No HTML_PARSE_NOBLANKS: it drops whitespace-only text nodes, which
+	 * glues "<b>a</b> <i>b</i>" into "ab". */
+	htmlCtxtUseOptions(c, HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
+			      HTML_PARSE_NOWARNING);
+	if (!ids)
+		c->loadsubset |= XML_SKIP_IDS;
+	/* the body is already UTF-8 (charset.c): a <meta charset> must not
+	 * switch the decoding again, which an input encoding prevents */
+	xmlSwitchToEncoding(c, utf8);
+	xmlFree((xmlChar *)c->input->encoding);
+	c->input->encoding = xmlStrdup((const xmlChar *)"UTF-8");
+	if (base_url && !c->input->filename)
+		c->input->filename = (char *)xmlStrdup((const xmlChar *)base_url);
+	htmlParseDocument(c);
+	htmlDocPtr doc = c->myDoc;
+	c->myDoc = NULL;
+	*pctx = c;
+	return doc;
+}
+
 int extract_html(const char *html, size_t len, const char *base_url,
 		 const struct extract_rules *rules, struct extraction *out, char **err)
 {
@@ -1369,16 +1424,8 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			*err = xasprintf("cannot parse page: %zu bytes is too large", len);
 		goto cleanup;
 	}
-	/* No HTML_PARSE_NOBLANKS: it drops whitespace-only text nodes, which
-	 * glues "<b>a</b> <i>b</i>" into "ab". */
-	htmlParserCtxtPtr pctx = htmlNewParserCtxt();
-	if (!pctx) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
-	}
-	doc = htmlCtxtReadMemory(pctx, html ? html : "", (int)len, base_url, "UTF-8",
-				 HTML_PARSE_RECOVER | HTML_PARSE_NONET | HTML_PARSE_NOERROR |
-				 HTML_PARSE_NOWARNING);
+	htmlParserCtxtPtr pctx = NULL;
+	doc = parse_html(html ? html : "", len, base_url, rules && rules->uses_ids, &pctx);
 	/* The parser halts (rather than recovers) on markup nested deeper
 	 * than 256 elements, dropping the rest of the page. A partial text
 	 * would read as the procedure vanishing: take no text at all, so the

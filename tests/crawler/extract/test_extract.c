@@ -433,6 +433,42 @@ static void test_links(void)
 	free(t);
 }
 
+/* The parser indexes id attributes only for rules that call id(); the
+ * page's <meta charset> never re-decodes a body that is already UTF-8. */
+static void test_ids_and_meta_charset(void)
+{
+	char *err = NULL;
+	const char *html = "<html><head><meta charset=\"iso-8859-1\"></head><body>"
+			   "<div id=\"x\"><p>menu</p></div><div id=\"x\"><p>doublon</p></div>"
+			   "<div id=\"proc\"><p>Dépôt « en ligne » — pièces</p></div></body></html>";
+	struct extract_rules *by_id = extract_rules_new("id('proc')", NULL, NULL, &err);
+	struct extract_rules *by_id_spaced = extract_rules_new("//body | id ( \"proc\" )", NULL, NULL, &err);
+	struct extract_rules *by_attr = extract_rules_new("//div[@id='proc']", NULL, NULL, &err);
+	struct extract_rules *not_id = extract_rules_new("//div[starts-with(@id, 'pro')]", NULL, NULL, &err);
+	CHECK(by_id && by_id_spaced && by_attr && not_id);
+	char *a = text_of(html, "https://x.fr/", by_id);
+	char *b = text_of(html, "https://x.fr/", by_attr);
+	char *c = text_of(html, "https://x.fr/", not_id);
+	char *d = text_of(html, "https://x.fr/", by_id_spaced);
+	CHECK_STR(a, "Dépôt « en ligne » — pièces\n");
+	CHECK_STR(b, "Dépôt « en ligne » — pièces\n");
+	CHECK_STR(c, "Dépôt « en ligne » — pièces\n");
+	CHECK_CONTAINS(d, "doublon");
+	CHECK_CONTAINS(d, "Dépôt « en ligne » — pièces");
+	/* the built-in selection too: UTF-8 stays UTF-8 */
+	char *e = text_of(html, "https://x.fr/", NULL);
+	CHECK_CONTAINS(e, "Dépôt « en ligne » — pièces");
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+	extract_rules_free(by_id);
+	extract_rules_free(by_id_spaced);
+	extract_rules_free(by_attr);
+	extract_rules_free(not_id);
+}
+
 static void test_rules_select_exclude_ignore(void)
 {
 	struct strvec exclude = STRVEC_INIT, ignore = STRVEC_INIT;
@@ -631,6 +667,7 @@ int main(void)
 	TEST_RUN(test_dropped_elements);
 	TEST_RUN(test_links);
 	TEST_RUN(test_rules_select_exclude_ignore);
+	TEST_RUN(test_ids_and_meta_charset);
 	TEST_RUN(test_builtin_ignores_and_stamp);
 	TEST_RUN(test_facts);
 	TEST_RUN(test_fields_present_and_absent);
