@@ -182,6 +182,50 @@ bool strvec_contains(const struct strvec *sv, const char *s)
 	return false;
 }
 
+/* ---- strmap (open addressing, linear probing, load factor <= 1/2) ---- */
+
+static size_t strmap_find(const struct strmap_slot *slots, size_t cap, const char *key)
+{
+	size_t i = (size_t)XXH3_64bits(key, strlen(key)) & (cap - 1);
+	while (slots[i].key && strcmp(slots[i].key, key))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+const void *strmap_get(const struct strmap *m, const char *key)
+{
+	if (!m->cap)
+		return NULL;
+	const struct strmap_slot *sl = &m->slots[strmap_find(m->slots, m->cap, key)];
+	return sl->key ? sl->value : NULL;
+}
+
+void strmap_put(struct strmap *m, const char *key, const void *value)
+{
+	if (2 * (m->n + 1) > m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		struct strmap_slot *slots = xcalloc(cap, sizeof(*slots));
+		for (size_t i = 0; i < m->cap; i++)
+			if (m->slots[i].key)
+				slots[strmap_find(slots, cap, m->slots[i].key)] = m->slots[i];
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+	}
+	struct strmap_slot *sl = &m->slots[strmap_find(m->slots, m->cap, key)];
+	if (!sl->key)
+		m->n++;
+	sl->key = key;
+	sl->value = value;
+}
+
+void strmap_release(struct strmap *m)
+{
+	free(m->slots);
+	m->slots = NULL;
+	m->n = m->cap = 0;
+}
+
 void strvec_clear(struct strvec *sv)
 {
 	for (size_t i = 0; i < sv->n; i++)

@@ -75,6 +75,18 @@ bool strvec_contains(const struct strvec *sv, const char *s);
 void strvec_clear(struct strvec *sv);
 void strvec_release(struct strvec *sv);
 
+/* ---- map from string to value: constant-time lookups where a list
+ * would make N insertions cost N^2 (a watchlist of thousands of ids).
+ * Keys and values are borrowed: they must outlive the map. ---- */
+struct strmap {
+	struct strmap_slot { const char *key; const void *value; } *slots;
+	size_t n, cap;                 /* cap: 0 or a power of two */
+};
+#define STRMAP_INIT { NULL, 0, 0 }
+const void *strmap_get(const struct strmap *m, const char *key);  /* NULL: absent */
+void strmap_put(struct strmap *m, const char *key, const void *value); /* replaces */
+void strmap_release(struct strmap *m);
+
 /* ---- named sets of string values: the "fields" (facts) of a page ----
  * Values keep insertion order and are unique within a field. */
 struct field {

@@ -722,10 +722,12 @@ struct loader {
 	struct watchlist *wl;
 	const char *file;
 	struct strvec *errs;
-	/* ids declared in this file so far, valid or not, with their position
-	 * ("FILE:LINE:COLUMN"), so that a duplicate names the first one */
-	struct strvec office_ids, office_locs;
-	struct strvec page_ids, page_locs;
+	/* ids declared so far, in earlier files or in this one (valid or
+	 * not), each with the position of its first declaration ("FILE:LINE"
+	 * or "FILE:LINE:COLUMN"), so that a duplicate names the first one;
+	 * keys and positions are owned by the two vectors */
+	struct strmap office_seen, page_seen;
+	struct strvec keys, locs;
 };
 
 enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT };
@@ -832,56 +834,48 @@ static char *loc(struct loader *ld, const struct ynode *n)
 	return xasprintf("%s:%d:%d", ld->file, n->line, n->column);
 }
 
-static const struct wl_office *find_office(const struct watchlist *wl, const char *id)
+/* Records an id (what: "page" or "office"); false (and an error at node)
+ * if it was declared before, in this file or an earlier one. */
+static bool claim_id(struct loader *ld, struct strmap *seen, const char *what, const char *id,
+		     const struct ynode *node)
 {
-	for (size_t i = 0; i < wl->n_offices; i++)
-		if (!strcmp(wl->offices[i].id, id))
-			return &wl->offices[i];
-	return NULL;
+	const char *first = strmap_get(seen, id);
+	if (first) {
+		yaml_err(ld->errs, ld->file, node, "duplicate %s id '%s' (first at %s)", what, id, first);
+		return false;
+	}
+	char *key = xstrdup(id), *at = loc(ld, node);
+	strvec_push_nodup(&ld->keys, key);
+	strvec_push_nodup(&ld->locs, at);
+	strmap_put(seen, key, at);
+	return true;
 }
 
-static const char *seen_loc(const struct strvec *ids, const struct strvec *locs, const char *id)
-{
-	for (size_t i = 0; i < ids->n; i++)
-		if (!strcmp(ids->v[i], id))
-			return locs->v[i];
-	return NULL;
-}
-
-/* Records a page id; false (and an error at node) if it was seen before,
- * in this file or an earlier one. */
 static bool claim_page_id(struct loader *ld, const char *id, const struct ynode *node)
 {
-	const char *first = seen_loc(&ld->page_ids, &ld->page_locs, id);
-	const struct wl_page *p = first ? NULL : watchlist_find_page(ld->wl, id);
-	if (first) {
-		yaml_err(ld->errs, ld->file, node, "duplicate page id '%s' (first at %s)", id, first);
-		return false;
+	return claim_id(ld, &ld->page_seen, "page", id, node);
+}
+
+/* Indexes the ids of the files loaded before this one. */
+static void index_earlier_ids(struct loader *ld)
+{
+	const struct watchlist *wl = ld->wl;
+	for (size_t i = 0; i < wl->n_offices; i++) {
+		const struct wl_office *o = &wl->offices[i];
+		char *at = xasprintf("%s:%d", o->file, o->line);
+		strvec_push_nodup(&ld->locs, at);
+		strmap_put(&ld->office_seen, o->id, at);
+		for (size_t j = 0; j < o->n_pages; j++) {
+			at = xasprintf("%s:%d", o->pages[j].file, o->pages[j].line);
+			strvec_push_nodup(&ld->locs, at);
+			strmap_put(&ld->page_seen, o->pages[j].id, at);
+		}
 	}
-	if (p) {
-		yaml_err(ld->errs, ld->file, node, "duplicate page id '%s' (first at %s:%d)", id, p->file, p->line);
-		return false;
-	}
-	strvec_push(&ld->page_ids, id);
-	strvec_push_nodup(&ld->page_locs, loc(ld, node));
-	return true;
 }
 
 static bool claim_office_id(struct loader *ld, const char *id, const struct ynode *node)
 {
-	const char *first = seen_loc(&ld->office_ids, &ld->office_locs, id);
-	const struct wl_office *o = first ? NULL : find_office(ld->wl, id);
-	if (first) {
-		yaml_err(ld->errs, ld->file, node, "duplicate office id '%s' (first at %s)", id, first);
-		return false;
-	}
-	if (o) {
-		yaml_err(ld->errs, ld->file, node, "duplicate office id '%s' (first at %s:%d)", id, o->file, o->line);
-		return false;
-	}
-	strvec_push(&ld->office_ids, id);
-	strvec_push_nodup(&ld->office_locs, loc(ld, node));
-	return true;
+	return claim_id(ld, &ld->office_seen, "office", id, node);
 }
 
 static void page_release(struct wl_page *p)
@@ -1185,6 +1179,7 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller
 	yaml_doc_load(&doc, path, errs);
 	strvec_push(&wl->files, path);
 	ld.file = doc.file;
+	index_earlier_ids(&ld);
 	root = doc.root;
 	if (!root) {
 		if (!errs->n)
@@ -1216,10 +1211,10 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller
 
 cleanup:
 	defaults_release(&d);
-	strvec_release(&ld.office_ids);
-	strvec_release(&ld.office_locs);
-	strvec_release(&ld.page_ids);
-	strvec_release(&ld.page_locs);
+	strmap_release(&ld.office_seen);
+	strmap_release(&ld.page_seen);
+	strvec_release(&ld.keys);
+	strvec_release(&ld.locs);
 	nerr = (int)local.n;
 	move_sorted(caller_errs, &local, path);
 	yaml_doc_release(&doc);

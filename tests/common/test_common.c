@@ -74,6 +74,33 @@ static void test_hash(void)
 	CHECK(strcmp(a, b) != 0);
 }
 
+/* The map finds every key put in it, across its growth, and no other. */
+static void test_strmap(void)
+{
+	struct strmap m = STRMAP_INIT;
+	struct strvec keys = STRVEC_INIT;
+	CHECK(strmap_get(&m, "absent") == NULL);
+	for (int i = 0; i < 5000; i++)
+		strvec_push_nodup(&keys, xasprintf("59-page-%d", i));
+	for (size_t i = 0; i < keys.n; i++)
+		strmap_put(&m, keys.v[i], keys.v[i]);
+	CHECK_INT(m.n, 5000);
+	for (size_t i = 0; i < keys.n; i++) {
+		char *probe = xstrdup(keys.v[i]);   /* equal, not the same pointer */
+		CHECK(strmap_get(&m, probe) == keys.v[i]);
+		free(probe);
+	}
+	CHECK(strmap_get(&m, "59-page-5000") == NULL);
+	CHECK(strmap_get(&m, "") == NULL);
+	/* put on a present key replaces its value, the count stays */
+	strmap_put(&m, keys.v[7], "autre");
+	CHECK_STR((const char *)strmap_get(&m, "59-page-7"), "autre");
+	CHECK_INT(m.n, 5000);
+	strmap_release(&m);
+	CHECK(strmap_get(&m, "59-page-7") == NULL);
+	strvec_release(&keys);
+}
+
 int main(void)
 {
 	TEST_RUN(test_buf_cap);
@@ -82,5 +109,6 @@ int main(void)
 	TEST_RUN(test_time);
 	TEST_RUN(test_failure_names);
 	TEST_RUN(test_hash);
+	TEST_RUN(test_strmap);
 	return test_finish();
 }
