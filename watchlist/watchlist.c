@@ -1110,13 +1110,21 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 
 /* Offices live in one array that grows; pages point back at their office,
  * so the back-pointers are refreshed after every growth. */
+/* Pages point back to their office: when the array moves, every back
+ * pointer is set again (it grows geometrically, so that stays linear). */
 static void add_office(struct watchlist *wl, struct wl_office *o)
 {
-	wl->offices = xrealloc(wl->offices, (wl->n_offices + 1) * sizeof(*wl->offices));
-	wl->offices[wl->n_offices++] = *o;
-	for (size_t i = 0; i < wl->n_offices; i++)
-		for (size_t j = 0; j < wl->offices[i].n_pages; j++)
-			wl->offices[i].pages[j].office = &wl->offices[i];
+	if (wl->n_offices == wl->alloc_offices) {
+		wl->alloc_offices = wl->alloc_offices ? 2 * wl->alloc_offices : 32;
+		wl->offices = xrealloc(wl->offices, wl->alloc_offices * sizeof(*wl->offices));
+		for (size_t i = 0; i < wl->n_offices; i++)
+			for (size_t j = 0; j < wl->offices[i].n_pages; j++)
+				wl->offices[i].pages[j].office = &wl->offices[i];
+	}
+	struct wl_office *dst = &wl->offices[wl->n_offices++];
+	*dst = *o;
+	for (size_t j = 0; j < dst->n_pages; j++)
+		dst->pages[j].office = dst;
 }
 
 static const char *const top_keys[] = { "defaults", "offices", NULL };

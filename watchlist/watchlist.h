@@ -71,6 +71,7 @@ struct watchlist {
 	struct wl_defaults defaults;
 	struct wl_office *offices;
 	size_t n_offices;
+	size_t alloc_offices;
 	struct strvec files;       /* files loaded, in order */
 };
 
