@@ -94,4 +94,11 @@ enum page_status page_effective_status(const struct report_page *p);
  * with no control characters or spaces: the only links ever rendered. */
 bool url_is_http(const char *url);
 
+/* Writes all of s[0..len) to fd; -1 with errno. */
+int write_all(int fd, const char *s, size_t len);
+/* Creates path atomically: fill() writes the content into a temporary file
+ * beside it (mode 0644), which is synced and renamed over path; on any
+ * failure path is untouched and -1 is returned with errno. */
+int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg);
+
 #endif

@@ -349,10 +349,24 @@ char *report_subject(const struct report *r)
 	return buf_detach(&b, NULL);
 }
 
-int report_write_file(const char *path, const char *s)
+/* Writes all of s[0..len) to fd; -1 with errno. */
+int write_all(int fd, const char *s, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, s + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	size_t len = strlen(s), off = 0;
 	int fd = -1, rc = -1, saved = 0;
 
 	fd = mkstemp(tmp);
@@ -361,21 +375,11 @@ int report_write_file(const char *path, const char *s)
 		goto cleanup;
 	}
 	/* mkstemp makes 0600 files; a report is not a secret */
-	if (fchmod(fd, 0644) < 0) {
+	if (fchmod(fd, 0644) < 0 || fill(fd, arg) < 0 || fsync(fd) < 0) {
 		saved = errno;
 		goto cleanup;
 	}
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			saved = errno;
-			goto cleanup;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
+	if (close(fd) < 0) {
 		saved = errno;
 		fd = -1;
 		goto cleanup;
@@ -396,6 +400,17 @@ cleanup:
 	if (rc < 0)
 		errno = saved;
 	return rc;
+}
+
+static int fill_string(int fd, void *arg)
+{
+	const char *s = arg;
+	return write_all(fd, s, strlen(s));
+}
+
+int report_write_file(const char *path, const char *s)
+{
+	return write_atomic(path, fill_string, (void *)s);
 }
 
 /* ---- French wording ---- */

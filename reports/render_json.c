@@ -30,7 +30,6 @@
 #include "reports/report.h"
 #include "reports/internal.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 /* The largest JSON report rendered in memory; when written to a file,
@@ -41,15 +40,8 @@
 /* Writes what o holds to fd and empties o; -1 with errno. */
 static int json_flush(struct buf *o, int fd)
 {
-	size_t off = 0;
-	while (off < o->len) {
-		ssize_t w = write(fd, o->ptr + off, o->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		off += (size_t)w;
-	}
+	if (write_all(fd, buf_str(o), o->len) < 0)
+		return -1;
 	buf_reset(o);
 	return 0;
 }
@@ -442,57 +434,23 @@ char *report_render_json(const struct report *r)
 	return buf_detach(&o, NULL);
 }
 
-int report_write_json(const struct report *r, const char *path)
+static int fill_json(int fd, void *arg)
 {
+	const struct report *r = arg;
 	struct buf o;
-	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
-	int fd, rc = -1, saved = 0;
-
 	buf_init(&o, JSON_MAX);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		saved = errno;
-		goto cleanup;
-	}
-	/* mkstemp makes 0600 files; a report is not a secret */
-	if (fchmod(fd, 0644) < 0) {
-		saved = errno;
-		goto cleanup;
-	}
 	int w = json_report(r, &o, fd);
 	if (w == -2) {
-		log_error("the JSON report is over %u MiB: '%s' only says so", JSON_MAX >> 20, path);
+		log_error("the JSON report is over %u MiB: the file only says so", JSON_MAX >> 20);
 		buf_reset(&o);
 		buf_addstr(&o, too_large);
-		if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 || json_flush(&o, fd) < 0)
-			w = -1;
-		else
-			w = 0;
+		w = ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ? -1 : json_flush(&o, fd);
 	}
-	if (w < 0 || fsync(fd) < 0) {
-		saved = errno;
-		goto cleanup;
-	}
-	if (close(fd) < 0) {
-		saved = errno;
-		fd = -1;
-		goto cleanup;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0) {
-		saved = errno;
-		goto cleanup;
-	}
-	rc = 0;
-
-cleanup:
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0)
-		unlink(tmp);
 	buf_release(&o);
-	free(tmp);
-	if (rc < 0)
-		errno = saved;
-	return rc;
+	return w;
+}
+
+int report_write_json(const struct report *r, const char *path)
+{
+	return write_atomic(path, fill_json, (void *)r);
 }
