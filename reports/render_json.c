@@ -434,14 +434,20 @@ char *report_render_json(const struct report *r)
 	return buf_detach(&o, NULL);
 }
 
+struct json_file {
+	const struct report *r;
+	const char *path;
+};
+
 static int fill_json(int fd, void *arg)
 {
-	const struct report *r = arg;
+	const struct json_file *jf = arg;
 	struct buf o;
 	buf_init(&o, JSON_MAX);
-	int w = json_report(r, &o, fd);
+	int w = json_report(jf->r, &o, fd);
 	if (w == -2) {
-		log_error("the JSON report is over %u MiB: the file only says so", JSON_MAX >> 20);
+		log_error("a page of the JSON report is over %u MiB: '%s' only says the report is too large",
+			  JSON_MAX >> 20, jf->path);
 		buf_reset(&o);
 		buf_addstr(&o, too_large);
 		w = ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0 ? -1 : json_flush(&o, fd);
@@ -452,5 +458,6 @@ static int fill_json(int fd, void *arg)
 
 int report_write_json(const struct report *r, const char *path)
 {
-	return write_atomic(path, fill_json, (void *)r);
+	struct json_file jf = { r, path };
+	return write_atomic(path, fill_json, &jf);
 }
