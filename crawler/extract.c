@@ -185,9 +185,10 @@ static bool calls_id(const char *xpath)
 		const char *q = p + 2;
 		while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
 			q++;
+		/* "valid(" is not id(); "-id(" may be (a minus), so it counts */
 		char b = p > xpath ? p[-1] : ' ';
 		bool name_before = (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') ||
-				   (b >= '0' && b <= '9') || b == '-' || b == '_' || b == '.';
+				   (b >= '0' && b <= '9') || b == '_';
 		if (*q == '(' && !name_before)
 			return true;
 	}

@@ -101,22 +101,47 @@ void report_release(struct report *r)
 	}
 	free(r->pages);
 	free(r->title);
-	if (r->spool)
-		fclose(r->spool);
+	if (r->has_spool)
+		close(r->spool_fd);
 	memset(r, 0, sizeof(*r));
 }
 
-/* Writes all of s at off in f; -1 on any error. */
-static int spool_write(FILE *f, int64_t off, const char *s, size_t len)
+/* An unlinked read-write file in $TMPDIR (else /tmp) that no child
+ * process (document converters, sendmail) inherits; -1 with errno. */
+static int spool_open(void)
 {
-	int fd = fileno(f);
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !*dir)
+		dir = "/tmp";
+	char *path = xasprintf("%s/prefwatch-spool.XXXXXX", dir);
+	/* single-threaded, and nothing forks between these calls */
+	int fd = mkstemp(path);
+	if (fd >= 0) {
+		unlink(path);
+		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+			int saved = errno;
+			close(fd);
+			fd = -1;
+			errno = saved;
+		}
+	}
+	free(path);
+	return fd;
+}
+
+/* Writes all of s[0..len) at off in fd; -1 with errno. */
+static int spool_write(int fd, int64_t off, const char *s, size_t len)
+{
 	size_t done = 0;
 	while (done < len) {
 		ssize_t w = pwrite(fd, s + done, len - done, (off_t)off + (off_t)done);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return -1;
+		}
 		done += (size_t)w;
 	}
 	return 0;
@@ -130,9 +155,12 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 	p->spool_len = 0;
 	/* a short text costs less in memory than a file write */
 	if (len >= 256) {
-		if (!r->spool)
-			r->spool = tmpfile();
-		if (r->spool && spool_write(r->spool, r->spool_size, text, len) == 0) {
+		if (!r->has_spool && !r->spool_failed) {
+			r->spool_fd = spool_open();
+			r->has_spool = r->spool_fd >= 0;
+			r->spool_failed = !r->has_spool;
+		}
+		if (r->has_spool && spool_write(r->spool_fd, r->spool_size, text, len) == 0) {
 			p->spool_off = r->spool_size;
 			p->spool_len = len;
 			r->spool_size += (int64_t)len;
@@ -143,32 +171,40 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 	p->text = xstrdup(text);
 }
 
-char *report_page_text(const struct report *r, const struct report_page *p)
+int report_page_text(const struct report *r, const struct report_page *p, char **out)
 {
-	if (p->text)
-		return xstrdup(p->text);
-	if (p->spool_len && r->spool) {
+	*out = NULL;
+	if (p->text) {
+		*out = xstrdup(p->text);
+		return 0;
+	}
+	if (p->spool_len) {
+		if (!r->has_spool) {
+			errno = EBADF;
+			return -1;
+		}
 		char *s = xmalloc(p->spool_len + 1);
-		int fd = fileno(r->spool);
 		size_t done = 0;
 		while (done < p->spool_len) {
-			ssize_t n = pread(fd, s + done, p->spool_len - done,
+			ssize_t n = pread(r->spool_fd, s + done, p->spool_len - done,
 					  (off_t)p->spool_off + (off_t)done);
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n <= 0)
-				break;
+			if (n <= 0) {
+				if (n == 0)
+					errno = EIO;    /* the file was cut short */
+				free(s);
+				return -1;
+			}
 			done += (size_t)n;
 		}
 		s[done] = '\0';
-		if (done < p->spool_len)
-			log_error("a page's text was cut short reading it back from a temporary file (%s)",
-				  strerror(errno));
-		return s;
+		*out = s;
+		return 0;
 	}
 	if (p->change && p->change->new_text)
-		return xstrdup(p->change->new_text);
-	return NULL;
+		*out = xstrdup(p->change->new_text);
+	return 0;
 }
 
 bool page_is_quiet(const struct report_page *p)
@@ -357,8 +393,11 @@ int write_all(int fd, const char *s, size_t len)
 		ssize_t w = write(fd, s + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0)
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
 			return -1;
+		}
 		off += (size_t)w;
 	}
 	return 0;

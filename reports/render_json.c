@@ -279,7 +279,8 @@ static void json_documents(struct buf *o, const struct report_page *p)
 	buf_addstr(o, p->n_documents ? "\n   ]" : "]");
 }
 
-static void json_page(struct buf *o, const struct report *r, const struct report_page *p)
+/* -1 (errno set) when a spooled text cannot be read back. */
+static int json_page(struct buf *o, const struct report *r, const struct report_page *p)
 {
 	enum page_status st = page_effective_status(p);
 	buf_addstr(o, "  {");
@@ -335,7 +336,12 @@ static void json_page(struct buf *o, const struct report *r, const struct report
 		key(o, "text");
 		/* a changed page's text is its change's new text (one copy); a
 		 * new page's may be in the report's spool */
-		char *t = report_page_text(r, p);
+		char *t;
+		if (report_page_text(r, p, &t) < 0) {
+			log_error("cannot read back the text of page '%s' for the JSON report: %s",
+				  p->id ? p->id : "?", strerror(errno));
+			return -1;
+		}
 		json_str(o, t ? t : "");
 		free(t);
 	}
@@ -367,12 +373,13 @@ static void json_page(struct buf *o, const struct report *r, const struct report
 		json_documents(o, p);
 	}
 	buf_addstr(o, "}");
+	return 0;
 }
 
 /* Page entries are flushed to fd as they are written when fd >= 0, so a
  * report over thousands of new pages never sits whole in memory. Returns
- * -1 (errno set) when writing to fd failed, -2 when the report (or, when
- * streaming, one page entry) is over JSON_MAX. */
+ * -1 (errno set) when writing to fd or reading a spooled text failed, -2
+ * when the report (or, when streaming, one page entry) is over JSON_MAX. */
 static int json_report(const struct report *r, struct buf *o, int fd)
 {
 	struct report_counts c;
@@ -406,7 +413,8 @@ static int json_report(const struct report *r, struct buf *o, int fd)
 	buf_addstr(o, "},\n \"pages\": [");
 	for (size_t i = 0; i < r->n_pages; i++) {
 		buf_addstr(o, i ? ",\n" : "\n");
-		json_page(o, r, &r->pages[i]);
+		if (json_page(o, r, &r->pages[i]) < 0)
+			return -1;
 		if (o->toobig)
 			return -2;
 		if (fd >= 0 && json_flush(o, fd) < 0)
@@ -427,11 +435,14 @@ char *report_render_json(const struct report *r)
 	struct buf o;
 
 	buf_init(&o, JSON_MAX);
-	if (json_report(r, &o, -1) < 0) {
-		buf_release(&o);
+	int w = json_report(r, &o, -1);
+	if (w == 0)
+		return buf_detach(&o, NULL);
+	buf_release(&o);
+	if (w == -2)
 		return xstrdup(too_large);
-	}
-	return buf_detach(&o, NULL);
+	return xstrdup("{\"format\": \"prefwatch-report/1\", "
+		       "\"error\": \"a page's text could not be read back\"}\n");
 }
 
 struct json_file {

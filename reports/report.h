@@ -130,8 +130,10 @@ struct report {
 	size_t n_pages;
 	size_t alloc;
 	/* Texts of new pages, kept out of the heap (report_page_keep_text()):
-	 * an anonymous temporary file, or NULL. */
-	FILE *spool;
+	 * an unlinked temporary file, open when has_spool. */
+	bool has_spool;
+	bool spool_failed;         /* could not be created: texts stay in memory */
+	int spool_fd;
 	int64_t spool_size;
 };
 
@@ -144,13 +146,14 @@ struct report_document *report_page_add_document(struct report_page *p);
 void report_release(struct report *r);
 /* Keeps text as p's text (a NEW page's). Only the JSON report prints it,
  * and a first run over thousands of pages would otherwise hold them all in
- * memory until the end: it goes to an anonymous temporary file (tmpfile(3),
- * in $TMPDIR or /tmp), and stays in memory only when that file cannot be
- * written. */
+ * memory until the end: it goes to an unlinked temporary file in $TMPDIR
+ * (else /tmp), close-on-exec, and stays in memory only when that file
+ * cannot be written. */
 void report_page_keep_text(struct report *r, struct report_page *p, const char *text);
-/* p's text (owned), wherever it is kept: p->text, the spool, or for a
- * CHANGED page its change's new text; NULL if it has none. */
-char *report_page_text(const struct report *r, const struct report_page *p);
+/* p's text in *out (owned), wherever it is kept: p->text, the spool, or
+ * for a CHANGED page its change's new text; *out NULL if it has none.
+ * -1 (errno set, *out NULL) when the spool cannot be read back whole. */
+int report_page_text(const struct report *r, const struct report_page *p, char **out);
 
 struct report_counts {
 	int pages, new_pages, unchanged, changed, failed, failed_listed;

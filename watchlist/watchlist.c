@@ -1108,9 +1108,7 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 #undef MERGE
 }
 
-/* Offices live in one array that grows; pages point back at their office,
- * so the back-pointers are refreshed after every growth. */
-/* Pages point back to their office: when the array moves, every back
+/* Offices live in one array that grows; pages point back to their office: when the array moves, every back
  * pointer is set again (it grows geometrically, so that stays linear). */
 static void add_office(struct watchlist *wl, struct wl_office *o)
 {

@@ -34,7 +34,7 @@ for f in fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report; do
 		cp "$work/$f-art/"* "tests/fuzz/regressions/$f/" 2>/dev/null || true
 		printf '%-16s %8s %10s %8s %s\n' "$f" "$SECONDS_EACH" "$execs" "$(ls "$work/$f" | wc -l)" "CRASH (rc $rc)"
 		# what the harness or the sanitizer said, and the stack
-		grep -a -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse|RELOAD|INITED)|^(INFO|MERGE)' "$work/$f.log" | tail -40
+		grep -a -v -E '^#[0-9]+\s+(NEW|REDUCE|pulse|RELOAD|INITED)|^(INFO|MERGE)' "$work/$f.log" | tail -40 || true
 	else
 		printf '%-16s %8s %10s %8s %s\n' "$f" "$SECONDS_EACH" "$execs" "$(ls "$work/$f" | wc -l)" "ok"
 	fi

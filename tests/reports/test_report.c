@@ -16,6 +16,7 @@
 #include "common/common.h"
 #include "reports/report.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -457,6 +458,8 @@ static void test_golden_json(void)
 static void test_json_streamed_with_spooled_texts(void)
 {
 	struct report r;
+	char *saved_tmpdir = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
+	CHECK_INT(setenv("TMPDIR", test_tmpdir(), 1), 0);
 	build_scenario(&r);
 	struct buf longtext = BUF_INIT;
 	for (int i = 0; i < 400; i++)
@@ -476,9 +479,20 @@ static void test_json_streamed_with_spooled_texts(void)
 	CHECK(big->text == NULL);
 	CHECK_INT(big->spool_len, longtext.len);
 	CHECK_STR(small->text, "Texte court.");
-	char *back = report_page_text(&r, big);
+	char *back = NULL;
+	CHECK_INT(report_page_text(&r, big, &back), 0);
 	CHECK_STR(back, buf_str(&longtext));
 	free(back);
+	/* the spool lives in $TMPDIR, unlinked, and no child inherits it */
+	CHECK(r.has_spool);
+	CHECK((fcntl(r.spool_fd, F_GETFD) & FD_CLOEXEC) != 0);
+	char *link = xasprintf("/proc/self/fd/%d", r.spool_fd), target[4096];
+	ssize_t tl = readlink(link, target, sizeof(target) - 1);
+	CHECK(tl > 0);
+	target[tl > 0 ? tl : 0] = '\0';
+	CHECK(strncmp(target, test_tmpdir(), strlen(test_tmpdir())) == 0);
+	CHECK_CONTAINS(target, "(deleted)");
+	free(link);
 
 	char *mem = report_render_json(&r);
 	char *path = xasprintf("%s/report.json", test_tmpdir());
@@ -499,6 +513,23 @@ static void test_json_streamed_with_spooled_texts(void)
 	CHECK_INT(report_write_json(&r, path), -1);
 	CHECK_INT(errno, ENOENT);
 	free(path);
+
+	/* a spool cut short is an error, never a silently shorter text */
+	CHECK_INT(ftruncate(r.spool_fd, 10), 0);
+	back = NULL;
+	errno = 0;
+	CHECK_INT(report_page_text(&r, big, &back), -1);
+	CHECK(back == NULL);
+	CHECK_INT(errno, EIO);
+	path = xasprintf("%s/cut.json", test_tmpdir());
+	CHECK_INT(report_write_json(&r, path), -1);
+	CHECK(access(path, F_OK) != 0);     /* nothing half-written left behind */
+	free(path);
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved_tmpdir);
 	buf_release(&longtext);
 	report_release(&r);
 }
