@@ -47,6 +47,19 @@ struct extract_rules;
  * patterns then its own (reextract.c). NULL with *err set. */
 struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl_page *p,
 				     char **err);
+/* The compiled rules of a run, shared by the pages whose rules are the same
+ * (most pages have only the watchlist's defaults): compiling the PCRE2
+ * patterns and XPaths once per page cost about 9 KB a page. */
+struct rules_cache {
+	struct strmap by_key;      /* rule sources -> compiled rules */
+	struct strvec keys;
+	struct extract_rules **v;  /* owned */
+	size_t n;
+};
+/* p's compiled rules, owned by the cache (reextract.c). NULL with *err. */
+struct extract_rules *rules_cache_get(struct rules_cache *c, const struct watchlist *wl,
+				      const struct wl_page *p, char **err);
+void rules_cache_release(struct rules_cache *c);
 
 /* ---- paths.c ---- */
 

@@ -47,6 +47,52 @@ struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl
 	return r;
 }
 
+/* What makes two pages' rules the same: their sources, each with its
+ * length so that no two lists read alike. */
+static char *rules_key(const struct watchlist *wl, const struct wl_page *p)
+{
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "s%zu:%s", p->select ? strlen(p->select) : 0, p->select ? p->select : "");
+	for (size_t k = 0; k < p->exclude.n; k++)
+		buf_printf(&b, "x%zu:%s", strlen(p->exclude.v[k]), p->exclude.v[k]);
+	for (size_t k = 0; k < wl->defaults.ignore.n; k++)
+		buf_printf(&b, "i%zu:%s", strlen(wl->defaults.ignore.v[k]), wl->defaults.ignore.v[k]);
+	for (size_t k = 0; k < p->ignore.n; k++)
+		buf_printf(&b, "i%zu:%s", strlen(p->ignore.v[k]), p->ignore.v[k]);
+	return buf_detach(&b, NULL);
+}
+
+struct extract_rules *rules_cache_get(struct rules_cache *c, const struct watchlist *wl,
+				      const struct wl_page *p, char **err)
+{
+	char *key = rules_key(wl, p);
+	struct extract_rules *r = (struct extract_rules *)strmap_get(&c->by_key, key);
+	if (r) {
+		free(key);
+		return r;
+	}
+	r = cli_page_rules(wl, p, err);
+	if (!r) {
+		free(key);
+		return NULL;
+	}
+	strvec_push_nodup(&c->keys, key);
+	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = r;
+	strmap_put(&c->by_key, key, r);
+	return r;
+}
+
+void rules_cache_release(struct rules_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		extract_rules_free(c->v[i]);
+	free(c->v);
+	strmap_release(&c->by_key);
+	strvec_release(&c->keys);
+	memset(c, 0, sizeof(*c));
+}
+
 /* Re-extracts one page; returns 0, or -1 after logging why. */
 static int reextract_page(struct store *st, const struct watchlist *wl, const struct wl_page *p)
 {

@@ -295,6 +295,7 @@ int cmd_run(int argc, char **argv)
 	struct report report;
 	struct run_ctx ctx = { 0 };
 	struct page_job *jobs = NULL;
+	struct rules_cache rules = { STRMAP_INIT, STRVEC_INIT, NULL, 0 };
 	size_t n_jobs = 0;
 	char *db = NULL, *err = NULL;
 	int lock_fd = -1;
@@ -347,7 +348,7 @@ int cmd_run(int argc, char **argv)
 				continue;
 			struct page_job *job = &jobs[n_jobs];
 			job->page = p;
-			job->rules = cli_page_rules(&wl, p, &err);
+			job->rules = rules_cache_get(&rules, &wl, p, &err);
 			if (!job->rules) {
 				/* the watchlist validated these: only a bug gets here */
 				log_error("%s: %s", p->id, err);
@@ -456,12 +457,12 @@ int cmd_run(int argc, char **argv)
 
 cleanup:
 	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
-		extract_rules_free(jobs[i].rules);
 		page_state_release(&jobs[i].st);
 		extraction_release(&jobs[i].first);
 		fetch_result_release(&jobs[i].first_res);
 	}
 	free(jobs);
+	rules_cache_release(&rules);
 	while (ctx.docs) {
 		struct doc_job *next = ctx.docs->next;
 		doc_job_free(ctx.docs);

@@ -20,7 +20,7 @@ enum job_kind { JOB_PAGE, JOB_DOCUMENT };
 struct page_job {
 	enum job_kind kind;         /* first: the crawler's data is either job */
 	const struct wl_page *page;
-	struct extract_rules *rules;
+	struct extract_rules *rules;      /* borrowed from the run's rules_cache */
 	struct page_state st;
 	size_t rp;                  /* index of its page in the report */
 	bool confirming;            /* second fetch of a changed text */
