@@ -87,6 +87,16 @@ const char *fr_doc_failure(enum pw_failure f);
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
 bool page_is_quiet(const struct report_page *p);
+/* True when p gets a line under "Pour information": republished, rules
+ * changed or moved, and otherwise unchanged. */
+bool page_wants_quiet_line(const struct report_page *p);
+/* From this many republished pages on, "Pour information" names them in
+ * one entry instead of a line each (a site that re-stamps all its pages
+ * would otherwise bury the rest of the section). */
+#define QUIET_GROUP_MIN 6
+/* The headings of the republished pages, "; "-separated (owned), when
+ * there are at least QUIET_GROUP_MIN of them; NULL otherwise. *n: count. */
+char *republished_group(const struct report *r, size_t *n);
 /* The status a page is counted and rendered with. */
 enum page_status page_effective_status(const struct report_page *p);
 

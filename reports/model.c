@@ -207,6 +207,32 @@ int report_page_text(const struct report *r, const struct report_page *p, char *
 	return 0;
 }
 
+bool page_wants_quiet_line(const struct report_page *p)
+{
+	return page_effective_status(p) == PAGE_UNCHANGED &&
+	       (p->republished || p->rules_changed || (p->url_moved && p->final_url));
+}
+
+char *republished_group(const struct report *r, size_t *n)
+{
+	struct buf b = BUF_INIT;
+	*n = 0;
+	for (size_t i = 0; i < r->n_pages; i++) {
+		const struct report_page *p = &r->pages[i];
+		if (!page_wants_quiet_line(p) || !p->republished)
+			continue;
+		char *h = fr_page_heading(p);
+		buf_printf(&b, "%s%s", *n ? " ; " : "", h);
+		free(h);
+		(*n)++;
+	}
+	if (*n < QUIET_GROUP_MIN) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
 bool page_is_quiet(const struct report_page *p)
 {
 	/* a real change stays a change even when the rules changed too */

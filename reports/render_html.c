@@ -410,16 +410,11 @@ static void render_new(struct buf *o, const struct report_page *p)
 	page_tail(o);
 }
 
-static bool wants_quiet_line(const struct report_page *p)
-{
-	return page_effective_status(p) == PAGE_UNCHANGED &&
-	       (p->republished || p->rules_changed || (p->url_moved && p->final_url));
-}
-
-static void render_quiet(struct buf *o, const struct report_page *p)
+/* grouped: the page's republication is said in the group entry */
+static void render_quiet(struct buf *o, const struct report_page *p, bool grouped)
 {
 	char *h = fr_page_heading(p);
-	if (p->republished) {
+	if (p->republished && !grouped) {
 		char *d = p->page_updated ? fr_field_value("page_updated", p->page_updated) : NULL;
 		buf_addstr(o, "<li style=\"margin:2px 0;\">");
 		if (d)
@@ -527,14 +522,23 @@ char *report_render_html(const struct report *r)
 				render_new(&o, &r->pages[i]);
 	}
 	for (size_t i = 0; i < r->n_pages; i++)
-		n_quiet += wants_quiet_line(&r->pages[i]);
+		n_quiet += page_wants_quiet_line(&r->pages[i]);
 	if (n_quiet) {
+		size_t n_group;
+		char *group = republished_group(r, &n_group);
 		section(&o, "Pour information", n_quiet);
 		buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\"><ul style=\"" FONT
 			   "font-size:14px;margin:0;padding-left:20px;color:#333333;\">\n");
+		if (group) {
+			buf_addstr(&o, "<li style=\"margin:2px 0;\">");
+			textf(&o, "%zu pages republiées (date de mise à jour changée), texte inchangé : %s.",
+			      n_group, group);
+			buf_addstr(&o, "</li>\n");
+		}
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (wants_quiet_line(&r->pages[i]))
-				render_quiet(&o, &r->pages[i]);
+			if (page_wants_quiet_line(&r->pages[i]))
+				render_quiet(&o, &r->pages[i], group != NULL);
+		free(group);
 		buf_addstr(&o, "</ul></td></tr>\n");
 	}
 	buf_addstr(&o, "<tr><td style=\"padding:14px 20px;border-top:1px solid #e5e5e5;" FONT

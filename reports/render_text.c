@@ -329,10 +329,11 @@ static void render_new(struct buf *o, const struct report_page *p)
 	}
 }
 
-static void render_quiet(struct buf *o, const struct report_page *p)
+/* grouped: the page's republication is said in the group entry */
+static void render_quiet(struct buf *o, const struct report_page *p, bool grouped)
 {
 	char *h = fr_page_heading(p);
-	if (p->republished) {
+	if (p->republished && !grouped) {
 		char *d = p->page_updated ? fr_field_value("page_updated", p->page_updated) : NULL;
 		if (d)
 			wrapf(o, "• ", 2, "%s : page republiée le %s, texte inchangé.", h, d);
@@ -346,12 +347,6 @@ static void render_quiet(struct buf *o, const struct report_page *p)
 		wrapf(o, "• ", 2, "%s : adresse officielle de la page modifiée : %s → %s",
 		      h, p->url ? p->url : "?", p->final_url);
 	free(h);
-}
-
-static bool wants_quiet_line(const struct report_page *p)
-{
-	return page_effective_status(p) == PAGE_UNCHANGED &&
-	       (p->republished || p->rules_changed || (p->url_moved && p->final_url));
 }
 
 char *report_render_text(const struct report *r)
@@ -412,13 +407,19 @@ char *report_render_text(const struct report *r)
 				render_new(&o, &r->pages[i]);
 	}
 	for (size_t i = 0; i < r->n_pages; i++)
-		n_quiet += wants_quiet_line(&r->pages[i]);
+		n_quiet += page_wants_quiet_line(&r->pages[i]);
 	if (n_quiet) {
+		size_t n_group;
+		char *group = republished_group(r, &n_group);
 		section(&o, "Pour information", n_quiet);
 		buf_addch(&o, '\n');
+		if (group)
+			wrapf(&o, "• ", 2, "%zu pages republiées (date de mise à jour changée), texte inchangé : %s.",
+			      n_group, group);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (wants_quiet_line(&r->pages[i]))
-				render_quiet(&o, &r->pages[i]);
+			if (page_wants_quiet_line(&r->pages[i]))
+				render_quiet(&o, &r->pages[i], group != NULL);
+		free(group);
 	}
 	if (o.toobig)
 		buf_addstr(&o, "\n[rapport tronqué : trop volumineux]\n");

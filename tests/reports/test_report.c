@@ -534,6 +534,53 @@ static void test_json_streamed_with_spooled_texts(void)
 	report_release(&r);
 }
 
+/* A site that re-stamps many pages gets one grouped entry under "Pour
+ * information"; a few republished pages keep a line each. */
+static void test_republished_grouped(void)
+{
+	for (int many = 0; many < 2; many++) {
+		struct report r;
+		report_init(&r);
+		r.run_id = 4;
+		size_t n = many ? (size_t)7 : 3;
+		for (size_t i = 0; i < n; i++) {
+			char *id = xasprintf("59-bureau-%zu", i), *name = xasprintf("Bureau %zu", i);
+			struct report_page *p = page(&r, id, "59", "Nord", name, "https://www.nord.gouv.fr/p");
+			p->status = PAGE_UNCHANGED;
+			p->republished = true;
+			p->page_updated = xstrdup("2026-11-20");
+			free(id);
+			free(name);
+		}
+		struct report_page *p = page(&r, "62-arras", "62", "Pas-de-Calais", "Préfecture d'Arras",
+					     "https://www.pas-de-calais.gouv.fr/p");
+		p->status = PAGE_UNCHANGED;
+		p->rules_changed = true;
+		char *t = report_render_text(&r), *h = report_render_html(&r);
+		CHECK_CONTAINS(t, "Règles d'extraction modifiées pour");
+		CHECK_CONTAINS(h, "Règles d&#39;extraction modifiées pour");
+		if (many) {
+			char *line = xasprintf("%zu pages republiées (date de mise à jour changée), texte", n);
+			CHECK_CONTAINS(t, line);
+			CHECK_CONTAINS(h, line);
+			free(line);
+			CHECK(strstr(t, "page republiée le") == NULL);
+			CHECK(strstr(h, "page republiée le") == NULL);
+			CHECK_CONTAINS(t, "Bureau 0");
+			CHECK_CONTAINS(t, "Bureau 6");
+		} else {
+			CHECK(strstr(t, "pages republiées") == NULL);
+			size_t lines = 0;
+			for (const char *q = t; (q = strstr(q, "page republiée le 20/11/2026")); q++)
+				lines++;
+			CHECK_INT(lines, 3);
+		}
+		free(t);
+		free(h);
+		report_release(&r);
+	}
+}
+
 static void test_hostile_html(void)
 {
 	struct report r;
@@ -768,6 +815,7 @@ int main(void)
 	TEST_RUN(test_golden_html);
 	TEST_RUN(test_golden_json);
 	TEST_RUN(test_json_streamed_with_spooled_texts);
+	TEST_RUN(test_republished_grouped);
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);
