@@ -132,6 +132,7 @@ int cli_load_watchlists(struct watchlist *wl, struct strvec *files)
 	}
 	for (size_t i = 0; i < files->n; i++)
 		watchlist_load(wl, files->v[i], &errs);
+	watchlist_finish(wl, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "%s\n", errs.v[i]);
 	int n = (int)errs.n;

@@ -67,6 +67,9 @@ char *fr_field_value(const char *field, const char *value);
 const char *fr_failure(enum pw_failure f);
 /* "Région › Département (NN) › Office", skipping missing parts; owned. */
 char *fr_page_heading(const struct report_page *p);
+/* "Concerne aussi : Sous-préfecture de Cambrai (même procédure)." for a
+ * page that serves other offices (owned); NULL if none. */
+char *fr_also_for(const struct report_page *p);
 /* "%d <singular|plural>" with French agreement (0 and 1 are singular). */
 char *fr_count(int n, const char *singular, const char *plural);
 

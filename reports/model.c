@@ -82,6 +82,8 @@ void report_release(struct report *r)
 		free(p->departement);
 		free(p->departement_name);
 		free(p->url);
+		strvec_release(&p->also_ids);
+		strvec_release(&p->also_names);
 		free(p->final_url);
 		free(p->text);
 		fieldset_release(&p->fields);
@@ -205,6 +207,19 @@ int report_page_text(const struct report *r, const struct report_page *p, char *
 	if (p->change && p->change->new_text)
 		*out = xstrdup(p->change->new_text);
 	return 0;
+}
+
+char *fr_also_for(const struct report_page *p)
+{
+	if (!p->also_names.n)
+		return NULL;
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "Concerne aussi : ");
+	for (size_t i = 0; i < p->also_names.n; i++)
+		buf_printf(&b, "%s%s", i ? (i + 1 == p->also_names.n ? " et " : ", ") : "",
+			   p->also_names.v[i]);
+	buf_addstr(&b, " (même procédure).");
+	return buf_detach(&b, NULL);
 }
 
 bool page_wants_quiet_line(const struct report_page *p)

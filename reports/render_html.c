@@ -206,6 +206,13 @@ static void page_head(struct buf *o, const struct report_page *p)
 		html_link(o, p->url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
+	char *also = fr_also_for(p);
+	if (also) {
+		para_open(o);
+		text(o, also);
+		buf_addstr(o, "</p>\n");
+	}
+	free(also);
 }
 
 static void page_tail(struct buf *o)

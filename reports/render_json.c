@@ -8,7 +8,9 @@
  *    (failed)}]}
  * plus, for tools: run.failed_listed and run.title; per page region,
  * departement, departement_name, office_name, url_moved, page_updated,
- * fields ({"name": [values]}), republished, rules_changed, and for failed
+ * fields ({"name": [values]}), republished, rules_changed, also_for (ids
+ * of the offices whose watchlist served_by names this page's office; only
+ * when there are some), and for failed
  * pages failing_since, fail_count, listed; per change detected_at,
  * previous_snapshot_at, diff (unified, lines), fields ([{name, removed,
  * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
@@ -292,6 +294,16 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 	buf_addstr(o, ", ");
 	key(o, "url");
 	json_str(o, p->url);
+	if (p->also_ids.n) {
+		buf_addstr(o, ", ");
+		key(o, "also_for");
+		buf_addch(o, '[');
+		for (size_t i = 0; i < p->also_ids.n; i++) {
+			buf_addstr(o, i ? ", " : "");
+			json_str(o, p->also_ids.v[i]);
+		}
+		buf_addch(o, ']');
+	}
 	buf_addstr(o, ", ");
 	key(o, "status");
 	json_str(o, page_status_name(st));

@@ -104,6 +104,10 @@ static void page_head(struct buf *o, const struct report_page *p)
 	free(h);
 	if (p->url)
 		wrap(o, "  ", 2, p->url);
+	char *also = fr_also_for(p);
+	if (also)
+		wrap(o, "  ", 2, also);
+	free(also);
 }
 
 static void words_into(struct buf *line, const struct diff *w)

@@ -98,6 +98,9 @@ struct report_page {
 	char *departement;
 	char *departement_name;
 	char *url;                 /* watchlist URL */
+	/* offices whose guide entry follows this page (their watchlist
+	 * `served_by` names this page's office): ids and names */
+	struct strvec also_ids, also_names;
 	enum page_status status;
 	long http_status;          /* 0: none */
 	char *final_url;

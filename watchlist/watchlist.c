@@ -898,6 +898,9 @@ static void office_release(struct wl_office *o)
 	free(o->departement);
 	free(o->departement_name);
 	free(o->name);
+	free(o->served_by);
+	strvec_release(&o->serves_ids);
+	strvec_release(&o->serves_names);
 	free(o->file);
 }
 
@@ -958,7 +961,8 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 }
 
 static const char *const office_keys[] = {
-	"id", "region", "departement", "departement_name", "name", "kind", "handles_aes", "pages", NULL
+	"id", "region", "departement", "departement_name", "name", "kind", "handles_aes", "served_by",
+	"pages", NULL
 };
 
 static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
@@ -1004,9 +1008,24 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	v = ynode_get(node, "handles_aes");
 	if (v)
 		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
+	const struct ynode *sb = ynode_get(node, "served_by");
+	if (sb) {
+		o->served_by = get_string(ld, node, "served_by", false, CHECK_ID, label);
+		o->served_by_line = sb->line;
+		o->served_by_column = sb->column;
+		if (v && o->handles_aes)
+			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
+				 "%s has served_by: its requests go to another office, so handles_aes "
+				 "cannot be true", label);
+		o->handles_aes = false;
+	}
 
 	pages = ynode_get(node, "pages");
-	if (pages && !o->handles_aes) {
+	if (pages && sb) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 "%s has served_by but lists pages (the serving office's pages are watched)",
+			 label);
+	} else if (pages && !o->handles_aes) {
 		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
 			 "%s has handles_aes: false but lists pages", label);
 	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
@@ -1225,6 +1244,43 @@ cleanup:
 	move_sorted(caller_errs, &local, path);
 	yaml_doc_release(&doc);
 	return nerr;
+}
+
+int watchlist_finish(struct watchlist *wl, struct strvec *errs)
+{
+	struct strmap by_id = STRMAP_INIT;
+	size_t before = errs->n;
+
+	for (size_t i = 0; i < wl->n_offices; i++)
+		strmap_put(&by_id, wl->offices[i].id, &wl->offices[i]);
+	for (size_t i = 0; i < wl->n_offices; i++) {
+		struct wl_office *o = &wl->offices[i];
+		if (!o->served_by)
+			continue;
+		struct wl_office *t = (struct wl_office *)strmap_get(&by_id, o->served_by);
+		const char *why = NULL;
+		char *owned = NULL;
+		if (!t)
+			why = "no office of the watchlist has this id";
+		else if (t == o)
+			why = "an office cannot be served by itself";
+		else if (t->served_by)
+			why = owned = xasprintf("that office is itself served by '%s': name the office "
+						"whose pages are watched", t->served_by);
+		else if (!t->n_pages)
+			why = "that office has no pages to watch";
+		if (why) {
+			strvec_push_nodup(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
+							  o->file, o->served_by_line, o->served_by_column,
+							  o->served_by, o->id, why));
+			free(owned);
+			continue;
+		}
+		strvec_push(&t->serves_ids, o->id);
+		strvec_push(&t->serves_names, o->name);
+	}
+	strmap_release(&by_id);
+	return (int)(errs->n - before);
 }
 
 void watchlist_init(struct watchlist *wl)

@@ -46,6 +46,12 @@ struct wl_office {
 	char *name;
 	enum office_kind kind;
 	bool handles_aes;        /* false: listed, but no pages */
+	/* served_by: the office whose pages give this office's procedure (the
+	 * guide writes one entry for both); then no pages of its own */
+	char *served_by;
+	int served_by_line, served_by_column;
+	/* the offices served by this one (watchlist_finish()), ids and names */
+	struct strvec serves_ids, serves_names;
 	struct wl_page *pages;
 	size_t n_pages;
 	char *file;
@@ -90,6 +96,11 @@ void watchlist_init(struct watchlist *wl);
  * watchlist_release(). A single-page office without a page id gets the
  * office id as its page id. */
 int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs);
+/* What only the whole watchlist can tell, after the last watchlist_load():
+ * every `served_by` names an office of some file that has pages (not
+ * itself, not one served in turn); each such office then lists whom it
+ * serves. Returns the number of errors appended ("FILE:LINE:COLUMN: ..."). */
+int watchlist_finish(struct watchlist *wl, struct strvec *errs);
 
 void watchlist_release(struct watchlist *wl);
 

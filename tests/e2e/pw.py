@@ -111,6 +111,9 @@ class Scenario:
             lines.append("    departement_name: %s" % o.get("departement_name", "Aisne"))
             lines.append("    name: %s" % json.dumps(o["name"], ensure_ascii=False))
             lines.append("    kind: %s" % o.get("kind", "prefecture"))
+            if "served_by" in o:
+                lines.append("    served_by: %s" % o["served_by"])
+                continue
             lines.append("    pages:")
             for p in o["pages"]:
                 first = True

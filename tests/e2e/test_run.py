@@ -36,6 +36,9 @@ def main(a):
              "departement_name": "Nord", "pages": [{"url": s.url("/lille.html")}]},
             {"id": "60-beauvais", "name": "Préfecture de Beauvais", "departement": "60",
              "departement_name": "Oise", "pages": [{"url": s.url("/beauvais.html")}]},
+            # the guide's entry for Château-Thierry is Laon's procedure
+            {"id": "02-chateau-thierry", "name": "Sous-préfecture de Château-Thierry",
+             "kind": "sous-prefecture", "served_by": "02-laon"},
         ])
 
         # night 1: all new
@@ -85,6 +88,10 @@ def main(a):
         pw.check("+4 Rue Paul Doumer" in diff or "4 Rue Paul Doumer" in diff, "diff shows the new address")
         pw.check(diff.count("\n+") <= 3, "diff is small: %r" % diff)
         pw.check("Laon" in p.stdout and "Beauvais" in p.stdout, "night 3 report names both")
+        pw.check_eq(st["02-laon"].get("also_for"), ["02-chateau-thierry"], "Laon's change concerns Château-Thierry too")
+        pw.check("also_for" not in st["59-lille"], "no also_for where no office is served")
+        pw.check("Concerne aussi : Sous-préfecture de Château-Thierry (même procédure)." in p.stdout,
+                 "the text report says whom else the change concerns: " + p.stdout)
 
         # the failed page's old snapshot is intact
         snaps_after = s.sql("select count(*) from snapshots")[0][0]

@@ -26,6 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct strvec errs = STRVEC_INIT;
 	watchlist_init(&wl);
 	watchlist_load(&wl, path, &errs);
+	watchlist_finish(&wl, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		if (strncmp(errs.v[i], path, strlen(path)))
 			FUZZ_FAIL("an error message does not name the file");

@@ -581,6 +581,32 @@ static void test_republished_grouped(void)
 	}
 }
 
+/* A page that serves other offices says so under its heading, in every
+ * format. */
+static void test_also_for(void)
+{
+	struct report r;
+	build_scenario(&r);
+	struct report_page *p = &r.pages[0];
+	strvec_push(&p->also_ids, "59-cambrai");
+	strvec_push(&p->also_names, "Sous-préfecture de Cambrai");
+	strvec_push(&p->also_ids, "59-le-cateau");
+	strvec_push(&p->also_names, "Antenne <du> Cateau");
+	char *t = report_render_text(&r), *h = report_render_html(&r), *j = report_render_json(&r);
+	CHECK_CONTAINS(t, "Concerne aussi : Sous-préfecture de Cambrai et Antenne <du> Cateau (même\n"
+		       "  procédure).");
+	CHECK_CONTAINS(h, "Concerne aussi : Sous-préfecture de Cambrai et Antenne &lt;du&gt; Cateau "
+		       "(même procédure).");
+	CHECK_CONTAINS(j, "\"also_for\": [\"59-cambrai\", \"59-le-cateau\"]");
+	/* only that page */
+	const char *first = strstr(j, "\"also_for\"");
+	CHECK(first && !strstr(first + 1, "\"also_for\""));
+	free(t);
+	free(h);
+	free(j);
+	report_release(&r);
+}
+
 static void test_hostile_html(void)
 {
 	struct report r;
@@ -816,6 +842,7 @@ int main(void)
 	TEST_RUN(test_golden_json);
 	TEST_RUN(test_json_streamed_with_spooled_texts);
 	TEST_RUN(test_republished_grouped);
+	TEST_RUN(test_also_for);
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);

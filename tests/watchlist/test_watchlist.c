@@ -35,6 +35,7 @@ static void expect_errors_multi(const char *const *fixtures, const char *const *
 		strvec_push_nodup(&paths, path);
 		free(rel);
 	}
+	returned += watchlist_finish(&wl, &errs);
 	while (expected[n_expected])
 		n_expected++;
 	CHECK_INT(returned, errs.n);
@@ -122,6 +123,60 @@ static void test_duplicate_office_across_files(void)
 		NULL
 	};
 	expect_errors_multi(f, e);
+}
+
+/* served_by names an office of any file that has pages; that office then
+ * lists whom it serves. */
+static void test_served_by(void)
+{
+	static const char *const f[] = { "served-by-a.yaml", "served-by-b.yaml", NULL };
+	static const char *const none[] = { NULL };
+	expect_errors_multi(f, none);
+
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	watchlist_init(&wl);
+	for (size_t i = 0; f[i]; i++) {
+		char *rel = xasprintf("watchlist/data/%s", f[i]);
+		char *path = test_path(rel);
+		CHECK_INT(watchlist_load(&wl, path, &errs), 0);
+		free(rel);
+		free(path);
+	}
+	CHECK_INT(watchlist_finish(&wl, &errs), 0);
+	CHECK_INT(wl.n_offices, 3);
+	const struct wl_office *douai = &wl.offices[0], *cambrai = &wl.offices[1];
+	CHECK_STR(douai->id, "59-douai");
+	CHECK_INT(douai->serves_ids.n, 2);
+	CHECK_STR(douai->serves_ids.v[0], "59-cambrai");
+	CHECK_STR(douai->serves_names.v[0], "Sous-préfecture de Cambrai");
+	CHECK_STR(douai->serves_ids.v[1], "59-le-cateau");
+	CHECK_STR(cambrai->served_by, "59-douai");
+	CHECK(!cambrai->handles_aes);
+	CHECK_INT(cambrai->n_pages, 0);
+	CHECK_INT(watchlist_page_count(&wl), 1);
+	watchlist_release(&wl);
+	strvec_release(&errs);
+}
+
+static void test_served_by_errors(void)
+{
+	static const char *const e[] = {
+		"err-served-by.yaml:52:5: office '59-with-pages' has served_by but lists pages "
+		"(the serving office's pages are watched)",
+		"err-served-by.yaml:60:5: office '59-handles' has served_by: its requests go to another "
+		"office, so handles_aes cannot be true",
+		"err-served-by.yaml:16:16: served_by '59-dovai' of office '59-nowhere': no office of the "
+		"watchlist has this id",
+		"err-served-by.yaml:23:16: served_by '59-self' of office '59-self': an office cannot be "
+		"served by itself",
+		"err-served-by.yaml:30:16: served_by '59-nowhere' of office '59-chain': that office is "
+		"itself served by '59-dovai': name the office whose pages are watched",
+		"err-served-by.yaml:44:16: served_by '59-soissons-like' of office '59-to-pageless': that "
+		"office has no pages to watch",
+		NULL
+	};
+	expect_errors("err-served-by.yaml", e);
 }
 
 static void test_duplicate_page(void)
@@ -758,6 +813,8 @@ static void test_yaml_doc_limits(void)
 
 int main(void)
 {
+	TEST_RUN(test_served_by);
+	TEST_RUN(test_served_by_errors);
 	TEST_RUN(test_syntax_error);
 	TEST_RUN(test_unknown_key);
 	TEST_RUN(test_duplicate_office);
