@@ -58,6 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pg->url = piece(&p, &left);
 		pg->final_url = piece(&p, &left);
 		pg->status = (enum page_status)(k % 4);
+		char *also = piece(&p, &left);
+		strvec_push(&pg->also_ids, also);
+		strvec_push(&pg->also_names, also);
+		free(also);
+		if (pg->status == PAGE_UNCHANGED) {
+			pg->republished = true;
+			pg->page_updated = piece(&p, &left);
+		}
 		if (pg->status == PAGE_FAILED) {
 			pg->failure = PW_FAIL_MOVED;
 			pg->error = piece(&p, &left);
@@ -86,6 +94,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			free(v);
 			pg->change = ch;
 		}
+	}
+	/* enough republished pages for "Pour information" to group them */
+	for (int k = 0; k < 6; k++) {
+		struct report_page *pg = report_add_page(&r);
+		pg->id = piece(&p, &left);
+		pg->office_name = piece(&p, &left);
+		pg->status = PAGE_UNCHANGED;
+		pg->republished = true;
 	}
 	char *outs[3] = { report_render_text(&r), report_render_html(&r), report_render_json(&r) };
 	for (int i = 0; i < 3; i++) {
