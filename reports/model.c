@@ -131,24 +131,6 @@ static int spool_open(void)
 	return fd;
 }
 
-/* Writes all of s[0..len) at off in fd; -1 with errno. */
-static int spool_write(int fd, int64_t off, const char *s, size_t len)
-{
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = pwrite(fd, s + done, len - done, (off_t)off + (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 void report_page_keep_text(struct report *r, struct report_page *p, const char *text)
 {
 	size_t len = strlen(text);
@@ -161,14 +143,23 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 			r->spool_fd = spool_open();
 			r->has_spool = r->spool_fd >= 0;
 			r->spool_failed = !r->has_spool;
+			if (r->spool_failed)
+				log_warn("cannot create a temporary file for new pages' texts (%s): "
+					 "they are kept in memory", strerror(errno));
 		}
-		if (r->has_spool && spool_write(r->spool_fd, r->spool_size, text, len) == 0) {
+		/* texts are appended (pread does not move the file offset) */
+		if (r->has_spool && !r->spool_failed &&
+		    write_all(r->spool_fd, text, len) == 0) {
 			p->spool_off = r->spool_size;
 			p->spool_len = len;
 			r->spool_size += (int64_t)len;
 			return;
 		}
-		log_debug("cannot spool a page's text (%s): kept in memory", strerror(errno));
+		/* after a failed write the offset is unknown: spool no more */
+		if (r->has_spool && !r->spool_failed)
+			log_warn("cannot spool a page's text (%s): texts kept in memory from now on",
+				 strerror(errno));
+		r->spool_failed = true;
 	}
 	p->text = xstrdup(text);
 }

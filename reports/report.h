@@ -135,7 +135,7 @@ struct report {
 	/* Texts of new pages, kept out of the heap (report_page_keep_text()):
 	 * an unlinked temporary file, open when has_spool. */
 	bool has_spool;
-	bool spool_failed;         /* could not be created: texts stay in memory */
+	bool spool_failed;         /* could not be created or written: texts stay in memory */
 	int spool_fd;
 	int64_t spool_size;
 };
