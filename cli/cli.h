@@ -51,7 +51,7 @@ struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl
  * (most pages have only the watchlist's defaults): compiling the PCRE2
  * patterns and XPaths once per page cost about 9 KB a page. */
 struct rules_cache {
-	struct strmap by_key;      /* rule sources -> compiled rules */
+	struct strmap by_key;      /* rules fingerprint -> compiled rules */
 	struct strvec keys;
 	struct extract_rules **v;  /* owned */
 	size_t n;

@@ -34,52 +34,45 @@ static int collect_snapshot(const struct snapshot_info *si, void *data)
 	return 0;
 }
 
+/* A page's ignore patterns as extraction sees them: the defaults' then its own. */
+static void page_ignore(const struct watchlist *wl, const struct wl_page *p, struct strvec *ignore)
+{
+	for (size_t k = 0; k < wl->defaults.ignore.n; k++)
+		strvec_push(ignore, wl->defaults.ignore.v[k]);
+	for (size_t k = 0; k < p->ignore.n; k++)
+		strvec_push(ignore, p->ignore.v[k]);
+}
+
 struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl_page *p,
 				     char **err)
 {
 	struct strvec ignore = STRVEC_INIT;
-	for (size_t k = 0; k < wl->defaults.ignore.n; k++)
-		strvec_push(&ignore, wl->defaults.ignore.v[k]);
-	for (size_t k = 0; k < p->ignore.n; k++)
-		strvec_push(&ignore, p->ignore.v[k]);
+	page_ignore(wl, p, &ignore);
 	struct extract_rules *r = extract_rules_new(p->select, &p->exclude, &ignore, err);
 	strvec_release(&ignore);
 	return r;
 }
 
-/* What makes two pages' rules the same: their sources, each with its
- * length so that no two lists read alike. */
-static char *rules_key(const struct watchlist *wl, const struct wl_page *p)
-{
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "s%zu:%s", p->select ? strlen(p->select) : 0, p->select ? p->select : "");
-	for (size_t k = 0; k < p->exclude.n; k++)
-		buf_printf(&b, "x%zu:%s", strlen(p->exclude.v[k]), p->exclude.v[k]);
-	for (size_t k = 0; k < wl->defaults.ignore.n; k++)
-		buf_printf(&b, "i%zu:%s", strlen(wl->defaults.ignore.v[k]), wl->defaults.ignore.v[k]);
-	for (size_t k = 0; k < p->ignore.n; k++)
-		buf_printf(&b, "i%zu:%s", strlen(p->ignore.v[k]), p->ignore.v[k]);
-	return buf_detach(&b, NULL);
-}
-
+/* Pages share a compiled set when their rules' fingerprints (the one
+ * snapshots record) are equal. */
 struct extract_rules *rules_cache_get(struct rules_cache *c, const struct watchlist *wl,
 				      const struct wl_page *p, char **err)
 {
-	char *key = rules_key(wl, p);
-	struct extract_rules *r = (struct extract_rules *)strmap_get(&c->by_key, key);
-	if (r) {
-		free(key);
-		return r;
-	}
-	r = cli_page_rules(wl, p, err);
+	struct strvec ignore = STRVEC_INIT;
+	char fp[PW_HASH_HEX];
+	page_ignore(wl, p, &ignore);
+	extract_rules_fingerprint_of(p->select, &p->exclude, &ignore, fp);
+	struct extract_rules *r = (struct extract_rules *)strmap_get(&c->by_key, fp);
 	if (!r) {
-		free(key);
-		return NULL;
+		r = extract_rules_new(p->select, &p->exclude, &ignore, err);
+		if (r) {
+			strvec_push(&c->keys, fp);
+			c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+			c->v[c->n++] = r;
+			strmap_put(&c->by_key, c->keys.v[c->keys.n - 1], r);
+		}
 	}
-	strvec_push_nodup(&c->keys, key);
-	c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-	c->v[c->n++] = r;
-	strmap_put(&c->by_key, key, r);
+	strvec_release(&ignore);
 	return r;
 }
 

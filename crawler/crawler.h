@@ -132,6 +132,11 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
  * mean the same HTML gives the same text. Borrowed. r may be NULL (the
  * built-in rules only). */
 const char *extract_rules_fingerprint(const struct extract_rules *r);
+/* The same fingerprint from the rules' sources, without compiling them
+ * (out: PW_HASH_HEX bytes): what a run uses to share one compiled set
+ * among pages whose rules are the same. */
+void extract_rules_fingerprint_of(const char *select, const struct strvec *exclude,
+				  const struct strvec *ignore, char out[PW_HASH_HEX]);
 void extract_rules_free(struct extract_rules *r);
 
 struct extraction {

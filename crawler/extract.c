@@ -195,11 +195,25 @@ static bool calls_id(const char *xpath)
 	return false;
 }
 
+void extract_rules_fingerprint_of(const char *select, const struct strvec *exclude,
+				  const struct strvec *ignore, char out[PW_HASH_HEX])
+{
+	struct buf fp = BUF_INIT;
+	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
+	if (select && *select)
+		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
+	for (size_t i = 0; exclude && i < exclude->n; i++)
+		buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
+	for (size_t i = 0; ignore && i < ignore->n; i++)
+		buf_printf(&fp, "ignore %zu:%s\n", strlen(ignore->v[i]), ignore->v[i]);
+	pw_hash_hex(buf_str(&fp), fp.len, out);
+	buf_release(&fp);
+}
+
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
 					const struct strvec *ignore, char **err)
 {
 	struct extract_rules *r = xcalloc(1, sizeof(*r));
-	struct buf fp = BUF_INIT;
 
 	if (err)
 		*err = NULL;
@@ -208,7 +222,6 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 			*err = xstrdup("built-in extraction patterns failed to compile");
 		goto fail;
 	}
-	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
 	if (select && *select) {
 		r->select_src = xstrdup(select);
 		r->select = xmlXPathCompile((const xmlChar *)select);
@@ -217,7 +230,6 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 				*err = xasprintf("invalid select XPath '%s'", select);
 			goto fail;
 		}
-		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
 		r->uses_ids = r->uses_ids || calls_id(select);
 	}
 	if (exclude && exclude->n) {
@@ -230,7 +242,6 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 					*err = xasprintf("invalid exclude XPath '%s'", exclude->v[i]);
 				goto fail;
 			}
-			buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
 			r->uses_ids = r->uses_ids || calls_id(exclude->v[i]);
 		}
 	}
@@ -241,14 +252,11 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 			if (rx_compile(&r->ignore[i], ignore->v[i], PCRE2_MULTILINE, err) < 0)
 				goto fail;
 			r->n_ignore = i + 1;
-			buf_printf(&fp, "ignore %zu:%s\n", strlen(ignore->v[i]), ignore->v[i]);
 		}
 	}
-	pw_hash_hex(buf_str(&fp), fp.len, r->fingerprint);
-	buf_release(&fp);
+	extract_rules_fingerprint_of(select, exclude, ignore, r->fingerprint);
 	return r;
 fail:
-	buf_release(&fp);
 	extract_rules_free(r);
 	return NULL;
 }
@@ -258,9 +266,7 @@ const char *extract_rules_fingerprint(const struct extract_rules *r)
 	static char none[PW_HASH_HEX];
 	if (!r) {
 		/* The fingerprint of "no page rules": built-ins only. */
-		char src[64];
-		int n = snprintf(src, sizeof(src), "extractor %d\n", PW_EXTRACTOR_VERSION);
-		pw_hash_hex(src, (size_t)n, none);
+		extract_rules_fingerprint_of(NULL, NULL, NULL, none);
 		return none;
 	}
 	return r->fingerprint;
