@@ -17,22 +17,41 @@
  */
 #include "common/common.h"
 
+#include <assert.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/run.h"
 #include "crawler/crawler.h"
+#include "judge/judge.h"
 #include "reports/report.h"
 #include "store/store.h"
 #include "watchlist/watchlist.h"
 
 /* ---- linked documents ---- */
 
-static bool doc_listed_at_once(enum pw_failure f)
+static void doc_policy(const struct run_ctx *ctx, struct judge_policy *pol)
 {
-	/* the same bytes fail the same way tomorrow: no grace night */
-	return listed_at_once(f) || f == PW_FAIL_BAD_CONTENT || f == PW_FAIL_TOO_LARGE;
+	*pol = (struct judge_policy){
+		.item = JUDGE_DOCUMENT,
+		.rules_fp = DOC_RULES_FP,
+		.failure_threshold = ctx->failure_threshold,
+	};
+}
+
+/* The engine's view of a document's stored state (borrowed). */
+static void doc_state_view(const struct doc_job *dj, struct judge_state *st)
+{
+	*st = (struct judge_state){
+		.has_snapshot = dj->st.has_snapshot,
+		.text = dj->st.text,
+		.body_hash = dj->st.body_hash,
+		.rules_fp = dj->st.rules_fp,
+		.final_url = dj->st.final_url,
+		.fail_count = dj->st.fail_count,
+		.failing_since = dj->st.failing_since,
+	};
 }
 
 static struct report_document *doc_report(struct run_ctx *ctx, const struct doc_job *dj)
@@ -59,6 +78,13 @@ static void doc_failed(struct run_ctx *ctx, struct doc_job *dj, const struct fet
 	struct report_document *rd = doc_report(ctx, dj);
 	struct page_outcome o = { 0 };
 	struct outcome_ids ids;
+	struct judge_policy pol;
+	struct judge_state st;
+	struct judge_decision d;
+
+	doc_policy(ctx, &pol);
+	doc_state_view(dj, &st);
+	judge_failure(&pol, &st, failure, time(NULL), &d);
 	fill_fetch(&o, res);
 	o.kind = OUTCOME_FAILED;
 	o.failure = failure;
@@ -70,9 +96,9 @@ static void doc_failed(struct run_ctx *ctx, struct doc_job *dj, const struct fet
 	rd->failure = failure;
 	free(rd->error);
 	rd->error = xstrdup(error ? error : pw_failure_name(failure));
-	rd->fail_count = dj->st.fail_count + 1;
-	rd->failing_since = dj->st.failing_since ? dj->st.failing_since : time(NULL);
-	rd->listed = rd->fail_count >= ctx->failure_threshold || doc_listed_at_once(failure);
+	rd->fail_count = d.fail_count;
+	rd->failing_since = d.failing_since;
+	rd->listed = d.listed;
 	log_info("%s: document '%s' failed (%s): %s", dj->pj->page->id, dj->url,
 		 pw_failure_name(failure), rd->error);
 }
@@ -162,88 +188,101 @@ static char *doc_stored_text(const struct doc_text *dt, const char *hash, char *
 			 dt->type != DOC_TYPE_UNKNOWN ? " " : "", hash);
 }
 
-/* Text of a fetched document: 0 with *text (owned), or -1 after
- * committing the failure. */
-static int doc_read(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
-		    const char *hash, char **text, char **note)
+/* The confirmed text (the first fetch's) is stored as a change. */
+static void doc_changed(struct run_ctx *ctx, struct doc_job *dj)
 {
-	struct doc_text dt;
-	int rc = doc_extract(res->body, res->body_len, res->content_type,
-			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
-	if (rc < 0) {
-		doc_failed(ctx, dj, res, dt.failure, dt.error);
-	} else {
-		*text = doc_stored_text(&dt, hash, note);
-		struct report_document *rd = doc_report(ctx, dj);
-		if (dt.type != DOC_TYPE_UNKNOWN && (!rd->type || !*rd->type)) {
-			free(rd->type);
-			rd->type = xstrdup(doc_type_name(dt.type));
-		}
-		if (dt.seconds > 1)
-			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
-				 dt.seconds);
-	}
-	doc_text_release(&dt);
-	return rc;
-}
-
-static void doc_confirm(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
-{
-	char hash[PW_HASH_HEX], first_hash[PW_HASH_HEX];
-	bool same = false;
-	char *text = NULL, *note = NULL;
-	struct doc_text dt;
-
-	pw_hash_hex(dj->first_res.body, dj->first_res.body_len, first_hash);
-	if (!res->failure && !res->not_modified) {
-		pw_hash_hex(res->body, res->body_len, hash);
-		if (!strcmp(hash, first_hash)) {
-			same = true;
-		} else if (!doc_extract(res->body, res->body_len, res->content_type, dj->url,
-					&ctx->doc_limits, &dt)) {
-			text = doc_stored_text(&dt, hash, &note);
-			same = !strcmp(text, dj->first_text);
-		}
-		if (text)
-			doc_text_release(&dt);
-	}
 	struct report_document *rd = doc_report(ctx, dj);
-	if (same) {
-		free(rd->note);
-		rd->note = dj->first_note;
-		dj->first_note = NULL;
-		doc_has_text(ctx, dj, &dj->first_res, first_hash, dj->first_text, OUTCOME_CHANGED);
-	} else {
-		log_info("%s: document '%s' changed then changed back within the run; not reported",
-			 dj->pj->page->id, dj->url);
-		doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
-	}
-	free(text);
-	free(note);
+	free(rd->note);
+	rd->note = dj->first_note;
+	dj->first_note = NULL;
+	doc_has_text(ctx, dj, &dj->first_res, dj->first_hash, dj->first_text, OUTCOME_CHANGED);
 }
 
-/* A fetched document with a new body: its text decides. */
+static void doc_flicker(struct run_ctx *ctx, struct doc_job *dj)
+{
+	log_info("%s: document '%s' changed then changed back within the run; not reported",
+		 dj->pj->page->id, dj->url);
+	doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
+}
+
+/* Acts on a verdict that needs no conversion (or failed before one). */
+static void doc_act(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
+		    const char *hash, const struct judge_decision *d)
+{
+	switch (d->verdict) {
+	case JUDGE_FAILED:
+		doc_failed(ctx, dj, res, d->failure, res->error);
+		break;
+	case JUDGE_UNCHANGED:
+		doc_unchanged(ctx, dj, res, res->not_modified ? NULL : hash, false);
+		break;
+	case JUDGE_CHANGED:
+		doc_changed(ctx, dj);
+		break;
+	case JUDGE_FLICKER:
+		doc_flicker(ctx, dj);
+		break;
+	default:
+		assert(!"verdict not acted on here");
+		break;
+	}
+}
+
+/* A fetched document with new bytes: its text decides. */
 static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		       struct fetch_result *res)
 {
 	char hash[PW_HASH_HEX];
 	char *text = NULL, *note = NULL;
+	struct doc_text dt;
+	struct judge_policy pol;
+	struct judge_state st;
+	struct judge_decision d;
+	bool confirming = dj->confirming;
 
+	doc_policy(ctx, &pol);
+	doc_state_view(dj, &st);
 	pw_hash_hex(res->body, res->body_len, hash);
-	if (doc_read(ctx, dj, res, hash, &text, &note) < 0)
-		return;
+	int rc = doc_extract(res->body, res->body_len, res->content_type,
+			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
+	struct judge_text t = {
+		.confirming = confirming,
+		.failure = rc < 0 ? dt.failure : PW_FAIL_NONE,
+		.first_text = dj->first_text,
+	};
+	if (rc == 0) {
+		text = doc_stored_text(&dt, hash, &note);
+		t.text = text;
+		struct report_document *rd = doc_report(ctx, dj);
+		if (!confirming && dt.type != DOC_TYPE_UNKNOWN && (!rd->type || !*rd->type)) {
+			free(rd->type);
+			rd->type = xstrdup(doc_type_name(dt.type));
+		}
+		if (!confirming && dt.seconds > 1)
+			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
+				 dt.seconds);
+	}
+	judge_text(&pol, &st, &t, time(NULL), &d);
+
 	struct report_document *rd = doc_report(ctx, dj);
-	if (!dj->st.has_snapshot || !str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
+	switch (d.verdict) {
+	case JUDGE_FAILED:
+		doc_failed(ctx, dj, res, d.failure, dt.error);
+		break;
+	case JUDGE_NEW:
+	case JUDGE_BASELINE:
 		/* first text, or first under this normaliser: a baseline */
 		rd->note = note;
 		note = NULL;
 		doc_has_text(ctx, dj, res, hash, text,
-			     dj->st.has_snapshot ? OUTCOME_BASELINE : OUTCOME_NEW);
-	} else if (str_eq(text, dj->st.text)) {
+			     d.verdict == JUDGE_NEW ? OUTCOME_NEW : OUTCOME_BASELINE);
+		break;
+	case JUDGE_UNCHANGED:
 		rd->note = note;
 		note = NULL;
 		doc_unchanged(ctx, dj, res, hash, true);
-	} else {
+		break;
+	case JUDGE_CONFIRM: {
 		/* believe a new text only if a second fetch gives it too */
 		dj->confirming = true;
 		dj->first_text = text;
@@ -254,7 +293,19 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 		memset(res, 0, sizeof(*res));
 		struct fetch_request again = { .url = dj->url, .data = dj };
 		crawler_add_document(c, &again);
+		break;
 	}
+	case JUDGE_CHANGED:
+		doc_changed(ctx, dj);
+		break;
+	case JUDGE_FLICKER:
+		doc_flicker(ctx, dj);
+		break;
+	default:
+		assert(!"verdict not acted on here");
+		break;
+	}
+	doc_text_release(&dt);
 	free(text);
 	free(note);
 }
@@ -336,8 +387,6 @@ void process_pending(struct run_ctx *ctx)
 		struct fetch_result *res = &dj->held;
 		if (read_back(dj->spill, res->body_len, &res->body) < 0)
 			doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, "cannot read back the fetched file");
-		else if (dj->confirming)
-			doc_confirm(ctx, dj, res);
 		else
 			doc_decide(ctx->crawler, dj, ctx, res);
 		unlink(dj->spill);
@@ -348,37 +397,28 @@ void process_pending(struct run_ctx *ctx)
 }
 
 void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
-			   struct fetch_result *res)
+		    struct fetch_result *res)
 {
-	char hash[PW_HASH_HEX];
+	char hash[PW_HASH_HEX] = "";
+	struct judge_policy pol;
+	struct judge_state st;
+	struct judge_decision d;
 
-	if (res->failure) {
-		if (dj->confirming)
-			doc_confirm(ctx, dj, res);
-		else
-			doc_failed(ctx, dj, res, res->failure, res->error);
-		return;
-	}
-	if (res->not_modified) {
-		if (dj->confirming)
-			doc_confirm(ctx, dj, res);
-		else
-			doc_unchanged(ctx, dj, res, NULL, false);
-		return;
-	}
-	pw_hash_hex(res->body, res->body_len, hash);
-	if (dj->confirming) {
-		/* the same bytes again confirm without a conversion */
-		if (!strcmp(hash, dj->first_hash) || doc_defer(ctx, dj, res) < 0)
-			doc_confirm(ctx, dj, res);
-		return;
-	}
-	if (dj->st.has_snapshot && str_eq(hash, dj->st.body_hash) &&
-	    str_eq(dj->st.rules_fp, DOC_RULES_FP)) {
-		doc_unchanged(ctx, dj, res, hash, false);
-		return;
-	}
-	if (doc_defer(ctx, dj, res) < 0)
+	doc_policy(ctx, &pol);
+	doc_state_view(dj, &st);
+	if (!res->failure && !res->not_modified)
+		pw_hash_hex(res->body, res->body_len, hash);
+	struct judge_fetch f = {
+		.confirming = dj->confirming,
+		.failure = res->failure,
+		.not_modified = res->not_modified,
+		.body_hash = hash,
+		.first_hash = dj->first_hash,
+	};
+	judge_fetch(&pol, &st, &f, time(NULL), &d);
+	if (d.verdict != JUDGE_EXTRACT)
+		doc_act(ctx, dj, res, hash, &d);
+	else if (doc_defer(ctx, dj, res) < 0)
 		doc_decide(c, dj, ctx, res);
 }
 

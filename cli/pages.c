@@ -11,9 +11,12 @@
  */
 #include "common/common.h"
 
+#include <assert.h>
+
 #include "cli/cli.h"
 #include "cli/run.h"
 #include "crawler/crawler.h"
+#include "judge/judge.h"
 #include "reports/report.h"
 #include "store/store.h"
 #include "watchlist/watchlist.h"
@@ -23,12 +26,6 @@
 bool str_eq(const char *a, const char *b)
 {
 	return a && b && !strcmp(a, b);
-}
-
-bool listed_at_once(enum pw_failure f)
-{
-	/* these usually mean the guide needs a new URL: no grace night */
-	return f == PW_FAIL_MOVED || f == PW_FAIL_NOT_FOUND || f == PW_FAIL_NO_CONTENT;
 }
 
 const char *field_first(const struct fieldset *fs, const char *name)
@@ -69,48 +66,52 @@ void fill_fetch(struct page_outcome *o, const struct fetch_result *res)
 }
 
 static void report_fetch(struct report_page *rp, const struct page_job *job,
-			 const struct fetch_result *res)
+			 const struct fetch_result *res, bool ok)
 {
 	rp->http_status = res->http_status;
 	free(rp->final_url);
 	rp->final_url = xstrdup(res->final_url);
-	/* crawler_classify() already ruled out a site reorganisation: a
-	 * permanent redirect to a page still holding the text means the
-	 * official address changed, which the editors must copy. */
-	rp->url_moved = res->permanent_redirect && res->final_url &&
-			strcmp(res->final_url, job->page->url) &&
-			/* said once: the night the page starts redirecting there */
-			!str_eq(res->final_url, job->st.final_url);
+	if (ok) {
+		struct judge_state st = { .final_url = job->st.final_url };
+		struct judge_fetch f = {
+			.permanent_redirect = res->permanent_redirect,
+			.url = job->page->url,
+			.final_url = res->final_url,
+		};
+		/* the official address changed: the editors must copy it */
+		rp->url_moved = judge_moved(&st, &f);
+	} else {
+		rp->url_moved = false;
+	}
 }
 
 /* ---- outcomes ---- */
 
 static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
-			enum pw_failure failure, const char *error)
+			const struct judge_decision *d, const char *error)
 {
 	struct report_page *rp = &ctx->report->pages[job->rp];
 	struct page_outcome o = { 0 };
 	struct outcome_ids ids;
 	fill_fetch(&o, res);
 	o.kind = OUTCOME_FAILED;
-	o.failure = failure;
+	o.failure = d->failure;
 	o.error = error;
 	commit(ctx, job, &o, &ids);
 
-	report_fetch(rp, job, res);
-	rp->url_moved = false;
+	report_fetch(rp, job, res, false);
 	rp->status = PAGE_FAILED;
-	rp->failure = failure;
-	rp->error = xstrdup(error ? error : pw_failure_name(failure));
-	rp->fail_count = job->st.fail_count + 1;
-	rp->failing_since = job->st.failing_since ? job->st.failing_since : time(NULL);
-	rp->listed = rp->fail_count >= ctx->failure_threshold || listed_at_once(failure);
+	rp->failure = d->failure;
+	rp->error = xstrdup(error ? error : pw_failure_name(d->failure));
+	rp->fail_count = d->fail_count;
+	rp->failing_since = d->failing_since;
+	rp->listed = d->listed;
 	ctx->counts.failed++;
-	log_info("%s: failed (%s): %s", job->page->id, pw_failure_name(failure), rp->error);
+	log_info("%s: failed (%s): %s", job->page->id, pw_failure_name(d->failure), rp->error);
 }
 
 static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
-			   const char *body_hash, const struct extraction *ex)
+			   const char *body_hash, const struct extraction *ex, bool republished)
 {
 	struct report_page *rp = &ctx->report->pages[job->rp];
 	struct page_outcome o = { 0 };
@@ -131,19 +132,12 @@ static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const stru
 	commit(ctx, job, &o, &ids);
 	free(fields);
 
-	report_fetch(rp, job, res);
+	report_fetch(rp, job, res, true);
 	rp->status = PAGE_UNCHANGED;
 	if (ex) {
-		/* same text, other update stamp: a quiet line, not an alert */
-		struct fieldset old = FIELDSET_INIT;
-		fieldset_parse(&old, job->st.fields);
 		const char *now = field_first(&ex->fields, "page_updated");
-		const char *was = field_first(&old, "page_updated");
-		if (now) {
-			rp->page_updated = xstrdup(now);
-			rp->republished = was && strcmp(now, was);
-		}
-		fieldset_release(&old);
+		rp->page_updated = xstrdup(now);
+		rp->republished = republished;
 	}
 	ctx->counts.unchanged++;
 	log_debug("%s: unchanged", job->page->id);
@@ -186,7 +180,7 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 	}
 	commit(ctx, job, &o, &ids);
 
-	report_fetch(rp, job, res);
+	report_fetch(rp, job, res, true);
 	rp->status = is_new ? PAGE_NEW : PAGE_CHANGED;
 	if (is_new)
 		report_page_keep_text(ctx->report, rp, ex->text);
@@ -311,115 +305,166 @@ void show_progress(struct run_ctx *ctx, const char *url)
 
 /* ---- the crawler callback ---- */
 
-static void confirm_change(struct run_ctx *ctx, struct page_job *job, struct fetch_result *res)
+/* The engine's view of a job's stored state (borrowed from job->st). */
+static void state_view(const struct page_job *job, const struct fieldset *stored_fields,
+		       struct judge_state *st)
 {
-	struct extraction ex = { 0 };
-	char *err = NULL;
-	char again[PW_HASH_HEX];
-	bool same = false;
-
-	if (!res->failure && !res->not_modified) {
-		pw_hash_hex(res->body, res->body_len, again);
-		/* the same bytes under the same rules give the same text */
-		if (!strcmp(again, job->first_hash))
-			same = true;
-		else if (!extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err))
-			same = !strcmp(ex.text, job->first.text);
-	}
-	/* The second fetch holds the same text: its body is the one stored. */
-	if (same)
-		page_has_text(ctx, job, res, again, &job->first, false);
-	else {
-		log_info("%s: text changed then changed back within the run; not reported",
-			 job->page->id);
-		page_unchanged(ctx, job, res->failure ? &job->first_res : res, NULL, NULL);
-	}
-	extraction_release(&ex);
-	free(err);
+	*st = (struct judge_state){
+		.has_snapshot = job->st.has_snapshot,
+		.text = job->st.text,
+		.body_hash = job->st.body_hash,
+		.rules_fp = job->st.rules_fp,
+		.final_url = job->st.final_url,
+		.page_updated = field_first(stored_fields, "page_updated"),
+		.fail_count = job->st.fail_count,
+		.failing_since = job->st.failing_since,
+	};
 }
 
-void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
-		  struct run_ctx *ctx)
+static void fetch_view(const struct page_job *job, const struct fetch_result *res,
+		       const char *hash, struct judge_fetch *f)
 {
-	struct extraction ex = { 0 };
-	char *err = NULL;
-	char hash[PW_HASH_HEX];
-	const char *fp = extract_rules_fingerprint(job->rules);
+	*f = (struct judge_fetch){
+		.confirming = job->confirming,
+		.failure = res->failure,
+		.not_modified = res->not_modified,
+		.body_hash = hash,
+		.first_hash = job->first_hash,
+		.permanent_redirect = res->permanent_redirect,
+		.url = job->page->url,
+		.final_url = res->final_url,
+	};
+}
 
-	load_text(ctx, job);
-	if (job->confirming) {
-		job->confirming = false;
-		confirm_change(ctx, job, res);
-		extraction_release(&job->first);
-		fetch_result_release(&job->first_res);
-		ctx->done++;
-		show_progress(ctx, job->page->url);
-		goto cleanup;
-	}
-	/* a page awaiting confirmation is not done yet; every other path is */
-	ctx->done++;
-	show_progress(ctx, job->page->url);
-	if (res->failure) {
-		page_failed(ctx, job, res, res->failure, res->error);
-		goto cleanup;
-	}
-	if (res->not_modified) {
-		page_unchanged(ctx, job, res, NULL, NULL);
-		goto cleanup;
-	}
-
-	/* The same bytes under the same rules give the same text: no parse. */
-	pw_hash_hex(res->body, res->body_len, hash);
-	if (job->st.has_snapshot && str_eq(hash, job->st.body_hash) && str_eq(fp, job->st.rules_fp)) {
-		page_unchanged(ctx, job, res, hash, NULL);
-		goto cleanup;
-	}
-
-	if (extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err) < 0) {
-		page_failed(ctx, job, res, PW_FAIL_BAD_CONTENT, err);
-		goto cleanup;
-	}
-	enum pw_failure f = crawler_classify(job->page->url, res, &ex);
-	if (f != PW_FAIL_NONE) {
-		char *msg = xasprintf("%s (HTTP %ld, %s)", pw_failure_name(f), res->http_status,
-				      res->final_url ? res->final_url : job->page->url);
-		page_failed(ctx, job, res, f, msg);
-		free(msg);
-		goto cleanup;
-	}
-	if (!job->st.has_snapshot) {
-		page_has_text(ctx, job, res, hash, &ex, true);
-		goto cleanup;
-	}
-	if (!str_eq(fp, job->st.rules_fp))
-		rebase_on_new_rules(ctx, job);
-	if (str_eq(ex.text, job->st.text)) {
-		page_unchanged(ctx, job, res, hash, &ex);
-		goto cleanup;
-	}
-
-	/* Believe a change only if a second fetch gives the same text. */
+/* Fetches the page again before believing its new text (ex, moved into
+ * the job). Pages awaiting confirmation can be many (their second fetch
+ * queues behind the others of the same host): keep the first fetch's
+ * text, hash and headers, not its bodies. */
+static void ask_confirmation(struct crawler *c, struct run_ctx *ctx, struct page_job *job,
+			     struct fetch_result *res, const char *hash, struct extraction *ex)
+{
 	ctx->done--;
 	job->confirming = true;
-	job->first = ex;
-	memset(&ex, 0, sizeof(ex));
+	job->first = *ex;
+	memset(ex, 0, sizeof(*ex));
 	job->first_res = *res;
 	memset(res, 0, sizeof(*res));
-	/* Pages awaiting confirmation can be many (their second fetch queues
-	 * behind the others of the same host): keep the first fetch's text,
-	 * hash and headers, not its bodies. */
-	memcpy(job->first_hash, hash, sizeof(hash));
+	memcpy(job->first_hash, hash, PW_HASH_HEX);
 	free(job->first_res.body);
 	free(job->first_res.html);
 	job->first_res.body = job->first_res.html = NULL;
 	job->first_res.body_len = job->first_res.html_len = 0;
 	struct fetch_request again = { .url = job->page->url, .data = job };
 	crawler_add(c, &again);
-
-cleanup:
-	if (!job->confirming)
-		drop_text(job);
-	extraction_release(&ex);
-	free(err);
 }
 
+/* Acts on the engine's verdict for a fetch (and, after EXTRACT, its text). */
+static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *job,
+		     struct fetch_result *res, const char *hash, struct extraction *ex,
+		     const struct judge_decision *d, const char *error)
+{
+	switch (d->verdict) {
+	case JUDGE_FAILED:
+		page_failed(ctx, job, res, d, error);
+		break;
+	case JUDGE_UNCHANGED:
+		page_unchanged(ctx, job, res, hash, ex->text ? ex : NULL, d->republished);
+		break;
+	case JUDGE_FLICKER:
+		log_info("%s: text changed then changed back within the run; not reported",
+			 job->page->id);
+		page_unchanged(ctx, job, res->failure ? &job->first_res : res, NULL, NULL, false);
+		break;
+	case JUDGE_NEW:
+		page_has_text(ctx, job, res, hash, ex, true);
+		break;
+	case JUDGE_CHANGED:
+		/* the second fetch holds the first one's text: its body is the one stored */
+		page_has_text(ctx, job, res, hash, &job->first, false);
+		break;
+	case JUDGE_CONFIRM:
+		ask_confirmation(c, ctx, job, res, hash, ex);
+		break;
+	case JUDGE_EXTRACT:
+	case JUDGE_REBASE:
+	case JUDGE_BASELINE:
+		/* handled by page_fetched() / not given for pages */
+		assert(!"verdict not acted on here");
+		break;
+	}
+}
+
+void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
+		  struct run_ctx *ctx)
+{
+	struct extraction ex = { 0 };
+	struct fieldset stored_fields = FIELDSET_INIT;
+	char *err = NULL, *msg = NULL;
+	char hash[PW_HASH_HEX] = "";
+	const char *error = res->error;
+	struct judge_policy pol = {
+		.item = JUDGE_PAGE,
+		.rules_fp = extract_rules_fingerprint(job->rules),
+		.failure_threshold = ctx->failure_threshold,
+	};
+	struct judge_state st;
+	struct judge_fetch f;
+	struct judge_decision d;
+	bool confirming = job->confirming;
+
+	load_text(ctx, job);
+	fieldset_parse(&stored_fields, job->st.fields);
+	state_view(job, &stored_fields, &st);
+	if (!res->failure && !res->not_modified)
+		pw_hash_hex(res->body, res->body_len, hash);
+	fetch_view(job, res, hash, &f);
+	judge_fetch(&pol, &st, &f, time(NULL), &d);
+
+	if (d.verdict == JUDGE_EXTRACT) {
+		struct judge_text t = {
+			.confirming = confirming,
+			.first_text = job->first.text,
+		};
+		if (extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err) < 0) {
+			t.failure = PW_FAIL_BAD_CONTENT;
+			error = err;
+		} else if (!confirming) {
+			t.failure = crawler_classify(job->page->url, res, &ex);
+			if (t.failure) {
+				msg = xasprintf("%s (HTTP %ld, %s)", pw_failure_name(t.failure),
+						res->http_status,
+						res->final_url ? res->final_url : job->page->url);
+				error = msg;
+			}
+		}
+		t.text = ex.text;
+		t.page_updated = field_first(&ex.fields, "page_updated");
+		judge_text(&pol, &st, &t, time(NULL), &d);
+		if (d.verdict == JUDGE_REBASE) {
+			rebase_on_new_rules(ctx, job);
+			fieldset_release(&stored_fields);
+			fieldset_parse(&stored_fields, job->st.fields);
+			state_view(job, &stored_fields, &st);
+			t.rebased = true;
+			judge_text(&pol, &st, &t, time(NULL), &d);
+		}
+	}
+
+	/* a page awaiting confirmation is not done yet; every other path is */
+	ctx->done++;
+	show_progress(ctx, job->page->url);
+	if (confirming)
+		job->confirming = false;
+	page_act(c, ctx, job, res, hash, &ex, &d, error);
+	if (confirming) {
+		extraction_release(&job->first);
+		fetch_result_release(&job->first_res);
+	}
+
+	if (!job->confirming)
+		drop_text(job);
+	fieldset_release(&stored_fields);
+	extraction_release(&ex);
+	free(err);
+	free(msg);
+}

@@ -1,0 +1,125 @@
+/*
+ * judge.c - the decision engine (see judge.h for the state machine).
+ *
+ * Every function here is a pure function of its arguments. The rules it
+ * encodes were in the entry layer before (cli/pages.c, cli/documents.c,
+ * one copy for pages, one for documents); they are the product's promise:
+ * never miss a change (any other text is confirmed, then reported), never
+ * cry wolf (a text must come back twice to be believed, and a change of
+ * our own rules is a quiet baseline), and a broken page is a failure with
+ * a streak, never a change.
+ */
+#include "common/common.h"
+
+#include "judge/judge.h"
+
+static bool same_str(const char *a, const char *b)
+{
+	return a && b && !strcmp(a, b);
+}
+
+const char *judge_verdict_name(enum judge_verdict v)
+{
+	static const char *const names[] = {
+		[JUDGE_FAILED] = "failed",     [JUDGE_UNCHANGED] = "unchanged",
+		[JUDGE_EXTRACT] = "extract",   [JUDGE_REBASE] = "rebase",
+		[JUDGE_NEW] = "new",           [JUDGE_BASELINE] = "baseline",
+		[JUDGE_CONFIRM] = "confirm",   [JUDGE_CHANGED] = "changed",
+		[JUDGE_FLICKER] = "flicker",
+	};
+	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "?";
+}
+
+bool judge_listed_at_once(enum judge_item item, enum pw_failure f)
+{
+	if (f == PW_FAIL_MOVED || f == PW_FAIL_NOT_FOUND || f == PW_FAIL_NO_CONTENT)
+		return true;
+	/* a document's bytes are what they are: they fail the same way
+	 * tomorrow, so a grace night would only delay the news */
+	return item == JUDGE_DOCUMENT && (f == PW_FAIL_BAD_CONTENT || f == PW_FAIL_TOO_LARGE);
+}
+
+bool judge_moved(const struct judge_state *st, const struct judge_fetch *f)
+{
+	return f->permanent_redirect && f->final_url && f->url && strcmp(f->final_url, f->url) &&
+	       /* said once: the night the page starts redirecting there */
+	       !same_str(f->final_url, st->final_url);
+}
+
+void judge_failure(const struct judge_policy *pol, const struct judge_state *st,
+		   enum pw_failure failure, time_t now, struct judge_decision *out)
+{
+	long threshold = pol->failure_threshold > 0 ? pol->failure_threshold : 1;
+	memset(out, 0, sizeof(*out));
+	out->verdict = JUDGE_FAILED;
+	out->failure = failure;
+	out->fail_count = st->fail_count + 1;
+	out->failing_since = st->failing_since ? st->failing_since : now;
+	out->listed = out->fail_count >= threshold || judge_listed_at_once(pol->item, failure);
+}
+
+static void verdict(struct judge_decision *out, enum judge_verdict v)
+{
+	memset(out, 0, sizeof(*out));
+	out->verdict = v;
+}
+
+void judge_fetch(const struct judge_policy *pol, const struct judge_state *st,
+		 const struct judge_fetch *f, time_t now, struct judge_decision *out)
+{
+	if (f->confirming) {
+		/* The confirming fetch asks for the whole body (no validators):
+		 * a failure or a 304 cannot confirm the first text. */
+		if (f->failure || f->not_modified)
+			verdict(out, JUDGE_FLICKER);
+		else if (same_str(f->body_hash, f->first_hash))
+			verdict(out, JUDGE_CHANGED); /* same bytes, same rules: same text */
+		else
+			verdict(out, JUDGE_EXTRACT);
+	} else if (f->failure) {
+		judge_failure(pol, st, f->failure, now, out);
+	} else if (f->not_modified) {
+		verdict(out, JUDGE_UNCHANGED);
+	} else if (st->has_snapshot && same_str(f->body_hash, st->body_hash) &&
+		   same_str(pol->rules_fp, st->rules_fp)) {
+		/* the same bytes under the same rules give the same text: no parse */
+		verdict(out, JUDGE_UNCHANGED);
+	} else {
+		verdict(out, JUDGE_EXTRACT);
+	}
+}
+
+void judge_text(const struct judge_policy *pol, const struct judge_state *st,
+		const struct judge_text *t, time_t now, struct judge_decision *out)
+{
+	if (t->confirming) {
+		/* believed only if the second fetch gives the same text again */
+		verdict(out, !t->failure && same_str(t->text, t->first_text) ? JUDGE_CHANGED
+									  : JUDGE_FLICKER);
+		return;
+	}
+	if (t->failure) {
+		judge_failure(pol, st, t->failure, now, out);
+		return;
+	}
+	if (!st->has_snapshot) {
+		verdict(out, JUDGE_NEW);
+		return;
+	}
+	if (!same_str(pol->rules_fp, st->rules_fp) && !t->rebased) {
+		/* Our rules changed, not the page. A page's stored body is
+		 * re-extracted and becomes the baseline it is compared with; a
+		 * document's new text is the baseline (its converters' output
+		 * is what changed). */
+		verdict(out, pol->item == JUDGE_PAGE ? JUDGE_REBASE : JUDGE_BASELINE);
+		return;
+	}
+	if (same_str(t->text, st->text)) {
+		verdict(out, JUDGE_UNCHANGED);
+		/* same text, other update stamp: a quiet line, not an alert */
+		out->republished = t->page_updated && st->page_updated &&
+				   strcmp(t->page_updated, st->page_updated);
+		return;
+	}
+	verdict(out, JUDGE_CONFIRM);
+}

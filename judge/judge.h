@@ -1,0 +1,140 @@
+/*
+ * judge.h - what a fetch means: the decision engine of a run.
+ *
+ * A watched item is a page of the watchlist or a document a page links
+ * (a document is judged like a page with a parent). For each fetch of an
+ * item the engine takes the item's stored state, this fetch's outcome and,
+ * once it is known, its text, and says what happened: failed (with its
+ * streak and whether to list it), unchanged (without or after a parse),
+ * new, a new text to confirm by a second fetch, confirmed changed, changed
+ * back within the run (flicker), or a baseline under new rules.
+ *
+ * It is pure: no SQLite, no curl, no printing, no clock of its own (the
+ * caller passes `now`). The entry layer (cli/) runs the fetches and the
+ * extractions the verdicts ask for, stores what the verdicts say and puts
+ * them in the report; tests drive the engine directly (tests/judge/).
+ *
+ * The state machine, per item and per run:
+ *
+ *   fetch --failure--------------------------------> FAILED
+ *         --304, or same bytes under same rules----> UNCHANGED
+ *         --new bytes--> EXTRACT --(caller parses)--> judge_text():
+ *              extraction or classification failed -> FAILED
+ *              no stored text ----------------------> NEW
+ *              rules changed since the stored text:
+ *                 page -> REBASE (re-extract the stored body under today's
+ *                         rules, then judge_text() again, rebased)
+ *                 document -> BASELINE (stored quietly, not compared)
+ *              same text ---------------------------> UNCHANGED (republished
+ *                                                      when the stamp moved)
+ *              other text --------------------------> CONFIRM (fetch again)
+ *   confirming fetch --failure, or 304-------------> FLICKER
+ *                    --same bytes as the first------> CHANGED
+ *                    --other bytes--> EXTRACT --> judge_text():
+ *                         same text as the first ---> CHANGED
+ *                         anything else ------------> FLICKER
+ *
+ * Borrowed pointers stay the caller's; the engine keeps nothing.
+ */
+#ifndef PREFWATCH_JUDGE_H
+#define PREFWATCH_JUDGE_H
+
+#include "common/common.h"
+
+enum judge_item { JUDGE_PAGE, JUDGE_DOCUMENT };
+
+/* What the store holds of an item (borrowed view; NULL strings mean none). */
+struct judge_state {
+	bool has_snapshot;
+	const char *text;
+	const char *body_hash;      /* hash of the last good body */
+	const char *rules_fp;       /* rules the stored text was extracted with */
+	const char *final_url;      /* where the last good fetch ended */
+	const char *page_updated;   /* the stored text's own update stamp (ISO) */
+	int fail_count;             /* consecutive failed runs */
+	time_t failing_since;       /* first failure of the streak, 0 if none */
+};
+
+/* How this run judges an item. */
+struct judge_policy {
+	enum judge_item item;
+	const char *rules_fp;       /* the rules this run extracts with */
+	long failure_threshold;     /* failed runs before a failure is listed (>= 1) */
+};
+
+/* This fetch, as the crawler gave it. */
+struct judge_fetch {
+	bool confirming;            /* the second fetch of a text to confirm */
+	enum pw_failure failure;    /* PW_FAIL_NONE when a body came back */
+	bool not_modified;          /* 304 */
+	const char *body_hash;      /* of the body, when one came back */
+	const char *first_hash;     /* confirming: the first fetch's body hash */
+	/* for judge_moved() */
+	bool permanent_redirect;
+	const char *url;            /* the watched URL */
+	const char *final_url;      /* where the fetch ended */
+};
+
+/* The text of a fetch with new bytes, once the caller extracted it. */
+struct judge_text {
+	bool confirming;
+	/* extraction failed (failure set) or classified the page as not the
+	 * procedure (moved, not_found, no_content: failure set) */
+	enum pw_failure failure;
+	const char *text;           /* when failure is PW_FAIL_NONE */
+	const char *page_updated;   /* its update stamp (ISO) or NULL */
+	const char *first_text;     /* confirming: the first fetch's text */
+	bool rebased;               /* the stored text was re-extracted under
+				     * today's rules already (after REBASE) */
+};
+
+enum judge_verdict {
+	JUDGE_FAILED,      /* store the failure; the stored text stays */
+	JUDGE_UNCHANGED,   /* nothing new; the streak is reset */
+	JUDGE_EXTRACT,     /* new bytes: extract, then judge_text() */
+	JUDGE_REBASE,      /* re-extract the stored body under today's rules,
+			    * store it as a quiet baseline, judge_text() again */
+	JUDGE_NEW,         /* first text: stored, reported as new */
+	JUDGE_BASELINE,    /* text under new rules: stored, not reported */
+	JUDGE_CONFIRM,     /* a new text: fetch again before believing it */
+	JUDGE_CHANGED,     /* confirmed: store the first fetch's text, a change */
+	JUDGE_FLICKER      /* changed then back within the run: unchanged, not reported */
+};
+const char *judge_verdict_name(enum judge_verdict v); /* "failed", ... */
+
+struct judge_decision {
+	enum judge_verdict verdict;
+	/* FAILED */
+	enum pw_failure failure;
+	int fail_count;             /* the streak including this failure */
+	time_t failing_since;
+	bool listed;                /* shown to the editors tonight */
+	/* UNCHANGED after a parse: the page's own stamp moved */
+	bool republished;
+};
+
+/* Judges a fetch before any parse. */
+void judge_fetch(const struct judge_policy *pol, const struct judge_state *st,
+		 const struct judge_fetch *f, time_t now, struct judge_decision *out);
+
+/* Judges the text of a fetch judge_fetch() sent to EXTRACT. */
+void judge_text(const struct judge_policy *pol, const struct judge_state *st,
+		const struct judge_text *t, time_t now, struct judge_decision *out);
+
+/* A failure's streak and listing (what judge_fetch() and judge_text() use). */
+void judge_failure(const struct judge_policy *pol, const struct judge_state *st,
+		   enum pw_failure failure, time_t now, struct judge_decision *out);
+
+/* Failures that usually mean the guide needs a new URL (or, for a
+ * document, that the same bytes fail the same way tomorrow): listed the
+ * first night, without a grace night. */
+bool judge_listed_at_once(enum judge_item item, enum pw_failure f);
+
+/* Whether a fetch that was not a failure ended, by a permanent redirect,
+ * at a new official address (not the watched URL, not where the last good
+ * fetch ended): said once, the night the page starts redirecting there.
+ * (crawler_classify() already ruled out a redirect to a page without the
+ * text, such as a site's home page.) */
+bool judge_moved(const struct judge_state *st, const struct judge_fetch *f);
+
+#endif
