@@ -97,6 +97,7 @@ static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct 
 	o.kind = OUTCOME_FAILED;
 	o.failure = d->failure;
 	o.error = error;
+	o.ack_reminded = d->reminder;
 	commit(ctx, job, &o, &ids);
 
 	report_fetch(rp, job, res, false);
@@ -106,6 +107,8 @@ static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct 
 	rp->fail_count = d->fail_count;
 	rp->failing_since = d->failing_since;
 	rp->listed = d->listed;
+	rp->acknowledged = d->acknowledged;
+	rp->ack_reminder = d->reminder;
 	ctx->counts.failed++;
 	log_info("%s: failed (%s): %s", job->page->id, pw_failure_name(d->failure), rp->error);
 }
@@ -318,6 +321,10 @@ static void state_view(const struct page_job *job, const struct fieldset *stored
 		.page_updated = field_first(stored_fields, "page_updated"),
 		.fail_count = job->st.fail_count,
 		.failing_since = job->st.failing_since,
+		.last_failure = pw_failure_from_name(job->st.last_failure),
+		.ack_failure = pw_failure_from_name(job->st.ack_failure),
+		.ack_at = job->st.ack_at,
+		.ack_reminded_at = job->st.ack_reminded_at,
 	};
 }
 
@@ -363,6 +370,14 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 		     struct fetch_result *res, const char *hash, struct extraction *ex,
 		     const struct judge_decision *d, const char *error)
 {
+	if (d->recovered && d->verdict != JUDGE_CONFIRM) {
+		/* the editors were told it failed: tell them it reads again */
+		struct report_page *rp = &ctx->report->pages[job->rp];
+		rp->recovered = true;
+		rp->was_failing_since = job->st.failing_since;
+		log_info("%s: readable again (failing since %lld)", job->page->id,
+			 (long long)job->st.failing_since);
+	}
 	switch (d->verdict) {
 	case JUDGE_FAILED:
 		page_failed(ctx, job, res, d, error);

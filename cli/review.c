@@ -100,6 +100,7 @@ struct review_opts {
 	const char *json, *text, *html;
 	const char *since;
 	bool pending, want_html;
+	bool failure;               /* ack --failure */
 };
 
 static int parse_review_opts(const char *cmd, const char *usage, int argc, char **argv,
@@ -116,6 +117,7 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 		{ "html", html_file ? required_argument : no_argument, NULL, 'H' },
 		{ "since", required_argument, NULL, 's' },
 		{ "pending", no_argument, NULL, 'p' },
+		{ "failure", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -134,6 +136,11 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 			break;
 		case 's': o->since = optarg; break;
 		case 'p': o->pending = true; break;
+		case 'F':
+			if (strcmp(cmd, "ack"))
+				return cli_usage_error(cmd, "unknown option");
+			o->failure = true;
+			break;
 		case 'h': printf("%s", usage); return -1;
 		default: return cli_usage_error(cmd, "unknown option");
 		}
@@ -333,12 +340,51 @@ int cmd_history(int argc, char **argv)
 
 /* ---- ack / dismiss ---- */
 
+/* `ack PAGE_ID...` (or `ack --failure PAGE_ID...`): the editors know the
+ * page is failing; until it fails otherwise or reads again, the reports
+ * list it once a week. Every id is checked before anything is written. */
+static int ack_failures(const struct review_opts *o, const char *by, char **ids, size_t n)
+{
+	struct store *s = open_store(o->db);
+	int rc = EXIT_OK;
+	if (!s)
+		return EXIT_DATABASE;
+	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+		struct page_state st;
+		if (store_page_state_light(s, ids[i], &st) < 0) {
+			log_error("cannot read page '%s': %s", ids[i], store_errmsg(s));
+			rc = EXIT_DATABASE;
+		} else if (st.fail_count <= 0 || !st.last_failure) {
+			log_error("page '%s' is not failing: nothing to acknowledge", ids[i]);
+			rc = EXIT_USAGE;
+		}
+		page_state_release(&st);
+	}
+	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
+		int r = store_ack_failure(s, ids[i], by, o->note, time(NULL));
+		if (r < 0) {
+			log_error("cannot acknowledge '%s': %s", ids[i], store_errmsg(s));
+			rc = EXIT_DATABASE;
+		} else if (r > 0) {
+			log_error("%s", store_errmsg(s));
+			rc = EXIT_USAGE;
+		} else {
+			printf("failure of %s acknowledged: listed once a week until it changes\n", ids[i]);
+		}
+	}
+	store_close(s);
+	return rc;
+}
+
 static int review(const char *cmd, const char *state, int argc, char **argv)
 {
 	struct review_opts o = { 0 };
 	const char *usage = !strcmp(state, "reviewed")
-		? "usage: prefwatch ack CHANGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n\n"
-		  "Marks changes as reviewed (the guide is up to date).\n"
+		? "usage: prefwatch ack CHANGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n"
+		  "       prefwatch ack [--failure] PAGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n\n"
+		  "Marks changes as reviewed (the guide is up to date), or acknowledges the\n"
+		  "failure of a page: it is then listed once a week, until its kind of\n"
+		  "failure changes or the page reads again.\n"
 		: "usage: prefwatch dismiss CHANGE_ID... --note TEXT [--by NAME] [--db FILE]\n\n"
 		  "Marks changes as not relevant for the guide.\n";
 	int prc = parse_review_opts(cmd, usage, argc, argv, &o);
@@ -349,6 +395,9 @@ static int review(const char *cmd, const char *state, int argc, char **argv)
 	if (!strcmp(state, "dismissed") && (!o.note || !*o.note))
 		return cli_usage_error(cmd, "--note is required: say why the change does not matter");
 	const char *by = o.by ? o.by : getenv("USER") ? getenv("USER") : "unknown";
+	/* a page id is never a number: `ack 59-dunkerque` means its failure */
+	if (!strcmp(state, "reviewed") && (o.failure || cli_parse_id(argv[optind]) < 0))
+		return ack_failures(&o, by, argv + optind, (size_t)(argc - optind));
 
 	int64_t *ids = xcalloc((size_t)(argc - optind), sizeof(*ids));
 	size_t n = 0;

@@ -56,12 +56,32 @@ void judge_failure(const struct judge_policy *pol, const struct judge_state *st,
 	out->fail_count = st->fail_count + 1;
 	out->failing_since = st->failing_since ? st->failing_since : now;
 	out->listed = out->fail_count >= threshold || judge_listed_at_once(pol->item, failure);
+	if (st->fail_count > 0 && st->ack_failure != PW_FAIL_NONE && st->ack_failure == failure) {
+		/* known to the editors: a weekly reminder, not a nightly alarm */
+		time_t last = st->ack_reminded_at > st->ack_at ? st->ack_reminded_at : st->ack_at;
+		out->acknowledged = true;
+		out->reminder = now - last >= JUDGE_ACK_REMIND_SECONDS;
+		out->listed = out->reminder;
+	}
 }
 
-static void verdict(struct judge_decision *out, enum judge_verdict v)
+/* Whether the editors were told of the item's current failure streak. */
+static bool streak_was_told(const struct judge_policy *pol, const struct judge_state *st)
+{
+	long threshold = pol->failure_threshold > 0 ? pol->failure_threshold : 1;
+	if (st->fail_count <= 0)
+		return false;
+	return st->fail_count >= threshold || st->ack_failure != PW_FAIL_NONE ||
+	       judge_listed_at_once(pol->item, st->last_failure);
+}
+
+static void verdict(struct judge_decision *out, enum judge_verdict v,
+		    const struct judge_policy *pol, const struct judge_state *st)
 {
 	memset(out, 0, sizeof(*out));
 	out->verdict = v;
+	/* a first text after failures is new, not "back" */
+	out->recovered = st->has_snapshot && streak_was_told(pol, st);
 }
 
 void judge_fetch(const struct judge_policy *pol, const struct judge_state *st,
@@ -71,21 +91,21 @@ void judge_fetch(const struct judge_policy *pol, const struct judge_state *st,
 		/* The confirming fetch asks for the whole body (no validators):
 		 * a failure or a 304 cannot confirm the first text. */
 		if (f->failure || f->not_modified)
-			verdict(out, JUDGE_FLICKER);
+			verdict(out, JUDGE_FLICKER, pol, st);
 		else if (same_str(f->body_hash, f->first_hash))
-			verdict(out, JUDGE_CHANGED); /* same bytes, same rules: same text */
+			verdict(out, JUDGE_CHANGED, pol, st); /* same bytes, same rules: same text */
 		else
-			verdict(out, JUDGE_EXTRACT);
+			verdict(out, JUDGE_EXTRACT, pol, st);
 	} else if (f->failure) {
 		judge_failure(pol, st, f->failure, now, out);
 	} else if (f->not_modified) {
-		verdict(out, JUDGE_UNCHANGED);
+		verdict(out, JUDGE_UNCHANGED, pol, st);
 	} else if (st->has_snapshot && same_str(f->body_hash, st->body_hash) &&
 		   same_str(pol->rules_fp, st->rules_fp)) {
 		/* the same bytes under the same rules give the same text: no parse */
-		verdict(out, JUDGE_UNCHANGED);
+		verdict(out, JUDGE_UNCHANGED, pol, st);
 	} else {
-		verdict(out, JUDGE_EXTRACT);
+		verdict(out, JUDGE_EXTRACT, pol, st);
 	}
 }
 
@@ -95,7 +115,8 @@ void judge_text(const struct judge_policy *pol, const struct judge_state *st,
 	if (t->confirming) {
 		/* believed only if the second fetch gives the same text again */
 		verdict(out, !t->failure && same_str(t->text, t->first_text) ? JUDGE_CHANGED
-									  : JUDGE_FLICKER);
+									  : JUDGE_FLICKER,
+			pol, st);
 		return;
 	}
 	if (t->failure) {
@@ -103,7 +124,7 @@ void judge_text(const struct judge_policy *pol, const struct judge_state *st,
 		return;
 	}
 	if (!st->has_snapshot) {
-		verdict(out, JUDGE_NEW);
+		verdict(out, JUDGE_NEW, pol, st);
 		return;
 	}
 	if (!same_str(pol->rules_fp, st->rules_fp) && !t->rebased) {
@@ -111,15 +132,15 @@ void judge_text(const struct judge_policy *pol, const struct judge_state *st,
 		 * re-extracted and becomes the baseline it is compared with; a
 		 * document's new text is the baseline (its converters' output
 		 * is what changed). */
-		verdict(out, pol->item == JUDGE_PAGE ? JUDGE_REBASE : JUDGE_BASELINE);
+		verdict(out, pol->item == JUDGE_PAGE ? JUDGE_REBASE : JUDGE_BASELINE, pol, st);
 		return;
 	}
 	if (same_str(t->text, st->text)) {
-		verdict(out, JUDGE_UNCHANGED);
+		verdict(out, JUDGE_UNCHANGED, pol, st);
 		/* same text, other update stamp: a quiet line, not an alert */
 		out->republished = t->page_updated && st->page_updated &&
 				   strcmp(t->page_updated, st->page_updated);
 		return;
 	}
-	verdict(out, JUDGE_CONFIRM);
+	verdict(out, JUDGE_CONFIRM, pol, st);
 }

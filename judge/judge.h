@@ -28,6 +28,11 @@
  *              same text ---------------------------> UNCHANGED (republished
  *                                                      when the stamp moved)
  *              other text --------------------------> CONFIRM (fetch again)
+ *   a verdict other than FAILED after a streak the editors were told of
+ *   (listed or acknowledged) is also a recovery, announced once
+ *   FAILED of the kind an editor acknowledged is listed only as a weekly
+ *   reminder; another kind ends the acknowledgement
+ *
  *   confirming fetch --failure, or 304-------------> FLICKER
  *                    --same bytes as the first------> CHANGED
  *                    --other bytes--> EXTRACT --> judge_text():
@@ -53,7 +58,16 @@ struct judge_state {
 	const char *page_updated;   /* the stored text's own update stamp (ISO) */
 	int fail_count;             /* consecutive failed runs */
 	time_t failing_since;       /* first failure of the streak, 0 if none */
+	enum pw_failure last_failure; /* the streak's latest kind */
+	/* an editor acknowledged the streak's failure (`prefwatch ack PAGE`) */
+	enum pw_failure ack_failure;  /* the kind acknowledged, NONE if none */
+	time_t ack_at;
+	time_t ack_reminded_at;     /* last weekly reminder, 0 if none yet */
 };
+
+/* An acknowledged failure is listed again once this long after the
+ * acknowledgement or its last reminder, while it lasts. */
+#define JUDGE_ACK_REMIND_SECONDS ((time_t)7 * 24 * 3600)
 
 /* How this run judges an item. */
 struct judge_policy {
@@ -109,8 +123,14 @@ struct judge_decision {
 	int fail_count;             /* the streak including this failure */
 	time_t failing_since;
 	bool listed;                /* shown to the editors tonight */
+	bool acknowledged;          /* an editor acknowledged this kind of failure */
+	bool reminder;              /* acknowledged, listed tonight as the weekly reminder */
 	/* UNCHANGED after a parse: the page's own stamp moved */
 	bool republished;
+	/* not FAILED: the item reads again after a failure the editors were
+	 * told of (listed, or acknowledged); its streak began at
+	 * st->failing_since */
+	bool recovered;
 };
 
 /* Judges a fetch before any parse. */

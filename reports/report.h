@@ -120,6 +120,12 @@ struct report_page {
 	time_t failing_since;
 	int fail_count;
 	bool listed;               /* failure is over the threshold: shown */
+	bool acknowledged;         /* an editor acknowledged this failure (`ack PAGE_ID`) */
+	bool ack_reminder;         /* acknowledged; listed tonight as the weekly reminder */
+	/* not FAILED: reads again after a failure the editors were told of,
+	 * which began at was_failing_since */
+	bool recovered;
+	time_t was_failing_since;
 	/* linked documents, owned (report_page_add_document()) */
 	struct report_document *documents;
 	size_t n_documents;

@@ -146,6 +146,17 @@ static const struct migration migrations[] = {
 	  "CREATE UNIQUE INDEX pages_documents ON pages(parent_page, url)"
 	  "  WHERE parent_page IS NOT NULL;"
 	  "PRAGMA user_version = 2;" },
+	/* An editor can acknowledge a page's failure (`prefwatch ack
+	 * PAGE_ID`): the kind acknowledged, when, by whom, and when the
+	 * weekly reminder was last given. A failure of another kind, or the
+	 * page reading again, ends it. */
+	{ 3,
+	  "ALTER TABLE pages ADD COLUMN ack_failure TEXT;"
+	  "ALTER TABLE pages ADD COLUMN ack_at INTEGER;"
+	  "ALTER TABLE pages ADD COLUMN ack_by TEXT;"
+	  "ALTER TABLE pages ADD COLUMN ack_note TEXT;"
+	  "ALTER TABLE pages ADD COLUMN ack_reminded_at INTEGER;"
+	  "PRAGMA user_version = 3;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -161,6 +172,7 @@ enum stmt_id {
 	ST_PAGE_CURRENT,
 	ST_PAGE_FAILED,
 	ST_PAGE_OK,
+	ST_PAGE_ACK,
 	ST_RUN_BEGIN,
 	ST_RUN_FINISH,
 	ST_FETCH_INSERT,
@@ -208,7 +220,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_PAGE_STATE] =
 		"SELECT p.current_snapshot, s.first_seen, s.text, s.fields, s.rules_fp,"
 		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
-		"       p.fail_count, p.failing_since, p.last_failure"
+		"       p.fail_count, p.failing_since, p.last_failure,"
+		"       p.ack_failure, p.ack_at, p.ack_reminded_at"
 		" FROM pages p LEFT JOIN snapshots s ON s.id = p.current_snapshot"
 		" WHERE p.id = ?1",
 	/* the same without the text and facts, which a run reads only when
@@ -216,7 +229,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_PAGE_STATE_LIGHT] =
 		"SELECT p.current_snapshot, s.first_seen, NULL, NULL, s.rules_fp,"
 		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
-		"       p.fail_count, p.failing_since, p.last_failure"
+		"       p.fail_count, p.failing_since, p.last_failure,"
+		"       p.ack_failure, p.ack_at, p.ack_reminded_at"
 		" FROM pages p LEFT JOIN snapshots s ON s.id = p.current_snapshot"
 		" WHERE p.id = ?1",
 	[ST_PAGE_CURRENT] = "SELECT current_snapshot FROM pages WHERE id = ?1",
@@ -224,16 +238,29 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE pages SET fail_count = fail_count + 1,"
 		"  failing_since = CASE WHEN fail_count = 0 OR failing_since IS NULL"
 		"                  THEN ?2 ELSE failing_since END,"
-		"  last_failure = ?3"
+		"  last_failure = ?3,"
+		/* an acknowledgement holds for its kind of failure only */
+		"  ack_at = CASE WHEN ack_failure = ?3 THEN ack_at END,"
+		"  ack_by = CASE WHEN ack_failure = ?3 THEN ack_by END,"
+		"  ack_note = CASE WHEN ack_failure = ?3 THEN ack_note END,"
+		"  ack_reminded_at = CASE WHEN ack_failure <> ?3 THEN NULL"
+		"                    WHEN ?4 THEN ?2 ELSE ack_reminded_at END,"
+		"  ack_failure = CASE WHEN ack_failure = ?3 THEN ack_failure END"
 		" WHERE id = ?1",
 	/* COALESCE: a 304 or a server that stops sending a validator leaves
 	 * the last good value in place rather than forgetting it. */
 	[ST_PAGE_OK] =
 		"UPDATE pages SET fail_count = 0, failing_since = NULL, last_failure = NULL,"
+		"  ack_failure = NULL, ack_at = NULL, ack_by = NULL, ack_note = NULL,"
+		"  ack_reminded_at = NULL,"
 		"  etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),"
 		"  body_hash = COALESCE(?4, body_hash), final_url = COALESCE(?5, final_url),"
 		"  current_snapshot = COALESCE(?6, current_snapshot)"
 		" WHERE id = ?1",
+	[ST_PAGE_ACK] =
+		"UPDATE pages SET ack_failure = last_failure, ack_at = ?2, ack_by = ?3,"
+		"  ack_note = ?4, ack_reminded_at = NULL"
+		" WHERE id = ?1 AND fail_count > 0 AND last_failure IS NOT NULL",
 	[ST_RUN_BEGIN] = "INSERT INTO runs (started_at) VALUES (?1)",
 	[ST_RUN_FINISH] =
 		"UPDATE runs SET finished_at = ?2, pages = ?3, new_pages = ?4,"
@@ -890,6 +917,9 @@ static int page_state_read(struct store *s, enum stmt_id id, const char *page_id
 		out->fail_count = sqlite3_column_int(st, 9);
 		out->failing_since = col_time(st, 10);
 		out->last_failure = col_text(st, 11);
+		out->ack_failure = col_text(st, 12);
+		out->ack_at = col_time(st, 13);
+		out->ack_reminded_at = col_time(st, 14);
 	} else if (rc != SQLITE_DONE) {
 		store_db_error(s, "read page state");
 	}
@@ -920,6 +950,7 @@ void page_state_release(struct page_state *st)
 	free(st->last_modified);
 	free(st->final_url);
 	free(st->last_failure);
+	free(st->ack_failure);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -1162,6 +1193,7 @@ static int page_failed(struct store *s, const struct page_outcome *o)
 	bind_time(st, 2, o->at);
 	bind_text(st, 3, pw_failure_name(o->failure != PW_FAIL_NONE ? o->failure
 								     : PW_FAIL_NO_CONTENT));
+	sqlite3_bind_int(st, 4, o->ack_reminded);
 	return exec_stmt(s, st, "update page");
 }
 
@@ -1427,6 +1459,35 @@ int store_change_review(struct store *s, int64_t id, const char *state,
 	}
 	stmt_done(st);
 	return ret;
+}
+
+int store_ack_failure(struct store *s, const char *page_id, const char *by, const char *note,
+		      time_t at)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_ACK);
+	bind_text(st, 1, page_id);
+	bind_time(st, 2, at);
+	bind_text(st, 3, by);
+	bind_text(st, 4, note);
+	if (exec_stmt(s, st, "acknowledge failure") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) == 1)
+		return 0;
+	/* nothing updated: an unknown page, or one that is not failing */
+	sqlite3_stmt *q = stmt(s, ST_PAGE_CURRENT);
+	bind_text(q, 1, page_id);
+	int rc = sqlite3_step(q);
+	stmt_done(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_db_error(s, "read page");
+		return -1;
+	}
+	if (rc == SQLITE_DONE) {
+		store_set_error(s, "unknown page '%s'", page_id);
+		return 1;
+	}
+	store_set_error(s, "page '%s' is not failing", page_id);
+	return 2;
 }
 
 int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at)

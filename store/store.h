@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -68,6 +68,10 @@ struct page_state {
 	int fail_count;             /* consecutive failed runs, 0 if last ok */
 	time_t failing_since;       /* first failure of the streak, 0 if none */
 	char *last_failure;         /* failure kind name of the streak */
+	/* an editor's acknowledgement of the streak (store_ack_failure()) */
+	char *ack_failure;          /* the kind acknowledged, NULL if none */
+	time_t ack_at;
+	time_t ack_reminded_at;     /* last weekly reminder, 0 if none yet */
 };
 /* 0 with *out filled (a page with no history, or unknown to the store,
  * gives has_snapshot false and zeroes). Strings are owned by *out. */
@@ -125,6 +129,10 @@ struct page_outcome {
 	const char *rules_fp;
 	/* CHANGED only */
 	const char *field_deltas;   /* serialised, reports' format */
+	/* FAILED only: tonight's listing is the weekly reminder of an
+	 * acknowledged failure (a failure of another kind ends the
+	 * acknowledgement; any other outcome ends it too) */
+	bool ack_reminded;
 };
 
 struct outcome_ids {
@@ -187,6 +195,13 @@ typedef int (*store_change_fn)(const struct change_record *c, void *ctx);
 int store_changes_each(struct store *s, const struct change_filter *f,
 		       store_change_fn fn, void *ctx);
 
+/* Acknowledges the failure a page is in (its kind, as of its last
+ * fetch): until the page fails otherwise or reads again, the reports list
+ * it only as a weekly reminder. 0 on success; 1 for an unknown page, 2
+ * for a page that is not failing (message in store_errmsg()); -1 on a
+ * database error. */
+int store_ack_failure(struct store *s, const char *page_id, const char *by, const char *note,
+		      time_t at);
 /* state: "reviewed" or "dismissed". 0 done, 1 no such change,
  * 2 already reviewed/dismissed, -1 error. */
 int store_change_review(struct store *s, int64_t id, const char *state,

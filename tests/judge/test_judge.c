@@ -36,6 +36,8 @@ struct row {
 	time_t want_since;
 	bool want_listed;
 	bool want_republished;
+	bool want_ack, want_reminder;   /* FAILED */
+	bool want_recovered;            /* not FAILED */
 };
 
 /* Rows override the defaults of STORED() and FIRST() field by field. */
@@ -96,7 +98,7 @@ static const struct row rows[] = {
 	  .f = FIRST(.not_modified = true), .want = JUDGE_UNCHANGED },
 	{ "304 after failures recovers", JUDGE_PAGE, 2, "r1",
 	  STORED(.fail_count = 4, .failing_since = T0 - 4 * DAY), AT_FETCH,
-	  .f = FIRST(.not_modified = true), .want = JUDGE_UNCHANGED },
+	  .f = FIRST(.not_modified = true), .want = JUDGE_UNCHANGED, .want_recovered = true },
 	{ "same bytes, same rules: no parse", JUDGE_PAGE, 2, "r1", STORED(), AT_FETCH,
 	  .f = FIRST(.body_hash = "h1"), .want = JUDGE_UNCHANGED },
 	{ "same bytes, other rules: parse", JUDGE_PAGE, 2, "r2", STORED(), AT_FETCH,
@@ -127,7 +129,7 @@ static const struct row rows[] = {
 	  .want = JUDGE_CONFIRM },
 	{ "other text while failing: confirm", JUDGE_PAGE, 2, "r1",
 	  STORED(.fail_count = 2, .failing_since = T0 - 2 * DAY), AT_TEXT, .t = { .text = "B" },
-	  .want = JUDGE_CONFIRM },
+	  .want = JUDGE_CONFIRM, .want_recovered = true },
 	{ "page rules changed: rebase first", JUDGE_PAGE, 2, "r2", STORED(), AT_TEXT,
 	  .t = { .text = "B" }, .want = JUDGE_REBASE },
 	{ "page rules changed, rebased, same text", JUDGE_PAGE, 2, "r2",
@@ -167,6 +169,58 @@ static const struct row rows[] = {
 	{ "document confirm: same text", JUDGE_DOCUMENT, 2, "d1", STORED(.rules_fp = "d1"),
 	  AT_TEXT, .t = { .confirming = true, .text = "B", .first_text = "B" },
 	  .want = JUDGE_CHANGED },
+
+	/* acknowledged failures */
+#define FAILING(kind, n, ...) STORED(.fail_count = n, .failing_since = T0 - n * DAY, \
+	.last_failure = kind, __VA_ARGS__)
+	{ "acknowledged: the same kind is not listed", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 3, .ack_failure = PW_FAIL_NOT_FOUND, .ack_at = T0 - 2 * DAY),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 4, .want_since = T0 - 3 * DAY, .want_listed = false, .want_ack = true },
+	{ "acknowledged a week ago: the weekly reminder", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 9, .ack_failure = PW_FAIL_NOT_FOUND, .ack_at = T0 - 7 * DAY),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 10, .want_since = T0 - 9 * DAY, .want_listed = true, .want_ack = true,
+	  .want_reminder = true },
+	{ "reminded three days ago: quiet again", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 12, .ack_failure = PW_FAIL_NOT_FOUND,
+		  .ack_at = T0 - 10 * DAY, .ack_reminded_at = T0 - 3 * DAY),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 13, .want_since = T0 - 12 * DAY, .want_listed = false, .want_ack = true },
+	{ "acknowledged a soft 404 (classified): not listed", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 2, .ack_failure = PW_FAIL_NOT_FOUND, .ack_at = T0 - DAY),
+	  AT_TEXT, .t = { .failure = PW_FAIL_NOT_FOUND }, .want = JUDGE_FAILED,
+	  .want_fail_count = 3, .want_since = T0 - 2 * DAY, .want_listed = false, .want_ack = true },
+	{ "another kind ends the acknowledgement", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 3, .ack_failure = PW_FAIL_NOT_FOUND, .ack_at = T0 - DAY),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_TIMEOUT), .want = JUDGE_FAILED,
+	  .want_fail_count = 4, .want_since = T0 - 3 * DAY, .want_listed = true },
+
+	/* recoveries */
+	{ "back after a listed streak (304)", JUDGE_PAGE, 2, "r1", FAILING(PW_FAIL_TIMEOUT, 2),
+	  AT_FETCH, .f = FIRST(.not_modified = true), .want = JUDGE_UNCHANGED,
+	  .want_recovered = true },
+	{ "back after a 404, listed at once (same bytes)", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_NOT_FOUND, 1), AT_FETCH, .f = FIRST(.body_hash = "h1"),
+	  .want = JUDGE_UNCHANGED, .want_recovered = true },
+	{ "back after an acknowledged failure", JUDGE_PAGE, 5, "r1",
+	  FAILING(PW_FAIL_HTTP_ERROR, 2, .ack_failure = PW_FAIL_HTTP_ERROR, .ack_at = T0 - DAY),
+	  AT_TEXT, .t = { .text = "A" }, .want = JUDGE_UNCHANGED, .want_recovered = true },
+	{ "an unlisted blip is no news when it ends", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_TIMEOUT, 1), AT_FETCH, .f = FIRST(.not_modified = true),
+	  .want = JUDGE_UNCHANGED },
+	{ "back with another text: confirm, still a recovery", JUDGE_PAGE, 2, "r1",
+	  FAILING(PW_FAIL_CONNECT, 4), AT_TEXT, .t = { .text = "B" }, .want = JUDGE_CONFIRM,
+	  .want_recovered = true },
+	{ "back with another text, confirmed", JUDGE_PAGE, 2, "r1", FAILING(PW_FAIL_CONNECT, 4),
+	  AT_TEXT, .t = { .confirming = true, .text = "B", .first_text = "B" },
+	  .want = JUDGE_CHANGED, .want_recovered = true },
+	{ "a document back after a listed failure", JUDGE_DOCUMENT, 2, "d1",
+	  FAILING(PW_FAIL_BAD_CONTENT, 1, .rules_fp = "d1"), AT_TEXT, .t = { .text = "A" },
+	  .want = JUDGE_UNCHANGED, .want_recovered = true },
+	{ "never read, then read: new, not back", JUDGE_PAGE, 2, "r1",
+	  { .fail_count = 5, .failing_since = T0 - 5 * DAY, .last_failure = PW_FAIL_DNS }, AT_TEXT,
+	  .t = { .text = "A" }, .want = JUDGE_NEW },
 };
 
 static void test_table(void)
@@ -191,9 +245,16 @@ static void test_table(void)
 			CHECK_INT(d.listed, r->want_listed);
 			if (d.listed != r->want_listed)
 				fprintf(stderr, "row '%s': listed %d\n", r->name, d.listed);
+			CHECK_INT(d.acknowledged, r->want_ack);
+			CHECK_INT(d.reminder, r->want_reminder);
+			CHECK_INT(d.recovered, false);
 		} else {
 			CHECK_INT(d.fail_count, 0);
 			CHECK_INT(d.listed, false);
+			CHECK_INT(d.acknowledged, false);
+			if (d.recovered != r->want_recovered)
+				fprintf(stderr, "row '%s': recovered %d\n", r->name, d.recovered);
+			CHECK_INT(d.recovered, r->want_recovered);
 		}
 		CHECK_INT(d.republished, r->want_republished);
 	}

@@ -145,6 +145,77 @@ static int64_t commit(struct store *s, int64_t run, const struct page_outcome *o
 	return ids->snapshot_id;
 }
 
+/* An acknowledged failure: held for its kind, reminded, ended by a
+ * failure of another kind or by the page reading again. */
+static void test_ack_failure(void)
+{
+	char *path = db_path("ack.db");
+	struct store *s = open_ok(path);
+	struct page_state st;
+	int64_t run;
+	if (!s) {
+		free(path);
+		return;
+	}
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_run_begin(s, 1000, &run), 0);
+	struct page_outcome o = outcome("59-dunkerque", OUTCOME_NEW, 1000, "Procédure");
+	commit(s, run, &o, NULL);
+
+	/* not failing, unknown: refused with what is wrong */
+	CHECK_INT(store_ack_failure(s, "59-dunkerque", "marie", NULL, 1500), 2);
+	CHECK_CONTAINS(store_errmsg(s), "not failing");
+	CHECK_INT(store_ack_failure(s, "59-nowhere", "marie", NULL, 1500), 1);
+	CHECK_CONTAINS(store_errmsg(s), "unknown page");
+
+	o = outcome("59-dunkerque", OUTCOME_FAILED, 2000, NULL);
+	o.failure = PW_FAIL_NOT_FOUND;
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_ack_failure(s, "59-dunkerque", "marie", "page retirée, on cherche", 2500), 0);
+	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+	CHECK_STR(st.ack_failure, "not_found");
+	CHECK_INT(st.ack_at, 2500);
+	CHECK_INT(st.ack_reminded_at, 0);
+	page_state_release(&st);
+	char *who = q_text(path, "SELECT ack_by || '|' || ack_note FROM pages WHERE id = '59-dunkerque'");
+	CHECK_STR(who, "marie|page retirée, on cherche");
+	free(who);
+
+	/* the same kind again: held; a reminder is recorded */
+	o = outcome("59-dunkerque", OUTCOME_FAILED, 3000, NULL);
+	o.failure = PW_FAIL_NOT_FOUND;
+	o.ack_reminded = true;
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+	CHECK_STR(st.ack_failure, "not_found");
+	CHECK_INT(st.ack_reminded_at, 3000);
+	CHECK_INT(st.fail_count, 2);
+	page_state_release(&st);
+
+	/* another kind: the acknowledgement ends */
+	o = outcome("59-dunkerque", OUTCOME_FAILED, 4000, NULL);
+	o.failure = PW_FAIL_TIMEOUT;
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+	CHECK(st.ack_failure == NULL);
+	CHECK_INT(st.ack_at, 0);
+	CHECK_INT(st.ack_reminded_at, 0);
+	page_state_release(&st);
+	CHECK_INT(q_int(path, "SELECT ack_by IS NULL AND ack_note IS NULL FROM pages"
+			      " WHERE id = ?1", "59-dunkerque"), 1);
+
+	/* acknowledged again, then the page reads: it ends too */
+	CHECK_INT(store_ack_failure(s, "59-dunkerque", NULL, NULL, 4500), 0);
+	o = outcome("59-dunkerque", OUTCOME_UNCHANGED, 5000, NULL);
+	commit(s, run, &o, NULL);
+	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+	CHECK(st.ack_failure == NULL);
+	CHECK_INT(st.fail_count, 0);
+	page_state_release(&st);
+	store_close(s);
+	free(path);
+}
+
 /* ---- open, migrate, refuse ---- */
 
 static void test_fresh_file_migrates(void)
@@ -1206,6 +1277,7 @@ int main(void)
 {
 	log_set_level(LOG_ERROR);
 	TEST_RUN(test_fresh_file_migrates);
+	TEST_RUN(test_ack_failure);
 	TEST_RUN(test_reopen_is_idempotent);
 	TEST_RUN(test_newer_version_refused_untouched);
 	TEST_RUN(test_garbage_file_refused_untouched);
