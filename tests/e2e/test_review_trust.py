@@ -55,7 +55,10 @@ def main(a):
                              for d in os.environ.get("PATH", "").split(":") if d)
         s.put("/douai.html", pw.page("AES", V1, stamp="Mis à jour le 14/03/2023"))
         s.put("/docs/notice.pdf", pdf("Notice version 1"))
+        s.put("/lille.html", pw.page("AES", V1.replace("Douai", "Lille").replace("DOUAI", "LILLE")))
         s.write_watchlist([
+            {"id": "59-lille", "name": "Préfecture de Lille", "departement": "59",
+             "departement_name": "Nord", "pages": [{"url": s.url("/lille.html")}]},
             {"id": "59-douai", "name": "Sous-préfecture de Douai", "kind": "sous-prefecture",
              "departement": "59", "departement_name": "Nord",
              "pages": [{"url": s.url("/douai.html")}]},
@@ -84,9 +87,22 @@ def main(a):
         # night 2: the procedure changes, the stamp does not (still 14/03/2023)
         s.put("/douai.html", pw.page("AES", V2, stamp="Mis à jour le 14/03/2023"))
         s.put("/docs/notice.pdf", pdf("Notice version 2"))
+        # and Lille's page turns into a soft 404 (status 200, "page introuvable")
+        s.route("/lille.html", {"body": "<html><head><title>Page introuvable</title></head><body>"
+                                        "<main><h1>Page introuvable</h1><p>La page que vous "
+                                        "recherchez n'existe pas ou a été déplacée.</p></main>"
+                                        "</body></html>"})
         p, r = s.run()
         douai = [pg for pg in r["pages"] if pg["id"] == "59-douai"][0]
         pw.check_eq(douai["status"], "changed", "night 2: Douai changed")
+        lille = [pg for pg in r["pages"] if pg["id"] == "59-lille"][0]
+        pw.check_eq(lille.get("failure"), "not_found", "night 2: Lille is a soft 404")
+        pw.check("Page introuvable (la page répond, mais son contenu dit qu'elle n'existe plus)"
+                 in p.stdout.replace("\n  ", " "), "soft 404 in words: " + p.stdout)
+        pw.check("(HTTP 200)" not in p.stdout and "(404)" not in p.stdout,
+                 "no status code in the sentence: " + p.stdout)
+        pw.check("Détail technique : not_found (HTTP 200" in p.stdout,
+                 "the status stays under « Détail technique »: " + p.stdout)
         cid = douai["change"]["id"]
         names = [f["name"] for f in douai["change"].get("fields", [])]
         pw.check("page_updated" not in names, "no date delta at detection: %r" % names)
