@@ -74,6 +74,12 @@ int cli_bundled_watchlists(struct strvec *files);
  * added to it), printing every error as FILE:LINE:COLUMN: message.
  * Returns the number of errors, -1 if no bundled watchlist exists. */
 int cli_load_watchlists(struct watchlist *wl, struct strvec *files);
+struct wl_office;
+/* The office with this id, or NULL (borrowed from wl). */
+const struct wl_office *cli_office_find(const struct watchlist *wl, const char *id);
+/* When id names an office served by another (watchlist `served_by`), the
+ * serving office, whose pages give its procedure; else NULL. Borrowed. */
+const struct wl_office *cli_serving_office(const struct watchlist *wl, const char *id);
 /* Takes the database's lock (flock on DB.lock): 0, EXIT_RUNNING or
  * EXIT_DATABASE, after printing why. */
 int cli_lock(const char *db, int *fd_out);

@@ -139,3 +139,19 @@ int cli_load_watchlists(struct watchlist *wl, struct strvec *files)
 	strvec_release(&errs);
 	return n;
 }
+
+const struct wl_office *cli_office_find(const struct watchlist *wl, const char *id)
+{
+	for (size_t i = 0; i < wl->n_offices; i++)
+		if (!strcmp(wl->offices[i].id, id))
+			return &wl->offices[i];
+	return NULL;
+}
+
+const struct wl_office *cli_serving_office(const struct watchlist *wl, const char *id)
+{
+	const struct wl_office *of = cli_office_find(wl, id);
+	if (!of || !of->served_by)
+		return NULL;
+	return cli_office_find(wl, of->served_by);
+}

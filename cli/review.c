@@ -11,25 +11,88 @@
 #include "cli/cli.h"
 #include "reports/report.h"
 #include "store/store.h"
+#include "watchlist/watchlist.h"
 
-static struct report_change *change_from_record(const struct change_record *c,
-						 const struct fieldset *new_fields)
+/* The field deltas of a change as they were when it was detected: the
+ * change row keeps them. A change recorded without them gets them from
+ * the facts of its two texts, except the update stamp (see
+ * fields_at_detection()), which the snapshot rows do not keep as it was. */
+static void deltas_at_detection(const struct change_record *c, struct fieldset *out)
+{
+	struct fieldset oldf = FIELDSET_INIT, newf = FIELDSET_INIT, all = FIELDSET_INIT;
+	if (c->field_deltas) {
+		fieldset_parse(out, c->field_deltas);
+		return;
+	}
+	fieldset_parse(&oldf, c->old_fields);
+	fieldset_parse(&newf, c->new_fields);
+	fields_delta(&oldf, &newf, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!strcmp(all.v[i].name, "page_updated"))
+			continue;
+		for (size_t j = 0; j < all.v[i].values.n; j++)
+			fieldset_add(out, all.v[i].name, all.v[i].values.v[j]);
+	}
+	fieldset_release(&all);
+	fieldset_release(&oldf);
+	fieldset_release(&newf);
+}
+
+/* The page's facts when the change was detected. A snapshot row holds the
+ * facts of its text, but its update stamp (page_updated) follows the page
+ * for as long as that text is the current one: read later, it is the
+ * page's latest stamp (a republication after the change moves it), not
+ * the stamp of the change. The stamp at detection is the one the change's
+ * deltas added, else the old version's, unchanged by the change. */
+static void fields_at_detection(const struct change_record *c, const struct fieldset *deltas,
+				struct fieldset *out)
+{
+	struct fieldset oldf = FIELDSET_INIT, newf = FIELDSET_INIT;
+	const char *stamp = NULL;
+	bool in_deltas = false;
+	fieldset_parse(&newf, c->new_fields);
+	for (size_t i = 0; i < newf.n; i++) {
+		if (!strcmp(newf.v[i].name, "page_updated"))
+			continue;
+		fieldset_get(out, newf.v[i].name);
+		for (size_t j = 0; j < newf.v[i].values.n; j++)
+			fieldset_add(out, newf.v[i].name, newf.v[i].values.v[j]);
+	}
+	const struct field *d = fieldset_find(deltas, "page_updated");
+	for (size_t j = 0; d && j < d->values.n; j++) {
+		in_deltas = true;
+		if (d->values.v[j][0] == '+')
+			stamp = d->values.v[j] + 1;
+	}
+	fieldset_parse(&oldf, c->old_fields);
+	const struct field *of = fieldset_find(&oldf, "page_updated");
+	if (!in_deltas && of && of->values.n)
+		stamp = of->values.v[0];
+	if (stamp)
+		fieldset_add(out, "page_updated", stamp);
+	fieldset_release(&oldf);
+	fieldset_release(&newf);
+}
+
+/* The report's change for a stored one: its two texts and, for a page,
+ * its deltas as detected (documents have none). */
+static struct report_change *change_from_record(const struct change_record *c, bool with_deltas)
 {
 	struct report_change *ch = xcalloc(1, sizeof(*ch));
-	struct fieldset oldf = FIELDSET_INIT;
 	ch->id = c->id;
 	ch->detected_at = c->detected_at;
 	ch->previous_at = c->old_at;
 	ch->old_text = xstrdup(c->old_text);
 	ch->new_text = xstrdup(c->new_text);
-	if (new_fields) {
-		fieldset_parse(&oldf, c->old_fields);
-		fields_delta(&oldf, new_fields, &ch->deltas);
-		fieldset_release(&oldf);
-	}
+	if (with_deltas)
+		deltas_at_detection(c, &ch->deltas);
 	ch->reverted_to = c->reverted_to_at;
-	if (c->state && strcmp(c->state, "pending"))
+	if (c->state && strcmp(c->state, "pending")) {
 		ch->state = xstrdup(c->state);
+		ch->reviewed_by = c->reviewed_by ? xstrdup(c->reviewed_by) : NULL;
+		ch->reviewed_at = c->reviewed_at;
+		ch->note = c->note ? xstrdup(c->note) : NULL;
+	}
 	return ch;
 }
 
@@ -66,7 +129,7 @@ static void add_document_change(struct report *r, const struct change_record *c,
 	struct report_document *rd = report_page_add_document(rp);
 	rd->url = xstrdup(c->url);
 	rd->status = DOC_CHANGED;
-	rd->change = change_from_record(c, NULL);
+	rd->change = change_from_record(c, false);
 	if (st && !store_documents_list(st, parent, &docs, &n))
 		for (size_t i = 0; i < n; i++)
 			if (!strcmp(docs[i].id, c->page_id))
@@ -85,11 +148,12 @@ void cli_report_add_change(struct report *r, const struct change_record *c, stru
 	struct report_page *rp = page_for(r, c, c->page_id, false);
 	rp->url = xstrdup(c->url);
 	rp->status = PAGE_CHANGED;
-	fieldset_parse(&rp->fields, c->new_fields);
+	/* every fact shown is the change's own, never the page's latest */
+	rp->change = change_from_record(c, true);
+	fields_at_detection(c, &rp->change->deltas, &rp->fields);
 	const struct field *upd = fieldset_find(&rp->fields, "page_updated");
 	if (upd && upd->values.n)
 		rp->page_updated = xstrdup(upd->values.v[0]);
-	rp->change = change_from_record(c, &rp->fields);
 }
 
 /* ---- shared option handling: every command takes --db ---- */
@@ -101,6 +165,7 @@ struct review_opts {
 	const char *since;
 	bool pending, want_html;
 	bool failure;               /* ack --failure */
+	struct strvec watchlists;  /* --watchlist, owned */
 };
 
 static int parse_review_opts(const char *cmd, const char *usage, int argc, char **argv,
@@ -118,6 +183,7 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 		{ "since", required_argument, NULL, 's' },
 		{ "pending", no_argument, NULL, 'p' },
 		{ "failure", no_argument, NULL, 'F' },
+		{ "watchlist", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -141,6 +207,7 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 				return cli_usage_error(cmd, "unknown option");
 			o->failure = true;
 			break;
+		case 'w': strvec_push(&o->watchlists, optarg); break;
 		case 'h': printf("%s", usage); return -1;
 		default: return cli_usage_error(cmd, "unknown option");
 		}
@@ -173,6 +240,58 @@ static struct store *open_store(const char *flag)
 	return s;
 }
 
+/* The watchlist that tells which offices a stored page also serves
+ * (`served_by`): --watchlist, else the configuration's, else the bundled
+ * ones. Review reads stored changes and must work whatever the watchlist
+ * has become, so it is read quietly and only its valid offices are used;
+ * its errors are said once, as a warning. false when none can be read. */
+static bool review_watchlist(struct watchlist *wl, const struct review_opts *o)
+{
+	struct settings set;
+	struct strvec files = STRVEC_INIT, errs = STRVEC_INIT;
+	bool ok = false;
+	watchlist_init(wl);
+	if (settings_load(&set) < 0)
+		goto cleanup;
+	const struct strvec *from = o->watchlists.n ? &o->watchlists : &set.watchlists;
+	for (size_t i = 0; i < from->n; i++)
+		strvec_push(&files, from->v[i]);
+	if (!files.n && cli_bundled_watchlists(&files) < 0)
+		goto cleanup;
+	for (size_t i = 0; i < files.n; i++)
+		watchlist_load(wl, files.v[i], &errs);
+	watchlist_finish(wl, &errs);
+	if (errs.n)
+		log_warn("the watchlist has %zu error%s ('prefwatch check' lists them): "
+			 "offices it names wrongly are left out", errs.n, errs.n > 1 ? "s" : "");
+	ok = true;
+cleanup:
+	settings_release(&set);
+	strvec_release(&files);
+	strvec_release(&errs);
+	return ok;
+}
+
+/* Names, under each page of r, the offices its office serves (« Concerne
+ * aussi : … »), as the nightly report does. */
+static void add_also_for(struct report *r, const struct review_opts *o)
+{
+	struct watchlist wl;
+	if (!r->n_pages)
+		return;
+	if (review_watchlist(&wl, o)) {
+		for (size_t i = 0; i < r->n_pages; i++) {
+			struct report_page *p = &r->pages[i];
+			const struct wl_office *of = p->office_id ? cli_office_find(&wl, p->office_id) : NULL;
+			for (size_t j = 0; of && j < of->serves_ids.n; j++) {
+				strvec_push(&p->also_ids, of->serves_ids.v[j]);
+				strvec_push(&p->also_names, of->serves_names.v[j]);
+			}
+		}
+	}
+	watchlist_release(&wl);
+}
+
 static int emit(const char *path, char *s)
 {
 	int rc = 0;
@@ -190,25 +309,28 @@ static int emit(const char *path, char *s)
 
 /* ---- pending ---- */
 
+struct pending_ctx {
+	struct store *st;
+	size_t n;
+};
+
+/* One line per change, in French (editors read it): id, date, page,
+ * office, and what changed, documents named by their title. */
 static int print_pending(const struct change_record *c, void *data)
 {
-	(void)data;
-	char date[21];
-	struct fieldset oldf = FIELDSET_INIT, newf = FIELDSET_INIT, d = FIELDSET_INIT;
-	struct buf what = BUF_INIT;
-	fieldset_parse(&oldf, c->old_fields);
-	fieldset_parse(&newf, c->new_fields);
-	fields_delta(&oldf, &newf, &d);
-	for (size_t i = 0; i < d.n; i++)
-		buf_printf(&what, "%s%s", i ? ", " : "", d.v[i].name);
-	pw_time_iso(c->detected_at, date);
-	printf("%-6lld %.10s  %-22s %s  %s%s\n", (long long)c->id, date, c->page_id,
-	       c->office_name ? c->office_name : "", c->reverted_to_at ? "reverted; " : "",
-	       what.len ? buf_str(&what) : "text");
-	buf_release(&what);
-	fieldset_release(&oldf);
-	fieldset_release(&newf);
-	fieldset_release(&d);
+	struct pending_ctx *pc = data;
+	struct report r;
+	char date[11];
+	report_init(&r);
+	cli_report_add_change(&r, c, pc->st);
+	const struct report_page *p = &r.pages[0];
+	char *what = report_change_brief(p);
+	pw_time_fr(c->detected_at, date);
+	printf("%-6lld %s  %-22s %s : %s\n", (long long)c->id, date, p->id,
+	       c->office_name ? c->office_name : "", what);
+	free(what);
+	report_release(&r);
+	pc->n++;
 	return 0;
 }
 
@@ -216,17 +338,22 @@ int cmd_pending(int argc, char **argv)
 {
 	struct review_opts o = { 0 };
 	int prc = parse_review_opts("pending", "usage: prefwatch pending [--db FILE]\n\n"
-				    "Lists the changes not reviewed yet: id, date, page, office, what changed.\n",
+				    "Lists the changes not reviewed yet, one per line, in French: id, date,\n"
+				    "page, office, what changed.\n",
 				    argc, argv, &o);
+	strvec_release(&o.watchlists);
 	if (prc)
 		return prc < 0 ? EXIT_OK : prc;
 	struct store *s = open_store(o.db);
 	if (!s)
 		return EXIT_DATABASE;
 	struct change_filter f = { .pending_only = true };
-	int rc = store_changes_each(s, &f, print_pending, NULL) < 0 ? EXIT_DATABASE : EXIT_OK;
+	struct pending_ctx pc = { s, 0 };
+	int rc = store_changes_each(s, &f, print_pending, &pc) < 0 ? EXIT_DATABASE : EXIT_OK;
 	if (rc)
 		log_error("cannot list changes: %s", store_errmsg(s));
+	else if (!pc.n)
+		printf("Aucune modification en attente.\n");
 	store_close(s);
 	return rc;
 }
@@ -239,20 +366,31 @@ int cmd_show(int argc, char **argv)
 	struct change_record c = { 0 };
 	struct report r;
 	int rc = EXIT_OK;
-	int prc = parse_review_opts("show", "usage: prefwatch show CHANGE_ID [--html] [--db FILE]\n\n"
-				    "Shows one change in full: what changed in words, then the diff.\n",
-				    argc, argv, &o);
-	if (prc)
-		return prc < 0 ? EXIT_OK : prc;
-	if (optind + 1 != argc)
-		return cli_usage_error("show", "expected one change id");
-	int64_t id = cli_parse_id(argv[optind]);
-	if (id < 0)
-		return cli_usage_error("show", "'%s' is not a change id", argv[optind]);
-	struct store *s = open_store(o.db);
-	if (!s)
-		return EXIT_DATABASE;
+	struct store *s = NULL;
 	report_init(&r);
+	int prc = parse_review_opts("show", "usage: prefwatch show CHANGE_ID [--html] [--watchlist FILE]... [--db FILE]\n\n"
+				    "Shows one change in full: what changed in words, then the diff, and\n"
+				    "who reviewed it. --watchlist (else the configured or bundled ones)\n"
+				    "names the offices the page also serves.\n",
+				    argc, argv, &o);
+	if (prc) {
+		rc = prc < 0 ? EXIT_OK : prc;
+		goto cleanup;
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error("show", "expected one change id");
+		goto cleanup;
+	}
+	int64_t id = cli_parse_id(argv[optind]);
+	if (id < 0) {
+		rc = cli_usage_error("show", "'%s' is not a change id", argv[optind]);
+		goto cleanup;
+	}
+	s = open_store(o.db);
+	if (!s) {
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
 	int g = store_change_get(s, id, &c);
 	if (g < 0) {
 		log_error("cannot read change %lld: %s", (long long)id, store_errmsg(s));
@@ -261,19 +399,17 @@ int cmd_show(int argc, char **argv)
 		log_error("no change with id %lld", (long long)id);
 		rc = EXIT_USAGE;
 	} else {
+		/* the review (who, when, the note) is in the report itself */
 		cli_report_add_change(&r, &c, s);
+		add_also_for(&r, &o);
 		r.started_at = r.finished_at = c.detected_at;
 		emit(o.html, o.want_html ? report_render_html(&r) : report_render_text(&r));
-		if (c.state && strcmp(c.state, "pending")) {
-			char when[21];
-			pw_time_iso(c.reviewed_at, when);
-			printf("\n%s by %s on %.10s%s%s\n", c.state, c.reviewed_by ? c.reviewed_by : "?",
-			       when, c.note ? ": " : "", c.note ? c.note : "");
-		}
 	}
+cleanup:
 	change_record_release(&c);
 	report_release(&r);
 	store_close(s);
+	strvec_release(&o.watchlists);
 	return rc;
 }
 
@@ -296,45 +432,108 @@ static int print_change(const struct change_record *c, void *data)
 	(void)data;
 	char when[21];
 	pw_time_iso(c->detected_at, when);
-	printf("change   %-6lld %s  snapshot %lld -> %lld  %s%s\n", (long long)c->id, when,
+	printf("change   %-6lld %s  snapshot %lld -> %lld  %s%s", (long long)c->id, when,
 	       (long long)c->old_snapshot_id, (long long)c->new_snapshot_id, c->state,
 	       c->reverted_to_at ? " (reverted to an earlier text)" : "");
+	if (c->state && strcmp(c->state, "pending")) {
+		char at[21] = "?";
+		if (c->reviewed_at)
+			pw_time_iso(c->reviewed_at, at);
+		printf(" by %s on %s", c->reviewed_by ? c->reviewed_by : "?", at);
+		if (c->note && *c->note)
+			printf(": %s", c->note);
+	}
+	printf("\n");
 	return 0;
 }
 
-int cmd_history(int argc, char **argv)
+/* Prints the history of one page; *had false (nothing printed) when the
+ * store has none. EXIT_OK or EXIT_DATABASE. */
+static int history_of(struct store *s, const char *page, bool *had)
 {
-	struct review_opts o = { 0 };
-	int prc = parse_review_opts("history", "usage: prefwatch history PAGE_ID [--db FILE]\n\n"
-				    "Lists every snapshot and change of a page, oldest first.\n",
-				    argc, argv, &o);
-	if (prc)
-		return prc < 0 ? EXIT_OK : prc;
-	if (optind + 1 != argc)
-		return cli_usage_error("history", "expected one page id");
-	struct store *s = open_store(o.db);
-	if (!s)
-		return EXIT_DATABASE;
-	const char *page = argv[optind];
 	struct change_filter f = { .page_id = page };
-	int rc = EXIT_OK;
 	struct page_state st = { 0 };
-	if (store_page_state(s, page, &st) < 0 ||
-	    store_snapshots_each(s, page, print_snapshot, NULL) < 0 ||
-	    store_changes_each(s, &f, print_change, NULL) < 0) {
-		log_error("cannot read the history of '%s': %s", page, store_errmsg(s));
+	int rc = EXIT_OK;
+	*had = false;
+	if (store_page_state(s, page, &st) < 0) {
 		rc = EXIT_DATABASE;
-	} else if (!st.has_snapshot && !st.fail_count) {
-		log_error("no history for page '%s'", page);
-		rc = EXIT_USAGE;
-	} else if (st.fail_count) {
+		goto cleanup;
+	}
+	if (!st.has_snapshot && !st.fail_count)
+		goto cleanup;
+	*had = true;
+	if (store_snapshots_each(s, page, print_snapshot, NULL) < 0 ||
+	    store_changes_each(s, &f, print_change, NULL) < 0) {
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
+	if (st.fail_count) {
 		char since[21];
 		pw_time_iso(st.failing_since, since);
 		printf("failing  %d consecutive runs since %s (%s)\n", st.fail_count, since,
 		       st.last_failure ? st.last_failure : "?");
 	}
+cleanup:
+	if (rc)
+		log_error("cannot read the history of '%s': %s", page, store_errmsg(s));
 	page_state_release(&st);
+	return rc;
+}
+
+int cmd_history(int argc, char **argv)
+{
+	struct review_opts o = { 0 };
+	struct watchlist wl;
+	struct store *s = NULL;
+	bool had = false, have_wl = false;
+	int rc = EXIT_OK;
+	int prc = parse_review_opts("history", "usage: prefwatch history PAGE_ID|OFFICE_ID [--watchlist FILE]... [--db FILE]\n\n"
+				    "Lists every snapshot and change of a page, oldest first, with who\n"
+				    "reviewed each change, when, and the note. An office id lists its pages;\n"
+				    "an office served by another (served_by) lists the serving office's pages.\n",
+				    argc, argv, &o);
+	watchlist_init(&wl);
+	if (prc) {
+		rc = prc < 0 ? EXIT_OK : prc;
+		goto cleanup;
+	}
+	if (optind + 1 != argc) {
+		rc = cli_usage_error("history", "expected one page id");
+		goto cleanup;
+	}
+	s = open_store(o.db);
+	if (!s) {
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
+	const char *id = argv[optind];
+	rc = history_of(s, id, &had);
+	if (rc || had)
+		goto cleanup;
+	/* not a page of the store: an office, maybe served by another */
+	watchlist_release(&wl);
+	have_wl = review_watchlist(&wl, &o);
+	const struct wl_office *of = have_wl ? cli_office_find(&wl, id) : NULL;
+	const struct wl_office *serving = have_wl ? cli_serving_office(&wl, id) : NULL;
+	if (serving) {
+		printf("%s est traité par %s\n", id, serving->id);
+		of = serving;
+	}
+	for (size_t i = 0; of && i < of->n_pages && !rc; i++) {
+		bool one = false;
+		if (of->n_pages > 1 || serving)
+			printf("%spage %s\n", i ? "\n" : "", of->pages[i].id);
+		rc = history_of(s, of->pages[i].id, &one);
+		had = had || one;
+	}
+	if (!rc && !had) {
+		log_error("no history for page '%s'", id);
+		rc = EXIT_USAGE;
+	}
+cleanup:
+	watchlist_release(&wl);
 	store_close(s);
+	strvec_release(&o.watchlists);
 	return rc;
 }
 
@@ -388,6 +587,7 @@ static int review(const char *cmd, const char *state, int argc, char **argv)
 		: "usage: prefwatch dismiss CHANGE_ID... --note TEXT [--by NAME] [--db FILE]\n\n"
 		  "Marks changes as not relevant for the guide.\n";
 	int prc = parse_review_opts(cmd, usage, argc, argv, &o);
+	strvec_release(&o.watchlists);
 	if (prc)
 		return prc < 0 ? EXIT_OK : prc;
 	if (optind >= argc)
@@ -476,30 +676,46 @@ int cmd_report(int argc, char **argv)
 {
 	struct review_opts o = { 0 };
 	struct report r;
+	struct store *s = NULL;
+	int rc = EXIT_OK;
+	report_init(&r);
 	int prc = parse_review_opts("report",
-		"usage: prefwatch report [--pending | --since DATE] [--json F] [--text F] [--html F] [--db FILE]\n\n"
+		"usage: prefwatch report [--pending | --since DATE] [--json F] [--text F] [--html F]\n"
+		"                        [--watchlist FILE]... [--db FILE]\n\n"
 		"Renders stored changes (all, those still pending, or those detected since\n"
-		"DATE, given as YYYY-MM-DD) as a report. Without a file option the text\n"
-		"report goes to stdout.\n", argc, argv, &o);
-	if (prc)
-		return prc < 0 ? EXIT_OK : prc;
-	if (optind < argc)
-		return cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
-	if (o.pending && o.since)
-		return cli_usage_error("report", "--pending and --since exclude each other");
-	if (o.want_html && !o.html)
-		return cli_usage_error("report", "--html takes a file name");
+		"DATE, given as YYYY-MM-DD) as a report, with who reviewed each change, when\n"
+		"and the note. Without a file option the text report goes to stdout.\n"
+		"--watchlist (else the configured or bundled ones) names the offices a\n"
+		"page also serves.\n", argc, argv, &o);
+	if (prc) {
+		rc = prc < 0 ? EXIT_OK : prc;
+		goto cleanup;
+	}
+	if (optind < argc) {
+		rc = cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+		goto cleanup;
+	}
+	if (o.pending && o.since) {
+		rc = cli_usage_error("report", "--pending and --since exclude each other");
+		goto cleanup;
+	}
+	if (o.want_html && !o.html) {
+		rc = cli_usage_error("report", "--html takes a file name");
+		goto cleanup;
+	}
 	struct change_filter f = { .pending_only = o.pending };
 	if (o.since) {
 		f.since = pw_time_parse(o.since);
-		if (f.since < 0)
-			return cli_usage_error("report", "bad date '%s' (expected YYYY-MM-DD)", o.since);
+		if (f.since < 0) {
+			rc = cli_usage_error("report", "bad date '%s' (expected YYYY-MM-DD)", o.since);
+			goto cleanup;
+		}
 	}
-	struct store *s = open_store(o.db);
-	if (!s)
-		return EXIT_DATABASE;
-	report_init(&r);
-	int rc = EXIT_OK;
+	s = open_store(o.db);
+	if (!s) {
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
 	r.started_at = r.finished_at = time(NULL);
 	struct add_ctx ac = { &r, s };
 	if (store_changes_each(s, &f, add_change, &ac) < 0) {
@@ -507,6 +723,7 @@ int cmd_report(int argc, char **argv)
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
+	add_also_for(&r, &o);
 	int w = 0;
 	if (o.json && report_write_json(&r, o.json) < 0) {
 		log_error("cannot write '%s': %s", o.json, strerror(errno));
@@ -521,5 +738,6 @@ int cmd_report(int argc, char **argv)
 cleanup:
 	report_release(&r);
 	store_close(s);
+	strvec_release(&o.watchlists);
 	return rc;
 }

@@ -322,6 +322,16 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
+	/* --only with a served office's id runs the serving office's pages */
+	for (size_t i = 0, n = o.only.n; i < n; i++) {
+		const struct wl_office *by = cli_serving_office(&wl, o.only.v[i]);
+		if (!by)
+			continue;
+		if (o.level >= LOG_WARN)
+			fprintf(stderr, "prefwatch: %s est traité par %s\n", o.only.v[i], by->id);
+		if (!strvec_contains(&o.only, by->id))
+			strvec_push(&o.only, by->id);
+	}
 	bool mail_on = settings_bool(&o.set, S_MAIL);
 	if (mail_on && cli_mail_check(&o.set) < 0) {
 		rc = EXIT_USAGE;

@@ -686,7 +686,19 @@ static double line_similarity(const char *a, const char *b)
 #define PAIR_MAX_LINE 2000
 #define PAIR_BUDGET 5000
 
-/* Rows of one block of consecutive changed edits lines[lo..hi). */
+/* A line with nothing to read: canonical texts separate blocks with empty
+ * lines, so adding a paragraph also adds one; shown, it would read as an
+ * empty insertion ("+ {++}"). The line diff keeps it (applied, the edits
+ * still give the new text); the view leaves it out. */
+static bool line_blank(const char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	return !*s;
+}
+
+/* Rows of one block of consecutive changed edits lines[lo..hi); blank
+ * lines are not shown. */
 static void view_block(struct diff_view *v, size_t *alloc, size_t lo, size_t hi,
 		       const size_t *old_no, const size_t *new_no, size_t *budget)
 {
@@ -696,6 +708,8 @@ static void view_block(struct diff_view *v, size_t *alloc, size_t lo, size_t hi,
 	const struct diff_edit *e = v->lines.v;
 
 	for (size_t i = lo; i < hi; i++) {
+		if (line_blank(e[i].text))
+			continue;
 		if (e[i].op == DIFF_DELETE)
 			dels[nd++] = i;
 		else
@@ -761,7 +775,8 @@ void diff_view_build(const char *a, const char *b, int context, struct diff_view
 		new_no[i] = e[i].op != DIFF_DELETE ? ++bo : 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (e[i].op == DIFF_EQUAL)
+		/* an added or removed blank line alone is not a change to show */
+		if (e[i].op == DIFF_EQUAL || line_blank(e[i].text))
 			continue;
 		size_t lo = i >= ctx ? i - ctx : 0, hi = i + ctx + 1 < n ? i + ctx + 1 : n;
 		for (size_t j = lo; j < hi; j++)

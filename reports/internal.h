@@ -35,7 +35,8 @@ struct diff_view {
 
 /* Builds the rows of the line diff of a and b with `context` unchanged lines
  * around each change. The trailing empty line of a text ending in '\n' is
- * not shown. Release with diff_view_release(). */
+ * not shown, nor is a blank line inserted or deleted (it separates blocks:
+ * never an empty "{++}" or "[--]" row). Release with diff_view_release(). */
 void diff_view_build(const char *a, const char *b, int context, struct diff_view *out);
 void diff_view_release(struct diff_view *v);
 
@@ -63,8 +64,19 @@ const char *fr_field_label(const char *name);
 /* A field value as shown to editors (method codes translated, ISO dates
  * as dd/mm/yyyy); owned. */
 char *fr_field_value(const char *field, const char *value);
-/* "délai dépassé" for timeout, ... */
-const char *fr_failure(enum pw_failure f);
+/* What a failure means for the editor, as a sentence starting in lower
+ * case ASCII ("page introuvable (…)"); http_status tells a soft 404 (a
+ * page answering 2xx whose content says it is gone) from a real one. The
+ * status code and the crawler's message are not in it: they go under
+ * « Détail technique » (fr_failure_detail()). */
+const char *fr_failure(enum pw_failure f, long http_status);
+/* « Détail technique » of a failure: "HTTP 503 — message", either part
+ * alone, or NULL when there is neither (owned). */
+char *fr_failure_detail(long http_status, const char *error);
+/* "Relue (guide à jour) par claire le 28/11/2026 : « note »." for a
+ * reviewed change, "Écartée …" for a dismissed one, NULL while pending
+ * (owned). */
+char *fr_review(const struct report_change *c);
 /* "Région › Département (NN) › Office", skipping missing parts; owned. */
 char *fr_page_heading(const struct report_page *p);
 /* "Concerne aussi : Sous-préfecture de Cambrai (même procédure)." for a
@@ -85,7 +97,7 @@ size_t page_doc_news(const struct report_page *p);
  * when no document has news; owned. */
 char *fr_doc_counts(const struct report_counts *c);
 /* fr_failure() worded for a document ("document trop volumineux", ...). */
-const char *fr_doc_failure(enum pw_failure f);
+const char *fr_doc_failure(enum pw_failure f, long http_status);
 
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
@@ -100,6 +112,12 @@ bool page_wants_quiet_line(const struct report_page *p);
 /* The headings of the republished pages, "; "-separated (owned), when
  * there are at least QUIET_GROUP_MIN of them; NULL otherwise. *n: count. */
 char *republished_group(const struct report *r, size_t *n);
+/* The number of entries (bullets) "Pour information" lists: the grouped
+ * republished entry counts once, and a page says each of its quiet facts
+ * (republished, rules changed, moved) in an entry of its own. grouped:
+ * republished_group() returned a group. The section's heading shows this
+ * number, so that it matches what is listed. */
+size_t quiet_entries(const struct report *r, bool grouped);
 /* The status a page is counted and rendered with. */
 enum page_status page_effective_status(const struct report_page *p);
 

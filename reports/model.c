@@ -66,6 +66,8 @@ static void change_free(struct report_change *c)
 	free(c->new_text);
 	fieldset_release(&c->deltas);
 	free(c->state);
+	free(c->reviewed_by);
+	free(c->note);
 	free(c);
 }
 
@@ -237,6 +239,20 @@ char *republished_group(const struct report *r, size_t *n)
 		return NULL;
 	}
 	return buf_detach(&b, NULL);
+}
+
+size_t quiet_entries(const struct report *r, bool grouped)
+{
+	size_t n = grouped;
+	for (size_t i = 0; i < r->n_pages; i++) {
+		const struct report_page *p = &r->pages[i];
+		if (!page_wants_quiet_line(p))
+			continue;
+		n += p->republished && !grouped;
+		n += p->rules_changed;
+		n += p->url_moved && p->final_url;
+	}
+	return n;
 }
 
 bool page_is_quiet(const struct report_page *p)
@@ -486,36 +502,123 @@ int report_write_file(const char *path, const char *s)
 
 /* ---- French wording ---- */
 
-const char *fr_failure(enum pw_failure f)
+char *report_change_brief(const struct report_page *p)
 {
-	switch (f) {
-	case PW_FAIL_NONE: return "échec inconnu";
-	case PW_FAIL_DNS: return "nom de domaine introuvable";
-	case PW_FAIL_CONNECT: return "connexion au serveur impossible";
-	case PW_FAIL_TLS: return "connexion sécurisée impossible (certificat)";
-	case PW_FAIL_TIMEOUT: return "délai dépassé";
-	case PW_FAIL_HTTP_ERROR: return "erreur du serveur";
-	case PW_FAIL_NOT_FOUND: return "page introuvable (404)";
-	case PW_FAIL_MOVED: return "page déplacée";
-	case PW_FAIL_BLOCKED: return "accès refusé par le site";
-	case PW_FAIL_TOO_LARGE: return "page trop volumineuse";
-	case PW_FAIL_NO_CONTENT: return "texte de la procédure introuvable sur la page";
-	case PW_FAIL_BAD_CONTENT: return "contenu illisible";
-	case PW_FAIL__COUNT: break;
+	const struct report_change *c = p->change;
+	if (!c) {
+		/* a document's change, under its page */
+		for (size_t i = 0; i < p->n_documents; i++) {
+			const struct report_document *d = &p->documents[i];
+			if (!d->change)
+				continue;
+			const char *t = d->title && *d->title ? d->title : d->url ? d->url : "?";
+			if (d->type && *d->type)
+				return xasprintf("document « %s » (%s) modifié", t, d->type);
+			return xasprintf("document « %s » modifié", t);
+		}
+		return xstrdup("modification");
 	}
-	return "échec inconnu";
+	struct buf b = BUF_INIT;
+	size_t n = 0;
+	for (size_t i = 0; i < c->deltas.n; i++) {
+		if (!c->deltas.v[i].values.n)
+			continue;
+		buf_printf(&b, "%s%s", n ? ", " : "", fr_field_label(c->deltas.v[i].name));
+		n++;
+	}
+	if (c->reverted_to) {
+		char back[11];
+		pw_time_fr(c->reverted_to, back);
+		buf_printf(&b, "%stexte revenu à la version du %s", n ? " ; " : "", back);
+	} else {
+		buf_printf(&b, "%s", n ? " et texte modifiés" : "texte modifié");
+	}
+	return buf_detach(&b, NULL);
 }
 
-const char *fr_doc_failure(enum pw_failure f)
+/* A soft 404: the server answered with a page (2xx) whose content says
+ * it does not exist; the status code alone would say "HTTP 200". */
+static bool soft_not_found(enum pw_failure f, long http_status)
+{
+	return f == PW_FAIL_NOT_FOUND && http_status >= 200 && http_status < 300;
+}
+
+const char *fr_failure(enum pw_failure f, long http_status)
+{
+	/* what the editor can act on; codes and library errors go to
+	 * fr_failure_detail() */
+	switch (f) {
+	case PW_FAIL_NONE: return "page illisible pour une raison inconnue";
+	case PW_FAIL_DNS: return "nom de domaine introuvable";
+	case PW_FAIL_CONNECT: return "le site ne répond pas (connexion au serveur impossible)";
+	case PW_FAIL_TLS: return "connexion sécurisée au site impossible (certificat invalide ou expiré)";
+	case PW_FAIL_TIMEOUT: return "le site a mis trop de temps à répondre (délai dépassé)";
+	case PW_FAIL_HTTP_ERROR: return "le site répond par une erreur (panne ou surcharge du serveur)";
+	case PW_FAIL_NOT_FOUND:
+		return soft_not_found(f, http_status)
+			? "page introuvable (la page répond, mais son contenu dit qu'elle n'existe plus)"
+			: "page introuvable (le site dit qu'elle n'existe pas ou plus)";
+	case PW_FAIL_MOVED: return "page déplacée (l'adresse mène désormais à une page sans la procédure)";
+	case PW_FAIL_BLOCKED: return "accès refusé par le site";
+	case PW_FAIL_TOO_LARGE: return "page trop volumineuse pour être lue";
+	case PW_FAIL_NO_CONTENT: return "texte de la procédure introuvable sur la page";
+	case PW_FAIL_BAD_CONTENT: return "contenu illisible (format ou encodage non reconnu)";
+	case PW_FAIL__COUNT: break;
+	}
+	return "page illisible pour une raison inconnue";
+}
+
+const char *fr_doc_failure(enum pw_failure f, long http_status)
 {
 	switch (f) {
-	case PW_FAIL_NOT_FOUND: return "document introuvable (404)";
+	case PW_FAIL_NOT_FOUND:
+		return soft_not_found(f, http_status)
+			? "document introuvable (le lien répond, mais par une page qui dit que le document n'existe plus)"
+			: "document introuvable (le site dit qu'il n'existe pas ou plus)";
 	case PW_FAIL_TOO_LARGE: return "document trop volumineux";
 	case PW_FAIL_BAD_CONTENT: return "document illisible (fichier corrompu, tronqué ou d'un autre type)";
 	case PW_FAIL_TIMEOUT: return "délai dépassé (téléchargement ou lecture du document)";
 	case PW_FAIL_MOVED: return "document déplacé";
-	default: return fr_failure(f);
+	default: return fr_failure(f, http_status);
 	}
+}
+
+char *fr_failure_detail(long http_status, const char *error)
+{
+	struct buf b = BUF_INIT;
+	char code[32] = "";
+	if (http_status > 0)
+		snprintf(code, sizeof(code), "HTTP %ld", http_status);
+	/* the crawler's message often names the status already */
+	if (*code && !(error && strstr(error, code)))
+		buf_addstr(&b, code);
+	if (error && *error)
+		buf_printf(&b, "%s%s", b.len ? " — " : "", error);
+	if (!b.len) {
+		buf_release(&b);
+		return NULL;
+	}
+	return buf_detach(&b, NULL);
+}
+
+char *fr_review(const struct report_change *c)
+{
+	if (!c->state)
+		return NULL;
+	bool dismissed = !strcmp(c->state, "dismissed");
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, dismissed ? "Écartée (sans effet sur le guide)" : "Relue (guide à jour)");
+	if (c->reviewed_by && *c->reviewed_by)
+		buf_printf(&b, " par %s", c->reviewed_by);
+	if (c->reviewed_at) {
+		char d[11];
+		pw_time_fr(c->reviewed_at, d);
+		buf_printf(&b, " le %s", d);
+	}
+	if (c->note && *c->note)
+		buf_printf(&b, " : « %s »", c->note);
+	buf_addch(&b, '.');
+	return buf_detach(&b, NULL);
 }
 
 struct field_words {

@@ -220,6 +220,31 @@ static void page_tail(struct buf *o)
 	buf_addstr(o, "</td></tr>\n");
 }
 
+/* « Détail technique » of a failure (status code, crawler's message),
+ * smaller, after the editor's sentence; nothing when there is none. */
+static void detail(struct buf *o, long http_status, const char *error)
+{
+	char *d = fr_failure_detail(http_status, error);
+	if (!d)
+		return;
+	buf_addstr(o, "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">Détail technique : ");
+	text(o, d);
+	buf_addstr(o, "</p>\n");
+	free(d);
+}
+
+/* Who reviewed a stored change, when and why; nothing while pending. */
+static void review_line(struct buf *o, const struct report_change *c)
+{
+	char *r = fr_review(c);
+	if (!r)
+		return;
+	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;color:#333333;font-style:italic;\">");
+	text(o, r);
+	buf_addstr(o, "</p>\n");
+	free(r);
+}
+
 static void render_change(struct buf *o, const struct report_page *p)
 {
 	const struct report_change *c = p->change;
@@ -244,6 +269,7 @@ static void render_change(struct buf *o, const struct report_page *p)
 		textf(o, "Texte revenu à la version du %s (ce n'est pas un nouveau texte).", back);
 		buf_addstr(o, "</p>\n");
 	}
+	review_line(o, c);
 	if (p->url_moved && p->final_url) {
 		para_open(o);
 		buf_addstr(o, "Adresse officielle de la page modifiée : ");
@@ -304,10 +330,8 @@ static void render_document(struct buf *o, const struct report_document *d)
 	else if (d->status == DOC_REMOVED)
 		text(o, " (son historique est conservé).");
 	else if (d->status == DOC_FAILED) {
-		const char *what = fr_doc_failure(d->failure);
+		const char *what = fr_doc_failure(d->failure, d->http_status);
 		textf(o, " — %s", what);
-		if (d->http_status && !(d->failure == PW_FAIL_NOT_FOUND && d->http_status == 404))
-			textf(o, " (HTTP %ld)", d->http_status);
 		if (d->failing_since) {
 			char since[11];
 			pw_time_fr(d->failing_since, since);
@@ -336,13 +360,11 @@ static void render_document(struct buf *o, const struct report_document *d)
 			textf(o, "Modification n° %lld détectée le %s.", (long long)c->id, now);
 		}
 		buf_addstr(o, "</p>\n");
+		review_line(o, c);
 		render_diff(o, c, "du document");
 	}
-	if (d->status == DOC_FAILED && d->error && *d->error) {
-		buf_addstr(o, "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">Détail technique : ");
-		text(o, d->error);
-		buf_addstr(o, "</p>\n");
-	}
+	if (d->status == DOC_FAILED)
+		detail(o, d->http_status, d->error);
 }
 
 static void render_documents(struct buf *o, const struct report_page *p)
@@ -358,10 +380,8 @@ static void render_failure(struct buf *o, const struct report_page *p)
 {
 	page_head(o, p);
 	para_open(o);
-	const char *what = fr_failure(p->failure);
+	const char *what = fr_failure(p->failure, p->http_status);
 	textf(o, "%c%s", what[0] >= 'a' && what[0] <= 'z' ? what[0] - 32 : what[0], what + 1);
-	if (p->http_status && !(p->failure == PW_FAIL_NOT_FOUND && p->http_status == 404))
-		textf(o, " (HTTP %ld)", p->http_status);
 	if (p->failing_since) {
 		char since[11];
 		pw_time_fr(p->failing_since, since);
@@ -376,11 +396,7 @@ static void render_failure(struct buf *o, const struct report_page *p)
 		html_link(o, p->final_url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
-	if (p->error && *p->error) {
-		buf_addstr(o, "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">Détail technique : ");
-		text(o, p->error);
-		buf_addstr(o, "</p>\n");
-	}
+	detail(o, p->http_status, p->error);
 	page_tail(o);
 }
 
@@ -528,11 +544,10 @@ char *report_render_html(const struct report *r)
 			if (page_effective_status(&r->pages[i]) == PAGE_NEW)
 				render_new(&o, &r->pages[i]);
 	}
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_quiet += page_wants_quiet_line(&r->pages[i]);
+	size_t n_group;
+	char *group = republished_group(r, &n_group);
+	n_quiet = quiet_entries(r, group != NULL);
 	if (n_quiet) {
-		size_t n_group;
-		char *group = republished_group(r, &n_group);
 		section(&o, "Pour information", n_quiet);
 		buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\"><ul style=\"" FONT
 			   "font-size:14px;margin:0;padding-left:20px;color:#333333;\">\n");
@@ -545,9 +560,9 @@ char *report_render_html(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_wants_quiet_line(&r->pages[i]))
 				render_quiet(&o, &r->pages[i], group != NULL);
-		free(group);
 		buf_addstr(&o, "</ul></td></tr>\n");
 	}
+	free(group);
 	buf_addstr(&o, "<tr><td style=\"padding:14px 20px;border-top:1px solid #e5e5e5;" FONT
 		   "font-size:12px;color:#666666;\">Rapport produit par prefwatch. Les liens mènent aux pages officielles des préfectures."
 		   "</td></tr>\n</table>\n</td></tr></table>\n</body>\n</html>\n");

@@ -15,7 +15,8 @@
  * previous_snapshot_at, diff (unified, lines), fields ([{name, removed,
  * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
  * per changed line paired with its new version, equal runs included as
- * context), moved_lines, reverted_to (ISO time or null) and state.
+ * context), moved_lines, reverted_to (ISO time or null), state and, on a
+ * reviewed or dismissed change only, review ({by, at, note}).
  * Linked documents, only on pages that link some (and then run.documents
  * {new, changed, removed, failed, failed_listed}): per page "documents":
  * [{url, title, type, status (new|unchanged|changed|failed|removed),
@@ -211,6 +212,21 @@ static void json_change(struct buf *o, const struct report_change *c)
 	buf_addstr(o, ", ");
 	key(o, "state");
 	json_str(o, c->state ? c->state : "pending");
+	if (c->state) {
+		/* only on a reviewed or dismissed change (stored changes) */
+		buf_addstr(o, ", ");
+		key(o, "review");
+		buf_addstr(o, "{");
+		key(o, "by");
+		json_str(o, c->reviewed_by);
+		buf_addstr(o, ", ");
+		key(o, "at");
+		json_time(o, c->reviewed_at);
+		buf_addstr(o, ", ");
+		key(o, "note");
+		json_str(o, c->note);
+		buf_addstr(o, "}");
+	}
 	buf_addstr(o, ",\n     ");
 	key(o, "diff");
 	json_str(o, diff);
@@ -261,7 +277,7 @@ static void json_documents(struct buf *o, const struct report_page *p)
 			buf_addstr(o, "null");
 		buf_addstr(o, ", ");
 		key(o, "error");
-		json_str(o, failed ? (d->error ? d->error : fr_doc_failure(d->failure)) : NULL);
+		json_str(o, failed ? (d->error ? d->error : fr_doc_failure(d->failure, d->http_status)) : NULL);
 		buf_addstr(o, ", ");
 		key(o, "fail_count");
 		buf_printf(o, "%d, ", failed ? d->fail_count : 0);
@@ -368,7 +384,7 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 		json_str(o, pw_failure_name(p->failure)[0] ? pw_failure_name(p->failure) : "http_error");
 		buf_addstr(o, ", ");
 		key(o, "error");
-		json_str(o, p->error ? p->error : fr_failure(p->failure));
+		json_str(o, p->error ? p->error : fr_failure(p->failure, p->http_status));
 		buf_addstr(o, ", ");
 		key(o, "failing_since");
 		json_time(o, p->failing_since);

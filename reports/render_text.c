@@ -188,6 +188,10 @@ static void render_change(struct buf *o, const struct report_page *p)
 		pw_time_fr(c->reverted_to, back);
 		wrapf(o, "  ", 2, "Texte revenu à la version du %s (ce n'est pas un nouveau texte).", back);
 	}
+	char *review = fr_review(c);
+	if (review)
+		wrap(o, "  ", 2, review);
+	free(review);
 	if (p->url_moved && p->final_url)
 		wrapf(o, "  ", 4, "Adresse officielle de la page modifiée : %s → %s",
 		      p->url ? p->url : "?", p->final_url);
@@ -228,12 +232,10 @@ static void render_document(struct buf *o, const struct report_document *d)
 		wrapf(o, "  ", 4, "Document retiré de la page : %s (son historique est conservé).", label);
 		break;
 	case DOC_FAILED: {
-		const char *what = fr_doc_failure(d->failure);
+		const char *what = fr_doc_failure(d->failure, d->http_status);
 		struct buf l;
 		buf_init(&l, 4096);
 		buf_printf(&l, "Document inaccessible : %s — %s", label, what);
-		if (d->http_status && !(d->failure == PW_FAIL_NOT_FOUND && d->http_status == 404))
-			buf_printf(&l, " (HTTP %ld)", d->http_status);
 		if (d->failing_since) {
 			pw_time_fr(d->failing_since, when);
 			buf_printf(&l, ", depuis le %s", when);
@@ -263,10 +265,18 @@ static void render_document(struct buf *o, const struct report_document *d)
 		} else {
 			wrapf(o, "    ", 4, "Modification n° %lld détectée le %s.", (long long)c->id, now);
 		}
+		char *review = fr_review(c);
+		if (review)
+			wrap(o, "    ", 4, review);
+		free(review);
 		render_diff(o, c, "    ");
 	}
-	if (d->status == DOC_FAILED && d->error && *d->error)
-		wrapf(o, "    ", 6, "Détail technique : %s", d->error);
+	if (d->status == DOC_FAILED) {
+		char *detail = fr_failure_detail(d->http_status, d->error);
+		if (detail)
+			wrapf(o, "    ", 6, "Détail technique : %s", detail);
+		free(detail);
+	}
 	free(label);
 }
 
@@ -284,12 +294,10 @@ static void render_failure(struct buf *o, const struct report_page *p)
 	struct buf l;
 	buf_init(&l, 4096);
 	page_head(o, p);
-	const char *what = fr_failure(p->failure);
+	const char *what = fr_failure(p->failure, p->http_status);
 	/* capitalised first letter: all the French labels start in ASCII */
 	buf_addch(&l, (char)(what[0] >= 'a' && what[0] <= 'z' ? what[0] - 32 : what[0]));
 	buf_addstr(&l, what + 1);
-	if (p->http_status && !(p->failure == PW_FAIL_NOT_FOUND && p->http_status == 404))
-		buf_printf(&l, " (HTTP %ld)", p->http_status);
 	if (p->failing_since) {
 		char since[11];
 		pw_time_fr(p->failing_since, since);
@@ -301,8 +309,10 @@ static void render_failure(struct buf *o, const struct report_page *p)
 	wrap(o, "  ", 2, buf_str(&l));
 	if (p->final_url && (p->failure == PW_FAIL_MOVED || p->url_moved))
 		wrapf(o, "  ", 4, "Nouvelle adresse : %s", p->final_url);
-	if (p->error && *p->error)
-		wrapf(o, "  ", 4, "Détail technique : %s", p->error);
+	char *detail = fr_failure_detail(p->http_status, p->error);
+	if (detail)
+		wrapf(o, "  ", 4, "Détail technique : %s", detail);
+	free(detail);
 	buf_release(&l);
 }
 
@@ -410,11 +420,10 @@ char *report_render_text(const struct report *r)
 			if (page_effective_status(&r->pages[i]) == PAGE_NEW)
 				render_new(&o, &r->pages[i]);
 	}
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_quiet += page_wants_quiet_line(&r->pages[i]);
+	size_t n_group;
+	char *group = republished_group(r, &n_group);
+	n_quiet = quiet_entries(r, group != NULL);
 	if (n_quiet) {
-		size_t n_group;
-		char *group = republished_group(r, &n_group);
 		section(&o, "Pour information", n_quiet);
 		buf_addch(&o, '\n');
 		if (group)
@@ -423,8 +432,8 @@ char *report_render_text(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_wants_quiet_line(&r->pages[i]))
 				render_quiet(&o, &r->pages[i], group != NULL);
-		free(group);
 	}
+	free(group);
 	if (o.toobig)
 		buf_addstr(&o, "\n[rapport tronqué : trop volumineux]\n");
 	return buf_detach(&o, NULL);

@@ -66,6 +66,10 @@ struct report_change {
 	struct fieldset deltas;    /* fields_delta() form */
 	time_t reverted_to;        /* 0, or when the returned-to text was first seen */
 	char *state;               /* review state, NULL means pending */
+	/* reviewed or dismissed: by whom, when, why (may be NULL / 0) */
+	char *reviewed_by;
+	time_t reviewed_at;
+	char *note;
 };
 
 /* A document the page links (crawler's doc_links_find()), with what
@@ -178,6 +182,12 @@ void report_count(const struct report *r, struct report_counts *c);
  * also a document changed, newly linked, removed or failing (listed), even
  * when its page's own text did not change. */
 bool report_has_news(const struct report *r);
+
+/* One French line saying what a report built from one stored change is
+ * about (prefwatch pending): "Mode de dépôt, Adresse et texte modifiés",
+ * "texte modifié", "texte revenu à la version du 12/03/2026", "document
+ * « Notice » (PDF) modifié". p is the report's page; owned. */
+char *report_change_brief(const struct report_page *p);
 
 /* ======================= renderers ======================= */
 

@@ -81,7 +81,7 @@ def main(a):
         d = s.prefwatch("dismiss", str(c2), "--note", "reformulation", "--db", s.db)
         pw.check_eq(d.returncode, 0, "dismiss exit")
         pend = s.prefwatch("pending", "--db", s.db)
-        pw.check_eq(pend.stdout.strip(), "", "nothing pending")
+        pw.check_eq(pend.stdout.strip(), "Aucune modification en attente.", "nothing pending")
         bad_date = s.prefwatch("report", "--since", "2026-13-45", "--db", s.db)
         pw.check_eq(bad_date.returncode, 2, "bad date is a usage error")
         unknown = s.prefwatch("show", "4242", "--db", s.db)

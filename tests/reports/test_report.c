@@ -352,8 +352,14 @@ static void test_golden_text(void)
 	CHECK_CONTAINS(t, "[-02/02/2023-]{+14/11/2026+}");
 	CHECK_CONTAINS(t, "(déplacé)");
 	CHECK_CONTAINS(t, "revenu à la version du 12/03/2026");
-	CHECK_CONTAINS(t, "Page déplacée (HTTP 301), depuis le 24/11/2026");
-	CHECK_CONTAINS(t, "Page introuvable (404), depuis le 25/11/2026 (3 échecs de suite).");
+	/* issue 21: the editor's sentence, the status code under « Détail technique » */
+	CHECK_CONTAINS(t, "Page déplacée (l'adresse mène désormais à une page sans la procédure), depuis\n"
+		       "  le 24/11/2026 (4 échecs de suite).");
+	CHECK_CONTAINS(t, "Détail technique : HTTP 301 — redirected to a page without the procedure text\n");
+	CHECK_CONTAINS(t, "Page introuvable (le site dit qu'elle n'existe pas ou plus), depuis le\n"
+		       "  25/11/2026 (3 échecs de suite).");
+	CHECK_CONTAINS(t, "Détail technique : HTTP 404 Not Found\n");
+	CHECK(!strstr(t, "(HTTP") && !strstr(t, "(404)"));
 	CHECK_CONTAINS(t, "page republiée le 26/11/2026, texte inchangé");
 	CHECK(!strstr(t, "Saint-Quentin"));    /* unchanged pages are not listed */
 	free(t);
@@ -789,8 +795,11 @@ static void test_stored_change_report(void)
 	CHECK_CONTAINS(t, "Rapport du 20/11/2026\n1 modification — 0 inaccessible, 0 nouvelle\n");
 	CHECK_CONTAINS(t, "Modification n° 41 détectée le 27/11/2026.");
 	CHECK_CONTAINS(t, "    ~ [-Ancien-]{+Nouveau+} paragraphe.\n");
-	CHECK_CONTAINS(t, "    + {++}\n");   /* an added empty line is shown as such */
+	/* issue 21: the empty line after the paragraph is not an insertion */
+	CHECK(!strstr(t, "{++}"));
+	CHECK(!strstr(t, "    + \n") && !strstr(t, "    +\n"));
 	CHECK(!strstr(t, " \n"));
+	CHECK_CONTAINS(t, "  Relue (guide à jour).\n");
 	free(t);
 	char *j = report_render_json(&r);
 	CHECK_CONTAINS(j, "\"run\": {\"id\": null");
@@ -800,6 +809,211 @@ static void test_stored_change_report(void)
 	char *s = report_subject(&r);
 	CHECK_STR(s, "[prefwatch] 1 modalité modifiée");
 	free(s);
+	report_release(&r);
+}
+
+/* The number a section heading shows, e.g. 8 for "Pour information (8)";
+ * -1 when the heading is absent. */
+static long heading_count(const char *t, const char *title)
+{
+	char *h = xasprintf("%s (", title);
+	const char *p = strstr(t, h);
+	long n = p ? strtol(p + strlen(h), NULL, 10) : -1;
+	free(h);
+	return n;
+}
+
+/* Bullets ("• " at the start of a line) from the heading `title` to the
+ * next heading or the end. */
+static long text_bullets_after(const char *t, const char *title)
+{
+	const char *p = strstr(t, title);
+	long n = 0;
+	if (!p)
+		return -1;
+	p = strchr(p, '\n');
+	for (; p && *p; p = strchr(p + 1, '\n')) {
+		const char *l = p + 1;
+		if (!strncmp(l, "• ", strlen("• ")))
+			n++;
+		else if (*l && *l != ' ' && *l != '\n' && *l != '=')
+			break;         /* the next section's heading */
+	}
+	return n;
+}
+
+/* Issue 21: « Pour information (6) » headed ten bullets. The heading
+ * counts the entries listed: the grouped republished entry once, and each
+ * quiet fact of a page (republished, rules changed, moved) once. */
+static void test_quiet_count_matches_entries(void)
+{
+	for (int many = 0; many < 2; many++) {
+		struct report r;
+		report_init(&r);
+		r.run_id = 4;
+		size_t n = many ? 7 : 3;
+		for (size_t i = 0; i < n; i++) {
+			char *id = xasprintf("59-bureau-%zu", i), *name = xasprintf("Bureau %zu", i);
+			struct report_page *p = page(&r, id, "59", "Nord", name, "https://www.nord.gouv.fr/p");
+			p->status = PAGE_UNCHANGED;
+			p->republished = true;
+			p->page_updated = xstrdup("2026-11-20");
+			p->rules_changed = i < 2;   /* two of them also re-extracted */
+			free(id);
+			free(name);
+		}
+		struct report_page *p = page(&r, "62-arras", "62", "Pas-de-Calais", "Préfecture d'Arras",
+					     "https://www.pas-de-calais.gouv.fr/p");
+		p->status = PAGE_UNCHANGED;
+		p->rules_changed = true;
+		p = page(&r, "80-amiens", "80", "Somme", "Préfecture d'Amiens", "https://www.somme.gouv.fr/a");
+		p->status = PAGE_UNCHANGED;
+		p->url_moved = true;
+		p->final_url = xstrdup("https://www.somme.gouv.fr/b");
+
+		char *t = report_render_text(&r), *h = report_render_html(&r);
+		/* grouped: 1 group + 2 + 1 rules + 1 moved; else 3 + 2 + 1 + 1 */
+		long want = many ? 5 : 7;
+		CHECK_INT(heading_count(t, "Pour information"), want);
+		CHECK_INT(text_bullets_after(t, "Pour information ("), want);
+		CHECK_INT(heading_count(h, "Pour information"), want);
+		const char *sec = strstr(h, "Pour information (");
+		long lis = 0;
+		for (const char *q = sec; q && (q = strstr(q, "<li")); q++)
+			lis++;
+		CHECK_INT(lis, want);
+		free(t);
+		free(h);
+		report_release(&r);
+	}
+}
+
+/* Issue 21: every failure reads as a sentence an editor understands; the
+ * status code and the crawler's message stay under « Détail technique ». */
+static void test_failure_wording(void)
+{
+	struct report r;
+	report_init(&r);
+	r.run_id = 6;
+	struct report_page *p = page(&r, "soft", "59", "Nord", "Sous-préfecture de Douai", "https://d.example/aes");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_NOT_FOUND;
+	p->http_status = 200;
+	p->error = xstrdup("soft 404: the page says it does not exist");
+	p->listed = true;
+	struct report_document *d = report_page_add_document(p);
+	d->url = xstrdup("https://d.example/notice.pdf");
+	d->title = xstrdup("Notice");
+	d->status = DOC_FAILED;
+	d->failure = PW_FAIL_NOT_FOUND;
+	d->http_status = 200;
+	d->listed = true;
+	static const enum pw_failure kinds[] = {
+		PW_FAIL_DNS, PW_FAIL_CONNECT, PW_FAIL_TLS, PW_FAIL_TIMEOUT, PW_FAIL_HTTP_ERROR,
+		PW_FAIL_NOT_FOUND, PW_FAIL_MOVED, PW_FAIL_BLOCKED, PW_FAIL_TOO_LARGE,
+		PW_FAIL_NO_CONTENT, PW_FAIL_BAD_CONTENT, PW_FAIL_NONE,
+	};
+	static const long codes[] = { 0, 0, 0, 0, 503, 404, 301, 403, 200, 200, 200, 0 };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(kinds); i++) {
+		char *id = xasprintf("k%zu", i);
+		p = page(&r, id, "02", "Aisne", id, "https://k.example/");
+		p->status = PAGE_FAILED;
+		p->failure = kinds[i];
+		p->http_status = codes[i];
+		p->error = xasprintf("curl: (%zu) technical message", i);
+		p->listed = true;
+		free(id);
+	}
+	char *t = report_render_text(&r), *h = report_render_html(&r);
+	CHECK_CONTAINS(t, "  Page introuvable (la page répond, mais son contenu dit qu'elle n'existe plus).\n");
+	CHECK_CONTAINS(t, "Détail technique : HTTP 200 — soft 404: the page says it does not exist\n");
+	CHECK_CONTAINS(t, "Document inaccessible : « Notice » — document introuvable (le lien répond,");
+	CHECK_CONTAINS(t, "    Détail technique : HTTP 200\n");
+	CHECK_CONTAINS(h, "Page introuvable (la page répond, mais son contenu dit qu&#39;elle n&#39;existe plus).");
+	CHECK_CONTAINS(h, "Détail technique : HTTP 200 — soft 404: the page says it does not exist</p>");
+	CHECK_CONTAINS(t, "Le site répond par une erreur (panne ou surcharge du serveur).\n"
+		       "  Détail technique : HTTP 503 — curl: (4) technical message\n");
+	/* no code, no library word in the sentences: they are all in details */
+	for (const char *l = t; *l;) {
+		const char *eol = strchr(l, '\n');
+		size_t n = eol ? (size_t)(eol - l) : strlen(l);
+		char *line = xstrndup(l, n);
+		if (!strstr(line, "Détail technique") && !strstr(line, "https://")) {
+			CHECK(!strstr(line, "HTTP"));
+			CHECK(!strstr(line, "curl"));
+			CHECK(!strstr(line, "(404)") && !strstr(line, "(200)"));
+		}
+		free(line);
+		l = eol ? eol + 1 : l + n;
+	}
+	CHECK(!strstr(h, "(HTTP 200)") && !strstr(h, "(404)"));
+	free(t);
+	free(h);
+	report_release(&r);
+}
+
+/* Issue 21: a diff never prints an empty insertion or deletion (the blank
+ * line separating blocks), in text and HTML. */
+static void test_no_empty_edits(void)
+{
+	struct report r;
+	struct fieldset none = FIELDSET_INIT;
+	report_init(&r);
+	r.run_id = 7;
+	struct report_page *p = page(&r, "b", "02", "Aisne", "Préfecture", "https://b.example/");
+	change(p, 3, "Titre\n\nPremier paragraphe.\n\nAncien paragraphe à retirer.\n\nFin.\n",
+	       "Titre\n\nPremier paragraphe.\n\nParagraphe tout neuf ajouté ici.\n\nAutre ajout.\n\nFin.\n",
+	       &none);
+	p = page(&r, "c", "02", "Aisne", "Sous-préfecture", "https://c.example/");
+	change(p, 4, "A\n\nB\n", "A\n\n\nB\n", &none);   /* only a blank line added */
+	char *t = report_render_text(&r), *h = report_render_html(&r);
+	CHECK(!strstr(t, "{++}") && !strstr(t, "[--]"));
+	CHECK(!strstr(t, "    +\n") && !strstr(t, "    -\n"));
+	CHECK_CONTAINS(t, "    + {+Paragraphe tout neuf ajouté ici.+}\n");
+	CHECK_CONTAINS(t, "    + {+Autre ajout.+}\n");
+	CHECK_CONTAINS(t, "    - [-Ancien paragraphe à retirer.-]\n");
+	CHECK_CONTAINS(t, "Texte identique (seuls les éléments ci-dessus ont changé).");
+	CHECK(!strstr(h, "{+</span><span style=\"font-weight:bold;\">+}"));
+	CHECK(!strstr(h, "[-</span><span style=\"font-weight:bold;\">-]"));
+	free(t);
+	free(h);
+	report_release(&r);
+}
+
+/* The one line `prefwatch pending` prints per change. */
+static void test_change_brief(void)
+{
+	struct report r;
+	struct fieldset of = FIELDSET_INIT;
+	report_init(&r);
+	struct report_page *p = page(&r, "a", "02", "Aisne", "Préfecture de Laon", "https://a.example/");
+	fieldset_add(&of, "method", "postal");
+	fieldset_add(&p->fields, "method", "online");
+	fieldset_add(&p->fields, "emails", "x@y.fr");
+	change(p, 1, "x\n", "y\n", &of);
+	char *b = report_change_brief(p);
+	CHECK_STR(b, "Mode de dépôt, Courriel et texte modifiés");
+	free(b);
+	fieldset_release(&of);
+	p = page(&r, "b", "02", "Aisne", "Préfecture", "https://b.example/");
+	struct report_change *c = change(p, 2, "x\n", "y\n", &of);
+	b = report_change_brief(p);
+	CHECK_STR(b, "texte modifié");
+	free(b);
+	c->reverted_to = at("2026-03-12T02:00:00Z");
+	b = report_change_brief(p);
+	CHECK_STR(b, "texte revenu à la version du 12/03/2026");
+	free(b);
+	p = page(&r, "c", "02", "Aisne", "Préfecture", "https://c.example/");
+	struct report_document *d = report_page_add_document(p);
+	d->url = xstrdup("https://c.example/n.pdf");
+	d->title = xstrdup("Notice de renseignements");
+	d->type = xstrdup("PDF");
+	d->status = DOC_CHANGED;
+	d->change = xcalloc(1, sizeof(*d->change));
+	b = report_change_brief(p);
+	CHECK_STR(b, "document « Notice de renseignements » (PDF) modifié");
+	free(b);
 	report_release(&r);
 }
 
@@ -849,6 +1063,10 @@ int main(void)
 	TEST_RUN(test_wording);
 	TEST_RUN(test_stored_change_report);
 	TEST_RUN(test_big_change_bounded);
+	TEST_RUN(test_quiet_count_matches_entries);
+	TEST_RUN(test_failure_wording);
+	TEST_RUN(test_no_empty_edits);
+	TEST_RUN(test_change_brief);
 	xmlCleanupParser();
 	return test_finish();
 }
