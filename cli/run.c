@@ -200,6 +200,8 @@ static void report_identity(struct report_page *rp, const struct wl_page *p)
 	rp->departement = xstrdup(p->office->departement);
 	rp->departement_name = xstrdup(p->office->departement_name);
 	rp->url = xstrdup(p->url);
+	rp->watchlist_file = xstrdup(p->file);
+	rp->watchlist_line = p->line;
 	for (size_t i = 0; i < p->office->serves_ids.n; i++) {
 		strvec_push(&rp->also_ids, p->office->serves_ids.v[i]);
 		strvec_push(&rp->also_names, p->office->serves_names.v[i]);

@@ -102,8 +102,18 @@ const char *fr_doc_failure(enum pw_failure f, long http_status);
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
 bool page_is_quiet(const struct report_page *p);
-/* True when p gets a line under "Pour information": republished, rules
- * changed or moved, and otherwise unchanged. */
+/* True when p's official address changed tonight (a permanent redirect
+ * to a page with the text): an instruction for the guide and the
+ * watchlist, in a section of its own. */
+bool page_is_moved(const struct report_page *p);
+/* « De nouveau accessible depuis le 03/12/2026 (inaccessible depuis le
+ * 28/11/2026). » for a recovered page (owned); NULL otherwise. */
+char *fr_recovered(const struct report_page *p, time_t now);
+/* The instruction under a moved page: « Mettre à jour le lien dans le
+ * guide et dans la liste de surveillance (FILE, ligne N) : » (owned). */
+char *fr_move_instruction(const struct report_page *p);
+/* True when p gets a line under "Pour information": republished or rules
+ * changed, and otherwise unchanged. */
 bool page_wants_quiet_line(const struct report_page *p);
 /* From this many republished pages on, "Pour information" names them in
  * one entry instead of a line each (a site that re-stamps all its pages
@@ -114,7 +124,7 @@ bool page_wants_quiet_line(const struct report_page *p);
 char *republished_group(const struct report *r, size_t *n);
 /* The number of entries (bullets) "Pour information" lists: the grouped
  * republished entry counts once, and a page says each of its quiet facts
- * (republished, rules changed, moved) in an entry of its own. grouped:
+ * (republished, rules changed) in an entry of its own. grouped:
  * republished_group() returned a group. The section's heading shows this
  * number, so that it matches what is listed. */
 size_t quiet_entries(const struct report *r, bool grouped);

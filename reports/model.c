@@ -87,6 +87,7 @@ void report_release(struct report *r)
 		strvec_release(&p->also_ids);
 		strvec_release(&p->also_names);
 		free(p->final_url);
+		free(p->watchlist_file);
 		free(p->text);
 		fieldset_release(&p->fields);
 		free(p->page_updated);
@@ -217,8 +218,33 @@ char *fr_also_for(const struct report_page *p)
 
 bool page_wants_quiet_line(const struct report_page *p)
 {
-	return page_effective_status(p) == PAGE_UNCHANGED &&
-	       (p->republished || p->rules_changed || (p->url_moved && p->final_url));
+	return page_effective_status(p) == PAGE_UNCHANGED && (p->republished || p->rules_changed);
+}
+
+bool page_is_moved(const struct report_page *p)
+{
+	return p->url_moved && p->final_url && page_effective_status(p) != PAGE_FAILED;
+}
+
+char *fr_recovered(const struct report_page *p, time_t now)
+{
+	char back[11], since[11];
+	if (!p->recovered || page_effective_status(p) == PAGE_FAILED)
+		return NULL;
+	pw_time_fr(now, back);
+	if (!p->was_failing_since)
+		return xasprintf("De nouveau accessible depuis le %s.", back);
+	pw_time_fr(p->was_failing_since, since);
+	return xasprintf("De nouveau accessible depuis le %s (inaccessible depuis le %s).", back,
+			 since);
+}
+
+char *fr_move_instruction(const struct report_page *p)
+{
+	if (p->watchlist_file && p->watchlist_line > 0)
+		return xasprintf("Mettre à jour le lien dans le guide et dans la liste de "
+				 "surveillance (%s, ligne %d) :", p->watchlist_file, p->watchlist_line);
+	return xstrdup("Mettre à jour le lien dans le guide et dans la liste de surveillance.");
 }
 
 char *republished_group(const struct report *r, size_t *n)
@@ -250,7 +276,6 @@ size_t quiet_entries(const struct report *r, bool grouped)
 			continue;
 		n += p->republished && !grouped;
 		n += p->rules_changed;
-		n += p->url_moved && p->final_url;
 	}
 	return n;
 }
@@ -284,8 +309,11 @@ void report_count(const struct report *r, struct report_counts *c)
 		case PAGE_FAILED:
 			c->failed++;
 			c->failed_listed += p->listed;
+			c->failed_ack += p->acknowledged && !p->listed;
 			break;
 		}
+		c->moved += page_is_moved(p);
+		c->recovered += p->recovered && page_effective_status(p) != PAGE_FAILED;
 		for (size_t j = 0; j < p->n_documents; j++) {
 			const struct report_document *d = &p->documents[j];
 			switch (d->status) {
@@ -347,15 +375,13 @@ bool report_has_news(const struct report *r)
 {
 	struct report_counts c;
 	report_count(r, &c);
-	if (c.changed || c.new_pages || c.failed_listed)
+	/* a new official address is news: the guide's link must change; a
+	 * page back after a failure the editors were told of too */
+	if (c.changed || c.new_pages || c.failed_listed || c.moved || c.recovered)
 		return true;
 	/* a linked document alone is news, whatever its page did */
 	if (c.doc_changed || c.doc_new || c.doc_removed || c.doc_failed_listed)
 		return true;
-	/* a new official address is news: the guide's link must change */
-	for (size_t i = 0; i < r->n_pages; i++)
-		if (r->pages[i].url_moved && r->pages[i].status != PAGE_FAILED)
-			return true;
 	return false;
 }
 
@@ -386,8 +412,15 @@ char *report_summary(const struct report *r)
 	char *fail = fr_count(c.failed, "inaccessible", "inaccessibles");
 	char *nw = fr_count(c.new_pages, "nouvelle", "nouvelles");
 	char *docs = fr_doc_counts(&c);
-	char *s = xasprintf("%s — %s, %s, %s%s%s", pages, chg, fail, nw, docs ? " ; " : "",
-			    docs ? docs : "");
+	char *moved = c.moved ? fr_count(c.moved, "adresse à mettre à jour",
+					 "adresses à mettre à jour") : NULL;
+	char *back = c.recovered ? fr_count(c.recovered, "page de nouveau accessible",
+					    "pages de nouveau accessibles") : NULL;
+	char *s = xasprintf("%s — %s, %s, %s%s%s%s%s%s%s", pages, chg, fail, nw,
+			    moved ? " ; " : "", moved ? moved : "", back ? " ; " : "",
+			    back ? back : "", docs ? " ; " : "", docs ? docs : "");
+	free(moved);
+	free(back);
 	free(docs);
 	free(pages);
 	free(chg);
@@ -406,8 +439,14 @@ char *report_subject(const struct report *r)
 	report_count(r, &c);
 	if (c.changed)
 		strvec_push_nodup(&parts, fr_count(c.changed, "modalité modifiée", "modalités modifiées"));
+	if (c.moved)
+		strvec_push_nodup(&parts, fr_count(c.moved, "adresse à mettre à jour",
+						   "adresses à mettre à jour"));
 	if (c.failed_listed)
 		strvec_push_nodup(&parts, fr_count(c.failed_listed, "page inaccessible", "pages inaccessibles"));
+	if (c.recovered)
+		strvec_push_nodup(&parts, fr_count(c.recovered, "page de nouveau accessible",
+						   "pages de nouveau accessibles"));
 	if (c.new_pages)
 		strvec_push_nodup(&parts, fr_count(c.new_pages, "nouvelle page", "nouvelles pages"));
 	if (c.doc_changed)

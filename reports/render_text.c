@@ -192,6 +192,10 @@ static void render_change(struct buf *o, const struct report_page *p)
 	if (review)
 		wrap(o, "  ", 2, review);
 	free(review);
+	char *back = fr_recovered(p, c->detected_at);
+	if (back)
+		wrapf(o, "  ", 2, "%s Le texte a changé pendant l'interruption.", back);
+	free(back);
 	if (p->url_moved && p->final_url)
 		wrapf(o, "  ", 4, "Adresse officielle de la page modifiée : %s → %s",
 		      p->url ? p->url : "?", p->final_url);
@@ -289,6 +293,29 @@ static void render_documents(struct buf *o, const struct report_page *p)
 			render_document(o, &p->documents[i]);
 }
 
+/* A new official address: what to copy where. */
+static void render_move(struct buf *o, const struct report_page *p)
+{
+	page_head(o, p);
+	wrapf(o, "  ", 2, "L'adresse officielle a changé : %s → %s", p->url ? p->url : "?",
+	      p->final_url);
+	char *todo = fr_move_instruction(p);
+	wrap(o, "  ", 2, todo);
+	free(todo);
+	if (p->watchlist_line > 0)
+		wrapf(o, "    ", 4, "url: %s", p->final_url);
+}
+
+static void render_recovered(struct buf *o, const struct report *r, const struct report_page *p)
+{
+	char *back = fr_recovered(p, r->finished_at ? r->finished_at : r->started_at);
+	if (!back)
+		return;
+	page_head(o, p);
+	wrap(o, "  ", 2, back);
+	free(back);
+}
+
 static void render_failure(struct buf *o, const struct report_page *p)
 {
 	struct buf l;
@@ -309,6 +336,8 @@ static void render_failure(struct buf *o, const struct report_page *p)
 	wrap(o, "  ", 2, buf_str(&l));
 	if (p->final_url && (p->failure == PW_FAIL_MOVED || p->url_moved))
 		wrapf(o, "  ", 4, "Nouvelle adresse : %s", p->final_url);
+	if (p->ack_reminder)
+		wrap(o, "  ", 2, "Panne déjà connue (acquittée) : rappel hebdomadaire.");
 	char *detail = fr_failure_detail(p->http_status, p->error);
 	if (detail)
 		wrapf(o, "  ", 4, "Détail technique : %s", detail);
@@ -357,9 +386,6 @@ static void render_quiet(struct buf *o, const struct report_page *p, bool groupe
 	}
 	if (p->rules_changed)
 		wrapf(o, "• ", 2, "Règles d'extraction modifiées pour %s ; aucune alerte émise pour ce changement.", h);
-	if (p->url_moved && p->final_url && page_effective_status(p) == PAGE_UNCHANGED)
-		wrapf(o, "• ", 2, "%s : adresse officielle de la page modifiée : %s → %s",
-		      h, p->url ? p->url : "?", p->final_url);
 	free(h);
 }
 
@@ -393,6 +419,12 @@ char *report_render_text(const struct report *r)
 			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
 				render_change(&o, &r->pages[i]);
 	}
+	if (c.moved) {
+		section(&o, "Adresses à mettre à jour", (size_t)c.moved);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_is_moved(&r->pages[i]))
+				render_move(&o, &r->pages[i]);
+	}
 	size_t n_docs = 0;
 	for (size_t i = 0; i < r->n_pages; i++)
 		n_docs += page_doc_news(&r->pages[i]);
@@ -407,12 +439,27 @@ char *report_render_text(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
 				render_failure(&o, &r->pages[i]);
-		if (c.failed > c.failed_listed) {
-			int k = c.failed - c.failed_listed;
+		if (c.failed > c.failed_listed + c.failed_ack) {
+			int k = c.failed - c.failed_listed - c.failed_ack;
 			buf_addch(&o, '\n');
 			wrapf(&o, "", 0, "%d autre%s page%s en échec passager, sous le seuil d'alerte : non détaillée%s.",
 			      k, k > 1 ? "s" : "", k > 1 ? "s" : "", k > 1 ? "s" : "");
 		}
+		if (c.failed_ack) {
+			int k = c.failed_ack;
+			buf_addch(&o, '\n');
+			wrapf(&o, "", 0, "%d page%s en panne connue (acquittée%s) : rappel une fois par semaine.",
+			      k, k > 1 ? "s" : "", k > 1 ? "s" : "");
+		}
+	}
+	size_t n_back = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n_back += r->pages[i].recovered && page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
+	if (n_back) {
+		section(&o, "De nouveau accessibles", n_back);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_effective_status(&r->pages[i]) == PAGE_UNCHANGED)
+				render_recovered(&o, r, &r->pages[i]);
 	}
 	if (c.new_pages) {
 		section(&o, "Nouvelles pages", (size_t)c.new_pages);

@@ -109,6 +109,8 @@ struct report_page {
 	long http_status;          /* 0: none */
 	char *final_url;
 	bool url_moved;            /* permanent redirect to a page still holding the text */
+	char *watchlist_file;      /* where the watchlist declares the page's URL, */
+	int watchlist_line;        /* for the line to change when it moved (0: unknown) */
 	char *text;                /* NEW (CHANGED: NULL, change->new_text is the text);
 	                            * NULL too when report_page_keep_text() spooled it */
 	int64_t spool_off;         /* where the spooled text is in r->spool */
@@ -170,6 +172,9 @@ int report_page_text(const struct report *r, const struct report_page *p, char *
 
 struct report_counts {
 	int pages, new_pages, unchanged, changed, failed, failed_listed;
+	int failed_ack;            /* failed, acknowledged, not listed tonight */
+	int moved;                 /* a new official address to copy (not failed) */
+	int recovered;             /* reads again after a failure the editors knew */
 	/* linked documents, whatever their page's status */
 	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed;
 };
