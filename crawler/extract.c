@@ -401,10 +401,16 @@ static bool is_space_cp(uint32_t c)
 	       c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x85;
 }
 
+/* Characters that are not text: controls, soft hyphen, zero-width
+ * characters, BOM, and the Unicode bidi controls (marks U+200E/U+200F and
+ * U+061C, embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069),
+ * which reorder what a reader sees and would otherwise make two equal
+ * sentences differ, or a displayed one differ from its bytes. */
 static bool is_invisible_cp(uint32_t c)
 {
-	return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0xAD ||
-	       c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x200E || c == 0x200F;
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0xAD || c == 0x061C ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || c == 0x2060 ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
 }
 
 /* Feeds text as words: spaces fold into the writer's pending space,
@@ -905,6 +911,58 @@ static bool in_sectioning(const xmlNode *n, const xmlNode *root)
 	return false;
 }
 
+/* An integer attribute as HTML's "rules for parsing integers" read it:
+ * leading whitespace, an optional sign, then digits up to the first other
+ * character ("7th" is 7). false when absent, without digits, or outside the
+ * 32-bit range browsers keep (they then ignore the attribute): page
+ * attributes are untrusted and must never overflow our arithmetic. */
+static bool int_attr(const xmlNode *n, const char *name, long long *out)
+{
+	const char *s = attr(n, name);
+	long long v = 0;
+	bool neg = false;
+
+	if (!s)
+		return false;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > (long long)INT32_MAX + 1)
+			return false;
+	}
+	if (neg)
+		v = -v;
+	if (v > INT32_MAX || v < INT32_MIN)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The number of list item li of an <ol>: the list's start (default 1),
+ * or the value of the nearest earlier item that has one, counted on. In
+ * long long: 32-bit values plus a count of siblings cannot overflow it. */
+static long long list_number(const xmlNode *li, bool *ordered)
+{
+	long long k = 0, v;
+
+	*ordered = true;
+	for (const xmlNode *s = li; s; s = s->prev) {
+		if (!name_is(s, "li"))
+			continue;
+		if (int_attr(s, "value", &v))
+			return v + k;
+		k++;
+	}
+	if (!int_attr(li->parent, "start", &v))
+		v = 1;
+	return v + k - 1;
+}
+
 static void walk_element(struct walk *wk, const xmlNode *n)
 {
 	struct writer *w = &wk->w;
@@ -949,7 +1007,8 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 			walk_children(wk, n);
 			w->space = true;
 		} else {
-			int nesting = 0, number = 0;
+			int nesting = 0;
+			long long number = 0;
 			bool ordered = false;
 			for (const xmlNode *p = n->parent; p && p != wk->root->parent; p = p->parent) {
 				if (name_is(p, "ul") || name_is(p, "ol") || name_is(p, "menu"))
@@ -957,22 +1016,15 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 			}
 			if (nesting == 0)
 				nesting = 1;
-			if (n->parent && name_is(n->parent, "ol")) {
-				const char *start = attr(n->parent, "start");
-				ordered = true;
-				number = start ? atoi(start) : 1;
-				for (const xmlNode *s = n->prev; s; s = s->prev) {
-					if (name_is(s, "li"))
-						number++;
-				}
-			}
+			if (n->parent && name_is(n->parent, "ol"))
+				number = list_number(n, &ordered);
 			w_break(w, 1);
 			int ind = (nesting - 1) * 2;
 			if (ind > 40)
 				ind = 40;
 			int len;
 			if (ordered)
-				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%d. ", ind, "", number);
+				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%lld. ", ind, "", number);
 			else
 				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s- ", ind, "");
 			w->prefix = w->prefix_buf;
@@ -1369,6 +1421,116 @@ static void mark_excluded(xmlXPathContextPtr ctx, xmlXPathCompExprPtr comp)
 	xmlXPathFreeObject(obj);
 }
 
+/* ---------------------------------------------------------------------- */
+/* unclosed raw-text elements                                              */
+
+#define RAW_REPAIRS_MAX 8
+
+/* Whether "<..." at p (n bytes left) starts a tag for the element whose
+ * raw text it is in. In CSS a '<' never starts anything, so any tag-like
+ * "<x", "</" or "<!" does. In a script '<' is also an operator ("a<b",
+ * "i<n"), so only the name of an HTML element followed by a tag's end
+ * counts, and a one-letter one (a, b, i, p, u) only as "<p>". */
+static bool tag_starts(const char *p, size_t n, bool script)
+{
+	static const char *const names[] = {
+		"html", "head", "body", "title", "meta", "link", "style", "script", "noscript",
+		"main", "div", "span", "section", "article", "header", "footer", "nav", "aside",
+		"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
+		"thead", "tbody", "tr", "td", "th", "form", "br", "hr", "img", "strong", "em",
+		"blockquote", "figure", "address", "pre", "small", "iframe", "button", "label",
+		"input", "select", "textarea", "abbr", "time", "picture", "svg", "a", "b", "i", "p",
+		"u", NULL
+	};
+	size_t k = 1;
+
+	if (n < 2 || p[0] != '<')
+		return false;
+	if (!script)
+		return (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z') || p[1] == '/' ||
+		       p[1] == '!';
+	if (n >= 4 && !memcmp(p, "<!--", 4))
+		return true;
+	if (p[1] == '/')
+		k = 2;
+	for (const char *const *e = names; *e; e++) {
+		size_t el = strlen(*e);
+		if (n < k + el + 1 || strncasecmp(p + k, *e, el))
+			continue;
+		char after = p[k + el];
+		if (after == '>' || (el > 1 && (after == ' ' || after == '\t' || after == '\n' ||
+						 after == '\r' || after == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* The <style> or <script> that took the rest of src (len bytes) as its raw
+ * text, when that text holds markup: then its name, and *at, the offset in
+ * src where markup starts again (where the element should have been
+ * closed). NULL when the page has no such element. Such an element runs to
+ * the end of the document, so it is the last element in document order
+ * and its text is the tail of src, save the CRs the parser folded into
+ * line feeds. */
+static const char *swallowed_raw_text(htmlDocPtr doc, const char *src, size_t len, size_t *at)
+{
+	const xmlNode *n = xmlDocGetRootElement(doc), *raw = NULL;
+	const char *tag = NULL;
+	xmlChar *content = NULL;
+
+	for (int depth = 0; n && depth < WALK_DEPTH_MAX * 2; depth++) {
+		if (name_is(n, "style") || name_is(n, "script"))
+			raw = n;
+		const xmlNode *last = n->last;
+		while (last && last->type != XML_ELEMENT_NODE) {
+			/* only the raw element's own text may follow it */
+			if (last->type == XML_TEXT_NODE && last->content && last->content[strspn((const char *)last->content, " \t\r\n")])
+				break;
+			last = last->prev;
+		}
+		if (!last || last->type != XML_ELEMENT_NODE)
+			break;
+		n = last;
+	}
+	if (!raw)
+		return NULL;
+	content = xmlNodeGetContent(raw);
+	if (!content)
+		return NULL;
+	{
+		const char *c = (const char *)content;
+		size_t clen = strlen(c), i = len, j = clen, cut = clen;
+		bool script = name_is(raw, "script");
+
+		for (size_t k = 0; k < clen; k++) {
+			if (c[k] == '<' && tag_starts(c + k, clen - k, script)) {
+				cut = k;
+				break;
+			}
+		}
+		if (cut == clen)
+			goto done;
+		/* Walk back from both ends to map cut to an offset of src. */
+		while (j > cut) {
+			if (i == 0)
+				goto done;
+			if (src[i - 1] == c[j - 1]) {
+				i--;
+				j--;
+			} else if (src[i - 1] == '\r') {
+				i--;
+			} else {
+				goto done; /* the element's text does not run to the end */
+			}
+		}
+		*at = i;
+		tag = script ? "script" : "style";
+	}
+done:
+	xmlFree(content);
+	return tag;
+}
+
 /* Parses UTF-8 html as htmlCtxtReadMemory() would, except that the id
  * attributes are indexed only when an XPath needs them (ids = true). The
  * caller frees *pctx (its error state tells whether the parser stopped). */
@@ -1414,6 +1576,8 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	const xmlNode *root = NULL;
 	char stamp[11];
 	bool have_stamp = false;
+	char *repaired = NULL;      /* the page with unclosed raw-text elements closed */
+	size_t repaired_len = 0;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -1433,6 +1597,26 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	}
 	htmlParserCtxtPtr pctx = NULL;
 	doc = parse_html(html ? html : "", len, base_url, rules && rules->uses_ids, &pctx);
+	/* An unclosed <style> or <script> takes the rest of the page as its
+	 * raw text: close it where markup starts again and parse once more. */
+	for (int tries = 0; tries < RAW_REPAIRS_MAX && doc && !pctx->disableSAX; tries++) {
+		const char *src = repaired ? repaired : (html ? html : "");
+		size_t src_len = repaired ? repaired_len : len, at;
+		const char *tag = swallowed_raw_text(doc, src, src_len, &at);
+		if (!tag || src_len > (size_t)INT_MAX - 16)
+			break;
+		log_warn("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again",
+			 base_url ? base_url : "page", tag);
+		struct buf fixed = BUF_INIT;
+		buf_add(&fixed, src, at);
+		buf_printf(&fixed, "</%s>", tag);
+		buf_add(&fixed, src + at, src_len - at);
+		free(repaired);
+		repaired = buf_detach(&fixed, &repaired_len);
+		xmlFreeDoc(doc);
+		htmlFreeParserCtxt(pctx);
+		doc = parse_html(repaired, repaired_len, base_url, rules && rules->uses_ids, &pctx);
+	}
 	/* The parser halts (rather than recovers) on markup nested deeper
 	 * than 256 elements, dropping the rest of the page. A partial text
 	 * would read as the procedure vanishing: take no text at all, so the
@@ -1614,6 +1798,7 @@ facts:
 		fieldset_add(&out->fields, "method", "online");
 	ret = 0;
 cleanup:
+	free(repaired);
 	buf_release(&t1);
 	buf_release(&t2);
 	buf_release(&wk.w.out);

@@ -9,7 +9,12 @@
  * under a match context with match and heap limits: page text is untrusted.
  *
  * Fields (values keep order of appearance, unique per field):
- *   method       postal, online, appointment, email, in_person
+ *   method       postal (sent by post), online (a web form or platform),
+ *                online_ds (the page is a démarches-simplifiées procedure:
+ *                filing there is the method), appointment, email,
+ *                letterbox (dropped in the office's letter box: no stamp,
+ *                no meeting, so neither postal nor in_person), in_person
+ *                (handed over at a counter)
  *   addresses    postal addresses, one line each: "l1, l2, 02000 LAON"
  *   emails       lower-case addresses
  *   phones       French numbers as "01 23 45 67 89"
@@ -66,8 +71,14 @@ static const struct {
 	  "\\b(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]*$" },
 	{ "email", "suivante",
 	  "[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante", NULL },
-	{ "in_person", "guichet|lettres|personne|sentez",
-	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous", NULL },
+	/* "déposer dans la boîte aux lettres située au ...": only after a
+	 * verb of depositing, since lists of pieces speak of the applicant's
+	 * own letter box ("votre nom doit figurer sur la boîte aux lettres"). */
+	{ "letterbox", "lettres|depot|dépôt",
+	  "\\bbo[îi]tes?\\s+(?:aux|[àa])\\s+lettres\\b|\\bbo[îi]tes?\\s+de\\s+d[ée]p[ôo]t\\b",
+	  "\\b(?:d[ée]pos|d[ée]p[ôo]t|remett|remis|glisse|gliss[ée])\\w*\\b[^.\\n]*$" },
+	{ "in_person", "guichet|personne|sentez",
+	  "\\bguichets?\\b|en\\s+personne\\b|pr[ée]sentez-vous", NULL },
 	{ "in_person", "place|propre|accueil",
 	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)",
 	  "\\b(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]*$" },

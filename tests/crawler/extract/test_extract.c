@@ -149,8 +149,9 @@ static const struct office offices[] = {
 	  { "Pour déposer votre courrier envoyez le par courrier recommandé à l'adresse suivante :",
 	    "Ou le déposer dans la boîte aux lettres située au 642 Boulevard Albert 1er à Douai",
 	    "Tout dossier incomplet sera retourné. Les récépissés sont délivrés uniquement lorsque le dossier est complet." },
-	  /* The guide says "voie postale"; the page also offers the letter box. */
-	  { "postal", "in_person" },
+	  /* The guide says "voie postale"; the page also offers the letter box,
+	   * which is a deposit without meeting anyone, not "au guichet". */
+	  { "postal", "letterbox" },
 	  { "Sous préfecture de Douai, Bureau de la réglementation et des libertés publiques – service étrangers, 642 Boulevard Albert 1er, CS 60709, 59507 DOUAI CEDEX" } },
 	{ "family/ez-avesnes",
 	  { "Sous-préfecture d'Avesnes-sur-Helpe\nBSLP– Service du séjour des étrangers\nCS 80207\n59 369 Avesnes-sur-Helpe Cedex" },
@@ -433,6 +434,69 @@ static void test_links(void)
 	free(t);
 }
 
+/* Unicode bidi controls reorder what a reader sees without being text:
+ * embeddings, overrides, isolates and marks are dropped like the other
+ * invisible characters (issue 20.7). */
+static void test_bidi_controls(void)
+{
+	CHECK_TEXT("<main><p>a\u202ab\u202c c\u202bd\u202d\u202ee f\u2066g\u2067h\u2068i\u2069 "
+		   "j\u200ek\u200fl\u061cm</p></main>", "ab cde fghi jklm\n");
+	char *err = NULL;
+	struct extraction ex;
+	const char *html = "<title>Titre\u202e inversé</title><main><h1>\u2067Séjour\u2069</h1><p>x</p></main>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK_STR(ex.title, "Titre inversé");
+	CHECK_STR(ex.heading, "Séjour");
+	extraction_release(&ex);
+}
+
+/* <ol start> and <li value> are parsed with bounds: a start at INT_MAX
+ * numbers on without overflowing (UBSan aborted here, issue 20.8), a value
+ * out of the 32-bit range is ignored as browsers do, and <li value>
+ * renumbers the items that follow. */
+static void test_list_numbers_bounded(void)
+{
+	CHECK_TEXT("<main><ol start=\"2147483647\"><li>a</li><li>b</li><li>c</li></ol></main>",
+		   "2147483647. a\n2147483648. b\n2147483649. c\n");
+	CHECK_TEXT("<main><ol start=\"99999999999999999999\"><li>a</li><li>b</li></ol></main>", "1. a\n2. b\n");
+	CHECK_TEXT("<main><ol start=\"-2147483648\"><li>a</li><li>b</li></ol></main>",
+		   "-2147483648. a\n-2147483647. b\n");
+	CHECK_TEXT("<main><ol start=\" 7th\"><li>a</li></ol></main>", "7. a\n");
+	CHECK_TEXT("<main><ol start=\"abc\"><li>a</li></ol></main>", "1. a\n");
+	CHECK_TEXT("<main><ol><li>a</li><li value=\"10\">b</li><li>c</li><li value=\"2147483647\">d</li>"
+		   "<li>e</li><li value=\"-99999999999\">f</li></ol></main>",
+		   "1. a\n10. b\n11. c\n2147483647. d\n2147483648. e\n2147483649. f\n");
+}
+
+/* An unclosed <style> or <script> makes the HTML parser (like a browser)
+ * take the rest of the page as its raw text. Real procedure text swallowed
+ * that way is recovered: the element is closed where markup starts again
+ * (issue 20.8). A closed script whose strings hold markup is left alone. */
+static void test_unclosed_raw_text(void)
+{
+	CHECK_TEXT("<html><head><title>t</title><style>p{color:red}\n"
+		   "<body><main><h1>Titre</h1><p>Texte de la procédure.</p></main></body></html>\n",
+		   "# Titre\n\nTexte de la procédure.\n");
+	CHECK_TEXT("<html><body><main><h1>Titre</h1><script>var a = 1 < 2;\n"
+		   "<p>Texte de la procédure.</p><p>Par voie postale.</p></main></body></html>\n",
+		   "# Titre\n\nTexte de la procédure.\n\nPar voie postale.\n");
+	/* Two in a row. */
+	CHECK_TEXT("<html><head><style>a{}\n<script>if (x<y) go();\n</head><body><main>"
+		   "<p>un</p><p>deux</p></main></body></html>",
+		   "un\n\ndeux\n");
+	CHECK_TEXT("<main><p>a</p><script>document.write('</div><p>x</p>')</script><p>b</p></main>",
+		   "a\n\nb\n");
+	CHECK_TEXT("<main><p>a</p><style>div > p { color: red }</style><p>b</p></main>", "a\n\nb\n");
+	/* The facts of the recovered text are found too. */
+	struct extraction ex;
+	char *err = NULL;
+	const char *html = "<html><head><style>p{}\n</head><body><main><p>Envoyez votre dossier "
+			   "par voie postale.</p></main></body></html>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK(field_has(&ex, "method", "postal"));
+	extraction_release(&ex);
+}
+
 /* The parser indexes id attributes only for rules that call id(); the
  * page's <meta charset> never re-decodes a body that is already UTF-8. */
 static void test_ids_and_meta_charset(void)
@@ -592,6 +656,29 @@ static void test_facts(void)
 	CHECK(strvec_contains(&m->values, "appointment"));
 	CHECK(!strvec_contains(&m->values, "postal"));
 	fieldset_release(&fs);
+
+	/* A letter box is its own method, never "au guichet" (issue 21.8);
+	 * a letter box named in a list of pieces is not a method at all. */
+	facts_extract("Pour déposer votre courrier envoyez le par courrier recommandé à l'adresse suivante :\n\n"
+		      "Sous préfecture de Douai\n642 Boulevard Albert 1er\n59507 DOUAI CEDEX\n\n"
+		      "Ou le déposer dans la boîte aux lettres située au 642 Boulevard Albert 1er à Douai\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(strvec_contains(&m->values, "letterbox"));
+	CHECK(strvec_contains(&m->values, "postal"));
+	CHECK(!strvec_contains(&m->values, "in_person"));
+	CHECK_INT(m->values.n, 2);
+	fieldset_release(&fs);
+	facts_extract("Vous pouvez déposer votre dossier dans la boîte à lettres de la préfecture.\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(strvec_contains(&m->values, "letterbox"));
+	CHECK_INT(m->values.n, 1);
+	fieldset_release(&fs);
+	facts_extract("- justificatif de domicile : votre nom doit figurer sur la boîte aux lettres\n"
+		      "- Présentez-vous au guichet avec l'original.\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(!strvec_contains(&m->values, "letterbox"));
+	CHECK(strvec_contains(&m->values, "in_person"));
+	fieldset_release(&fs);
 }
 
 static void test_fields_present_and_absent(void)
@@ -666,6 +753,9 @@ int main(void)
 	TEST_RUN(test_blocks);
 	TEST_RUN(test_dropped_elements);
 	TEST_RUN(test_links);
+	TEST_RUN(test_bidi_controls);
+	TEST_RUN(test_list_numbers_bounded);
+	TEST_RUN(test_unclosed_raw_text);
 	TEST_RUN(test_rules_select_exclude_ignore);
 	TEST_RUN(test_ids_and_meta_charset);
 	TEST_RUN(test_builtin_ignores_and_stamp);
