@@ -53,12 +53,18 @@ static const char *const builtin_ignore[] = {
 	"(?i)\\b(?:nombre\\s+de\\s+)?(?:vues|consultations|lectures)\\s*:\\s*\\d[\\d\\s.]*",
 };
 
-/* On demarches-simplifiees.fr the login call-out, the processing time
- * (recomputed from statistics) and the decision dates computed from today
- * are page furniture: lines holding them go. */
+/* On a démarches-simplifiées procedure page (recognised by its markup,
+ * whatever the host: the service moves to numerique.gouv.fr) the sign-in
+ * call-out (FranceConnect, ProConnect, AgentConnect, "J'ai déjà un
+ * compte", "Créer un compte"), the estimated filling time, the processing
+ * times recomputed from statistics ("délais d'instruction") and the
+ * decision dates computed from today are page furniture: lines holding
+ * them go. */
 static const char *const ds_line_ignore =
-	"(?im)^.*(?:temps\\s+de\\s+traitement|d[ée]lai\\s+(?:de\\s+traitement|estim[ée])"
-	"|au\\s+plus\\s+tard\\s+le|franceconnect|france\\s+connect|se\\s+connecter"
+	"(?im)^.*(?:temps\\s+de\\s+(?:traitement|remplissage)|d[ée]lai\\s+(?:de\\s+traitement|estim[ée])"
+	"|d[ée]lais?\\s+d['’]instruction|au\\s+plus\\s+tard\\s+le|franceconnect|france\\s+connect"
+	"|pro\\s*connect|agent\\s*connect|se\\s+connecter|identifiez[- ]vous|vous\\s+identifier"
+	"|s['’]identifier|j['’]ai\\s+d[ée]j[àa]\\s+un\\s+compte"
 	"|cr[ée]er\\s+un\\s+compte|commencer\\s+la\\s+d[ée]marche|mot\\s+de\\s+passe).*$";
 
 struct rx {
@@ -586,10 +592,13 @@ static const struct {
 	{ "aside", true }, { "modal", true },
 };
 
-/* On demarches-simplifiees.fr: login call-out, statistics, dates. */
+/* On démarches-simplifiées (class substrings): the sign-in call-out
+ * (FranceConnect, ProConnect and the DSFR "fr-connect" buttons),
+ * statistics, estimated times, logos. */
 static const char *const ds_chrome[] = {
-	"procedure-auth", "france-connect", "franceconnect", "estimated", "procedure-stats",
-	"stats", "login", "sign-in", "procedure-logos", "procedure-footer", NULL
+	"procedure-auth", "france-connect", "franceconnect", "pro-connect", "proconnect",
+	"agent-connect", "agentconnect", "fr-connect", "estimated", "procedure-stats", "stats",
+	"login", "sign-in", "procedure-logos", "procedure-footer", NULL
 };
 
 static bool style_hidden(const char *style)
@@ -657,6 +666,10 @@ static bool is_chrome(const xmlNode *n, enum family fam)
 			if (contains_ci(cls, *t) || contains_ci(id, *t))
 				return true;
 		}
+		/* the call-out's buttons (sign in, create an account, start):
+		 * a procedure description is plain text, never a button */
+		if (token_match(cls, "fr-btn", false))
+			return true;
 	}
 	return false;
 }
@@ -1132,6 +1145,8 @@ struct scan {
 	const xmlNode *idmain_rolemain; /* any #main[role=main] (old eZ design) */
 	const xmlNode *role_main, *main_el, *article;
 	const xmlNode *ds_root, *ds_title;
+	const xmlNode *ds_desc;         /* .procedure-description (démarches-simplifiées) */
+	bool ds_signin;                 /* its sign-in call-out: FranceConnect, ProConnect */
 	bool dsfr, ez;
 	int depth;
 };
@@ -1149,12 +1164,20 @@ static void scan_classes(struct scan *s, const xmlNode *c, const char *cls)
 		if (n >= 3 && t[0] == 'f' && t[1] == 'r' && t[2] == '-') {
 			if (!s->dsfr && ((n >= 9 && !strncmp(t, "fr-header", 9)) || (n >= 12 && !strncmp(t, "fr-container", 12))))
 				s->dsfr = true;
+			else if (n >= 10 && !strncmp(t, "fr-connect", 10))
+				s->ds_signin = true;
 		} else if (n == 10 && !strncmp(t, "mis_a_jour", 10)) {
 			s->ez = true;
 		} else if (n == 17 && !s->ds_root && !strncmp(t, "procedure-preview", 17)) {
 			s->ds_root = c;
 		} else if (n == 15 && !s->ds_title && !strncmp(t, "procedure-title", 15)) {
 			s->ds_title = c;
+		} else if (n == 21 && !s->ds_desc && !strncmp(t, "procedure-description", 21)) {
+			s->ds_desc = c;
+		} else if ((n == 14 && !strncmp(t, "procedure-auth", 14)) ||
+			   (n >= 14 && !strncmp(t, "france-connect", 14)) ||
+			   (n >= 11 && !strncmp(t, "pro-connect", 11))) {
+			s->ds_signin = true;
 		}
 	}
 }
@@ -1324,17 +1347,24 @@ static const xmlNode *first_h1(const xmlNode *n, int depth)
 	return NULL;
 }
 
-static bool host_is(const char *url, const char *domain)
+/* The procedure block of a démarches-simplifiées page, recognised by its
+ * markup on any host: the .procedure-preview block or the
+ * h1.procedure-title's parent, else (newer designs) a DSFR page holding a
+ * .procedure-description and the sign-in call-out, where the block is the
+ * nearest ancestor of the description that holds the page's h1. */
+static const xmlNode *ds_procedure_root(const struct scan *sc)
 {
-	const char *p = url ? strstr(url, "://") : NULL;
-	if (!p)
-		return false;
-	p += 3;
-	size_t n = strcspn(p, "/?#:");
-	size_t dl = strlen(domain);
-	if (n < dl || strncasecmp(p + n - dl, domain, dl))
-		return false;
-	return n == dl || p[n - dl - 1] == '.';
+	if (sc->ds_root)
+		return sc->ds_root;
+	if (sc->ds_title && sc->ds_title->parent)
+		return sc->ds_title->parent;
+	if (!sc->ds_desc || !sc->ds_signin || !sc->dsfr)
+		return NULL;
+	for (const xmlNode *p = sc->ds_desc->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+		if (name_is(p, "main") || name_is(p, "body") || first_h1(p, 0))
+			return p;
+	}
+	return sc->ds_desc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1693,9 +1723,9 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			w_text(&wk.w, (const char *)sel->stringval);
 		}
 	} else {
-		bool ds_host = host_is(base_url, "demarches-simplifiees.fr");
-		if (sc.ds_root || (sc.ds_title && sc.ds_title->parent)) {
-			root = sc.ds_root ? sc.ds_root : sc.ds_title->parent;
+		const xmlNode *ds = ds_procedure_root(&sc);
+		if (ds) {
+			root = ds;
 			wk.fam = FAM_DS;
 			out->rule = xstrdup("builtin: demarches-simplifiees");
 		} else if (sc.dsfr && (sc.idmain_in_main || sc.main_el)) {
@@ -1729,8 +1759,6 @@ int extract_html(const char *html, size_t len, const char *base_url,
 				out->rule = xstrdup("builtin: whole page");
 			}
 		}
-		if (ds_host && wk.fam != FAM_DS)
-			wk.fam = FAM_DS; /* the DS chrome rules still apply */
 		wk.root = root;
 		walk_element(&wk, root);
 	}
@@ -1793,9 +1821,21 @@ facts:
 	facts_extract(out->text, &out->fields);
 	if (have_stamp)
 		fieldset_add(&out->fields, "page_updated", stamp);
-	if (wk.fam == FAM_DS && out->text_len)
-		/* The page is the online filing itself. */
-		fieldset_add(&out->fields, "method", "online");
+	if (wk.fam == FAM_DS && out->text_len) {
+		/* The page is the online filing itself: "en ligne
+		 * (démarches-simplifiées)", which says more than the plain
+		 * "online" a sentence of its description may give. */
+		struct field *m = fieldset_get(&out->fields, "method");
+		for (size_t i = 0; i < m->values.n; i++) {
+			if (!strcmp(m->values.v[i], "online")) {
+				free(m->values.v[i]);
+				memmove(&m->values.v[i], &m->values.v[i + 1], (m->values.n - i - 1) * sizeof(char *));
+				m->values.n--;
+				break;
+			}
+		}
+		fieldset_add(&out->fields, "method", "online_ds");
+	}
 	ret = 0;
 cleanup:
 	free(repaired);

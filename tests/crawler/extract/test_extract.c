@@ -173,7 +173,8 @@ static const struct office offices[] = {
 	{ "family/ds-arras",
 	  { "# Demande de titre de séjour - régularisation de votre situation administrative.",
 	    "Vous êtes de nationalité étrangère. Vous résidez dans le Pas-de-Calais.\nVous ne détenez pas de titre de séjour. Vous êtes en situation irrégulière.\nvous souhaitez REGULARISER VOTRE SITUATION" },
-	  { "online" },
+	  /* the page is the filing itself (issue 21.7) */
+	  { "online_ds" },
 	  { NULL } },
 	{ "family/generic-beauvais",
 	  { "1) Complétez le formulaire ci-dessous :",
@@ -211,6 +212,56 @@ static void test_guide_offices(void)
 		CHECK(field_has(&ex, "page_updated", "2023-02-02") || !strcmp(o->page, "family/ds-arras"));
 		extraction_release(&ex);
 	}
+}
+
+/* ---- démarches-simplifiées by its markup, on any host (issue 21.7) ---- */
+
+/* The Arras procedure in the DS markup of family/ds-arras.html and in the
+ * newer markup of family/ds-arras-numerique.html (no .procedure-preview;
+ * DSFR header, .procedure-description, FranceConnect and ProConnect
+ * call-out, estimated filling time, processing-time statistics, account
+ * buttons), each served from the old host, the new numerique.gouv.fr one
+ * and a bare address: one text, one rule, and the page is the method. */
+static void test_ds_any_host(void)
+{
+	static const char *const files[] = { "family/ds-arras", "family/ds-arras-numerique" };
+	static const char *const urls[] = {
+		"https://www.demarches-simplifiees.fr/commencer/prefecture-du-pas-de-calais-regularisation",
+		"https://demarche.numerique.gouv.fr/commencer/prefecture-du-pas-de-calais-regularisation",
+		"http://127.0.0.1:8080/commencer/prefecture-du-pas-de-calais-regularisation",
+	};
+	static const char *const furniture[] = {
+		"FranceConnect", "ProConnect", "Temps de remplissage", "délais d'instruction",
+		"délai d'instruction", "Créer un compte", "déjà un compte", "identifiez", "S'identifier",
+		"Temps de traitement", "au plus tard",
+	};
+	char *golden = fixture("family/ds-arras", ".expected.txt");
+	for (size_t f = 0; f < PW_ARRAY_SIZE(files); f++) {
+		for (size_t u = 0; u < PW_ARRAY_SIZE(urls); u++) {
+			struct extraction ex;
+			if (extract_file(files[f], ".html", urls[u], NULL, &ex) < 0) {
+				CHECK(!"extraction failed");
+				continue;
+			}
+			if (strcmp(ex.text, golden))
+				fprintf(stderr, "%s from %s\n", files[f], urls[u]);
+			CHECK_STR(ex.text, golden);
+			CHECK_STR(ex.rule, "builtin: demarches-simplifiees");
+			CHECK(field_has(&ex, "method", "online_ds"));
+			CHECK_INT(field_count(&ex, "method"), 1);
+			CHECK_INT(field_count(&ex, "links"), 0);
+			for (size_t k = 0; k < PW_ARRAY_SIZE(furniture); k++)
+				CHECK(!strstr(ex.text, furniture[k]));
+			extraction_release(&ex);
+		}
+	}
+	free(golden);
+	/* A DSFR préfecture page that only links to DS is not a DS page. */
+	struct extraction ex;
+	CHECK_INT(extract_file("family/dsfr-laon", ".html", urls[1], NULL, &ex), 0);
+	CHECK_STR(ex.rule, "builtin: dsfr");
+	CHECK(!field_has(&ex, "method", "online_ds"));
+	extraction_release(&ex);
 }
 
 /* ---- noise-only and real-change variants ---- */
@@ -741,6 +792,7 @@ int main(void)
 {
 	TEST_RUN(test_golden_texts);
 	TEST_RUN(test_guide_offices);
+	TEST_RUN(test_ds_any_host);
 	TEST_RUN(test_noise_variants_identical);
 	TEST_RUN(test_date_variant_moves_page_updated);
 	TEST_RUN(test_change_address_word);
