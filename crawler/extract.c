@@ -22,7 +22,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <curl/curl.h>
 #include <libxml/HTMLparser.h>
+#include <math.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
@@ -77,8 +79,13 @@ static struct {
 	bool ok;
 	struct rx ignore[PW_ARRAY_SIZE(builtin_ignore)];
 	struct rx ds_lines;
+	struct rx bare_url;
 	pcre2_match_context *mctx;
 } builtins;
+
+/* A URL written out as text (not a [text](url) link): the same pattern as
+ * facts.c's, so that both see the same URLs. */
+static const char *const bare_url_rule = "(?<![(\\[\\w/:.@-])https?://[^\\s<>()\\[\\]]+";
 
 struct extract_rules {
 	char *select_src;
@@ -87,6 +94,7 @@ struct extract_rules {
 	xmlXPathCompExprPtr *exclude;
 	size_t n_ignore;
 	struct rx *ignore;
+	struct strvec ignore_params; /* link parameters dropped beside the built-in table */
 	char fingerprint[PW_HASH_HEX];
 	bool uses_ids;             /* an XPath calls id(): the parser must index ids */
 };
@@ -172,6 +180,8 @@ static bool builtins_init(void)
 	}
 	if (rx_compile(&builtins.ds_lines, ds_line_ignore, 0, &err) < 0)
 		goto fail;
+	if (rx_compile(&builtins.bare_url, bare_url_rule, 0, &err) < 0)
+		goto fail;
 	builtins.ok = true;
 	return true;
 fail:
@@ -204,6 +214,13 @@ static bool calls_id(const char *xpath)
 void extract_rules_fingerprint_of(const char *select, const struct strvec *exclude,
 				  const struct strvec *ignore, char out[PW_HASH_HEX])
 {
+	extract_rules_fingerprint_of_params(select, exclude, ignore, NULL, out);
+}
+
+void extract_rules_fingerprint_of_params(const char *select, const struct strvec *exclude,
+					 const struct strvec *ignore, const struct strvec *params,
+					 char out[PW_HASH_HEX])
+{
 	struct buf fp = BUF_INIT;
 	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
 	if (select && *select)
@@ -212,12 +229,21 @@ void extract_rules_fingerprint_of(const char *select, const struct strvec *exclu
 		buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
 	for (size_t i = 0; ignore && i < ignore->n; i++)
 		buf_printf(&fp, "ignore %zu:%s\n", strlen(ignore->v[i]), ignore->v[i]);
+	for (size_t i = 0; params && i < params->n; i++)
+		buf_printf(&fp, "ignore_param %zu:%s\n", strlen(params->v[i]), params->v[i]);
 	pw_hash_hex(buf_str(&fp), fp.len, out);
 	buf_release(&fp);
 }
 
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
 					const struct strvec *ignore, char **err)
+{
+	return extract_rules_new_params(select, exclude, ignore, NULL, err);
+}
+
+struct extract_rules *extract_rules_new_params(const char *select, const struct strvec *exclude,
+					       const struct strvec *ignore,
+					       const struct strvec *params, char **err)
 {
 	struct extract_rules *r = xcalloc(1, sizeof(*r));
 
@@ -260,7 +286,9 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 			r->n_ignore = i + 1;
 		}
 	}
-	extract_rules_fingerprint_of(select, exclude, ignore, r->fingerprint);
+	for (size_t i = 0; params && i < params->n; i++)
+		strvec_push(&r->ignore_params, params->v[i]);
+	extract_rules_fingerprint_of_params(select, exclude, ignore, params, r->fingerprint);
 	return r;
 fail:
 	extract_rules_free(r);
@@ -294,6 +322,7 @@ void extract_rules_free(struct extract_rules *r)
 	for (size_t i = 0; i < r->n_ignore; i++)
 		rx_release(&r->ignore[i]);
 	free(r->ignore);
+	strvec_release(&r->ignore_params);
 	free(r);
 }
 
@@ -332,6 +361,38 @@ static void rx_remove(const struct rx *rx, const char *text, size_t len, struct 
 		buf_add(out, text + copied, len - copied);
 }
 
+/* Rewrites every URL written out in text (len bytes) in its canonical
+ * form (url_canonical), into out: a session token in a URL printed on the
+ * page is no more a change than one in a link. Trailing punctuation is
+ * not part of the URL. */
+static void canonicalise_bare_urls(const char *text, size_t len, const struct strvec *params,
+				   struct buf *out)
+{
+	PCRE2_SIZE start = 0, copied = 0;
+
+	buf_reset(out);
+	while (start < len) {
+		int rc = pcre2_match(builtins.bare_url.code, (PCRE2_SPTR)text, len, start, 0,
+				     builtins.bare_url.md, builtins.mctx);
+		if (rc < 0)
+			break;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(builtins.bare_url.md);
+		size_t n = ov[1] - ov[0];
+		while (n && strchr(".,;:!?'\"»", text[ov[0] + n - 1]))
+			n--;
+		char *u = xstrndup(text + ov[0], n);
+		char *c = url_canonical(u, params);
+		buf_add(out, text + copied, ov[0] - copied);
+		buf_addstr(out, c);
+		copied = ov[0] + n;
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		free(c);
+		free(u);
+	}
+	if (copied < len)
+		buf_add(out, text + copied, len - copied);
+}
+
 /* ---------------------------------------------------------------------- */
 /* the writer: canonical text from a stream of words and breaks           */
 
@@ -348,6 +409,7 @@ struct writer {
 	bool link_started;
 	bool cell_sep;         /* " | " is due before the next word */
 	const char *base;      /* resolves links */
+	const struct strvec *params; /* the page's ignore_params (borrowed, may be NULL) */
 };
 
 static void w_break(struct writer *w, int n)
@@ -713,58 +775,282 @@ static const xmlNode *first_element_child(const xmlNode *n)
 /* ---------------------------------------------------------------------- */
 /* links                                                                   */
 
-static bool tracking_param(const char *p, size_t n)
-{
-	static const char *const prefixes[] = { "utm_", "mtm_", "pk_", "matomo_", NULL };
-	static const char *const names[] = { "xtor", "fbclid", "gclid", "dclid", "msclkid",
-					     "yclid", "mc_cid", "mc_eid", "at_medium",
-					     "at_campaign", "_ga", "igshid", NULL };
-	size_t k = 0;
-	while (k < n && p[k] != '=')
-		k++;
-	for (const char *const *s = prefixes; *s; s++) {
-		if (k >= strlen(*s) && !strncasecmp(p, *s, strlen(*s)))
-			return true;
-	}
-	for (const char *const *s = names; *s; s++) {
-		if (k == strlen(*s) && !strncasecmp(p, *s, k))
-			return true;
-	}
-	return false;
-}
+/* Query (and path) parameters that name a visit, not a page: a session
+ * or a campaign. They change from one fetch to the next, or from one
+ * newsletter to the next, and a link carrying them is the same link.
+ * One table, documented in README.md ("Links"); a watchlist extends it
+ * with `ignore_params:` (page or defaults). Names are matched without
+ * case; a prefix entry covers every name starting with it. A SESSION
+ * parameter whose value is a short number is kept: that is an id
+ * ("?sid=12", a section), not a session. */
+enum param_kind { PARAM_TRACKING, PARAM_SESSION };
 
-/* Removes tracking parameters (query and "#xtor=" fragments) and encodes
- * the characters that would break the [text](url) form. */
-static char *clean_url(const char *url)
-{
-	struct buf b = BUF_INIT;
-	const char *q = strchr(url, '?'), *h = strchr(url, '#');
-	size_t base_len;
+static const struct {
+	const char *name;
+	bool prefix;
+	enum param_kind kind;
+} volatile_params[] = {
+	/* sessions and per-visit tokens */
+	{ "phpsessid", false, PARAM_SESSION }, { "jsessionid", false, PARAM_SESSION },
+	{ "aspsessionid", true, PARAM_SESSION }, { "sid", false, PARAM_SESSION },
+	{ "sessionid", false, PARAM_SESSION }, { "session_id", false, PARAM_SESSION },
+	{ "sessid", false, PARAM_SESSION }, { "cfid", false, PARAM_SESSION },
+	{ "cftoken", false, PARAM_SESSION }, { "token", false, PARAM_SESSION },
+	{ "_token", false, PARAM_SESSION }, { "csrf_token", false, PARAM_SESSION },
+	{ "csrfmiddlewaretoken", false, PARAM_SESSION }, { "authenticity_token", false, PARAM_SESSION },
+	/* campaign and click tracking (Matomo/Piwik, AT Internet/Piano, Google,
+	 * Meta, Microsoft, Mailchimp, HubSpot, Marketo...) */
+	{ "utm_", true, PARAM_TRACKING }, { "mtm_", true, PARAM_TRACKING },
+	{ "pk_", true, PARAM_TRACKING }, { "matomo_", true, PARAM_TRACKING },
+	{ "piwik_", true, PARAM_TRACKING }, { "at_", true, PARAM_TRACKING },
+	{ "xtor", false, PARAM_TRACKING }, { "_ga", false, PARAM_TRACKING },
+	{ "_gl", false, PARAM_TRACKING }, { "gclid", false, PARAM_TRACKING },
+	{ "gclsrc", false, PARAM_TRACKING }, { "dclid", false, PARAM_TRACKING },
+	{ "gbraid", false, PARAM_TRACKING }, { "wbraid", false, PARAM_TRACKING },
+	{ "fbclid", false, PARAM_TRACKING }, { "msclkid", false, PARAM_TRACKING },
+	{ "yclid", false, PARAM_TRACKING }, { "twclid", false, PARAM_TRACKING },
+	{ "ttclid", false, PARAM_TRACKING }, { "igshid", false, PARAM_TRACKING },
+	{ "mc_cid", false, PARAM_TRACKING }, { "mc_eid", false, PARAM_TRACKING },
+	{ "_hsenc", false, PARAM_TRACKING }, { "_hsmi", false, PARAM_TRACKING },
+	{ "mkt_tok", false, PARAM_TRACKING },
+};
 
-	if (h && q && q > h)
-		q = NULL;
-	base_len = q ? (size_t)(q - url) : h ? (size_t)(h - url) : strlen(url);
-	buf_add(&b, url, base_len);
-	if (q) {
-		const char *p = q + 1, *end = h ? h : q + strlen(q);
-		bool first = true;
-		while (p < end) {
-			const char *amp = memchr(p, '&', (size_t)(end - p));
-			size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
-			if (n && !tracking_param(p, n)) {
-				buf_addch(&b, first ? '?' : '&');
-				buf_add(&b, p, n);
-				first = false;
-			}
-			p += n + 1;
+#define RANDOM_MIN_LEN 16
+#define RANDOM_MAX_LEN 512
+
+/* Whether a parameter value looks like a random token (a session id, a
+ * signature): RANDOM_MIN_LEN to RANDOM_MAX_LEN characters of
+ * [A-Za-z0-9_-] only; letters and digits both; densely mixed, that is a
+ * change between letter and digit or between lower and upper case from
+ * one character to the next at least once every 4 characters (separators
+ * do not count); and a Shannon entropy of at least 3 bits a character.
+ * Numbers of any length (ids: "?id=28866"), words, slugs and file names
+ * ("Liste-des-pieces-2024-AES") are not. */
+static bool value_looks_random(const char *v, size_t n)
+{
+	unsigned counts[128] = { 0 };
+	size_t changes = 0, letters = 0, digits = 0;
+	int prev = 0; /* class of the previous character: 1 lower, 2 upper, 3 digit, 0 other */
+	double entropy = 0;
+
+	if (n < RANDOM_MIN_LEN || n > RANDOM_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		int cls;
+		if (c >= 'a' && c <= 'z')
+			cls = 1;
+		else if (c >= 'A' && c <= 'Z')
+			cls = 2;
+		else if (c >= '0' && c <= '9')
+			cls = 3;
+		else if (c == '-' || c == '_')
+			cls = 0;
+		else
+			return false;
+		letters += cls == 1 || cls == 2;
+		digits += cls == 3;
+		if (cls && prev && cls != prev)
+			changes++;
+		prev = cls;
+		counts[c]++;
+	}
+	if (!letters || !digits || changes * 4 < n)
+		return false;
+	for (size_t c = 0; c < PW_ARRAY_SIZE(counts); c++) {
+		if (counts[c]) {
+			double p = (double)counts[c] / (double)n;
+			entropy -= p * log2(p);
 		}
 	}
-	if (h && h[1] && !tracking_param(h + 1, strlen(h + 1)))
+	return entropy >= 3.0;
+}
+
+static bool all_digits(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	}
+	return n > 0;
+}
+
+/* Whether "name=value" (n bytes) is a parameter a link is the same
+ * without: listed above or in extra (a trailing '*' makes a prefix), or
+ * with a random-looking value. */
+static bool param_volatile(const char *p, size_t n, const struct strvec *extra)
+{
+	const char *eq = memchr(p, '=', n);
+	size_t k = eq ? (size_t)(eq - p) : n;
+	const char *v = eq ? eq + 1 : p + n;
+	size_t vn = (size_t)(p + n - v);
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(volatile_params); i++) {
+		const char *name = volatile_params[i].name;
+		size_t nl = strlen(name);
+		if (volatile_params[i].prefix ? (k >= nl && !strncasecmp(p, name, nl))
+					      : (k == nl && !strncasecmp(p, name, nl)))
+			return volatile_params[i].kind == PARAM_TRACKING || !all_digits(v, vn) || vn > 10;
+	}
+	for (size_t i = 0; extra && i < extra->n; i++) {
+		const char *name = extra->v[i];
+		size_t nl = strlen(name);
+		if (nl && name[nl - 1] == '*' ? (k >= nl - 1 && !strncasecmp(p, name, nl - 1))
+					      : (k == nl && !strncasecmp(p, name, nl)))
+			return true;
+	}
+	return value_looks_random(v, vn);
+}
+
+/* The query q (len bytes, without '?') without its volatile parameters,
+ * empty pieces dropped, the rest sorted by name (stable: the values of a
+ * repeated name keep their order), into out; out->len 0 when nothing is
+ * left. */
+static void canonical_query(const char *q, size_t len, const struct strvec *extra, struct buf *out)
+{
+	struct piece {
+		const char *p;
+		size_t n, k;
+	} *v = NULL;
+	size_t count = 0;
+
+	for (const char *p = q, *end = q + len; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		if (n && !param_volatile(p, n, extra)) {
+			v = xrealloc(v, (count + 1) * sizeof(*v));
+			const char *eq = memchr(p, '=', n);
+			v[count].p = p;
+			v[count].n = n;
+			v[count].k = eq ? (size_t)(eq - p) : n;
+			count++;
+		}
+		p += n + 1;
+	}
+	/* insertion sort: queries are short, and it is stable */
+	for (size_t i = 1; i < count; i++) {
+		struct piece cur = v[i];
+		size_t j = i;
+		while (j > 0) {
+			size_t m = v[j - 1].k < cur.k ? v[j - 1].k : cur.k;
+			int c = memcmp(v[j - 1].p, cur.p, m);
+			if (c < 0 || (c == 0 && v[j - 1].k <= cur.k))
+				break;
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = cur;
+	}
+	buf_reset(out);
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			buf_addch(out, '&');
+		buf_add(out, v[i].p, v[i].n);
+	}
+	free(v);
+}
+
+/* The path without its volatile path parameters (";jsessionid=...",
+ * up to the next '/', ';' or the end), into out. */
+static void canonical_path(const char *path, const struct strvec *extra, struct buf *out)
+{
+	buf_reset(out);
+	for (const char *p = path; *p;) {
+		if (*p != ';') {
+			size_t n = strcspn(p, ";");
+			buf_add(out, p, n);
+			p += n;
+			continue;
+		}
+		size_t n = strcspn(p + 1, ";/");
+		if (!n || !param_volatile(p + 1, n, extra))
+			buf_add(out, p, n + 1);
+		p += n + 1;
+	}
+}
+
+/* Canonical form of an http(s) URL, parsed by libcurl: volatile query and
+ * path parameters dropped, the query sorted, a tracking fragment
+ * ("#xtor=...") dropped. NULL when curl cannot parse it. */
+static char *canonical_http(const char *url, const struct strvec *extra)
+{
+	CURLU *u = curl_url();
+	char *part = NULL, *out = NULL;
+	struct buf b = BUF_INIT;
+
+	if (!u) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_ALLOW_SPACE) != CURLUE_OK)
+		goto cleanup;
+	if (curl_url_get(u, CURLUPART_PATH, &part, 0) == CURLUE_OK && strchr(part, ';')) {
+		canonical_path(part, extra, &b);
+		if (curl_url_set(u, CURLUPART_PATH, buf_str(&b), 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK) {
+		canonical_query(part, strlen(part), extra, &b);
+		if (curl_url_set(u, CURLUPART_QUERY, b.len ? buf_str(&b) : NULL, 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK &&
+	    param_volatile(part, strlen(part), extra)) {
+		if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_URL, &part, 0) == CURLUE_OK)
+		out = xstrdup(part);
+cleanup:
+	curl_free(part);
+	curl_url_cleanup(u);
+	buf_release(&b);
+	return out;
+}
+
+char *url_canonical(const char *url, const struct strvec *extra)
+{
+	struct buf b = BUF_INIT, q = BUF_INIT;
+
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
+		char *out = canonical_http(url, extra);
+		if (out)
+			return out;
+	}
+	/* mailto:, tel:, relative, or what curl refuses: split by hand, only
+	 * to drop the same parameters. */
+	const char *qm = strchr(url, '?'), *h = strchr(url, '#');
+	if (h && qm && qm > h)
+		qm = NULL;
+	buf_add(&b, url, qm ? (size_t)(qm - url) : h ? (size_t)(h - url) : strlen(url));
+	if (qm) {
+		const char *end = h ? h : qm + strlen(qm);
+		canonical_query(qm + 1, (size_t)(end - qm - 1), extra, &q);
+		if (q.len) {
+			buf_addch(&b, '?');
+			buf_add(&b, q.ptr, q.len);
+		}
+	}
+	if (h && h[1] && !param_volatile(h + 1, strlen(h + 1), extra))
 		buf_addstr(&b, h);
-	/* Encode what breaks the Markdown form or the line. */
+	buf_release(&q);
+	return buf_detach(&b, NULL);
+}
+
+/* The canonical URL (url_canonical) with the characters that would break
+ * the [text](url) form or the line encoded. */
+static char *clean_url(const char *url, const struct strvec *extra)
+{
+	char *canon = url_canonical(url, extra);
 	struct buf e = BUF_INIT;
-	for (size_t i = 0; i < b.len; i++) {
-		unsigned char c = (unsigned char)b.ptr[i];
+	for (const char *p = canon; *p; p++) {
+		unsigned char c = (unsigned char)*p;
 		if (c == ' ')
 			buf_addstr(&e, "%20");
 		else if (c == '(')
@@ -776,7 +1062,7 @@ static char *clean_url(const char *url)
 		else
 			buf_addch(&e, (char)c);
 	}
-	buf_release(&b);
+	free(canon);
 	return buf_detach(&e, NULL);
 }
 
@@ -825,13 +1111,13 @@ static bool shown_scheme(const char *u)
 	       (n == 6 && !strncasecmp(u, "mailto", 6)) || (n == 3 && !strncasecmp(u, "tel", 3));
 }
 
-static char *resolve_href_any(const char *href, const char *base);
+static char *resolve_href_any(const char *href, const char *base, const struct strvec *extra);
 
 /* The absolute, cleaned target of href, or NULL when the link is not a
  * target worth showing (in-page anchor, javascript:, other schemes). */
-static char *resolve_href(const char *href, const char *base)
+static char *resolve_href(const char *href, const char *base, const struct strvec *extra)
 {
-	char *out = resolve_href_any(href, base);
+	char *out = resolve_href_any(href, base, extra);
 	if (out && !shown_scheme(out)) {
 		free(out);
 		out = NULL;
@@ -839,7 +1125,7 @@ static char *resolve_href(const char *href, const char *base)
 	return out;
 }
 
-static char *resolve_href_any(const char *href, const char *base)
+static char *resolve_href_any(const char *href, const char *base, const struct strvec *extra)
 {
 	char *trimmed, *out = NULL;
 	xmlChar *abs = NULL;
@@ -855,7 +1141,7 @@ static char *resolve_href_any(const char *href, const char *base)
 		return NULL;
 	trimmed = xstrndup(href, n);
 	if (!strncasecmp(trimmed, "mailto:", 7) || !strncasecmp(trimmed, "tel:", 4)) {
-		out = clean_url(trimmed);
+		out = clean_url(trimmed, extra);
 		free(trimmed);
 		return out;
 	}
@@ -865,14 +1151,14 @@ static char *resolve_href_any(const char *href, const char *base)
 	 * segments, spaces or other oddities goes through xmlBuildURI. */
 	if (simple_url_part(trimmed)) {
 		if (!strncasecmp(trimmed, "http://", 7) || !strncasecmp(trimmed, "https://", 8)) {
-			out = clean_url(trimmed);
+			out = clean_url(trimmed, extra);
 			free(trimmed);
 			return out;
 		}
 		size_t origin = base ? url_origin_len(base) : 0;
 		if (trimmed[0] == '/' && trimmed[1] != '/' && origin) {
 			char *joined = xasprintf("%.*s%s", (int)origin, base, trimmed);
-			out = clean_url(joined);
+			out = clean_url(joined, extra);
 			free(joined);
 			free(trimmed);
 			return out;
@@ -888,7 +1174,7 @@ static char *resolve_href_any(const char *href, const char *base)
 			xmlFree(esc);
 		}
 	}
-	out = clean_url(abs ? (const char *)abs : trimmed);
+	out = clean_url(abs ? (const char *)abs : trimmed, extra);
 	if (abs)
 		xmlFree(abs);
 	free(trimmed);
@@ -1077,7 +1363,7 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		w->cell_sep = saved_cell;
 		w_break(w, 1);
 	} else if (name_is(n, "a") && attr(n, "href") && !w->link_pending) {
-		char *url = resolve_href(attr(n, "href"), w->base);
+		char *url = resolve_href(attr(n, "href"), w->base, w->params);
 		if (!url) {
 			walk_children(wk, n);
 		} else {
@@ -1684,6 +1970,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 				    : xmlStrdup((const xmlChar *)attr(sc.base, "href"));
 	}
 	wk.w.base = base_abs ? (const char *)base_abs : base_url;
+	wk.w.params = rules ? &rules->ignore_params : NULL;
 	buf_init(&wk.w.out, TEXT_MAX);
 
 	if ((rules && (rules->select || rules->exclude_src.n))) {
@@ -1788,6 +2075,12 @@ int extract_html(const char *html, size_t len, const char *base_url,
 
 		if (wk.fam == FAM_DS) {
 			rx_remove(&builtins.ds_lines, cur, cur_len, dst);
+			cur = buf_str(dst);
+			cur_len = dst->len;
+			struct buf *tmp = dst; dst = other; other = tmp;
+		}
+		if (strstr(cur, "://")) {
+			canonicalise_bare_urls(cur, cur_len, wk.w.params, dst);
 			cur = buf_str(dst);
 			cur_len = dst->len;
 			struct buf *tmp = dst; dst = other; other = tmp;

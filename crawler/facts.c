@@ -362,13 +362,14 @@ static void find_values(const char *text, size_t len, struct fieldset *out)
 		size_t n = ov[1] - ov[0];
 		while (n && strchr(".,;:!?'\"»", text[ov[0] + n - 1]))
 			n--;
-		if (!strncmp(text + ov[0], "www.", 4)) {
-			char *u = xasprintf("http://%.*s", (int)n, text + ov[0]);
-			add_link(out, u, strlen(u));
-			free(u);
-		} else {
-			add_link(out, text + ov[0], n);
-		}
+		/* a URL written out in the text: the same canonical form as
+		 * the text's links, so a token in it is not a new link */
+		char *u = !strncmp(text + ov[0], "www.", 4) ? xasprintf("http://%.*s", (int)n, text + ov[0])
+							     : xstrndup(text + ov[0], n);
+		char *c = url_canonical(u, NULL);
+		add_link(out, c, strlen(c));
+		free(c);
+		free(u);
 	}
 	/* The e-mail pattern is slow to fail; most texts have no '@' at all. */
 	for (start = 0; memchr(text, '@', len) && next_match(&rx.value[RX_EMAIL], text, len, start, &ov);

@@ -485,6 +485,94 @@ static void test_links(void)
 	free(t);
 }
 
+/* Volatile link parameters are noise (issue 21.1): session and tracking
+ * parameters, path parameters and random-looking values go, the rest of
+ * the query is sorted; ids and real parameters stay. */
+static void test_volatile_link_params(void)
+{
+	static const struct {
+		const char *in, *out;
+	} urls[] = {
+		{ "https://www.nord.gouv.fr/content/download/28866/file.pdf?id=28866&PHPSESSID=k3j4h5g6f7d8s9a0q1w2e3r4t5",
+		  "https://www.nord.gouv.fr/content/download/28866/file.pdf?id=28866" },
+		{ "https://x.fr/a;jsessionid=0A1B2C3D4E5F/b.pdf;JSESSIONID=abc?b=2&a=1&a=0",
+		  "https://x.fr/a/b.pdf?a=1&a=0&b=2" },
+		{ "https://x.fr/p?sid=9f8e7d6c5b4a&token=abc&_ga=2.1.3&xtor=AD-1&at_medium=email&at_campaign=x",
+		  "https://x.fr/p" },
+		/* a short numeric sid is an id (a section), not a session */
+		{ "https://x.fr/p?sid=12", "https://x.fr/p?sid=12" },
+		/* random-looking values go whatever their name; words, slugs,
+		 * file names, numbers and UUID-shaped ids stay */
+		{ "https://x.fr/p?h=e3b0c44298fc1c149afbf4c8996fb924&k=k3J4h5G6f7D8s9A0",
+		  "https://x.fr/p" },
+		{ "https://x.fr/p?ref=Liste-des-pieces-2024-AES&n=12345678901234567890&procedure=prefecture-du-pas-de-calais",
+		  "https://x.fr/p?n=12345678901234567890&procedure=prefecture-du-pas-de-calais&ref=Liste-des-pieces-2024-AES" },
+		{ "https://x.fr/doc?uid=550e8400-e29b-41d4-a716-446655440000",
+		  "https://x.fr/doc?uid=550e8400-e29b-41d4-a716-446655440000" },
+		{ "https://x.fr/p#xtor=RSS-1", "https://x.fr/p" },
+		{ "https://x.fr/p#section-2", "https://x.fr/p#section-2" },
+		{ "mailto:aes@pref.gouv.fr?subject=AES&utm_source=nl", "mailto:aes@pref.gouv.fr?subject=AES" },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(urls); i++) {
+		char *c = url_canonical(urls[i].in, NULL);
+		CHECK_STR(c, urls[i].out);
+		free(c);
+	}
+	/* extra names, exact or as a prefix */
+	struct strvec extra = STRVEC_INIT;
+	strvec_push(&extra, "visit");
+	strvec_push(&extra, "cms_*");
+	char *c = url_canonical("https://x.fr/p?visit=3&cms_a=1&cms_b=2&cms=3&id=4", &extra);
+	CHECK_STR(c, "https://x.fr/p?cms=3&id=4");
+	free(c);
+
+	/* In the text and the facts: a token on a link changes nothing. */
+	const char *a = "<main><p>Déposez votre dossier via le <a href=\"/aes/formulaire.pdf?id=28866\">formulaire</a>, "
+			"voir <a href=\"https://www.nord.gouv.fr/index.php?page=aes\">la page</a> et "
+			"https://www.nord.gouv.fr/liste.pdf?id=3</p></main>";
+	const char *b = "<main><p>Déposez votre dossier via le <a href=\"/aes/formulaire.pdf?PHPSESSID=a8f5f167f44f4964e6c998dee827110c&amp;id=28866\">formulaire</a>, "
+			"voir <a href=\"https://www.nord.gouv.fr/index.php;jsessionid=8F2A0C?sid=Zx81Kq03mNb7Lp52&amp;page=aes\">la page</a> et "
+			"https://www.nord.gouv.fr/liste.pdf?id=3&amp;PHPSESSID=b7e3a1c9d2f4e6a8b0c1d3e5f7a9b2c4</p></main>";
+	struct extraction ea, eb;
+	char *err = NULL;
+	CHECK_INT(extract_html(a, strlen(a), "https://www.nord.gouv.fr/x/page", NULL, &ea, &err), 0);
+	CHECK_INT(extract_html(b, strlen(b), "https://www.nord.gouv.fr/x/page", NULL, &eb, &err), 0);
+	char *fa = fieldset_serialize(&ea.fields), *fb = fieldset_serialize(&eb.fields);
+	CHECK_STR(eb.text, ea.text);
+	CHECK_STR(fb, fa);
+	CHECK(field_has(&eb, "forms", "https://www.nord.gouv.fr/aes/formulaire.pdf?id=28866"));
+	CHECK(field_has(&eb, "links", "https://www.nord.gouv.fr/liste.pdf?id=3"));
+	/* and the linked documents are the same documents */
+	struct doc_links la, lb;
+	doc_links_find(&ea, "https://www.nord.gouv.fr/x/page", NULL, 20, &la);
+	doc_links_find(&eb, "https://www.nord.gouv.fr/x/page", NULL, 20, &lb);
+	CHECK_INT(lb.n, la.n);
+	CHECK_INT(la.n, 2);
+	for (size_t i = 0; i < la.n && i < lb.n; i++)
+		CHECK_STR(lb.v[i].url, la.v[i].url);
+	doc_links_release(&la);
+	doc_links_release(&lb);
+	free(fa);
+	free(fb);
+	extraction_release(&ea);
+	extraction_release(&eb);
+
+	/* ignore_params of a page: applied, and part of the fingerprint */
+	struct extract_rules *r = extract_rules_new_params(NULL, NULL, NULL, &extra, &err);
+	struct extract_rules *none = extract_rules_new_params(NULL, NULL, NULL, NULL, &err);
+	char *t = text_of("<main><a href=\"/p?visit=77&amp;id=4\">x</a></main>", "https://x.fr/", r);
+	CHECK_STR(t, "[x](https://x.fr/p?id=4)\n");
+	free(t);
+	CHECK(strcmp(extract_rules_fingerprint(r), extract_rules_fingerprint(none)));
+	CHECK_STR(extract_rules_fingerprint(none), extract_rules_fingerprint(NULL));
+	char fp[PW_HASH_HEX];
+	extract_rules_fingerprint_of_params(NULL, NULL, NULL, &extra, fp);
+	CHECK_STR(fp, extract_rules_fingerprint(r));
+	extract_rules_free(r);
+	extract_rules_free(none);
+	strvec_release(&extra);
+}
+
 /* Unicode bidi controls reorder what a reader sees without being text:
  * embeddings, overrides, isolates and marks are dropped like the other
  * invisible characters (issue 20.7). */
@@ -805,6 +893,7 @@ int main(void)
 	TEST_RUN(test_blocks);
 	TEST_RUN(test_dropped_elements);
 	TEST_RUN(test_links);
+	TEST_RUN(test_volatile_link_params);
 	TEST_RUN(test_bidi_controls);
 	TEST_RUN(test_list_numbers_bounded);
 	TEST_RUN(test_unclosed_raw_text);
