@@ -162,6 +162,12 @@ struct extraction {
 				 * present, maybe empty), page_updated (only if stamped) */
 };
 
+/* Whether stored_fp (a snapshot's) is the fingerprint of r's very rules
+ * under an earlier PW_EXTRACTOR_VERSION: the extractor changed, the
+ * page's rules did not, so re-extracting is no news for the editors. r
+ * may be NULL (the built-in rules). */
+bool extract_rules_only_extractor_changed(const struct extract_rules *r, const char *stored_fp);
+
 /* The canonical form of a link target, as the text and the facts give
  * it: for http(s), parsed with libcurl's URL API (dot segments resolved),
  * without the parameters that name a visit rather than a page -- the

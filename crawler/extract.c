@@ -94,6 +94,7 @@ struct extract_rules {
 	xmlXPathCompExprPtr *exclude;
 	size_t n_ignore;
 	struct rx *ignore;
+	struct strvec ignore_src;
 	struct strvec ignore_params; /* link parameters dropped beside the built-in table */
 	char fingerprint[PW_HASH_HEX];
 	bool uses_ids;             /* an XPath calls id(): the parser must index ids */
@@ -217,12 +218,12 @@ void extract_rules_fingerprint_of(const char *select, const struct strvec *exclu
 	extract_rules_fingerprint_of_params(select, exclude, ignore, NULL, out);
 }
 
-void extract_rules_fingerprint_of_params(const char *select, const struct strvec *exclude,
-					 const struct strvec *ignore, const struct strvec *params,
-					 char out[PW_HASH_HEX])
+static void fingerprint_version(int version, const char *select, const struct strvec *exclude,
+				const struct strvec *ignore, const struct strvec *params,
+				char out[PW_HASH_HEX])
 {
 	struct buf fp = BUF_INIT;
-	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
+	buf_printf(&fp, "extractor %d\n", version);
 	if (select && *select)
 		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
 	for (size_t i = 0; exclude && i < exclude->n; i++)
@@ -233,6 +234,30 @@ void extract_rules_fingerprint_of_params(const char *select, const struct strvec
 		buf_printf(&fp, "ignore_param %zu:%s\n", strlen(params->v[i]), params->v[i]);
 	pw_hash_hex(buf_str(&fp), fp.len, out);
 	buf_release(&fp);
+}
+
+void extract_rules_fingerprint_of_params(const char *select, const struct strvec *exclude,
+					 const struct strvec *ignore, const struct strvec *params,
+					 char out[PW_HASH_HEX])
+{
+	fingerprint_version(PW_EXTRACTOR_VERSION, select, exclude, ignore, params, out);
+}
+
+bool extract_rules_only_extractor_changed(const struct extract_rules *r, const char *stored_fp)
+{
+	char fp[PW_HASH_HEX];
+	if (!stored_fp)
+		return false;
+	for (int v = 1; v < PW_EXTRACTOR_VERSION; v++) {
+		if (r)
+			fingerprint_version(v, r->select_src, &r->exclude_src, &r->ignore_src,
+					    &r->ignore_params, fp);
+		else
+			fingerprint_version(v, NULL, NULL, NULL, NULL, fp);
+		if (!strcmp(fp, stored_fp))
+			return true;
+	}
+	return false;
 }
 
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
@@ -288,6 +313,8 @@ struct extract_rules *extract_rules_new_params(const char *select, const struct 
 	}
 	for (size_t i = 0; params && i < params->n; i++)
 		strvec_push(&r->ignore_params, params->v[i]);
+	for (size_t i = 0; ignore && i < ignore->n; i++)
+		strvec_push(&r->ignore_src, ignore->v[i]);
 	extract_rules_fingerprint_of_params(select, exclude, ignore, params, r->fingerprint);
 	return r;
 fail:
@@ -323,6 +350,7 @@ void extract_rules_free(struct extract_rules *r)
 		rx_release(&r->ignore[i]);
 	free(r->ignore);
 	strvec_release(&r->ignore_params);
+	strvec_release(&r->ignore_src);
 	free(r);
 }
 
