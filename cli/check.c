@@ -136,7 +136,7 @@ int cmd_test(int argc, char **argv)
 {
 	struct test_opts o = { 0 };
 	struct watchlist wl;
-	struct strvec exclude = STRVEC_INIT, ignore = STRVEC_INIT;
+	struct strvec exclude = STRVEC_INIT, ignore = STRVEC_INIT, params = STRVEC_INIT;
 	struct extract_rules *rules = NULL;
 	struct crawler *c = NULL;
 	struct one_fetch of = { 0 };
@@ -179,6 +179,10 @@ int cmd_test(int argc, char **argv)
 			strvec_push(&ignore, wl.defaults.ignore.v[i]);
 		for (size_t i = 0; i < p->ignore.n; i++)
 			strvec_push(&ignore, p->ignore.v[i]);
+		for (size_t i = 0; i < wl.defaults.ignore_params.n; i++)
+			strvec_push(&params, wl.defaults.ignore_params.v[i]);
+		for (size_t i = 0; i < p->ignore_params.n; i++)
+			strvec_push(&params, p->ignore_params.v[i]);
 	}
 	if (o.select)
 		select = o.select;
@@ -186,7 +190,7 @@ int cmd_test(int argc, char **argv)
 		strvec_push(&exclude, o.exclude.v[i]);
 	for (size_t i = 0; i < o.ignore.n; i++)
 		strvec_push(&ignore, o.ignore.v[i]);
-	rules = extract_rules_new(select, &exclude, &ignore, &err);
+	rules = extract_rules_new_params(select, &exclude, &ignore, &params, &err);
 	if (!rules) {
 		rc = cli_usage_error("test", "%s", err);
 		goto cleanup;
@@ -256,6 +260,7 @@ cleanup:
 	watchlist_release(&wl);
 	strvec_release(&exclude);
 	strvec_release(&ignore);
+	strvec_release(&params);
 	strvec_release(&o.exclude);
 	strvec_release(&o.ignore);
 	strvec_release(&o.watchlists);

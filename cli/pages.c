@@ -248,7 +248,9 @@ static void rebase_on_new_rules(struct run_ctx *ctx, struct page_job *job)
 	commit(ctx, job, &o, &ids);
 	free(fields);
 
-	ctx->report->pages[job->rp].rules_changed = true;
+	/* an upgraded extractor is not a rule change the editors made */
+	ctx->report->pages[job->rp].rules_changed =
+		!extract_rules_only_extractor_changed(job->rules, job->st.rules_fp);
 	log_info("%s: extraction rules changed, stored page re-extracted as the new baseline",
 		 job->page->id);
 	free(job->st.text);

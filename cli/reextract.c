@@ -43,13 +43,25 @@ static void page_ignore(const struct watchlist *wl, const struct wl_page *p, str
 		strvec_push(ignore, p->ignore.v[k]);
 }
 
+/* A page's ignore_params: the defaults' then its own. */
+static void page_params(const struct watchlist *wl, const struct wl_page *p, struct strvec *params)
+{
+	for (size_t k = 0; k < wl->defaults.ignore_params.n; k++)
+		strvec_push(params, wl->defaults.ignore_params.v[k]);
+	for (size_t k = 0; k < p->ignore_params.n; k++)
+		if (!strvec_contains(params, p->ignore_params.v[k]))
+			strvec_push(params, p->ignore_params.v[k]);
+}
+
 struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl_page *p,
 				     char **err)
 {
-	struct strvec ignore = STRVEC_INIT;
+	struct strvec ignore = STRVEC_INIT, params = STRVEC_INIT;
 	page_ignore(wl, p, &ignore);
-	struct extract_rules *r = extract_rules_new(p->select, &p->exclude, &ignore, err);
+	page_params(wl, p, &params);
+	struct extract_rules *r = extract_rules_new_params(p->select, &p->exclude, &ignore, &params, err);
 	strvec_release(&ignore);
+	strvec_release(&params);
 	return r;
 }
 
@@ -58,13 +70,14 @@ struct extract_rules *cli_page_rules(const struct watchlist *wl, const struct wl
 struct extract_rules *rules_cache_get(struct rules_cache *c, const struct watchlist *wl,
 				      const struct wl_page *p, char **err)
 {
-	struct strvec ignore = STRVEC_INIT;
+	struct strvec ignore = STRVEC_INIT, params = STRVEC_INIT;
 	char fp[PW_HASH_HEX];
 	page_ignore(wl, p, &ignore);
-	extract_rules_fingerprint_of(p->select, &p->exclude, &ignore, fp);
+	page_params(wl, p, &params);
+	extract_rules_fingerprint_of_params(p->select, &p->exclude, &ignore, &params, fp);
 	struct extract_rules *r = (struct extract_rules *)strmap_get(&c->by_key, fp);
 	if (!r) {
-		r = extract_rules_new(p->select, &p->exclude, &ignore, err);
+		r = extract_rules_new_params(p->select, &p->exclude, &ignore, &params, err);
 		if (r) {
 			strvec_push(&c->keys, fp);
 			c->v = xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
@@ -73,6 +86,7 @@ struct extract_rules *rules_cache_get(struct rules_cache *c, const struct watchl
 		}
 	}
 	strvec_release(&ignore);
+	strvec_release(&params);
 	return r;
 }
 

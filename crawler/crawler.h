@@ -24,7 +24,7 @@
 
 /* Bumped whenever the built-in extraction changes the text it produces,
  * so that stored snapshots can be re-extracted instead of reported. */
-#define PW_EXTRACTOR_VERSION 2
+#define PW_EXTRACTOR_VERSION 3
 
 /* ======================= fetching ======================= */
 
@@ -137,6 +137,16 @@ const char *extract_rules_fingerprint(const struct extract_rules *r);
  * among pages whose rules are the same. */
 void extract_rules_fingerprint_of(const char *select, const struct strvec *exclude,
 				  const struct strvec *ignore, char out[PW_HASH_HEX]);
+/* The same two with the page's ignore_params: names of link parameters
+ * (a trailing '*' makes a prefix) dropped from every link beside the
+ * built-in table of url_canonical(). params may be NULL; an empty or
+ * NULL list gives the same fingerprint as the functions above. */
+struct extract_rules *extract_rules_new_params(const char *select, const struct strvec *exclude,
+					       const struct strvec *ignore,
+					       const struct strvec *params, char **err);
+void extract_rules_fingerprint_of_params(const char *select, const struct strvec *exclude,
+					 const struct strvec *ignore, const struct strvec *params,
+					 char out[PW_HASH_HEX]);
 void extract_rules_free(struct extract_rules *r);
 
 struct extraction {
@@ -151,6 +161,26 @@ struct extraction {
 	struct fieldset fields; /* method, addresses, emails, phones, links, forms (always
 				 * present, maybe empty), page_updated (only if stamped) */
 };
+
+/* Whether stored_fp (a snapshot's) is the fingerprint of r's very rules
+ * under an earlier PW_EXTRACTOR_VERSION: the extractor changed, the
+ * page's rules did not, so re-extracting is no news for the editors. r
+ * may be NULL (the built-in rules). */
+bool extract_rules_only_extractor_changed(const struct extract_rules *r, const char *stored_fp);
+
+/* The canonical form of a link target, as the text and the facts give
+ * it: for http(s), parsed with libcurl's URL API (dot segments resolved),
+ * without the parameters that name a visit rather than a page -- the
+ * session and tracking names of one table in extract.c (README.md,
+ * "Links"), the names of extra (a trailing '*' makes a prefix; may be
+ * NULL), and any parameter whose value looks like a random token (16 to
+ * 512 characters of [A-Za-z0-9_-], letters and digits densely mixed,
+ * entropy at least 3 bits a character; never a number) -- in the query,
+ * as path parameters (";jsessionid=...") or as the fragment ("#xtor=");
+ * the remaining query sorted by name. Other schemes (mailto:, tel:) and
+ * what curl cannot parse lose the same query parameters. Owned, never
+ * NULL. */
+char *url_canonical(const char *url, const struct strvec *extra);
 
 /* Extracts from UTF-8 HTML. base_url resolves relative links (a <base>
  * element wins). Returns 0, or -1 with *err set when the document cannot be

@@ -22,7 +22,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <curl/curl.h>
 #include <libxml/HTMLparser.h>
+#include <math.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <libxml/uri.h>
@@ -53,12 +55,18 @@ static const char *const builtin_ignore[] = {
 	"(?i)\\b(?:nombre\\s+de\\s+)?(?:vues|consultations|lectures)\\s*:\\s*\\d[\\d\\s.]*",
 };
 
-/* On demarches-simplifiees.fr the login call-out, the processing time
- * (recomputed from statistics) and the decision dates computed from today
- * are page furniture: lines holding them go. */
+/* On a démarches-simplifiées procedure page (recognised by its markup,
+ * whatever the host: the service moves to numerique.gouv.fr) the sign-in
+ * call-out (FranceConnect, ProConnect, AgentConnect, "J'ai déjà un
+ * compte", "Créer un compte"), the estimated filling time, the processing
+ * times recomputed from statistics ("délais d'instruction") and the
+ * decision dates computed from today are page furniture: lines holding
+ * them go. */
 static const char *const ds_line_ignore =
-	"(?im)^.*(?:temps\\s+de\\s+traitement|d[ée]lai\\s+(?:de\\s+traitement|estim[ée])"
-	"|au\\s+plus\\s+tard\\s+le|franceconnect|france\\s+connect|se\\s+connecter"
+	"(?im)^.*(?:temps\\s+de\\s+(?:traitement|remplissage)|d[ée]lai\\s+(?:de\\s+traitement|estim[ée])"
+	"|d[ée]lais?\\s+d['’]instruction|au\\s+plus\\s+tard\\s+le|franceconnect|france\\s+connect"
+	"|pro\\s*connect|agent\\s*connect|se\\s+connecter|identifiez[- ]vous|vous\\s+identifier"
+	"|s['’]identifier|j['’]ai\\s+d[ée]j[àa]\\s+un\\s+compte"
 	"|cr[ée]er\\s+un\\s+compte|commencer\\s+la\\s+d[ée]marche|mot\\s+de\\s+passe).*$";
 
 struct rx {
@@ -71,8 +79,13 @@ static struct {
 	bool ok;
 	struct rx ignore[PW_ARRAY_SIZE(builtin_ignore)];
 	struct rx ds_lines;
+	struct rx bare_url;
 	pcre2_match_context *mctx;
 } builtins;
+
+/* A URL written out as text (not a [text](url) link): the same pattern as
+ * facts.c's, so that both see the same URLs. */
+static const char *const bare_url_rule = "(?<![(\\[\\w/:.@-])https?://[^\\s<>()\\[\\]]+";
 
 struct extract_rules {
 	char *select_src;
@@ -81,6 +94,8 @@ struct extract_rules {
 	xmlXPathCompExprPtr *exclude;
 	size_t n_ignore;
 	struct rx *ignore;
+	struct strvec ignore_src;
+	struct strvec ignore_params; /* link parameters dropped beside the built-in table */
 	char fingerprint[PW_HASH_HEX];
 	bool uses_ids;             /* an XPath calls id(): the parser must index ids */
 };
@@ -166,6 +181,8 @@ static bool builtins_init(void)
 	}
 	if (rx_compile(&builtins.ds_lines, ds_line_ignore, 0, &err) < 0)
 		goto fail;
+	if (rx_compile(&builtins.bare_url, bare_url_rule, 0, &err) < 0)
+		goto fail;
 	builtins.ok = true;
 	return true;
 fail:
@@ -198,20 +215,60 @@ static bool calls_id(const char *xpath)
 void extract_rules_fingerprint_of(const char *select, const struct strvec *exclude,
 				  const struct strvec *ignore, char out[PW_HASH_HEX])
 {
+	extract_rules_fingerprint_of_params(select, exclude, ignore, NULL, out);
+}
+
+static void fingerprint_version(int version, const char *select, const struct strvec *exclude,
+				const struct strvec *ignore, const struct strvec *params,
+				char out[PW_HASH_HEX])
+{
 	struct buf fp = BUF_INIT;
-	buf_printf(&fp, "extractor %d\n", PW_EXTRACTOR_VERSION);
+	buf_printf(&fp, "extractor %d\n", version);
 	if (select && *select)
 		buf_printf(&fp, "select %zu:%s\n", strlen(select), select);
 	for (size_t i = 0; exclude && i < exclude->n; i++)
 		buf_printf(&fp, "exclude %zu:%s\n", strlen(exclude->v[i]), exclude->v[i]);
 	for (size_t i = 0; ignore && i < ignore->n; i++)
 		buf_printf(&fp, "ignore %zu:%s\n", strlen(ignore->v[i]), ignore->v[i]);
+	for (size_t i = 0; params && i < params->n; i++)
+		buf_printf(&fp, "ignore_param %zu:%s\n", strlen(params->v[i]), params->v[i]);
 	pw_hash_hex(buf_str(&fp), fp.len, out);
 	buf_release(&fp);
 }
 
+void extract_rules_fingerprint_of_params(const char *select, const struct strvec *exclude,
+					 const struct strvec *ignore, const struct strvec *params,
+					 char out[PW_HASH_HEX])
+{
+	fingerprint_version(PW_EXTRACTOR_VERSION, select, exclude, ignore, params, out);
+}
+
+bool extract_rules_only_extractor_changed(const struct extract_rules *r, const char *stored_fp)
+{
+	char fp[PW_HASH_HEX];
+	if (!stored_fp)
+		return false;
+	for (int v = 1; v < PW_EXTRACTOR_VERSION; v++) {
+		if (r)
+			fingerprint_version(v, r->select_src, &r->exclude_src, &r->ignore_src,
+					    &r->ignore_params, fp);
+		else
+			fingerprint_version(v, NULL, NULL, NULL, NULL, fp);
+		if (!strcmp(fp, stored_fp))
+			return true;
+	}
+	return false;
+}
+
 struct extract_rules *extract_rules_new(const char *select, const struct strvec *exclude,
 					const struct strvec *ignore, char **err)
+{
+	return extract_rules_new_params(select, exclude, ignore, NULL, err);
+}
+
+struct extract_rules *extract_rules_new_params(const char *select, const struct strvec *exclude,
+					       const struct strvec *ignore,
+					       const struct strvec *params, char **err)
 {
 	struct extract_rules *r = xcalloc(1, sizeof(*r));
 
@@ -254,7 +311,11 @@ struct extract_rules *extract_rules_new(const char *select, const struct strvec 
 			r->n_ignore = i + 1;
 		}
 	}
-	extract_rules_fingerprint_of(select, exclude, ignore, r->fingerprint);
+	for (size_t i = 0; params && i < params->n; i++)
+		strvec_push(&r->ignore_params, params->v[i]);
+	for (size_t i = 0; ignore && i < ignore->n; i++)
+		strvec_push(&r->ignore_src, ignore->v[i]);
+	extract_rules_fingerprint_of_params(select, exclude, ignore, params, r->fingerprint);
 	return r;
 fail:
 	extract_rules_free(r);
@@ -288,6 +349,8 @@ void extract_rules_free(struct extract_rules *r)
 	for (size_t i = 0; i < r->n_ignore; i++)
 		rx_release(&r->ignore[i]);
 	free(r->ignore);
+	strvec_release(&r->ignore_params);
+	strvec_release(&r->ignore_src);
 	free(r);
 }
 
@@ -326,6 +389,38 @@ static void rx_remove(const struct rx *rx, const char *text, size_t len, struct 
 		buf_add(out, text + copied, len - copied);
 }
 
+/* Rewrites every URL written out in text (len bytes) in its canonical
+ * form (url_canonical), into out: a session token in a URL printed on the
+ * page is no more a change than one in a link. Trailing punctuation is
+ * not part of the URL. */
+static void canonicalise_bare_urls(const char *text, size_t len, const struct strvec *params,
+				   struct buf *out)
+{
+	PCRE2_SIZE start = 0, copied = 0;
+
+	buf_reset(out);
+	while (start < len) {
+		int rc = pcre2_match(builtins.bare_url.code, (PCRE2_SPTR)text, len, start, 0,
+				     builtins.bare_url.md, builtins.mctx);
+		if (rc < 0)
+			break;
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(builtins.bare_url.md);
+		size_t n = ov[1] - ov[0];
+		while (n && strchr(".,;:!?'\"»", text[ov[0] + n - 1]))
+			n--;
+		char *u = xstrndup(text + ov[0], n);
+		char *c = url_canonical(u, params);
+		buf_add(out, text + copied, ov[0] - copied);
+		buf_addstr(out, c);
+		copied = ov[0] + n;
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		free(c);
+		free(u);
+	}
+	if (copied < len)
+		buf_add(out, text + copied, len - copied);
+}
+
 /* ---------------------------------------------------------------------- */
 /* the writer: canonical text from a stream of words and breaks           */
 
@@ -342,6 +437,7 @@ struct writer {
 	bool link_started;
 	bool cell_sep;         /* " | " is due before the next word */
 	const char *base;      /* resolves links */
+	const struct strvec *params; /* the page's ignore_params (borrowed, may be NULL) */
 };
 
 static void w_break(struct writer *w, int n)
@@ -401,10 +497,16 @@ static bool is_space_cp(uint32_t c)
 	       c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0x85;
 }
 
+/* Characters that are not text: controls, soft hyphen, zero-width
+ * characters, BOM, and the Unicode bidi controls (marks U+200E/U+200F and
+ * U+061C, embeddings and overrides U+202A-U+202E, isolates U+2066-U+2069),
+ * which reorder what a reader sees and would otherwise make two equal
+ * sentences differ, or a displayed one differ from its bytes. */
 static bool is_invisible_cp(uint32_t c)
 {
-	return (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || c == 0xAD ||
-	       c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0x200E || c == 0x200F;
+	return c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0xAD || c == 0x061C ||
+	       (c >= 0x200B && c <= 0x200F) || (c >= 0x202A && c <= 0x202E) || c == 0x2060 ||
+	       (c >= 0x2066 && c <= 0x2069) || c == 0xFEFF;
 }
 
 /* Feeds text as words: spaces fold into the writer's pending space,
@@ -580,10 +682,13 @@ static const struct {
 	{ "aside", true }, { "modal", true },
 };
 
-/* On demarches-simplifiees.fr: login call-out, statistics, dates. */
+/* On démarches-simplifiées (class substrings): the sign-in call-out
+ * (FranceConnect, ProConnect and the DSFR "fr-connect" buttons),
+ * statistics, estimated times, logos. */
 static const char *const ds_chrome[] = {
-	"procedure-auth", "france-connect", "franceconnect", "estimated", "procedure-stats",
-	"stats", "login", "sign-in", "procedure-logos", "procedure-footer", NULL
+	"procedure-auth", "france-connect", "franceconnect", "pro-connect", "proconnect",
+	"agent-connect", "agentconnect", "fr-connect", "estimated", "procedure-stats", "stats",
+	"login", "sign-in", "procedure-logos", "procedure-footer", NULL
 };
 
 static bool style_hidden(const char *style)
@@ -651,6 +756,10 @@ static bool is_chrome(const xmlNode *n, enum family fam)
 			if (contains_ci(cls, *t) || contains_ci(id, *t))
 				return true;
 		}
+		/* the call-out's buttons (sign in, create an account, start):
+		 * a procedure description is plain text, never a button */
+		if (token_match(cls, "fr-btn", false))
+			return true;
 	}
 	return false;
 }
@@ -694,58 +803,282 @@ static const xmlNode *first_element_child(const xmlNode *n)
 /* ---------------------------------------------------------------------- */
 /* links                                                                   */
 
-static bool tracking_param(const char *p, size_t n)
-{
-	static const char *const prefixes[] = { "utm_", "mtm_", "pk_", "matomo_", NULL };
-	static const char *const names[] = { "xtor", "fbclid", "gclid", "dclid", "msclkid",
-					     "yclid", "mc_cid", "mc_eid", "at_medium",
-					     "at_campaign", "_ga", "igshid", NULL };
-	size_t k = 0;
-	while (k < n && p[k] != '=')
-		k++;
-	for (const char *const *s = prefixes; *s; s++) {
-		if (k >= strlen(*s) && !strncasecmp(p, *s, strlen(*s)))
-			return true;
-	}
-	for (const char *const *s = names; *s; s++) {
-		if (k == strlen(*s) && !strncasecmp(p, *s, k))
-			return true;
-	}
-	return false;
-}
+/* Query (and path) parameters that name a visit, not a page: a session
+ * or a campaign. They change from one fetch to the next, or from one
+ * newsletter to the next, and a link carrying them is the same link.
+ * One table, documented in README.md ("Links"); a watchlist extends it
+ * with `ignore_params:` (page or defaults). Names are matched without
+ * case; a prefix entry covers every name starting with it. A SESSION
+ * parameter whose value is a short number is kept: that is an id
+ * ("?sid=12", a section), not a session. */
+enum param_kind { PARAM_TRACKING, PARAM_SESSION };
 
-/* Removes tracking parameters (query and "#xtor=" fragments) and encodes
- * the characters that would break the [text](url) form. */
-static char *clean_url(const char *url)
-{
-	struct buf b = BUF_INIT;
-	const char *q = strchr(url, '?'), *h = strchr(url, '#');
-	size_t base_len;
+static const struct {
+	const char *name;
+	bool prefix;
+	enum param_kind kind;
+} volatile_params[] = {
+	/* sessions and per-visit tokens */
+	{ "phpsessid", false, PARAM_SESSION }, { "jsessionid", false, PARAM_SESSION },
+	{ "aspsessionid", true, PARAM_SESSION }, { "sid", false, PARAM_SESSION },
+	{ "sessionid", false, PARAM_SESSION }, { "session_id", false, PARAM_SESSION },
+	{ "sessid", false, PARAM_SESSION }, { "cfid", false, PARAM_SESSION },
+	{ "cftoken", false, PARAM_SESSION }, { "token", false, PARAM_SESSION },
+	{ "_token", false, PARAM_SESSION }, { "csrf_token", false, PARAM_SESSION },
+	{ "csrfmiddlewaretoken", false, PARAM_SESSION }, { "authenticity_token", false, PARAM_SESSION },
+	/* campaign and click tracking (Matomo/Piwik, AT Internet/Piano, Google,
+	 * Meta, Microsoft, Mailchimp, HubSpot, Marketo...) */
+	{ "utm_", true, PARAM_TRACKING }, { "mtm_", true, PARAM_TRACKING },
+	{ "pk_", true, PARAM_TRACKING }, { "matomo_", true, PARAM_TRACKING },
+	{ "piwik_", true, PARAM_TRACKING }, { "at_", true, PARAM_TRACKING },
+	{ "xtor", false, PARAM_TRACKING }, { "_ga", false, PARAM_TRACKING },
+	{ "_gl", false, PARAM_TRACKING }, { "gclid", false, PARAM_TRACKING },
+	{ "gclsrc", false, PARAM_TRACKING }, { "dclid", false, PARAM_TRACKING },
+	{ "gbraid", false, PARAM_TRACKING }, { "wbraid", false, PARAM_TRACKING },
+	{ "fbclid", false, PARAM_TRACKING }, { "msclkid", false, PARAM_TRACKING },
+	{ "yclid", false, PARAM_TRACKING }, { "twclid", false, PARAM_TRACKING },
+	{ "ttclid", false, PARAM_TRACKING }, { "igshid", false, PARAM_TRACKING },
+	{ "mc_cid", false, PARAM_TRACKING }, { "mc_eid", false, PARAM_TRACKING },
+	{ "_hsenc", false, PARAM_TRACKING }, { "_hsmi", false, PARAM_TRACKING },
+	{ "mkt_tok", false, PARAM_TRACKING },
+};
 
-	if (h && q && q > h)
-		q = NULL;
-	base_len = q ? (size_t)(q - url) : h ? (size_t)(h - url) : strlen(url);
-	buf_add(&b, url, base_len);
-	if (q) {
-		const char *p = q + 1, *end = h ? h : q + strlen(q);
-		bool first = true;
-		while (p < end) {
-			const char *amp = memchr(p, '&', (size_t)(end - p));
-			size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
-			if (n && !tracking_param(p, n)) {
-				buf_addch(&b, first ? '?' : '&');
-				buf_add(&b, p, n);
-				first = false;
-			}
-			p += n + 1;
+#define RANDOM_MIN_LEN 16
+#define RANDOM_MAX_LEN 512
+
+/* Whether a parameter value looks like a random token (a session id, a
+ * signature): RANDOM_MIN_LEN to RANDOM_MAX_LEN characters of
+ * [A-Za-z0-9_-] only; letters and digits both; densely mixed, that is a
+ * change between letter and digit or between lower and upper case from
+ * one character to the next at least once every 4 characters (separators
+ * do not count); and a Shannon entropy of at least 3 bits a character.
+ * Numbers of any length (ids: "?id=28866"), words, slugs and file names
+ * ("Liste-des-pieces-2024-AES") are not. */
+static bool value_looks_random(const char *v, size_t n)
+{
+	unsigned counts[128] = { 0 };
+	size_t changes = 0, letters = 0, digits = 0;
+	int prev = 0; /* class of the previous character: 1 lower, 2 upper, 3 digit, 0 other */
+	double entropy = 0;
+
+	if (n < RANDOM_MIN_LEN || n > RANDOM_MAX_LEN)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		int cls;
+		if (c >= 'a' && c <= 'z')
+			cls = 1;
+		else if (c >= 'A' && c <= 'Z')
+			cls = 2;
+		else if (c >= '0' && c <= '9')
+			cls = 3;
+		else if (c == '-' || c == '_')
+			cls = 0;
+		else
+			return false;
+		letters += cls == 1 || cls == 2;
+		digits += cls == 3;
+		if (cls && prev && cls != prev)
+			changes++;
+		prev = cls;
+		counts[c]++;
+	}
+	if (!letters || !digits || changes * 4 < n)
+		return false;
+	for (size_t c = 0; c < PW_ARRAY_SIZE(counts); c++) {
+		if (counts[c]) {
+			double p = (double)counts[c] / (double)n;
+			entropy -= p * log2(p);
 		}
 	}
-	if (h && h[1] && !tracking_param(h + 1, strlen(h + 1)))
+	return entropy >= 3.0;
+}
+
+static bool all_digits(const char *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return false;
+	}
+	return n > 0;
+}
+
+/* Whether "name=value" (n bytes) is a parameter a link is the same
+ * without: listed above or in extra (a trailing '*' makes a prefix), or
+ * with a random-looking value. */
+static bool param_volatile(const char *p, size_t n, const struct strvec *extra)
+{
+	const char *eq = memchr(p, '=', n);
+	size_t k = eq ? (size_t)(eq - p) : n;
+	const char *v = eq ? eq + 1 : p + n;
+	size_t vn = (size_t)(p + n - v);
+
+	for (size_t i = 0; i < PW_ARRAY_SIZE(volatile_params); i++) {
+		const char *name = volatile_params[i].name;
+		size_t nl = strlen(name);
+		if (volatile_params[i].prefix ? (k >= nl && !strncasecmp(p, name, nl))
+					      : (k == nl && !strncasecmp(p, name, nl)))
+			return volatile_params[i].kind == PARAM_TRACKING || !all_digits(v, vn) || vn > 10;
+	}
+	for (size_t i = 0; extra && i < extra->n; i++) {
+		const char *name = extra->v[i];
+		size_t nl = strlen(name);
+		if (nl && name[nl - 1] == '*' ? (k >= nl - 1 && !strncasecmp(p, name, nl - 1))
+					      : (k == nl && !strncasecmp(p, name, nl)))
+			return true;
+	}
+	return value_looks_random(v, vn);
+}
+
+/* The query q (len bytes, without '?') without its volatile parameters,
+ * empty pieces dropped, the rest sorted by name (stable: the values of a
+ * repeated name keep their order), into out; out->len 0 when nothing is
+ * left. */
+static void canonical_query(const char *q, size_t len, const struct strvec *extra, struct buf *out)
+{
+	struct piece {
+		const char *p;
+		size_t n, k;
+	} *v = NULL;
+	size_t count = 0;
+
+	for (const char *p = q, *end = q + len; p < end;) {
+		const char *amp = memchr(p, '&', (size_t)(end - p));
+		size_t n = amp ? (size_t)(amp - p) : (size_t)(end - p);
+		if (n && !param_volatile(p, n, extra)) {
+			v = xrealloc(v, (count + 1) * sizeof(*v));
+			const char *eq = memchr(p, '=', n);
+			v[count].p = p;
+			v[count].n = n;
+			v[count].k = eq ? (size_t)(eq - p) : n;
+			count++;
+		}
+		p += n + 1;
+	}
+	/* insertion sort: queries are short, and it is stable */
+	for (size_t i = 1; i < count; i++) {
+		struct piece cur = v[i];
+		size_t j = i;
+		while (j > 0) {
+			size_t m = v[j - 1].k < cur.k ? v[j - 1].k : cur.k;
+			int c = memcmp(v[j - 1].p, cur.p, m);
+			if (c < 0 || (c == 0 && v[j - 1].k <= cur.k))
+				break;
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = cur;
+	}
+	buf_reset(out);
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			buf_addch(out, '&');
+		buf_add(out, v[i].p, v[i].n);
+	}
+	free(v);
+}
+
+/* The path without its volatile path parameters (";jsessionid=...",
+ * up to the next '/', ';' or the end), into out. */
+static void canonical_path(const char *path, const struct strvec *extra, struct buf *out)
+{
+	buf_reset(out);
+	for (const char *p = path; *p;) {
+		if (*p != ';') {
+			size_t n = strcspn(p, ";");
+			buf_add(out, p, n);
+			p += n;
+			continue;
+		}
+		size_t n = strcspn(p + 1, ";/");
+		if (!n || !param_volatile(p + 1, n, extra))
+			buf_add(out, p, n + 1);
+		p += n + 1;
+	}
+}
+
+/* Canonical form of an http(s) URL, parsed by libcurl: volatile query and
+ * path parameters dropped, the query sorted, a tracking fragment
+ * ("#xtor=...") dropped. NULL when curl cannot parse it. */
+static char *canonical_http(const char *url, const struct strvec *extra)
+{
+	CURLU *u = curl_url();
+	char *part = NULL, *out = NULL;
+	struct buf b = BUF_INIT;
+
+	if (!u) {
+		fprintf(stderr, "fatal: out of memory\n");
+		abort();
+	}
+	if (curl_url_set(u, CURLUPART_URL, url, CURLU_ALLOW_SPACE) != CURLUE_OK)
+		goto cleanup;
+	if (curl_url_get(u, CURLUPART_PATH, &part, 0) == CURLUE_OK && strchr(part, ';')) {
+		canonical_path(part, extra, &b);
+		if (curl_url_set(u, CURLUPART_PATH, buf_str(&b), 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK) {
+		canonical_query(part, strlen(part), extra, &b);
+		if (curl_url_set(u, CURLUPART_QUERY, b.len ? buf_str(&b) : NULL, 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK &&
+	    param_volatile(part, strlen(part), extra)) {
+		if (curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK)
+			goto cleanup;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_URL, &part, 0) == CURLUE_OK)
+		out = xstrdup(part);
+cleanup:
+	curl_free(part);
+	curl_url_cleanup(u);
+	buf_release(&b);
+	return out;
+}
+
+char *url_canonical(const char *url, const struct strvec *extra)
+{
+	struct buf b = BUF_INIT, q = BUF_INIT;
+
+	if (!strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8)) {
+		char *out = canonical_http(url, extra);
+		if (out)
+			return out;
+	}
+	/* mailto:, tel:, relative, or what curl refuses: split by hand, only
+	 * to drop the same parameters. */
+	const char *qm = strchr(url, '?'), *h = strchr(url, '#');
+	if (h && qm && qm > h)
+		qm = NULL;
+	buf_add(&b, url, qm ? (size_t)(qm - url) : h ? (size_t)(h - url) : strlen(url));
+	if (qm) {
+		const char *end = h ? h : qm + strlen(qm);
+		canonical_query(qm + 1, (size_t)(end - qm - 1), extra, &q);
+		if (q.len) {
+			buf_addch(&b, '?');
+			buf_add(&b, q.ptr, q.len);
+		}
+	}
+	if (h && h[1] && !param_volatile(h + 1, strlen(h + 1), extra))
 		buf_addstr(&b, h);
-	/* Encode what breaks the Markdown form or the line. */
+	buf_release(&q);
+	return buf_detach(&b, NULL);
+}
+
+/* The canonical URL (url_canonical) with the characters that would break
+ * the [text](url) form or the line encoded. */
+static char *clean_url(const char *url, const struct strvec *extra)
+{
+	char *canon = url_canonical(url, extra);
 	struct buf e = BUF_INIT;
-	for (size_t i = 0; i < b.len; i++) {
-		unsigned char c = (unsigned char)b.ptr[i];
+	for (const char *p = canon; *p; p++) {
+		unsigned char c = (unsigned char)*p;
 		if (c == ' ')
 			buf_addstr(&e, "%20");
 		else if (c == '(')
@@ -757,7 +1090,7 @@ static char *clean_url(const char *url)
 		else
 			buf_addch(&e, (char)c);
 	}
-	buf_release(&b);
+	free(canon);
 	return buf_detach(&e, NULL);
 }
 
@@ -806,13 +1139,13 @@ static bool shown_scheme(const char *u)
 	       (n == 6 && !strncasecmp(u, "mailto", 6)) || (n == 3 && !strncasecmp(u, "tel", 3));
 }
 
-static char *resolve_href_any(const char *href, const char *base);
+static char *resolve_href_any(const char *href, const char *base, const struct strvec *extra);
 
 /* The absolute, cleaned target of href, or NULL when the link is not a
  * target worth showing (in-page anchor, javascript:, other schemes). */
-static char *resolve_href(const char *href, const char *base)
+static char *resolve_href(const char *href, const char *base, const struct strvec *extra)
 {
-	char *out = resolve_href_any(href, base);
+	char *out = resolve_href_any(href, base, extra);
 	if (out && !shown_scheme(out)) {
 		free(out);
 		out = NULL;
@@ -820,7 +1153,7 @@ static char *resolve_href(const char *href, const char *base)
 	return out;
 }
 
-static char *resolve_href_any(const char *href, const char *base)
+static char *resolve_href_any(const char *href, const char *base, const struct strvec *extra)
 {
 	char *trimmed, *out = NULL;
 	xmlChar *abs = NULL;
@@ -836,7 +1169,7 @@ static char *resolve_href_any(const char *href, const char *base)
 		return NULL;
 	trimmed = xstrndup(href, n);
 	if (!strncasecmp(trimmed, "mailto:", 7) || !strncasecmp(trimmed, "tel:", 4)) {
-		out = clean_url(trimmed);
+		out = clean_url(trimmed, extra);
 		free(trimmed);
 		return out;
 	}
@@ -846,14 +1179,14 @@ static char *resolve_href_any(const char *href, const char *base)
 	 * segments, spaces or other oddities goes through xmlBuildURI. */
 	if (simple_url_part(trimmed)) {
 		if (!strncasecmp(trimmed, "http://", 7) || !strncasecmp(trimmed, "https://", 8)) {
-			out = clean_url(trimmed);
+			out = clean_url(trimmed, extra);
 			free(trimmed);
 			return out;
 		}
 		size_t origin = base ? url_origin_len(base) : 0;
 		if (trimmed[0] == '/' && trimmed[1] != '/' && origin) {
 			char *joined = xasprintf("%.*s%s", (int)origin, base, trimmed);
-			out = clean_url(joined);
+			out = clean_url(joined, extra);
 			free(joined);
 			free(trimmed);
 			return out;
@@ -869,7 +1202,7 @@ static char *resolve_href_any(const char *href, const char *base)
 			xmlFree(esc);
 		}
 	}
-	out = clean_url(abs ? (const char *)abs : trimmed);
+	out = clean_url(abs ? (const char *)abs : trimmed, extra);
 	if (abs)
 		xmlFree(abs);
 	free(trimmed);
@@ -903,6 +1236,58 @@ static bool in_sectioning(const xmlNode *n, const xmlNode *root)
 			return true;
 	}
 	return false;
+}
+
+/* An integer attribute as HTML's "rules for parsing integers" read it:
+ * leading whitespace, an optional sign, then digits up to the first other
+ * character ("7th" is 7). false when absent, without digits, or outside the
+ * 32-bit range browsers keep (they then ignore the attribute): page
+ * attributes are untrusted and must never overflow our arithmetic. */
+static bool int_attr(const xmlNode *n, const char *name, long long *out)
+{
+	const char *s = attr(n, name);
+	long long v = 0;
+	bool neg = false;
+
+	if (!s)
+		return false;
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+		s++;
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		v = v * 10 + (*s - '0');
+		if (v > (long long)INT32_MAX + 1)
+			return false;
+	}
+	if (neg)
+		v = -v;
+	if (v > INT32_MAX || v < INT32_MIN)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The number of list item li of an <ol>: the list's start (default 1),
+ * or the value of the nearest earlier item that has one, counted on. In
+ * long long: 32-bit values plus a count of siblings cannot overflow it. */
+static long long list_number(const xmlNode *li, bool *ordered)
+{
+	long long k = 0, v;
+
+	*ordered = true;
+	for (const xmlNode *s = li; s; s = s->prev) {
+		if (!name_is(s, "li"))
+			continue;
+		if (int_attr(s, "value", &v))
+			return v + k;
+		k++;
+	}
+	if (!int_attr(li->parent, "start", &v))
+		v = 1;
+	return v + k - 1;
 }
 
 static void walk_element(struct walk *wk, const xmlNode *n)
@@ -949,7 +1334,8 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 			walk_children(wk, n);
 			w->space = true;
 		} else {
-			int nesting = 0, number = 0;
+			int nesting = 0;
+			long long number = 0;
 			bool ordered = false;
 			for (const xmlNode *p = n->parent; p && p != wk->root->parent; p = p->parent) {
 				if (name_is(p, "ul") || name_is(p, "ol") || name_is(p, "menu"))
@@ -957,22 +1343,15 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 			}
 			if (nesting == 0)
 				nesting = 1;
-			if (n->parent && name_is(n->parent, "ol")) {
-				const char *start = attr(n->parent, "start");
-				ordered = true;
-				number = start ? atoi(start) : 1;
-				for (const xmlNode *s = n->prev; s; s = s->prev) {
-					if (name_is(s, "li"))
-						number++;
-				}
-			}
+			if (n->parent && name_is(n->parent, "ol"))
+				number = list_number(n, &ordered);
 			w_break(w, 1);
 			int ind = (nesting - 1) * 2;
 			if (ind > 40)
 				ind = 40;
 			int len;
 			if (ordered)
-				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%d. ", ind, "", number);
+				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%lld. ", ind, "", number);
 			else
 				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s- ", ind, "");
 			w->prefix = w->prefix_buf;
@@ -1012,7 +1391,7 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		w->cell_sep = saved_cell;
 		w_break(w, 1);
 	} else if (name_is(n, "a") && attr(n, "href") && !w->link_pending) {
-		char *url = resolve_href(attr(n, "href"), w->base);
+		char *url = resolve_href(attr(n, "href"), w->base, w->params);
 		if (!url) {
 			walk_children(wk, n);
 		} else {
@@ -1080,6 +1459,8 @@ struct scan {
 	const xmlNode *idmain_rolemain; /* any #main[role=main] (old eZ design) */
 	const xmlNode *role_main, *main_el, *article;
 	const xmlNode *ds_root, *ds_title;
+	const xmlNode *ds_desc;         /* .procedure-description (démarches-simplifiées) */
+	bool ds_signin;                 /* its sign-in call-out: FranceConnect, ProConnect */
 	bool dsfr, ez;
 	int depth;
 };
@@ -1097,12 +1478,20 @@ static void scan_classes(struct scan *s, const xmlNode *c, const char *cls)
 		if (n >= 3 && t[0] == 'f' && t[1] == 'r' && t[2] == '-') {
 			if (!s->dsfr && ((n >= 9 && !strncmp(t, "fr-header", 9)) || (n >= 12 && !strncmp(t, "fr-container", 12))))
 				s->dsfr = true;
+			else if (n >= 10 && !strncmp(t, "fr-connect", 10))
+				s->ds_signin = true;
 		} else if (n == 10 && !strncmp(t, "mis_a_jour", 10)) {
 			s->ez = true;
 		} else if (n == 17 && !s->ds_root && !strncmp(t, "procedure-preview", 17)) {
 			s->ds_root = c;
 		} else if (n == 15 && !s->ds_title && !strncmp(t, "procedure-title", 15)) {
 			s->ds_title = c;
+		} else if (n == 21 && !s->ds_desc && !strncmp(t, "procedure-description", 21)) {
+			s->ds_desc = c;
+		} else if ((n == 14 && !strncmp(t, "procedure-auth", 14)) ||
+			   (n >= 14 && !strncmp(t, "france-connect", 14)) ||
+			   (n >= 11 && !strncmp(t, "pro-connect", 11))) {
+			s->ds_signin = true;
 		}
 	}
 }
@@ -1272,17 +1661,24 @@ static const xmlNode *first_h1(const xmlNode *n, int depth)
 	return NULL;
 }
 
-static bool host_is(const char *url, const char *domain)
+/* The procedure block of a démarches-simplifiées page, recognised by its
+ * markup on any host: the .procedure-preview block or the
+ * h1.procedure-title's parent, else (newer designs) a DSFR page holding a
+ * .procedure-description and the sign-in call-out, where the block is the
+ * nearest ancestor of the description that holds the page's h1. */
+static const xmlNode *ds_procedure_root(const struct scan *sc)
 {
-	const char *p = url ? strstr(url, "://") : NULL;
-	if (!p)
-		return false;
-	p += 3;
-	size_t n = strcspn(p, "/?#:");
-	size_t dl = strlen(domain);
-	if (n < dl || strncasecmp(p + n - dl, domain, dl))
-		return false;
-	return n == dl || p[n - dl - 1] == '.';
+	if (sc->ds_root)
+		return sc->ds_root;
+	if (sc->ds_title && sc->ds_title->parent)
+		return sc->ds_title->parent;
+	if (!sc->ds_desc || !sc->ds_signin || !sc->dsfr)
+		return NULL;
+	for (const xmlNode *p = sc->ds_desc->parent; p && p->type == XML_ELEMENT_NODE; p = p->parent) {
+		if (name_is(p, "main") || name_is(p, "body") || first_h1(p, 0))
+			return p;
+	}
+	return sc->ds_desc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1369,6 +1765,116 @@ static void mark_excluded(xmlXPathContextPtr ctx, xmlXPathCompExprPtr comp)
 	xmlXPathFreeObject(obj);
 }
 
+/* ---------------------------------------------------------------------- */
+/* unclosed raw-text elements                                              */
+
+#define RAW_REPAIRS_MAX 8
+
+/* Whether "<..." at p (n bytes left) starts a tag for the element whose
+ * raw text it is in. In CSS a '<' never starts anything, so any tag-like
+ * "<x", "</" or "<!" does. In a script '<' is also an operator ("a<b",
+ * "i<n"), so only the name of an HTML element followed by a tag's end
+ * counts, and a one-letter one (a, b, i, p, u) only as "<p>". */
+static bool tag_starts(const char *p, size_t n, bool script)
+{
+	static const char *const names[] = {
+		"html", "head", "body", "title", "meta", "link", "style", "script", "noscript",
+		"main", "div", "span", "section", "article", "header", "footer", "nav", "aside",
+		"h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "dl", "dt", "dd", "table",
+		"thead", "tbody", "tr", "td", "th", "form", "br", "hr", "img", "strong", "em",
+		"blockquote", "figure", "address", "pre", "small", "iframe", "button", "label",
+		"input", "select", "textarea", "abbr", "time", "picture", "svg", "a", "b", "i", "p",
+		"u", NULL
+	};
+	size_t k = 1;
+
+	if (n < 2 || p[0] != '<')
+		return false;
+	if (!script)
+		return (p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z') || p[1] == '/' ||
+		       p[1] == '!';
+	if (n >= 4 && !memcmp(p, "<!--", 4))
+		return true;
+	if (p[1] == '/')
+		k = 2;
+	for (const char *const *e = names; *e; e++) {
+		size_t el = strlen(*e);
+		if (n < k + el + 1 || strncasecmp(p + k, *e, el))
+			continue;
+		char after = p[k + el];
+		if (after == '>' || (el > 1 && (after == ' ' || after == '\t' || after == '\n' ||
+						 after == '\r' || after == '/')))
+			return true;
+	}
+	return false;
+}
+
+/* The <style> or <script> that took the rest of src (len bytes) as its raw
+ * text, when that text holds markup: then its name, and *at, the offset in
+ * src where markup starts again (where the element should have been
+ * closed). NULL when the page has no such element. Such an element runs to
+ * the end of the document, so it is the last element in document order
+ * and its text is the tail of src, save the CRs the parser folded into
+ * line feeds. */
+static const char *swallowed_raw_text(htmlDocPtr doc, const char *src, size_t len, size_t *at)
+{
+	const xmlNode *n = xmlDocGetRootElement(doc), *raw = NULL;
+	const char *tag = NULL;
+	xmlChar *content = NULL;
+
+	for (int depth = 0; n && depth < WALK_DEPTH_MAX * 2; depth++) {
+		if (name_is(n, "style") || name_is(n, "script"))
+			raw = n;
+		const xmlNode *last = n->last;
+		while (last && last->type != XML_ELEMENT_NODE) {
+			/* only the raw element's own text may follow it */
+			if (last->type == XML_TEXT_NODE && last->content && last->content[strspn((const char *)last->content, " \t\r\n")])
+				break;
+			last = last->prev;
+		}
+		if (!last || last->type != XML_ELEMENT_NODE)
+			break;
+		n = last;
+	}
+	if (!raw)
+		return NULL;
+	content = xmlNodeGetContent(raw);
+	if (!content)
+		return NULL;
+	{
+		const char *c = (const char *)content;
+		size_t clen = strlen(c), i = len, j = clen, cut = clen;
+		bool script = name_is(raw, "script");
+
+		for (size_t k = 0; k < clen; k++) {
+			if (c[k] == '<' && tag_starts(c + k, clen - k, script)) {
+				cut = k;
+				break;
+			}
+		}
+		if (cut == clen)
+			goto done;
+		/* Walk back from both ends to map cut to an offset of src. */
+		while (j > cut) {
+			if (i == 0)
+				goto done;
+			if (src[i - 1] == c[j - 1]) {
+				i--;
+				j--;
+			} else if (src[i - 1] == '\r') {
+				i--;
+			} else {
+				goto done; /* the element's text does not run to the end */
+			}
+		}
+		*at = i;
+		tag = script ? "script" : "style";
+	}
+done:
+	xmlFree(content);
+	return tag;
+}
+
 /* Parses UTF-8 html as htmlCtxtReadMemory() would, except that the id
  * attributes are indexed only when an XPath needs them (ids = true). The
  * caller frees *pctx (its error state tells whether the parser stopped). */
@@ -1414,6 +1920,8 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	const xmlNode *root = NULL;
 	char stamp[11];
 	bool have_stamp = false;
+	char *repaired = NULL;      /* the page with unclosed raw-text elements closed */
+	size_t repaired_len = 0;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -1433,6 +1941,26 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	}
 	htmlParserCtxtPtr pctx = NULL;
 	doc = parse_html(html ? html : "", len, base_url, rules && rules->uses_ids, &pctx);
+	/* An unclosed <style> or <script> takes the rest of the page as its
+	 * raw text: close it where markup starts again and parse once more. */
+	for (int tries = 0; tries < RAW_REPAIRS_MAX && doc && !pctx->disableSAX; tries++) {
+		const char *src = repaired ? repaired : (html ? html : "");
+		size_t src_len = repaired ? repaired_len : len, at;
+		const char *tag = swallowed_raw_text(doc, src, src_len, &at);
+		if (!tag || src_len > (size_t)INT_MAX - 16)
+			break;
+		log_warn("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again",
+			 base_url ? base_url : "page", tag);
+		struct buf fixed = BUF_INIT;
+		buf_add(&fixed, src, at);
+		buf_printf(&fixed, "</%s>", tag);
+		buf_add(&fixed, src + at, src_len - at);
+		free(repaired);
+		repaired = buf_detach(&fixed, &repaired_len);
+		xmlFreeDoc(doc);
+		htmlFreeParserCtxt(pctx);
+		doc = parse_html(repaired, repaired_len, base_url, rules && rules->uses_ids, &pctx);
+	}
 	/* The parser halts (rather than recovers) on markup nested deeper
 	 * than 256 elements, dropping the rest of the page. A partial text
 	 * would read as the procedure vanishing: take no text at all, so the
@@ -1470,6 +1998,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 				    : xmlStrdup((const xmlChar *)attr(sc.base, "href"));
 	}
 	wk.w.base = base_abs ? (const char *)base_abs : base_url;
+	wk.w.params = rules ? &rules->ignore_params : NULL;
 	buf_init(&wk.w.out, TEXT_MAX);
 
 	if ((rules && (rules->select || rules->exclude_src.n))) {
@@ -1509,9 +2038,9 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			w_text(&wk.w, (const char *)sel->stringval);
 		}
 	} else {
-		bool ds_host = host_is(base_url, "demarches-simplifiees.fr");
-		if (sc.ds_root || (sc.ds_title && sc.ds_title->parent)) {
-			root = sc.ds_root ? sc.ds_root : sc.ds_title->parent;
+		const xmlNode *ds = ds_procedure_root(&sc);
+		if (ds) {
+			root = ds;
 			wk.fam = FAM_DS;
 			out->rule = xstrdup("builtin: demarches-simplifiees");
 		} else if (sc.dsfr && (sc.idmain_in_main || sc.main_el)) {
@@ -1545,8 +2074,6 @@ int extract_html(const char *html, size_t len, const char *base_url,
 				out->rule = xstrdup("builtin: whole page");
 			}
 		}
-		if (ds_host && wk.fam != FAM_DS)
-			wk.fam = FAM_DS; /* the DS chrome rules still apply */
 		wk.root = root;
 		walk_element(&wk, root);
 	}
@@ -1580,6 +2107,12 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			cur_len = dst->len;
 			struct buf *tmp = dst; dst = other; other = tmp;
 		}
+		if (strstr(cur, "://")) {
+			canonicalise_bare_urls(cur, cur_len, wk.w.params, dst);
+			cur = buf_str(dst);
+			cur_len = dst->len;
+			struct buf *tmp = dst; dst = other; other = tmp;
+		}
 		have_stamp = facts_page_updated(cur, stamp);
 		for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
 			rx_remove(&builtins.ignore[i], cur, cur_len, dst);
@@ -1609,11 +2142,24 @@ facts:
 	facts_extract(out->text, &out->fields);
 	if (have_stamp)
 		fieldset_add(&out->fields, "page_updated", stamp);
-	if (wk.fam == FAM_DS && out->text_len)
-		/* The page is the online filing itself. */
-		fieldset_add(&out->fields, "method", "online");
+	if (wk.fam == FAM_DS && out->text_len) {
+		/* The page is the online filing itself: "en ligne
+		 * (démarches-simplifiées)", which says more than the plain
+		 * "online" a sentence of its description may give. */
+		struct field *m = fieldset_get(&out->fields, "method");
+		for (size_t i = 0; i < m->values.n; i++) {
+			if (!strcmp(m->values.v[i], "online")) {
+				free(m->values.v[i]);
+				memmove(&m->values.v[i], &m->values.v[i + 1], (m->values.n - i - 1) * sizeof(char *));
+				m->values.n--;
+				break;
+			}
+		}
+		fieldset_add(&out->fields, "method", "online_ds");
+	}
 	ret = 0;
 cleanup:
+	free(repaired);
 	buf_release(&t1);
 	buf_release(&t2);
 	buf_release(&wk.w.out);

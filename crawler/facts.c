@@ -9,7 +9,12 @@
  * under a match context with match and heap limits: page text is untrusted.
  *
  * Fields (values keep order of appearance, unique per field):
- *   method       postal, online, appointment, email, in_person
+ *   method       postal (sent by post), online (a web form or platform),
+ *                online_ds (the page is a démarches-simplifiées procedure:
+ *                filing there is the method), appointment, email,
+ *                letterbox (dropped in the office's letter box: no stamp,
+ *                no meeting, so neither postal nor in_person), in_person
+ *                (handed over at a counter)
  *   addresses    postal addresses, one line each: "l1, l2, 02000 LAON"
  *   emails       lower-case addresses
  *   phones       French numbers as "01 23 45 67 89"
@@ -66,8 +71,14 @@ static const struct {
 	  "\\b(?:envoy|transmet|transmis|adress|d[ée]pos|faire\\s+parvenir)\\w*\\b[^.\\n]*$" },
 	{ "email", "suivante",
 	  "[àa]\\s+l['’]adresse\\s+(?:[ée]lectronique|mail|courriel|e-mail)\\s+suivante", NULL },
-	{ "in_person", "guichet|lettres|personne|sentez",
-	  "\\bguichets?\\b|bo[îi]tes?\\s+aux\\s+lettres|en\\s+personne\\b|pr[ée]sentez-vous", NULL },
+	/* "déposer dans la boîte aux lettres située au ...": only after a
+	 * verb of depositing, since lists of pieces speak of the applicant's
+	 * own letter box ("votre nom doit figurer sur la boîte aux lettres"). */
+	{ "letterbox", "lettres|depot|dépôt",
+	  "\\bbo[îi]tes?\\s+(?:aux|[àa])\\s+lettres\\b|\\bbo[îi]tes?\\s+de\\s+d[ée]p[ôo]t\\b",
+	  "\\b(?:d[ée]pos|d[ée]p[ôo]t|remett|remis|glisse|gliss[ée])\\w*\\b[^.\\n]*$" },
+	{ "in_person", "guichet|personne|sentez",
+	  "\\bguichets?\\b|en\\s+personne\\b|pr[ée]sentez-vous", NULL },
 	{ "in_person", "place|propre|accueil",
 	  "\\b(?:sur\\s+place|en\\s+mains?\\s+propres?|[àa]\\s+l['’]accueil)",
 	  "\\b(?:d[ée]p[ôo]t|d[ée]poser|d[ée]posez|remettre|remise)\\b[^.\\n]*$" },
@@ -351,13 +362,14 @@ static void find_values(const char *text, size_t len, struct fieldset *out)
 		size_t n = ov[1] - ov[0];
 		while (n && strchr(".,;:!?'\"»", text[ov[0] + n - 1]))
 			n--;
-		if (!strncmp(text + ov[0], "www.", 4)) {
-			char *u = xasprintf("http://%.*s", (int)n, text + ov[0]);
-			add_link(out, u, strlen(u));
-			free(u);
-		} else {
-			add_link(out, text + ov[0], n);
-		}
+		/* a URL written out in the text: the same canonical form as
+		 * the text's links, so a token in it is not a new link */
+		char *u = !strncmp(text + ov[0], "www.", 4) ? xasprintf("http://%.*s", (int)n, text + ov[0])
+							     : xstrndup(text + ov[0], n);
+		char *c = url_canonical(u, NULL);
+		add_link(out, c, strlen(c));
+		free(c);
+		free(u);
 	}
 	/* The e-mail pattern is slow to fail; most texts have no '@' at all. */
 	for (start = 0; memchr(text, '@', len) && next_match(&rx.value[RX_EMAIL], text, len, start, &ov);

@@ -710,9 +710,11 @@ char *fr_field_value(const char *field, const char *value)
 	static const char *const methods[][2] = {
 		{ "postal", "voie postale" },
 		{ "online", "en ligne" },
+		{ "online_ds", "en ligne (démarches-simplifiées)" },
 		{ "appointment", "sur rendez-vous" },
 		{ "email", "par courriel" },
 		{ "in_person", "au guichet" },
+		{ "letterbox", "dépôt dans la boîte aux lettres" },
 	};
 	if (!strcmp(field, "method"))
 		for (size_t i = 0; i < PW_ARRAY_SIZE(methods); i++)

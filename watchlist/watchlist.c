@@ -730,7 +730,16 @@ struct loader {
 	struct strvec keys, locs;
 };
 
-enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT };
+enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT,
+	     CHECK_PARAM };
+
+/* A link parameter name for ignore_params: URL-safe name characters, an
+ * optional final '*' (a prefix). */
+static bool param_name_valid(const char *v)
+{
+	size_t n = strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-[]");
+	return n > 0 && n <= 64 && (!v[n] || (v[n] == '*' && !v[n + 1]));
+}
 
 /* Applies check to a scalar; appends an error and returns false if bad. */
 static bool check_value(struct loader *ld, const struct ynode *node, const char *key, enum check check)
@@ -758,6 +767,11 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 	case CHECK_DOMAIN:
 		if (!domain_valid(v))
 			msg = xasprintf("bad domain '%s' in '%s': expected a lower-case host name", v, key);
+		break;
+	case CHECK_PARAM:
+		if (!param_name_valid(v))
+			msg = xasprintf("bad parameter name '%s' in '%s': expected letters, digits, '_', '.', "
+					"'-' or '[]', optionally ending in '*' (a prefix)", v, key);
 		break;
 	case CHECK_DEPARTEMENT:
 		if (!departement_valid(v))
@@ -885,6 +899,7 @@ static void page_release(struct wl_page *p)
 	free(p->select);
 	strvec_release(&p->exclude);
 	strvec_release(&p->ignore);
+	strvec_release(&p->ignore_params);
 	free(p->file);
 }
 
@@ -905,7 +920,7 @@ static void office_release(struct wl_office *o)
 }
 
 static const char *const page_keys[] = {
-	"url", "id", "select", "exclude", "ignore", "documents", "max_documents", NULL
+	"url", "id", "select", "exclude", "ignore", "ignore_params", "documents", "max_documents", NULL
 };
 
 /* Fills p from node; returns false if anything was wrong. */
@@ -943,6 +958,7 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	p->select = get_string(ld, node, "select", false, CHECK_XPATH, "page");
 	get_list(ld, node, "exclude", CHECK_XPATH, &p->exclude);
 	get_list(ld, node, "ignore", CHECK_REGEX, &p->ignore);
+	get_list(ld, node, "ignore_params", CHECK_PARAM, &p->ignore_params);
 
 	v = ynode_get(node, "documents");
 	if (v && yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "documents")) {
@@ -1046,7 +1062,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 
 static const char *const defaults_keys[] = {
 	"ignore", "user_agent_url", "ca_bundle", "connect_timeout", "timeout", "low_speed_limit",
-	"low_speed_time", "max_body", "failure_threshold", "document_domains", NULL
+	"low_speed_time", "max_body", "failure_threshold", "document_domains", "ignore_params", NULL
 };
 
 /* Fills d (a fresh struct, all "unset"); merged into wl only if clean. */
@@ -1079,6 +1095,7 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 				   (long *)(void *)((char *)d + numbers[i].offset));
 	}
 	get_list(ld, node, "document_domains", CHECK_DOMAIN, &d->document_domains);
+	get_list(ld, node, "ignore_params", CHECK_PARAM, &d->ignore_params);
 	return ld->errs->n == before;
 }
 
@@ -1093,6 +1110,7 @@ static void defaults_release(struct wl_defaults *d)
 {
 	strvec_release(&d->ignore);
 	strvec_release(&d->document_domains);
+	strvec_release(&d->ignore_params);
 	free(d->user_agent_url);
 	free(d->ca_bundle);
 	defaults_init(d);
@@ -1107,6 +1125,9 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 	for (size_t i = 0; i < from->document_domains.n; i++)
 		if (!strvec_contains(&to->document_domains, from->document_domains.v[i]))
 			strvec_push(&to->document_domains, from->document_domains.v[i]);
+	for (size_t i = 0; i < from->ignore_params.n; i++)
+		if (!strvec_contains(&to->ignore_params, from->ignore_params.v[i]))
+			strvec_push(&to->ignore_params, from->ignore_params.v[i]);
 	if (from->user_agent_url) {
 		free(to->user_agent_url);
 		to->user_agent_url = from->user_agent_url;

@@ -31,6 +31,7 @@ struct wl_page {
 	char *select;         /* XPath or NULL (built-in main-content rule) */
 	struct strvec exclude; /* XPaths removed before extraction */
 	struct strvec ignore; /* page's own PCRE2 patterns (defaults not included) */
+	struct strvec ignore_params; /* link parameter names dropped (defaults not included) */
 	enum wl_documents documents;
 	long max_documents;   /* -1: default */
 	const struct wl_office *office; /* borrowed back-pointer */
@@ -62,6 +63,7 @@ struct wl_office {
  * so that the crawler's own defaults apply. */
 struct wl_defaults {
 	struct strvec ignore;      /* PCRE2 patterns applied to every page */
+	struct strvec ignore_params; /* link parameter names dropped on every page */
 	char *user_agent_url;
 	char *ca_bundle;
 	long connect_timeout;      /* seconds */

@@ -21,8 +21,9 @@ for f in fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report; do
 	mkdir -p "$work/$f" "$work/$f-art"
 	[ -d "tests/fuzz/corpus/$f" ] && cp -r "tests/fuzz/corpus/$f/." "$work/$f/"
 	set +e
+	dict=(); [ -f "tests/fuzz/$f.dict" ] && dict=(-dict="tests/fuzz/$f.dict")
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	"build-fuzz/tests/fuzz/$f" "$work/$f" -max_total_time="$SECONDS_EACH" -timeout=20 \
+	"build-fuzz/tests/fuzz/$f" "${dict[@]}" "$work/$f" -max_total_time="$SECONDS_EACH" -timeout=20 \
 		-rss_limit_mb=2048 -max_len=262144 -artifact_prefix="$work/$f-art/" \
 		-print_final_stats=1 >"$work/$f.log" 2>&1
 	rc=$?

@@ -314,6 +314,20 @@ static void test_bad_regex(void)
 	expect_errors("err-regex.yaml", e);
 }
 
+static void test_ignore_params(void)
+{
+	/* Names of link parameters: URL-safe, an optional final '*'. */
+	static const char *const e[] = {
+		"ignore-params.yaml:21:25: bad parameter name 'a=b' in 'ignore_params': expected letters, "
+		"digits, '_', '.', '-' or '[]', optionally ending in '*' (a prefix)",
+		"ignore-params.yaml:21:32: bad parameter name 'x*y' in 'ignore_params': expected letters, "
+		"digits, '_', '.', '-' or '[]', optionally ending in '*' (a prefix)",
+		"ignore-params.yaml:21:39: ignore_params: expected a non-empty string, got an empty value",
+		NULL
+	};
+	expect_errors("ignore-params.yaml", e);
+}
+
 static void test_wrong_type(void)
 {
 	static const char *const e[] = {
@@ -829,6 +843,7 @@ int main(void)
 	TEST_RUN(test_page_without_id);
 	TEST_RUN(test_bad_xpath);
 	TEST_RUN(test_bad_regex);
+	TEST_RUN(test_ignore_params);
 	TEST_RUN(test_wrong_type);
 	TEST_RUN(test_handles_aes);
 	TEST_RUN(test_defaults_numbers);

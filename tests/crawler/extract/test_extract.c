@@ -149,8 +149,9 @@ static const struct office offices[] = {
 	  { "Pour déposer votre courrier envoyez le par courrier recommandé à l'adresse suivante :",
 	    "Ou le déposer dans la boîte aux lettres située au 642 Boulevard Albert 1er à Douai",
 	    "Tout dossier incomplet sera retourné. Les récépissés sont délivrés uniquement lorsque le dossier est complet." },
-	  /* The guide says "voie postale"; the page also offers the letter box. */
-	  { "postal", "in_person" },
+	  /* The guide says "voie postale"; the page also offers the letter box,
+	   * which is a deposit without meeting anyone, not "au guichet". */
+	  { "postal", "letterbox" },
 	  { "Sous préfecture de Douai, Bureau de la réglementation et des libertés publiques – service étrangers, 642 Boulevard Albert 1er, CS 60709, 59507 DOUAI CEDEX" } },
 	{ "family/ez-avesnes",
 	  { "Sous-préfecture d'Avesnes-sur-Helpe\nBSLP– Service du séjour des étrangers\nCS 80207\n59 369 Avesnes-sur-Helpe Cedex" },
@@ -172,7 +173,8 @@ static const struct office offices[] = {
 	{ "family/ds-arras",
 	  { "# Demande de titre de séjour - régularisation de votre situation administrative.",
 	    "Vous êtes de nationalité étrangère. Vous résidez dans le Pas-de-Calais.\nVous ne détenez pas de titre de séjour. Vous êtes en situation irrégulière.\nvous souhaitez REGULARISER VOTRE SITUATION" },
-	  { "online" },
+	  /* the page is the filing itself (issue 21.7) */
+	  { "online_ds" },
 	  { NULL } },
 	{ "family/generic-beauvais",
 	  { "1) Complétez le formulaire ci-dessous :",
@@ -210,6 +212,56 @@ static void test_guide_offices(void)
 		CHECK(field_has(&ex, "page_updated", "2023-02-02") || !strcmp(o->page, "family/ds-arras"));
 		extraction_release(&ex);
 	}
+}
+
+/* ---- démarches-simplifiées by its markup, on any host (issue 21.7) ---- */
+
+/* The Arras procedure in the DS markup of family/ds-arras.html and in the
+ * newer markup of family/ds-arras-numerique.html (no .procedure-preview;
+ * DSFR header, .procedure-description, FranceConnect and ProConnect
+ * call-out, estimated filling time, processing-time statistics, account
+ * buttons), each served from the old host, the new numerique.gouv.fr one
+ * and a bare address: one text, one rule, and the page is the method. */
+static void test_ds_any_host(void)
+{
+	static const char *const files[] = { "family/ds-arras", "family/ds-arras-numerique" };
+	static const char *const urls[] = {
+		"https://www.demarches-simplifiees.fr/commencer/prefecture-du-pas-de-calais-regularisation",
+		"https://demarche.numerique.gouv.fr/commencer/prefecture-du-pas-de-calais-regularisation",
+		"http://127.0.0.1:8080/commencer/prefecture-du-pas-de-calais-regularisation",
+	};
+	static const char *const furniture[] = {
+		"FranceConnect", "ProConnect", "Temps de remplissage", "délais d'instruction",
+		"délai d'instruction", "Créer un compte", "déjà un compte", "identifiez", "S'identifier",
+		"Temps de traitement", "au plus tard",
+	};
+	char *golden = fixture("family/ds-arras", ".expected.txt");
+	for (size_t f = 0; f < PW_ARRAY_SIZE(files); f++) {
+		for (size_t u = 0; u < PW_ARRAY_SIZE(urls); u++) {
+			struct extraction ex;
+			if (extract_file(files[f], ".html", urls[u], NULL, &ex) < 0) {
+				CHECK(!"extraction failed");
+				continue;
+			}
+			if (strcmp(ex.text, golden))
+				fprintf(stderr, "%s from %s\n", files[f], urls[u]);
+			CHECK_STR(ex.text, golden);
+			CHECK_STR(ex.rule, "builtin: demarches-simplifiees");
+			CHECK(field_has(&ex, "method", "online_ds"));
+			CHECK_INT(field_count(&ex, "method"), 1);
+			CHECK_INT(field_count(&ex, "links"), 0);
+			for (size_t k = 0; k < PW_ARRAY_SIZE(furniture); k++)
+				CHECK(!strstr(ex.text, furniture[k]));
+			extraction_release(&ex);
+		}
+	}
+	free(golden);
+	/* A DSFR préfecture page that only links to DS is not a DS page. */
+	struct extraction ex;
+	CHECK_INT(extract_file("family/dsfr-laon", ".html", urls[1], NULL, &ex), 0);
+	CHECK_STR(ex.rule, "builtin: dsfr");
+	CHECK(!field_has(&ex, "method", "online_ds"));
+	extraction_release(&ex);
 }
 
 /* ---- noise-only and real-change variants ---- */
@@ -433,6 +485,157 @@ static void test_links(void)
 	free(t);
 }
 
+/* Volatile link parameters are noise (issue 21.1): session and tracking
+ * parameters, path parameters and random-looking values go, the rest of
+ * the query is sorted; ids and real parameters stay. */
+static void test_volatile_link_params(void)
+{
+	static const struct {
+		const char *in, *out;
+	} urls[] = {
+		{ "https://www.nord.gouv.fr/content/download/28866/file.pdf?id=28866&PHPSESSID=k3j4h5g6f7d8s9a0q1w2e3r4t5",
+		  "https://www.nord.gouv.fr/content/download/28866/file.pdf?id=28866" },
+		{ "https://x.fr/a;jsessionid=0A1B2C3D4E5F/b.pdf;JSESSIONID=abc?b=2&a=1&a=0",
+		  "https://x.fr/a/b.pdf?a=1&a=0&b=2" },
+		{ "https://x.fr/p?sid=9f8e7d6c5b4a&token=abc&_ga=2.1.3&xtor=AD-1&at_medium=email&at_campaign=x",
+		  "https://x.fr/p" },
+		/* a short numeric sid is an id (a section), not a session */
+		{ "https://x.fr/p?sid=12", "https://x.fr/p?sid=12" },
+		/* random-looking values go whatever their name; words, slugs,
+		 * file names, numbers and UUID-shaped ids stay */
+		{ "https://x.fr/p?h=e3b0c44298fc1c149afbf4c8996fb924&k=k3J4h5G6f7D8s9A0",
+		  "https://x.fr/p" },
+		{ "https://x.fr/p?ref=Liste-des-pieces-2024-AES&n=12345678901234567890&procedure=prefecture-du-pas-de-calais",
+		  "https://x.fr/p?n=12345678901234567890&procedure=prefecture-du-pas-de-calais&ref=Liste-des-pieces-2024-AES" },
+		{ "https://x.fr/doc?uid=550e8400-e29b-41d4-a716-446655440000",
+		  "https://x.fr/doc?uid=550e8400-e29b-41d4-a716-446655440000" },
+		{ "https://x.fr/p#xtor=RSS-1", "https://x.fr/p" },
+		{ "https://x.fr/p#section-2", "https://x.fr/p#section-2" },
+		{ "mailto:aes@pref.gouv.fr?subject=AES&utm_source=nl", "mailto:aes@pref.gouv.fr?subject=AES" },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(urls); i++) {
+		char *c = url_canonical(urls[i].in, NULL);
+		CHECK_STR(c, urls[i].out);
+		free(c);
+	}
+	/* extra names, exact or as a prefix */
+	struct strvec extra = STRVEC_INIT;
+	strvec_push(&extra, "visit");
+	strvec_push(&extra, "cms_*");
+	char *c = url_canonical("https://x.fr/p?visit=3&cms_a=1&cms_b=2&cms=3&id=4", &extra);
+	CHECK_STR(c, "https://x.fr/p?cms=3&id=4");
+	free(c);
+
+	/* In the text and the facts: a token on a link changes nothing. */
+	const char *a = "<main><p>Déposez votre dossier via le <a href=\"/aes/formulaire.pdf?id=28866\">formulaire</a>, "
+			"voir <a href=\"https://www.nord.gouv.fr/index.php?page=aes\">la page</a> et "
+			"https://www.nord.gouv.fr/liste.pdf?id=3</p></main>";
+	const char *b = "<main><p>Déposez votre dossier via le <a href=\"/aes/formulaire.pdf?PHPSESSID=a8f5f167f44f4964e6c998dee827110c&amp;id=28866\">formulaire</a>, "
+			"voir <a href=\"https://www.nord.gouv.fr/index.php;jsessionid=8F2A0C?sid=Zx81Kq03mNb7Lp52&amp;page=aes\">la page</a> et "
+			"https://www.nord.gouv.fr/liste.pdf?id=3&amp;PHPSESSID=b7e3a1c9d2f4e6a8b0c1d3e5f7a9b2c4</p></main>";
+	struct extraction ea, eb;
+	char *err = NULL;
+	CHECK_INT(extract_html(a, strlen(a), "https://www.nord.gouv.fr/x/page", NULL, &ea, &err), 0);
+	CHECK_INT(extract_html(b, strlen(b), "https://www.nord.gouv.fr/x/page", NULL, &eb, &err), 0);
+	char *fa = fieldset_serialize(&ea.fields), *fb = fieldset_serialize(&eb.fields);
+	CHECK_STR(eb.text, ea.text);
+	CHECK_STR(fb, fa);
+	CHECK(field_has(&eb, "forms", "https://www.nord.gouv.fr/aes/formulaire.pdf?id=28866"));
+	CHECK(field_has(&eb, "links", "https://www.nord.gouv.fr/liste.pdf?id=3"));
+	/* and the linked documents are the same documents */
+	struct doc_links la, lb;
+	doc_links_find(&ea, "https://www.nord.gouv.fr/x/page", NULL, 20, &la);
+	doc_links_find(&eb, "https://www.nord.gouv.fr/x/page", NULL, 20, &lb);
+	CHECK_INT(lb.n, la.n);
+	CHECK_INT(la.n, 2);
+	for (size_t i = 0; i < la.n && i < lb.n; i++)
+		CHECK_STR(lb.v[i].url, la.v[i].url);
+	doc_links_release(&la);
+	doc_links_release(&lb);
+	free(fa);
+	free(fb);
+	extraction_release(&ea);
+	extraction_release(&eb);
+
+	/* ignore_params of a page: applied, and part of the fingerprint */
+	struct extract_rules *r = extract_rules_new_params(NULL, NULL, NULL, &extra, &err);
+	struct extract_rules *none = extract_rules_new_params(NULL, NULL, NULL, NULL, &err);
+	char *t = text_of("<main><a href=\"/p?visit=77&amp;id=4\">x</a></main>", "https://x.fr/", r);
+	CHECK_STR(t, "[x](https://x.fr/p?id=4)\n");
+	free(t);
+	CHECK(strcmp(extract_rules_fingerprint(r), extract_rules_fingerprint(none)));
+	CHECK_STR(extract_rules_fingerprint(none), extract_rules_fingerprint(NULL));
+	char fp[PW_HASH_HEX];
+	extract_rules_fingerprint_of_params(NULL, NULL, NULL, &extra, fp);
+	CHECK_STR(fp, extract_rules_fingerprint(r));
+	extract_rules_free(r);
+	extract_rules_free(none);
+	strvec_release(&extra);
+}
+
+/* Unicode bidi controls reorder what a reader sees without being text:
+ * embeddings, overrides, isolates and marks are dropped like the other
+ * invisible characters (issue 20.7). */
+static void test_bidi_controls(void)
+{
+	CHECK_TEXT("<main><p>a\u202ab\u202c c\u202bd\u202d\u202ee f\u2066g\u2067h\u2068i\u2069 "
+		   "j\u200ek\u200fl\u061cm</p></main>", "ab cde fghi jklm\n");
+	char *err = NULL;
+	struct extraction ex;
+	const char *html = "<title>Titre\u202e inversé</title><main><h1>\u2067Séjour\u2069</h1><p>x</p></main>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK_STR(ex.title, "Titre inversé");
+	CHECK_STR(ex.heading, "Séjour");
+	extraction_release(&ex);
+}
+
+/* <ol start> and <li value> are parsed with bounds: a start at INT_MAX
+ * numbers on without overflowing (UBSan aborted here, issue 20.8), a value
+ * out of the 32-bit range is ignored as browsers do, and <li value>
+ * renumbers the items that follow. */
+static void test_list_numbers_bounded(void)
+{
+	CHECK_TEXT("<main><ol start=\"2147483647\"><li>a</li><li>b</li><li>c</li></ol></main>",
+		   "2147483647. a\n2147483648. b\n2147483649. c\n");
+	CHECK_TEXT("<main><ol start=\"99999999999999999999\"><li>a</li><li>b</li></ol></main>", "1. a\n2. b\n");
+	CHECK_TEXT("<main><ol start=\"-2147483648\"><li>a</li><li>b</li></ol></main>",
+		   "-2147483648. a\n-2147483647. b\n");
+	CHECK_TEXT("<main><ol start=\" 7th\"><li>a</li></ol></main>", "7. a\n");
+	CHECK_TEXT("<main><ol start=\"abc\"><li>a</li></ol></main>", "1. a\n");
+	CHECK_TEXT("<main><ol><li>a</li><li value=\"10\">b</li><li>c</li><li value=\"2147483647\">d</li>"
+		   "<li>e</li><li value=\"-99999999999\">f</li></ol></main>",
+		   "1. a\n10. b\n11. c\n2147483647. d\n2147483648. e\n2147483649. f\n");
+}
+
+/* An unclosed <style> or <script> makes the HTML parser (like a browser)
+ * take the rest of the page as its raw text. Real procedure text swallowed
+ * that way is recovered: the element is closed where markup starts again
+ * (issue 20.8). A closed script whose strings hold markup is left alone. */
+static void test_unclosed_raw_text(void)
+{
+	CHECK_TEXT("<html><head><title>t</title><style>p{color:red}\n"
+		   "<body><main><h1>Titre</h1><p>Texte de la procédure.</p></main></body></html>\n",
+		   "# Titre\n\nTexte de la procédure.\n");
+	CHECK_TEXT("<html><body><main><h1>Titre</h1><script>var a = 1 < 2;\n"
+		   "<p>Texte de la procédure.</p><p>Par voie postale.</p></main></body></html>\n",
+		   "# Titre\n\nTexte de la procédure.\n\nPar voie postale.\n");
+	/* Two in a row. */
+	CHECK_TEXT("<html><head><style>a{}\n<script>if (x<y) go();\n</head><body><main>"
+		   "<p>un</p><p>deux</p></main></body></html>",
+		   "un\n\ndeux\n");
+	CHECK_TEXT("<main><p>a</p><script>document.write('</div><p>x</p>')</script><p>b</p></main>",
+		   "a\n\nb\n");
+	CHECK_TEXT("<main><p>a</p><style>div > p { color: red }</style><p>b</p></main>", "a\n\nb\n");
+	/* The facts of the recovered text are found too. */
+	struct extraction ex;
+	char *err = NULL;
+	const char *html = "<html><head><style>p{}\n</head><body><main><p>Envoyez votre dossier "
+			   "par voie postale.</p></main></body></html>";
+	CHECK_INT(extract_html(html, strlen(html), "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK(field_has(&ex, "method", "postal"));
+	extraction_release(&ex);
+}
+
 /* The parser indexes id attributes only for rules that call id(); the
  * page's <meta charset> never re-decodes a body that is already UTF-8. */
 static void test_ids_and_meta_charset(void)
@@ -592,6 +795,29 @@ static void test_facts(void)
 	CHECK(strvec_contains(&m->values, "appointment"));
 	CHECK(!strvec_contains(&m->values, "postal"));
 	fieldset_release(&fs);
+
+	/* A letter box is its own method, never "au guichet" (issue 21.8);
+	 * a letter box named in a list of pieces is not a method at all. */
+	facts_extract("Pour déposer votre courrier envoyez le par courrier recommandé à l'adresse suivante :\n\n"
+		      "Sous préfecture de Douai\n642 Boulevard Albert 1er\n59507 DOUAI CEDEX\n\n"
+		      "Ou le déposer dans la boîte aux lettres située au 642 Boulevard Albert 1er à Douai\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(strvec_contains(&m->values, "letterbox"));
+	CHECK(strvec_contains(&m->values, "postal"));
+	CHECK(!strvec_contains(&m->values, "in_person"));
+	CHECK_INT(m->values.n, 2);
+	fieldset_release(&fs);
+	facts_extract("Vous pouvez déposer votre dossier dans la boîte à lettres de la préfecture.\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(strvec_contains(&m->values, "letterbox"));
+	CHECK_INT(m->values.n, 1);
+	fieldset_release(&fs);
+	facts_extract("- justificatif de domicile : votre nom doit figurer sur la boîte aux lettres\n"
+		      "- Présentez-vous au guichet avec l'original.\n", &fs);
+	m = fieldset_find(&fs, "method");
+	CHECK(!strvec_contains(&m->values, "letterbox"));
+	CHECK(strvec_contains(&m->values, "in_person"));
+	fieldset_release(&fs);
 }
 
 static void test_fields_present_and_absent(void)
@@ -654,6 +880,7 @@ int main(void)
 {
 	TEST_RUN(test_golden_texts);
 	TEST_RUN(test_guide_offices);
+	TEST_RUN(test_ds_any_host);
 	TEST_RUN(test_noise_variants_identical);
 	TEST_RUN(test_date_variant_moves_page_updated);
 	TEST_RUN(test_change_address_word);
@@ -666,6 +893,10 @@ int main(void)
 	TEST_RUN(test_blocks);
 	TEST_RUN(test_dropped_elements);
 	TEST_RUN(test_links);
+	TEST_RUN(test_volatile_link_params);
+	TEST_RUN(test_bidi_controls);
+	TEST_RUN(test_list_numbers_bounded);
+	TEST_RUN(test_unclosed_raw_text);
 	TEST_RUN(test_rules_select_exclude_ignore);
 	TEST_RUN(test_ids_and_meta_charset);
 	TEST_RUN(test_builtin_ignores_and_stamp);
