@@ -270,6 +270,13 @@ static void render_change(struct buf *o, const struct report_page *p)
 		buf_addstr(o, "</p>\n");
 	}
 	review_line(o, c);
+	char *back = fr_recovered(p, c->detected_at);
+	if (back) {
+		para_open(o);
+		textf(o, "%s Le texte a changé pendant l'interruption.", back);
+		buf_addstr(o, "</p>\n");
+		free(back);
+	}
 	if (p->url_moved && p->final_url) {
 		para_open(o);
 		buf_addstr(o, "Adresse officielle de la page modifiée : ");
@@ -376,6 +383,43 @@ static void render_documents(struct buf *o, const struct report_page *p)
 	page_tail(o);
 }
 
+/* A new official address: what to copy where. */
+static void render_move(struct buf *o, const struct report_page *p)
+{
+	page_head(o, p);
+	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;font-weight:bold;\">");
+	buf_addstr(o, "L'adresse officielle a changé : ");
+	html_link(o, p->url, NULL);
+	buf_addstr(o, " → ");
+	html_link(o, p->final_url, NULL);
+	buf_addstr(o, "</p>\n");
+	char *todo = fr_move_instruction(p);
+	para_open(o);
+	text(o, todo);
+	buf_addstr(o, "</p>\n");
+	free(todo);
+	if (p->watchlist_line > 0) {
+		buf_addstr(o, "<pre style=\"font-family:monospace;font-size:13px;margin:4px 0;"
+			   "white-space:pre-wrap;word-break:break-all;\">url: ");
+		text(o, p->final_url);
+		buf_addstr(o, "</pre>\n");
+	}
+	page_tail(o);
+}
+
+static void render_recovered(struct buf *o, const struct report *r, const struct report_page *p)
+{
+	char *back = fr_recovered(p, r->finished_at ? r->finished_at : r->started_at);
+	if (!back)
+		return;
+	page_head(o, p);
+	para_open(o);
+	text(o, back);
+	buf_addstr(o, "</p>\n");
+	free(back);
+	page_tail(o);
+}
+
 static void render_failure(struct buf *o, const struct report_page *p)
 {
 	page_head(o, p);
@@ -395,6 +439,10 @@ static void render_failure(struct buf *o, const struct report_page *p)
 		buf_addstr(o, "Nouvelle adresse : ");
 		html_link(o, p->final_url, NULL);
 		buf_addstr(o, "</p>\n");
+	}
+	if (p->ack_reminder) {
+		para_open(o);
+		buf_addstr(o, "Panne déjà connue (acquittée) : rappel hebdomadaire.</p>\n");
 	}
 	detail(o, p->http_status, p->error);
 	page_tail(o);
@@ -452,14 +500,6 @@ static void render_quiet(struct buf *o, const struct report_page *p, bool groupe
 		textf(o, "Règles d'extraction modifiées pour %s ; aucune alerte émise pour ce changement.", h);
 		buf_addstr(o, "</li>\n");
 	}
-	if (p->url_moved && p->final_url) {
-		buf_addstr(o, "<li style=\"margin:2px 0;\">");
-		textf(o, "%s : adresse officielle de la page modifiée : ", h);
-		html_link(o, p->url, NULL);
-		buf_addstr(o, " → ");
-		html_link(o, p->final_url, NULL);
-		buf_addstr(o, "</li>\n");
-	}
 	free(h);
 }
 
@@ -515,6 +555,12 @@ char *report_render_html(const struct report *r)
 			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
 				render_change(&o, &r->pages[i]);
 	}
+	if (c.moved) {
+		section(&o, "Adresses à mettre à jour", (size_t)c.moved);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_is_moved(&r->pages[i]))
+				render_move(&o, &r->pages[i]);
+	}
 	size_t n_docs = 0;
 	for (size_t i = 0; i < r->n_pages; i++)
 		n_docs += page_doc_news(&r->pages[i]);
@@ -529,14 +575,31 @@ char *report_render_html(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
 				render_failure(&o, &r->pages[i]);
-		if (c.failed > c.failed_listed) {
-			int k = c.failed - c.failed_listed;
+		if (c.failed > c.failed_listed + c.failed_ack) {
+			int k = c.failed - c.failed_listed - c.failed_ack;
 			buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\">");
 			para_open(&o);
 			textf(&o, "%d autre%s page%s en échec passager, sous le seuil d'alerte : non détaillée%s.",
 			      k, k > 1 ? "s" : "", k > 1 ? "s" : "", k > 1 ? "s" : "");
 			buf_addstr(&o, "</p></td></tr>\n");
 		}
+		if (c.failed_ack) {
+			int k = c.failed_ack;
+			buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\">");
+			para_open(&o);
+			textf(&o, "%d page%s en panne connue (acquittée%s) : rappel une fois par semaine.",
+			      k, k > 1 ? "s" : "", k > 1 ? "s" : "");
+			buf_addstr(&o, "</p></td></tr>\n");
+		}
+	}
+	size_t n_back = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n_back += r->pages[i].recovered && page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
+	if (n_back) {
+		section(&o, "De nouveau accessibles", n_back);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (page_effective_status(&r->pages[i]) == PAGE_UNCHANGED)
+				render_recovered(&o, r, &r->pages[i]);
 	}
 	if (c.new_pages) {
 		section(&o, "Nouvelles pages", (size_t)c.new_pages);

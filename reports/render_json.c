@@ -6,12 +6,17 @@
  *    changed, failed}, "pages": [{id, office, url, status, http_status,
  *    final_url, text (new, changed), change (changed), failure and error
  *    (failed)}]}
- * plus, for tools: run.failed_listed and run.title; per page region,
+ * plus, for tools: run.failed_listed and run.title, run.moved,
+ * run.recovered and run.failed_acknowledged (when non-zero); per page region,
  * departement, departement_name, office_name, url_moved, page_updated,
  * fields ({"name": [values]}), republished, rules_changed, also_for (ids
  * of the offices whose watchlist served_by names this page's office; only
  * when there are some), and for failed
- * pages failing_since, fail_count, listed; per change detected_at,
+ * pages failing_since, fail_count, listed and, for a failure an editor
+ * acknowledged, acknowledged (true) and reminder (listed tonight as the
+ * weekly reminder); for a page whose address moved tonight, watchlist
+ * ({file, line} of its entry); for a page readable again after a failure
+ * the editors were told of, recovered ({failing_since}); per change detected_at,
  * previous_snapshot_at, diff (unified, lines), fields ([{name, removed,
  * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
  * per changed line paired with its new version, equal runs included as
@@ -394,6 +399,32 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 		buf_addstr(o, ", ");
 		key(o, "listed");
 		buf_addstr(o, p->listed ? "true" : "false");
+		if (p->acknowledged) {
+			buf_addstr(o, ", ");
+			key(o, "acknowledged");
+			buf_addstr(o, "true, ");
+			key(o, "reminder");
+			buf_addstr(o, p->ack_reminder ? "true" : "false");
+		}
+	}
+	if (page_is_moved(p) && p->watchlist_file && p->watchlist_line > 0) {
+		/* where to copy the new address */
+		buf_addstr(o, ",\n   ");
+		key(o, "watchlist");
+		buf_addch(o, '{');
+		key(o, "file");
+		json_str(o, p->watchlist_file);
+		buf_addstr(o, ", ");
+		key(o, "line");
+		buf_printf(o, "%d}", p->watchlist_line);
+	}
+	if (p->recovered && st != PAGE_FAILED) {
+		buf_addstr(o, ",\n   ");
+		key(o, "recovered");
+		buf_addch(o, '{');
+		key(o, "failing_since");
+		json_time(o, p->was_failing_since);
+		buf_addch(o, '}');
 	}
 	if (p->n_documents) {
 		buf_addstr(o, ",\n   ");
@@ -431,6 +462,13 @@ static int json_report(const struct report *r, struct buf *o, int fd)
 	buf_printf(o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
 		   "\"failed\": %d, \"failed_listed\": %d",
 		   c.pages, c.new_pages, c.unchanged, c.changed, c.failed, c.failed_listed);
+	/* additions, only when non-zero (older readers see the same object) */
+	if (c.moved)
+		buf_printf(o, ", \"moved\": %d", c.moved);
+	if (c.recovered)
+		buf_printf(o, ", \"recovered\": %d", c.recovered);
+	if (c.failed_ack)
+		buf_printf(o, ", \"failed_acknowledged\": %d", c.failed_ack);
 	bool any_docs = false;
 	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
 		any_docs = r->pages[i].n_documents > 0;

@@ -105,7 +105,18 @@ def main(a):
         st = {pg["id"]: pg for pg in r["pages"]}
         pw.check_eq(st["60-beauvais"]["status"], "unchanged", "Beauvais back, unchanged")
         pw.check_eq(st["02-laon"]["status"], "unchanged", "Laon unchanged after its change")
-        pw.check_eq(p.stdout, "", "night 4 prints nothing (the change was reported once)")
+        # the editors were told Beauvais was gone: they are told it is back,
+        # and nothing else (Laon's change was reported once)
+        pw.check("De nouveau accessibles (1)" in p.stdout and "Beauvais" in p.stdout,
+                 "night 4 announces Beauvais is back: " + p.stdout)
+        pw.check("Laon" not in p.stdout and "Modification" not in p.stdout,
+                 "night 4 reports no change: " + p.stdout)
+        pw.check_eq(r["run"].get("recovered"), 1, "run.recovered")
+        pw.check("failing_since" in st["60-beauvais"].get("recovered", {}), "recovered.failing_since")
+
+        # night 5: said once
+        p, r = s.run()
+        pw.check_eq(p.stdout, "", "night 5 prints nothing")
     finally:
         s.close()
 
