@@ -27,7 +27,7 @@ fi
 bash scripts/dev.sh deps
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DPREFWATCH_TESTS=OFF >/dev/null
 cmake --build build-bench -j "$(nproc)" --target prefwatch parse_bench >/dev/null
-PW=$ROOT/build-bench/cli/prefwatch
+PW=$ROOT/build-bench/prefwatch
 
 OUT=$(mktemp -d /tmp/prefwatch-bench.XXXXXX)
 chmod 755 "$OUT"   # nginx workers run as nobody

@@ -9,6 +9,11 @@
 #ifndef PREFWATCH_REPORTS_INTERNAL_H
 #define PREFWATCH_REPORTS_INTERNAL_H
 
+/* Stands alone: the types below come from common.h (bool, size_t, struct
+ * fieldset, enum pw_failure) and report.h (struct diff, the report model). */
+#include "common/common.h"
+#include "reports/report.h"
+
 /* ---- a change as the editors read it ---- */
 
 enum row_kind {

@@ -6,10 +6,9 @@
  * its port; the server's request log (JSON lines, see httpd.py) is at
  * test_server_log(). One server per test program at a time.
  *
- * Build: compile test_server.c into the test executable with the
- * definitions PW_PYTHON3 and PW_HTTPD (path of httpd.py); the CMake
- * function pw_test_server_sources() in tests/server/CMakeLists.txt
- * does both.
+ * Build: link the library pw_test_server (tests/server/CMakeLists.txt),
+ * which compiles test_server.c with the definitions PW_PYTHON3 and
+ * PW_HTTPD (path of httpd.py).
  */
 #ifndef PREFWATCH_TEST_SERVER_H
 #define PREFWATCH_TEST_SERVER_H
