@@ -171,7 +171,7 @@ static int emit(const char *path, char *s)
 	int rc = 0;
 	if (path) {
 		if (report_write_file(path, s) < 0) {
-			log_error("cannot write '%s': %s", path, strerror(errno));
+			log_error("cannot write '%s': %s", path, report_output_strerror(errno));
 			rc = -1;
 		}
 	} else {
@@ -440,6 +440,9 @@ int cmd_report(int argc, char **argv)
 		return cli_usage_error("report", "--pending and --since exclude each other");
 	if (o.want_html && !o.html)
 		return cli_usage_error("report", "--html takes a file name");
+	if (report_output_is_stdout(o.json) + report_output_is_stdout(o.text) +
+	    report_output_is_stdout(o.html) > 1)
+		return cli_usage_error("report", "only one of --json, --text and --html can be '-' (standard output)");
 	struct change_filter f = { .pending_only = o.pending };
 	if (o.since) {
 		f.since = pw_time_parse(o.since);
@@ -460,7 +463,7 @@ int cmd_report(int argc, char **argv)
 	}
 	int w = 0;
 	if (o.json && report_write_json(&r, o.json) < 0) {
-		log_error("cannot write '%s': %s", o.json, strerror(errno));
+		log_error("cannot write '%s': %s", o.json, report_output_strerror(errno));
 		w = -1;
 	}
 	if (o.html)
