@@ -74,8 +74,10 @@ int cli_bundled_watchlists(struct strvec *files);
  * added to it), printing every error as FILE:LINE:COLUMN: message.
  * Returns the number of errors, -1 if no bundled watchlist exists. */
 int cli_load_watchlists(struct watchlist *wl, struct strvec *files);
-/* Takes the database's lock (flock on DB.lock): 0, EXIT_RUNNING or
- * EXIT_DATABASE, after printing why. */
+/* Takes the database's lock (flock on the database file itself, created
+ * empty when missing), before the store is opened: 0, EXIT_RUNNING or
+ * EXIT_DATABASE, after printing why. Release it with cli_unlock() only
+ * after store_close(). */
 int cli_lock(const char *db, int *fd_out);
 void cli_unlock(int fd);
 
