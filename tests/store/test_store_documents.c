@@ -60,7 +60,7 @@ static void test_documents(void)
 		free(path);
 		return;
 	}
-	CHECK_INT(q_int(path, "PRAGMA user_version"), 2);
+	CHECK_INT(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	CHECK_INT(store_sync_pages(s, &laon, 1), 0);
 
 	char *lid = store_document_id("02-laon", L);
@@ -275,7 +275,7 @@ static void test_migrate_v1(void)
 	char *err = NULL;
 	struct store *s = store_open(path, &err);
 	CHECK(s != NULL);
-	CHECK_INT(q_int(path, "PRAGMA user_version"), 2);
+	CHECK_INT(q_int(path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	if (s) {
 		struct page_state st;
 		CHECK_INT(store_page_state(s, "02-laon", &st), 0);
