@@ -65,6 +65,8 @@ static void run_usage(FILE *out)
 		"its procedure text with the stored snapshot, stores the outcome and writes\n"
 		"the report (French). The text report goes to --text FILE, or to stdout only\n"
 		"when there is something to report, so that cron mails it only then.\n"
+		"A FILE of '-' is stdout (then the text report is not printed there too);\n"
+		"devices and FIFOs are written in place, regular files replaced atomically.\n"
 		"--mail sends the report by e-mail when there is something to report\n"
 		"(--mail-always: every night); a report that cannot be sent is kept and\n"
 		"sent by the next run. Flags override the configuration file.\n");
