@@ -7,6 +7,7 @@
 #include "reports/internal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -547,16 +548,45 @@ cleanup:
 	return rc;
 }
 
+/* A pipe or FIFO whose reader went away must fail the write (EPIPE), not
+ * kill the run before it records what it did: SIGPIPE is ignored while
+ * writing to anything that is not a file of ours. */
+static int without_sigpipe(int (*how)(const char *, int, int (*)(int, void *), void *),
+			   const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigemptyset(&ign.sa_mask);
+	bool restore = sigaction(SIGPIPE, &ign, &old) == 0;
+	int rc = how(path, fd, fill, arg);
+	int saved = errno;
+	if (restore)
+		sigaction(SIGPIPE, &old, NULL);
+	errno = saved;
+	return rc;
+}
+
+static int to_fd(const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	(void)path;
+	return write_to_fd(fd, fill, arg);
+}
+
+static int in_place(const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	(void)fd;
+	return write_in_place(path, fill, arg);
+}
+
 int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg)
 {
 	struct stat st;
 	int fd = output_fd(path);
 	if (fd >= 0)
-		return write_to_fd(fd, fill, arg);
+		return without_sigpipe(to_fd, path, fd, fill, arg);
 	if (stat(path, &st) < 0)
 		return replace_atomically(path, fill, arg);  /* new file (or its error) */
 	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
-		return write_in_place(path, fill, arg);
+		return without_sigpipe(in_place, path, -1, fill, arg);
 	if (S_ISDIR(st.st_mode)) {
 		errno = EISDIR;
 		return -1;

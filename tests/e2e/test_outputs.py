@@ -143,6 +143,18 @@ def main(a):
         p = run(s, "--text", "-")   # nothing new: --text - still writes the report
         pw.check_eq(p.returncode, 0, "quiet --text -: " + p.stderr)
         pw.check("Vérification n°" in p.stdout, "--text - writes even a quiet report")
+        # a stdout whose reader is gone: an error (EPIPE), not death by SIGPIPE
+        import subprocess
+        r_end, w_end = os.pipe()
+        os.close(r_end)
+        e = dict(os.environ)
+        e.pop("PREFWATCH_CONFIG", None)
+        q = subprocess.run([s.bin, "run", "--watchlist", s.watchlist, "--db", s.db,
+                            "--host-delay", "0", "--json", "-"], stdout=w_end,
+                           stderr=subprocess.PIPE, text=True, timeout=120, env=e)
+        os.close(w_end)
+        pw.check_eq(q.returncode, 6, "--json - into a closed pipe: exit 6, not a signal")
+        pw.check("cannot write '-'" in q.stderr, "closed pipe: said: " + q.stderr)
         p = run(s, "--json", "-", "--html", "-")
         pw.check_eq(p.returncode, 2, "two outputs on stdout: usage error")
         pw.check("standard output" in p.stderr, "two outputs on stdout: message: " + p.stderr)
