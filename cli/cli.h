@@ -80,8 +80,10 @@ const struct wl_office *cli_office_find(const struct watchlist *wl, const char *
 /* When id names an office served by another (watchlist `served_by`), the
  * serving office, whose pages give its procedure; else NULL. Borrowed. */
 const struct wl_office *cli_serving_office(const struct watchlist *wl, const char *id);
-/* Takes the database's lock (flock on DB.lock): 0, EXIT_RUNNING or
- * EXIT_DATABASE, after printing why. */
+/* Takes the database's lock (flock on the database file itself, created
+ * empty when missing), before the store is opened: 0, EXIT_RUNNING or
+ * EXIT_DATABASE, after printing why. Release it with cli_unlock() only
+ * after store_close(). */
 int cli_lock(const char *db, int *fd_out);
 void cli_unlock(int fd);
 
@@ -90,6 +92,7 @@ void cli_unlock(int fd);
 enum setting_id {
 	S_DB, S_MAIL, S_MAIL_ALWAYS, S_SMTP_URL, S_MAIL_FROM, S_REQUIRE_TLS, S_SENDMAIL,
 	S_NETRC, S_NETRC_FILE, S_MAIL_TIMEOUT, S_MAIL_CA_FILE, S_JOBS, S_HOST_DELAY, S_JSON, S_TEXT, S_HTML,
+	S_ALLOW_PLAINTEXT_AUTH,
 	S__COUNT
 };
 

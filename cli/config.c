@@ -39,6 +39,8 @@ static const struct setting_def defs[S__COUNT] = {
 	[S_NETRC_FILE]      = { "mail", "netrc_file", T_STR, 0, 0, "mail.netrc_file", false },
 	[S_MAIL_TIMEOUT]    = { "mail", "timeout", T_LONG, 1, 3600, "mail.timeout", false },
 	[S_MAIL_CA_FILE]    = { "mail", "ca_file", T_STR, 0, 0, "mail.ca_file", false },
+	[S_ALLOW_PLAINTEXT_AUTH] = { "mail", "allow_plaintext_auth", T_BOOL, 0, 0,
+				     "mail.allow_plaintext_auth", false },
 	[S_JOBS]            = { "crawler", "jobs", T_LONG, 1, 256, "crawler.jobs", false },
 	[S_HOST_DELAY]      = { "crawler", "host_delay_ms", T_LONG, 0, 600000, "crawler.host_delay_ms", false },
 	[S_JSON]            = { "report", "json", T_STR, 0, 0, "report.json", false },
@@ -54,6 +56,7 @@ void settings_init(struct settings *s)
 	settings_set(s, S_MAIL, "false", "default");
 	settings_set(s, S_MAIL_ALWAYS, "false", "default");
 	settings_set(s, S_REQUIRE_TLS, "false", "default");
+	settings_set(s, S_ALLOW_PLAINTEXT_AUTH, "false", "default");
 	settings_set(s, S_NETRC, "true", "default");
 	settings_set(s, S_JOBS, "8", "default");
 	settings_set(s, S_HOST_DELAY, "1000", "default");

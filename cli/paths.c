@@ -94,25 +94,36 @@ int cli_bundled_watchlists(struct strvec *files)
 	return list_yaml(PREFWATCH_SOURCE_DIR "/watchlist", files);
 }
 
-/* flock on a file beside the database: one writer command at a time per
- * database (run, reextract). EXIT_RUNNING if another holds it. */
+/* flock on the database file itself: one writer command at a time per
+ * database (run, reextract, mail --resend), however it is reached. A lock
+ * file named after the path given let the same database, reached through a
+ * symbolic or a hard link, run twice at once; the file's own inode has one
+ * identity whatever its name. flock locks and SQLite's POSIX (fcntl) locks
+ * do not interact on Linux, so the store is unaffected. The file is
+ * created (empty, which SQLite takes as a new database) when missing, so
+ * that two first runs cannot both start; opened read-only, which flock
+ * needs no more than, so that a read-only database gets the store's own
+ * error. EXIT_RUNNING if another holds it. */
 int cli_lock(const char *db, int *fd_out)
 {
-	char *path = xasprintf("%s.lock", db);
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int fd = open(db, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 	*fd_out = -1;
+	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EISDIR))
+		fd = open(db, O_RDONLY | O_CLOEXEC | O_NOCTTY);  /* existing, directory not ours */
 	if (fd < 0) {
-		log_error("cannot open lock file '%s': %s", path, strerror(errno));
-		free(path);
+		log_error("cannot open database '%s' to lock it: %s", db, strerror(errno));
 		return EXIT_DATABASE;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		log_error("another prefwatch run is already running on '%s' (lock '%s' is held)", db, path);
+		int e = errno;
+		bool busy = e == EWOULDBLOCK;
+		if (busy)
+			log_error("another prefwatch run is already running on '%s' (the database is locked)", db);
+		else
+			log_error("cannot lock database '%s': %s", db, strerror(e));
 		close(fd);
-		free(path);
-		return EXIT_RUNNING;
+		return busy ? EXIT_RUNNING : EXIT_DATABASE;
 	}
-	free(path);
 	*fd_out = fd;
 	return 0;
 }
@@ -120,7 +131,8 @@ int cli_lock(const char *db, int *fd_out)
 void cli_unlock(int fd)
 {
 	if (fd >= 0)
-		close(fd); /* closing the descriptor releases the flock */
+		close(fd); /* releases the flock; after store_close(): closing any
+			      descriptor of the file drops the process's POSIX locks */
 }
 
 int cli_load_watchlists(struct watchlist *wl, struct strvec *files)

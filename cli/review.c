@@ -297,7 +297,7 @@ static int emit(const char *path, char *s)
 	int rc = 0;
 	if (path) {
 		if (report_write_file(path, s) < 0) {
-			log_error("cannot write '%s': %s", path, strerror(errno));
+			log_error("cannot write '%s': %s", path, report_output_strerror(errno));
 			rc = -1;
 		}
 	} else {
@@ -703,6 +703,11 @@ int cmd_report(int argc, char **argv)
 		rc = cli_usage_error("report", "--html takes a file name");
 		goto cleanup;
 	}
+	if (report_output_is_stdout(o.json) + report_output_is_stdout(o.text) +
+	    report_output_is_stdout(o.html) > 1) {
+		rc = cli_usage_error("report", "only one of --json, --text and --html can be '-' (standard output)");
+		goto cleanup;
+	}
 	struct change_filter f = { .pending_only = o.pending };
 	if (o.since) {
 		f.since = pw_time_parse(o.since);
@@ -726,7 +731,7 @@ int cmd_report(int argc, char **argv)
 	add_also_for(&r, &o);
 	int w = 0;
 	if (o.json && report_write_json(&r, o.json) < 0) {
-		log_error("cannot write '%s': %s", o.json, strerror(errno));
+		log_error("cannot write '%s': %s", o.json, report_output_strerror(errno));
 		w = -1;
 	}
 	if (o.html)

@@ -65,6 +65,8 @@ static void run_usage(FILE *out)
 		"its procedure text with the stored snapshot, stores the outcome and writes\n"
 		"the report (French). The text report goes to --text FILE, or to stdout only\n"
 		"when there is something to report, so that cron mails it only then.\n"
+		"A FILE of '-' is stdout (then the text report is not printed there too);\n"
+		"devices and FIFOs are written in place, regular files replaced atomically.\n"
 		"--mail sends the report by e-mail when there is something to report\n"
 		"(--mail-always: every night); a report that cannot be sent is kept and\n"
 		"sent by the next run. Flags override the configuration file.\n");
@@ -240,37 +242,89 @@ static int add_earlier_change(const struct change_record *c, void *data)
 	return 0;
 }
 
-static int write_outputs(const struct report *r, const struct run_opts *o)
+/* At most one output may be standard output ("-", /dev/stdout): two
+ * reports interleaved on one stream are neither. */
+static int check_outputs(const struct run_opts *o)
 {
-	int rc = 0;
+	const enum setting_id ids[] = { S_JSON, S_TEXT, S_HTML };
+	int n = 0;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(ids); i++)
+		n += report_output_is_stdout(settings_get(&o->set, ids[i]));
+	if (n > 1)
+		return cli_usage_error("run", "only one of --json, --text and --html can be '-' (standard output)");
+	return 0;
+}
+
+/* What became of the report's outputs. */
+struct outputs_result {
+	bool failed;            /* a --json, --text or --html output was not written */
+	bool on_stdout;         /* the text report reached stdout whole */
+	struct strvec failed_paths;
+};
+
+/* The French lines said under the stdout report when a file output failed:
+ * the changes are marked as reported (the editors have them here, through
+ * cron's mail), so the note says where to find them again. */
+static void say_outputs_failed(const struct outputs_result *res)
+{
+	printf("\nAttention : le rapport n'a pas pu être écrit dans ");
+	for (size_t i = 0; i < res->failed_paths.n; i++)
+		printf("%s« %s »", i ? (i + 1 == res->failed_paths.n ? " et " : ", ") : "",
+		       res->failed_paths.v[i]);
+	printf(" (voir les erreurs ci-dessus). Les changements de ce rapport ne seront pas "
+	       "signalés à nouveau : « prefwatch report --pending » les redonne tant qu'ils "
+	       "ne sont pas revus.\n");
+}
+
+/* Writes the report files and, when there is news and no file took stdout,
+ * the text report on stdout (so cron mails it only then). A failed file
+ * output does not keep the others, or stdout, from being written. */
+static void write_outputs(const struct report *r, const struct run_opts *o,
+			  struct outputs_result *res)
+{
 	const char *text = settings_get(&o->set, S_TEXT);
+	const char *json = settings_get(&o->set, S_JSON);
+	const char *html = settings_get(&o->set, S_HTML);
+	/* the text last: on stdout it can then say what failed before it */
 	struct { const char *path; char *(*render)(const struct report *); } outs[] = {
+		{ html, report_render_html },
 		{ text, report_render_text },
-		{ settings_get(&o->set, S_HTML), report_render_html },
 	};
 	/* the JSON holds every new page's text: written as it is rendered */
-	const char *json = settings_get(&o->set, S_JSON);
 	if (json && report_write_json(r, json) < 0) {
-		log_error("cannot write '%s': %s", json, strerror(errno));
-		rc = -1;
+		log_error("cannot write '%s': %s", json, report_output_strerror(errno));
+		strvec_push(&res->failed_paths, json);
 	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(outs); i++) {
 		if (!outs[i].path)
 			continue;
 		char *s = outs[i].render(r);
 		if (report_write_file(outs[i].path, s) < 0) {
-			log_error("cannot write '%s': %s", outs[i].path, strerror(errno));
-			rc = -1;
+			log_error("cannot write '%s': %s", outs[i].path, report_output_strerror(errno));
+			strvec_push(&res->failed_paths, outs[i].path);
+		} else if (outs[i].path == text && report_output_is_stdout(text)) {
+			if (res->failed_paths.n)
+				say_outputs_failed(res);
+			res->on_stdout = fflush(stdout) == 0 && !ferror(stdout);
 		}
 		free(s);
 	}
-	if (!text && report_has_news(r)) {
+	res->failed = res->failed_paths.n > 0;
+	bool stdout_taken = report_output_is_stdout(json) || report_output_is_stdout(text) ||
+			    report_output_is_stdout(html);
+	if (!text && !stdout_taken && report_has_news(r)) {
 		char *s = report_render_text(r);
 		fputs(s, stdout);
-		fflush(stdout);
+		if (res->failed)
+			say_outputs_failed(res);
+		res->on_stdout = fflush(stdout) == 0 && !ferror(stdout);
+		if (!res->on_stdout) {
+			log_error("cannot write the report on standard output: %s",
+				  report_output_strerror(errno));
+			res->failed = true;
+		}
 		free(s);
 	}
-	return rc;
 }
 
 static void mark_reported(struct store *s, const struct report *r, bool *db_error)
@@ -339,6 +393,8 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
+	if ((rc = check_outputs(&o)))
+		goto cleanup;
 	db = cli_db_path(settings_get(&o.set, S_DB));
 	if ((rc = cli_lock(db, &lock_fd)))
 		goto cleanup;
@@ -447,17 +503,28 @@ int cmd_run(int argc, char **argv)
 	report.finished_at = time(NULL);
 	ctx.counts.pages = (int)n_jobs;
 	int mail_rc = EXIT_OK;
-	if (write_outputs(&report, &o) < 0) {
-		rc = EXIT_FAILURE_OTHER;
-	} else {
-		bool to_mail = mail_on && (report_has_news(&report) ||
-					   settings_bool(&o.set, S_MAIL_ALWAYS));
-		if (to_mail && cli_mail_enqueue(ctx.store, &report, report.finished_at) < 0)
+	struct outputs_result out = { .failed_paths = STRVEC_INIT };
+	write_outputs(&report, &o, &out);
+	bool to_mail = mail_on && (report_has_news(&report) ||
+				   settings_bool(&o.set, S_MAIL_ALWAYS));
+	bool queued = false;
+	if (to_mail) {
+		if (cli_mail_enqueue(ctx.store, &report, report.finished_at) < 0)
 			ctx.db_error = true;
-		mark_reported(ctx.store, &report, &ctx.db_error);
-		if (mail_on)
-			mail_rc = cli_mail_flush(ctx.store, &o.set);
+		else
+			queued = true;
 	}
+	/* Reported once the editors have it: every output written, or the
+	 * text on stdout (cron mails it), or the mail queued (the outbox keeps
+	 * it until sent). A report that reached none of them is repeated by
+	 * the next run. */
+	if (!out.failed || out.on_stdout || queued)
+		mark_reported(ctx.store, &report, &ctx.db_error);
+	if (out.failed)
+		rc = EXIT_FAILURE_OTHER;
+	if (mail_on)
+		mail_rc = cli_mail_flush(ctx.store, &o.set);
+	strvec_release(&out.failed_paths);
 	if (store_run_finish(ctx.store, ctx.run_id, report.finished_at, &ctx.counts) < 0) {
 		log_error("cannot finish the run: %s", store_errmsg(ctx.store));
 		ctx.db_error = true;

@@ -7,8 +7,10 @@
  * mail_format() (libcurl cannot serialise a MIME tree without a transfer).
  * Both are checked by the same MIME parser in tests/mail.
  *
- * Secrets: the password is only ever handed to libcurl. CURLOPT_VERBOSE is
- * forced off, a password in the URL is refused, error messages name the
+ * Secrets: the password is only ever handed to libcurl. libcurl's trace
+ * goes to a callback that reads only the server's replies and prints
+ * nothing, a password in the URL is refused, credentials are not sent in
+ * clear text unless the configuration allows it, error messages name the
  * server by host:port only and are scrubbed of the password in case a
  * server echoes it.
  */
@@ -660,6 +662,79 @@ static int mime_text_part(curl_mime *mime, const char *type, const char *data, s
 	return 0;
 }
 
+/* Whether libcurl would find credentials for host in the netrc file (file,
+ * else ~/.netrc): a "machine HOST" or a "default" entry. Tokens only, like
+ * libcurl's reader; a macdef body is not skipped, which can only make us
+ * count credentials that are not there (and so refuse cleartext sooner). */
+static bool netrc_has_entry(const char *file, const char *host)
+{
+	char *path = NULL;
+	const char *home = getenv("HOME");
+	if (!file) {
+		if (!home || !*home)
+			return false;
+		file = path = xasprintf("%s/.netrc", home);
+	}
+	FILE *f = fopen(file, "r");
+	free(path);
+	if (!f)
+		return false;
+	char tok[256], prev[256] = "";
+	size_t n = 0;
+	bool found = false;
+	int c;
+	do {
+		c = getc(f);
+		if (c != EOF && !strchr(" \t\r\n", c)) {
+			if (n < sizeof(tok) - 1)
+				tok[n++] = (char)c;
+			continue;
+		}
+		if (!n)
+			continue;
+		tok[n] = '\0';
+		n = 0;
+		if (!strcmp(tok, "default") || (!strcmp(prev, "machine") && !strcasecmp(tok, host)))
+			found = true;
+		memcpy(prev, tok, sizeof(prev));
+	} while (c != EOF && !found);
+	fclose(f);
+	return found;
+}
+
+/* The server's last error reply line (4xx, 5xx), kept from libcurl's debug callback, so
+ * that an error can quote what the server said (libcurl's own message
+ * has the code only: "RCPT failed: 554"). Only CURLINFO_HEADER_IN, what the
+ * server sends, is looked at: what we send holds the AUTH exchange. */
+struct smtp_trace {
+	char last[400];
+};
+
+static int on_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct smtp_trace *t = userp;
+	(void)h;
+	if (type != CURLINFO_HEADER_IN || !size)
+		return 0;
+	/* the last non-empty line of the chunk, controls made spaces */
+	size_t end = size;
+	while (end && (data[end - 1] == '\n' || data[end - 1] == '\r'))
+		end--;
+	size_t start = end;
+	while (start && data[start - 1] != '\n')
+		start--;
+	/* error replies only: after one, libcurl says QUIT and gets "221 Bye" */
+	if (start == end || (data[start] != '4' && data[start] != '5'))
+		return 0;
+	size_t n = end - start < sizeof(t->last) - 1 ? end - start : sizeof(t->last) - 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)data[start + i];
+		t->last[i] = ch < ' ' || ch == 0x7f ? ' ' : (char)ch;
+	}
+	t->last[n] = '\0';
+	return 0;
+}
+
 static int send_smtp(const struct mail_config *cfg, const struct mail_message *msg, char **err)
 {
 	CURL *h = NULL;
@@ -671,7 +746,10 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 	struct strvec headers = STRVEC_INIT;
 	char *where = NULL, *from = NULL, *text = NULL, *html = NULL, *path = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
+	struct smtp_trace trace = { "" };
 	const char *user = getenv(MAIL_ENV_USER), *pass = getenv(MAIL_ENV_PASSWORD);
+	char *url_user = NULL, *url_host = NULL;
+	bool tls_for_auth = false;
 	size_t text_len = 0, html_len = 0;
 	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
 	long code = 0;
@@ -730,8 +808,25 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 			goto oom;
 	}
 
-	/* Never verbose: the protocol trace would show the AUTH exchange. */
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 0L);
+	/* Credentials (the environment's, the URL's user name, or a netrc
+	 * entry for the host) are never sent in clear text unless the
+	 * configuration says so: over smtp://, STARTTLS becomes required
+	 * (CURLUSESSL_TRY would go on in clear text when the server offers no
+	 * STARTTLS, and AUTH PLAIN would then show the password). */
+	if (!smtps && !cfg->require_tls && !cfg->allow_plaintext_auth) {
+		bool creds = (user && *user) ||
+			     (curl_url_get(u, CURLUPART_USER, &url_user, 0) == CURLUE_OK && url_user) ||
+			     (cfg->use_netrc && curl_url_get(u, CURLUPART_HOST, &url_host, 0) == CURLUE_OK &&
+			      netrc_has_entry(cfg->netrc_file, url_host));
+		tls_for_auth = creds;
+	}
+
+	/* The trace goes to on_smtp_debug() only, which keeps the server's
+	 * replies and never looks at what we send (the AUTH exchange): nothing
+	 * is printed. */
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_smtp_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &trace);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_CURLU, u);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -743,8 +838,8 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 	if (cfg->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
 	if (!smtps)
-		curl_easy_setopt(h, CURLOPT_USE_SSL,
-				 cfg->require_tls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+		curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->require_tls || tls_for_auth ?
+				 (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
 	if (cfg->use_netrc) {
 		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 		if (cfg->netrc_file)
@@ -767,13 +862,23 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 		/* House style: one line, no final full stop. */
 		while (wl && strchr("\r\n. ", why[wl - 1]))
 			why[--wl] = '\0';
-		if (code >= 400)
+		if (res == CURLE_USE_SSL_FAILED && tls_for_auth)
+			fail(err, "cannot send mail via '%s': %s, and credentials are never sent in "
+			     "clear text (mail.allow_plaintext_auth: true allows it)", where, why);
+		else if (code >= 400 && trace.last[0])
+			fail(err, "cannot send mail via '%s': %s (server answered %ld); the server said '%s'",
+			     where, why, code, trace.last);
+		else if (code >= 400)
 			fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);
 		else
 			fail(err, "cannot send mail via '%s': %s", where, why);
 		free(why);
 		if (err)
 			scrub(err, pass);
+		/* a 5xx to the message itself (MAIL, RCPT, DATA) will not change
+		 * by retrying; a refused login is the configuration's problem */
+		if (code >= 500 && code < 600 && res != CURLE_LOGIN_DENIED)
+			rc = MAIL_REFUSED;
 		goto cleanup;
 	}
 	log_debug("mail sent via '%s' to %zu recipient(s)", where, p.nto);
@@ -788,6 +893,8 @@ cleanup:
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
 	curl_free(path);
+	curl_free(url_user);
+	curl_free(url_host);
 	strvec_release(&headers);
 	if (have_p)
 		parsed_release(&p);

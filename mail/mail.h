@@ -11,8 +11,9 @@
  *    or smtps://), the message built with libcurl's MIME API. TLS
  *    certificates are always verified. Credentials come from the
  *    environment (PREFWATCH_SMTP_USER / PREFWATCH_SMTP_PASSWORD) or from a
- *    netrc file, never from the URL, and never appear in a log line or an
- *    error message (libcurl's verbose output is forced off).
+ *    netrc file, never from the URL, never go in clear text unless
+ *    allow_plaintext_auth says so, and never appear in a log line or an
+ *    error message (libcurl's trace is read by a callback, never printed).
  *  - a local sendmail(8): mail_format()'s output piped to
  *    "SENDMAIL -t -oi" (fork/execv, no shell).
  *
@@ -50,6 +51,10 @@ struct mail_config {
 	                               bounds the SMTP transaction or the sendmail run */
 	const char *ca_file;        /* PEM CA bundle to verify the server with, for a
 	                               private CA; NULL: the system's trust store */
+	bool allow_plaintext_auth;  /* smtp://: when credentials would be sent (from
+	                               the environment, the URL's user name or a netrc
+	                               entry for the host), STARTTLS is required unless
+	                               this is set; then tried, and AUTH may go in clear */
 };
 
 /* Borrowed too. text and subject are required, html is optional (NULL:
@@ -69,11 +74,18 @@ struct mail_message {
  * caller; free it). Cheap, no I/O except stat() of the sendmail path. */
 int mail_config_check(const struct mail_config *cfg, char **err);
 
+/* mail_send()'s result when the SMTP server refused the message itself
+ * with a permanent (5xx) reply to MAIL, RCPT or DATA: sending it again
+ * will get the same answer. */
+#define MAIL_REFUSED (-2)
+
 /* Sends msg by SMTP, or through cfg->sendmail when set. Returns 0 once the
  * server (or sendmail) accepted the message for every recipient, -1
- * otherwise with *err set (owned by the caller): a lower-case one-line
- * reason naming the server as host:port, never a credential. Nothing is
- * retried here: the caller keeps the report as unsent. */
+ * (MAIL_REFUSED for a permanent refusal) otherwise with *err set (owned by
+ * the caller): a lower-case one-line reason naming the server as
+ * host:port, with the server's own last reply when it sent one, never a
+ * credential. Nothing is retried here: the caller keeps the report as
+ * unsent. */
 int mail_send(const struct mail_config *cfg, const struct mail_message *msg, char **err);
 
 /* The whole RFC 5322 message (headers, blank line, MIME body) with CRLF

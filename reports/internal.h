@@ -142,9 +142,11 @@ bool url_is_http(const char *url);
 
 /* Writes all of s[0..len) to fd; -1 with errno. */
 int write_all(int fd, const char *s, size_t len);
-/* Creates path atomically: fill() writes the content into a temporary file
- * beside it (mode 0644), which is synced and renamed over path; on any
- * failure path is untouched and -1 is returned with errno. */
+/* Writes a report output to path (see report_write_file() for which paths
+ * are written how). A regular file, or a path that does not exist yet, is
+ * created atomically: fill() writes the content into a temporary file
+ * beside it (mode 0644), which is synced and renamed over it; on any
+ * failure it is untouched. -1 with errno on failure. */
 int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg);
 
 #endif

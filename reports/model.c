@@ -7,6 +7,7 @@
 #include "reports/internal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -490,7 +491,81 @@ int write_all(int fd, const char *s, size_t len)
 	return 0;
 }
 
-int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg)
+/* The descriptor a path names without naming a file: "-", /dev/stdout,
+ * /dev/stderr, /dev/fd/N, /proc/self/fd/N; -1 for any other path. A
+ * /dev/stdout that is a regular file (`> out.txt`) must not be renamed over
+ * out.txt: it means "our standard output", wherever that goes. */
+static int output_fd(const char *path)
+{
+	static const char *const prefixes[] = { "/dev/fd/", "/proc/self/fd/" };
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout"))
+		return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr"))
+		return STDERR_FILENO;
+	for (size_t i = 0; i < PW_ARRAY_SIZE(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+		if (strncmp(path, prefixes[i], n) || !path[n])
+			continue;
+		char *end;
+		long fd = strtol(path + n, &end, 10);
+		if (*end || fd < 0 || fd > INT_MAX || path[n] == '-' || path[n] == '+')
+			return -1;
+		return (int)fd;
+	}
+	return -1;
+}
+
+bool report_output_is_stdout(const char *path)
+{
+	return path && output_fd(path) == STDOUT_FILENO;
+}
+
+const char *report_output_strerror(int errnum)
+{
+	switch (errnum) {
+	case ENOSPC: return "disk full (no space left on device)";
+	case EDQUOT: return "disk quota exceeded";
+	case ENXIO: return "no process is reading this FIFO";
+	case ENOTSUP: return "not a regular file, a character device or a FIFO";
+	default: return strerror(errnum);
+	}
+}
+
+/* fill() into an open descriptor we do not own (our stdout or stderr):
+ * stdio's buffer goes first so that the order of the output is kept. */
+static int write_to_fd(int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	if (fd == STDOUT_FILENO && fflush(stdout) == EOF)
+		return -1;
+	if (fd == STDERR_FILENO)
+		fflush(stderr);
+	return fill(fd, arg);
+}
+
+/* A character device (/dev/null, a terminal) or a FIFO: written where it is,
+ * never replaced. O_NONBLOCK only for the open, so that a FIFO nobody reads
+ * fails (ENXIO) instead of hanging the nightly run; the writes then block
+ * as usual. */
+static int write_in_place(const char *path, int (*fill)(int fd, void *arg), void *arg)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	int rc = -1, saved = 0;
+	if (fd < 0)
+		return -1;
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 || fill(fd, arg) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	rc = close(fd);
+	return rc;
+}
+
+/* Creates or replaces the regular file at path: fill() writes into a
+ * temporary file beside it, which is synced and renamed over it. */
+static int replace_atomically(const char *path, int (*fill)(int fd, void *arg), void *arg)
 {
 	char *tmp = xasprintf("%s.tmp.XXXXXX", path);
 	int fd = -1, rc = -1, saved = 0;
@@ -525,6 +600,63 @@ cleanup:
 	free(tmp);
 	if (rc < 0)
 		errno = saved;
+	return rc;
+}
+
+/* A pipe or FIFO whose reader went away must fail the write (EPIPE), not
+ * kill the run before it records what it did: SIGPIPE is ignored while
+ * writing to anything that is not a file of ours. */
+static int without_sigpipe(int (*how)(const char *, int, int (*)(int, void *), void *),
+			   const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
+	sigemptyset(&ign.sa_mask);
+	bool restore = sigaction(SIGPIPE, &ign, &old) == 0;
+	int rc = how(path, fd, fill, arg);
+	int saved = errno;
+	if (restore)
+		sigaction(SIGPIPE, &old, NULL);
+	errno = saved;
+	return rc;
+}
+
+static int to_fd(const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	(void)path;
+	return write_to_fd(fd, fill, arg);
+}
+
+static int in_place(const char *path, int fd, int (*fill)(int fd, void *arg), void *arg)
+{
+	(void)fd;
+	return write_in_place(path, fill, arg);
+}
+
+int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg)
+{
+	struct stat st;
+	int fd = output_fd(path);
+	if (fd >= 0)
+		return without_sigpipe(to_fd, path, fd, fill, arg);
+	if (stat(path, &st) < 0)
+		return replace_atomically(path, fill, arg);  /* new file (or its error) */
+	if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
+		return without_sigpipe(in_place, path, -1, fill, arg);
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errno = ENOTSUP;  /* a block device or a socket: never ours to overwrite */
+		return -1;
+	}
+	/* through a symbolic link, the file it points to is replaced and the
+	 * link stays */
+	char *real = realpath(path, NULL);
+	int rc = replace_atomically(real ? real : path, fill, arg);
+	int saved = errno;
+	free(real);
+	errno = saved;
 	return rc;
 }
 

@@ -204,8 +204,8 @@ char *report_change_brief(const struct report_page *p);
 char *report_render_text(const struct report *r);
 char *report_render_html(const struct report *r);
 char *report_render_json(const struct report *r);
-/* Writes the JSON report to path atomically (temp file + rename), page by
- * page, so that it never sits whole in memory; -1 with errno. */
+/* Writes the JSON report to path page by page, so that it never sits
+ * whole in memory; paths as for report_write_file(); -1 with errno. */
 int report_write_json(const struct report *r, const char *path);
 
 /* One-line French summary, e.g. "9 pages vérifiées — 2 modifiées, ..."
@@ -217,7 +217,21 @@ char *report_summary(const struct report *r);
  * with news add "1 document modifié", "2 nouveaux documents", ... */
 char *report_subject(const struct report *r);
 
-/* Writes s to path atomically (temp file + rename); -1 with errno. */
+/* Writes s to path; -1 with errno (report_output_strerror() words it).
+ * Only a regular file, or a path that does not exist yet, is replaced
+ * atomically (temp file + rename; through a symbolic link the file it
+ * points to is replaced, the link stays). "-", /dev/stdout, /dev/stderr
+ * and /dev/fd/N are the process's own descriptors (stdout is flushed
+ * first). An existing character device (/dev/null, /dev/full) or FIFO is
+ * written in place, never replaced: a FIFO no process reads fails with
+ * ENXIO rather than block; /dev/full fails with ENOSPC. A directory
+ * (EISDIR), a block device or a socket (ENOTSUP) is refused. */
 int report_write_file(const char *path, const char *s);
+/* True when path names our standard output ("-", /dev/stdout, ...). */
+bool report_output_is_stdout(const char *path);
+/* strerror() for a report_write_file() / report_write_json() failure,
+ * with the cases an output path meets worded for the user (ENOSPC: disk
+ * full, ENXIO: a FIFO nobody reads, ENOTSUP: not a file we may write). */
+const char *report_output_strerror(int errnum);
 
 #endif

@@ -146,17 +146,27 @@ static const struct migration migrations[] = {
 	  "CREATE UNIQUE INDEX pages_documents ON pages(parent_page, url)"
 	  "  WHERE parent_page IS NOT NULL;"
 	  "PRAGMA user_version = 2;" },
+	/* Mail delivery state per report: how often it failed, the last
+	 * error (the server's own words), and when a report the server keeps
+	 * refusing (5xx) was parked, so that it no longer holds back later
+	 * ones. */
+	{ 3,
+	  "ALTER TABLE outbox ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE outbox ADD COLUMN refusals INTEGER NOT NULL DEFAULT 0;"
+	  "ALTER TABLE outbox ADD COLUMN last_error TEXT;"
+	  "ALTER TABLE outbox ADD COLUMN parked_at INTEGER;"
+	  "PRAGMA user_version = 3;" },
 	/* An editor can acknowledge a page's failure (`prefwatch ack
 	 * PAGE_ID`): the kind acknowledged, when, by whom, and when the
 	 * weekly reminder was last given. A failure of another kind, or the
 	 * page reading again, ends it. */
-	{ 3,
+	{ 4,
 	  "ALTER TABLE pages ADD COLUMN ack_failure TEXT;"
 	  "ALTER TABLE pages ADD COLUMN ack_at INTEGER;"
 	  "ALTER TABLE pages ADD COLUMN ack_by TEXT;"
 	  "ALTER TABLE pages ADD COLUMN ack_note TEXT;"
 	  "ALTER TABLE pages ADD COLUMN ack_reminded_at INTEGER;"
-	  "PRAGMA user_version = 3;" },
+	  "PRAGMA user_version = 4;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -191,6 +201,11 @@ enum stmt_id {
 	ST_OUTBOX_SENT,
 	ST_OUTBOX_UNSENT,
 	ST_OUTBOX_GET,
+	ST_OUTBOX_QUEUED,
+	ST_OUTBOX_FAILED,
+	ST_OUTBOX_STATE,
+	ST_OUTBOX_DROP,
+	ST_OUTBOX_RETRY,
 	ST_SNAPSHOT_INSERT_SPAN,
 	ST_SNAPSHOT_WIDEN,
 	ST_PAGE_SET_CURRENT,
@@ -329,10 +344,24 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"INSERT INTO outbox (created_at, subject, text, html) VALUES (?1, ?2, ?3, ?4)",
 	[ST_OUTBOX_SENT] =
 		"UPDATE outbox SET sent_at = coalesce(sent_at, ?2) WHERE id = ?1",
-	[ST_OUTBOX_UNSENT] = "SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id",
+	[ST_OUTBOX_UNSENT] =
+		"SELECT id FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id",
 	[ST_OUTBOX_GET] =
-		"SELECT id, created_at, subject, text, html FROM outbox"
+		"SELECT id, created_at, subject, text, html, attempts, refusals, last_error,"
+		"       parked_at FROM outbox"
 		" WHERE id = ?1 AND sent_at IS NULL",
+	[ST_OUTBOX_QUEUED] = "SELECT id FROM outbox WHERE sent_at IS NULL ORDER BY id",
+	/* SET expressions see the row before the update: refusals + 1 is the
+	 * count this failure makes */
+	[ST_OUTBOX_FAILED] =
+		"UPDATE outbox SET attempts = attempts + 1, refusals = refusals + ?3,"
+		"  last_error = ?2,"
+		"  parked_at = CASE WHEN ?3 AND refusals + 1 >= ?4 THEN ?5 ELSE parked_at END"
+		" WHERE id = ?1 AND sent_at IS NULL",
+	[ST_OUTBOX_STATE] = "SELECT parked_at IS NOT NULL FROM outbox WHERE id = ?1",
+	[ST_OUTBOX_DROP] = "DELETE FROM outbox WHERE id = ?1 AND sent_at IS NULL",
+	[ST_OUTBOX_RETRY] =
+		"UPDATE outbox SET parked_at = NULL, refusals = 0 WHERE id = ?1 AND sent_at IS NULL",
 	/* re-extraction: a snapshot keeps the time span of its source */
 	[ST_SNAPSHOT_INSERT_SPAN] =
 		"INSERT INTO snapshots (page_id, text, text_hash, fields, raw, raw_len,"
@@ -1664,20 +1693,21 @@ int store_outbox_mark_sent(struct store *s, int64_t id, time_t at)
 	return 0;
 }
 
-int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
+/* Calls fn for each entry listed by the statement list (ids), re-read one
+ * at a time: fn marks entries sent while we walk, and reports may be
+ * large. */
+static int outbox_walk(struct store *s, enum stmt_id list, store_outbox_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = stmt(s, ST_OUTBOX_UNSENT);
+	sqlite3_stmt *st = stmt(s, list);
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int ret = -1, rc;
 
-	/* Ids first, then one entry at a time: fn marks entries sent while
-	 * we walk, and reports may be large. */
 	if (collect_ids(s, st, "read the outbox", &ids, &n) < 0)
 		goto cleanup;
 	for (size_t i = 0; i < n; i++) {
 		struct outbox_entry e = { 0 };
-		char *subject = NULL, *text = NULL, *html = NULL;
+		char *subject = NULL, *text = NULL, *html = NULL, *last_error = NULL;
 		st = stmt(s, ST_OUTBOX_GET);
 		sqlite3_bind_int64(st, 1, ids[i]);
 		rc = sqlite3_step(st);
@@ -1687,6 +1717,10 @@ int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
 			subject = col_text(st, 2);
 			text = col_text(st, 3);
 			html = col_text(st, 4);
+			e.attempts = sqlite3_column_int(st, 5);
+			e.refusals = sqlite3_column_int(st, 6);
+			last_error = col_text(st, 7);
+			e.parked_at = col_time(st, 8);
 		} else if (rc != SQLITE_DONE) {
 			store_db_error(s, "read the outbox");
 		}
@@ -1699,10 +1733,12 @@ int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
 		e.subject = subject;
 		e.text = text;
 		e.html = html;
+		e.last_error = last_error;
 		int stop = fn(&e, ctx);
 		free(subject);
 		free(text);
 		free(html);
+		free(last_error);
 		if (stop)
 			break;
 	}
@@ -1710,6 +1746,66 @@ int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
 cleanup:
 	free(ids);
 	return ret;
+}
+
+int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx)
+{
+	return outbox_walk(s, ST_OUTBOX_UNSENT, fn, ctx);
+}
+
+int store_outbox_each_queued(struct store *s, store_outbox_fn fn, void *ctx)
+{
+	return outbox_walk(s, ST_OUTBOX_QUEUED, fn, ctx);
+}
+
+int store_outbox_failed(struct store *s, int64_t id, time_t at, const char *error, bool refused,
+			int park_after, bool *parked)
+{
+	sqlite3_stmt *st = stmt(s, ST_OUTBOX_FAILED);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, error);
+	sqlite3_bind_int(st, 3, refused ? 1 : 0);
+	sqlite3_bind_int(st, 4, park_after);
+	bind_time(st, 5, at);
+	if (exec_stmt(s, st, "record a mail failure") < 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		store_set_error(s, "no report %lld waiting in the outbox", (long long)id);
+		return -1;
+	}
+	st = stmt(s, ST_OUTBOX_STATE);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && parked)
+		*parked = sqlite3_column_int(st, 0) != 0;
+	else if (rc != SQLITE_ROW)
+		store_db_error(s, "read the outbox");
+	stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Runs the drop or retry statement on a waiting entry. */
+static int outbox_change(struct store *s, enum stmt_id which, int64_t id, const char *what)
+{
+	sqlite3_stmt *st = stmt(s, which);
+	sqlite3_bind_int64(st, 1, id);
+	if (exec_stmt(s, st, what) < 0)
+		return -1;
+	if (sqlite3_changes(s->db) != 1) {
+		store_set_error(s, "no report %lld waiting in the outbox", (long long)id);
+		return -1;
+	}
+	return 0;
+}
+
+int store_outbox_drop(struct store *s, int64_t id)
+{
+	return outbox_change(s, ST_OUTBOX_DROP, id, "drop a report from the outbox");
+}
+
+int store_outbox_retry(struct store *s, int64_t id)
+{
+	return outbox_change(s, ST_OUTBOX_RETRY, id, "put a report back in the outbox");
 }
 
 /* ---- linked documents ---- */

@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -300,6 +300,10 @@ struct outbox_entry {
 	const char *subject;            /* borrowed: valid during the callback only */
 	const char *text;
 	const char *html;               /* NULL if none */
+	int attempts;                   /* failed sends so far */
+	int refusals;                   /* of which permanent refusals since the last retry */
+	const char *last_error;         /* the last failure's message, or NULL */
+	time_t parked_at;               /* 0: not parked */
 };
 /* Copies the strings; html may be NULL. *id (may be NULL) gets the entry. */
 int store_outbox_add(struct store *s, time_t at, const char *subject, const char *text,
@@ -310,5 +314,20 @@ int store_outbox_mark_sent(struct store *s, int64_t id, time_t at);
  * stops the walk. fn may call store functions (e.g. mark_sent). */
 typedef int (*store_outbox_fn)(const struct outbox_entry *e, void *ctx);
 int store_outbox_each_unsent(struct store *s, store_outbox_fn fn, void *ctx);
+/* The same over every entry not sent yet, parked ones included. */
+int store_outbox_each_queued(struct store *s, store_outbox_fn fn, void *ctx);
+/* Records a failed send of entry id: attempts + 1, error kept as
+ * last_error; a permanent refusal (refused) counts towards parking, and
+ * the entry is parked at `at` when it has been refused park_after times
+ * (since the last retry). Parked entries are skipped by
+ * store_outbox_each_unsent(), so they no longer hold later ones back.
+ * *parked (may be NULL): the entry is parked now. -1 if unknown or sent. */
+int store_outbox_failed(struct store *s, int64_t id, time_t at, const char *error, bool refused,
+			int park_after, bool *parked);
+/* Deletes a waiting (unsent) entry; -1 if there is none with that id. */
+int store_outbox_drop(struct store *s, int64_t id);
+/* Unparks a waiting entry and clears its refusals, so that the next send
+ * tries it again; -1 if there is none waiting with that id. */
+int store_outbox_retry(struct store *s, int64_t id);
 
 #endif

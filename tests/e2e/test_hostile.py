@@ -607,10 +607,15 @@ def security(a):
             print("SKIP part: no aiosmtpd for this interpreter; SMTP server case not run")
         else:
             srv = SmtpServer(s.dir, "--auth", "editor:" + PASSWORD)
+            # the test server offers no STARTTLS: credentials in clear text
+            # must be allowed explicitly (issue 20 B.7)
+            conf = os.path.join(s.dir, "plaintext-auth.yaml")
+            with open(conf, "w") as f:
+                f.write("mail:\n  allow_plaintext_auth: true\n")
             try:
                 p = s.prefwatch("run", "--watchlist", s.watchlist, "--db", s.db,
                                 "--host-delay", "0", "--smtp-url", srv.url, "--verbose", *mail,
-                                env=env, timeout=120)
+                                env=dict(env, PREFWATCH_CONFIG=conf), timeout=120)
                 pw.check_eq(p.returncode, 0, "queued reports sent (stderr: %s)" % p.stderr[-500:])
                 pw.check(len(srv.messages()) >= 1, "the server received the queued report")
                 htmls = []

@@ -5,8 +5,9 @@
  * mail_driver [--url URL | --sendmail PATH] --from ADDR --to ADDR...
  *             --subject S --text FILE [--html FILE] [--require-tls]
  *             [--netrc FILE] [--timeout SEC] [--date EPOCH] [--ca PEM]
- *             [--format] [--check]
- * Exit 0 when sent (or formatted), 1 with "error: REASON" on stderr.
+ *             [--format] [--check] [--allow-plaintext-auth]
+ * Exit 0 when sent (or formatted), 1 with "error: REASON" on stderr, then
+ * "refused: permanent" on a line of its own for MAIL_REFUSED.
  */
 #include "common/common.h"
 #include "mail/mail.h"
@@ -48,13 +49,14 @@ int main(int argc, char **argv)
 		{ "format", no_argument, NULL, 'F' },
 		{ "check", no_argument, NULL, 'c' },
 		{ "ca", required_argument, NULL, 'C' },
+		{ "allow-plaintext-auth", no_argument, NULL, 'P' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct strvec to = STRVEC_INIT;
 	struct mail_config cfg = { 0 };
 	struct mail_message msg = { 0 };
 	char *text = NULL, *html = NULL, *err = NULL, *out;
-	bool format = false, check = false;
+	bool format = false, check = false, refused = false;
 	int c, rc = 1;
 
 	cfg.to = &to;
@@ -74,6 +76,7 @@ int main(int argc, char **argv)
 		case 'F': format = true; break;
 		case 'c': check = true; break;
 		case 'C': cfg.ca_file = optarg; break;
+		case 'P': cfg.allow_plaintext_auth = true; break;
 		default:
 			fprintf(stderr, "usage: mail_driver --url URL --from A --to B --subject S --text F [--html F]\n");
 			return 2;
@@ -93,10 +96,14 @@ int main(int argc, char **argv)
 			rc = 0;
 		}
 	} else {
-		rc = mail_send(&cfg, &msg, &err) == 0 ? 0 : 1;
+		int src = mail_send(&cfg, &msg, &err);
+		rc = src == 0 ? 0 : 1;
+		refused = src == MAIL_REFUSED;
 	}
 	if (rc)
 		fprintf(stderr, "error: %s\n", err ? err : "(no message)");
+	if (refused)
+		fprintf(stderr, "refused: permanent\n");
 	free(err);
 	free(text);
 	free(html);

@@ -10,9 +10,11 @@ server accepts connections. Runs until SIGTERM or SIGINT.
 that command, to simulate a server error. --auth USER:PASSWORD advertises
 AUTH (PLAIN, LOGIN) over plain text and accepts only that pair.
 --tls starttls|smtps with --cert/--key: offer STARTTLS, or speak TLS from
-the first byte (implicit TLS, smtps://).
+the first byte (implicit TLS, smtps://). --delay SEC waits that long
+before answering DATA (a slow server, to make two senders overlap).
 """
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -37,8 +39,9 @@ def free_port():
 
 
 class Handler:
-    def __init__(self, outdir, fail, fail_at):
+    def __init__(self, outdir, fail, fail_at, delay=0.0):
         self.outdir = outdir
+        self.delay = delay
         self.fail = fail
         self.fail_at = fail_at
         self.count = 0
@@ -65,6 +68,8 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         r = self.reply("data")
         if r:
             return r
@@ -101,6 +106,7 @@ def main():
     ap.add_argument("--tls", choices=["starttls", "smtps"], default=None)
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--delay", type=float, default=0.0)
     args = ap.parse_args()
 
     kwargs = {}
@@ -123,7 +129,7 @@ def main():
         kwargs.update(authenticator=authenticator, auth_require_tls=False)
 
     os.makedirs(args.dir, exist_ok=True)
-    handler = Handler(args.dir, args.fail, args.fail_at)
+    handler = Handler(args.dir, args.fail, args.fail_at, args.delay)
     controller = None
     for _ in range(20 if not args.port else 50):
         port = args.port or free_port()

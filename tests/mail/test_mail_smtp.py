@@ -245,10 +245,16 @@ def test_server_errors(args, tmp):
     for code, stage in ((554, "rcpt"), (451, "data"), (554, "data"), (451, "mail")):
         srv = Server(tmp, "--fail", str(code), "--fail-at", stage)
         try:
-            rc, _, err = run_driver(args, tmp, srv.url,
+            # credentials over a server without STARTTLS: explicitly allowed
+            rc, _, err = run_driver(args, tmp, srv.url, extra=["--allow-plaintext-auth"],
                                     env={"PREFWATCH_SMTP_USER": "editor",
                                          "PREFWATCH_SMTP_PASSWORD": PASSWORD})
             label = "%d at %s" % (code, stage)
+            said = {451: "try again later (test)", 554: "rejected (test)"}[code]
+            check(("the server said '%d " % code) in err and said in err,
+                  "%s: the server's own reply not in %r" % (label, err))
+            check(("refused: permanent" in err) == (code >= 500),
+                  "%s: permanent only for 5xx: %r" % (label, err))
             check(rc == 1, "%s: exit %d" % (label, rc))
             check(srv.messages() == [], "%s: a message was stored" % label)
             check(("server answered %d" % code) in err, "%s: code not in %r" % (label, err))
@@ -259,10 +265,13 @@ def test_server_errors(args, tmp):
 
 
 def test_auth(args, tmp):
+    # The server offers no STARTTLS: each case here allows plain-text AUTH
+    # (test_plaintext_auth checks that it is refused otherwise).
     srv = Server(tmp, "--auth", "editor:" + PASSWORD)
+    plain = ["--allow-plaintext-auth"]
     try:
         env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
-        rc, out, err = run_driver(args, tmp, srv.url, env=env)
+        rc, out, err = run_driver(args, tmp, srv.url, extra=plain, env=env)
         check(rc == 0, "auth env: exit %d: %s" % (rc, err))
         # libcurl's verbose trace (which shows the AUTH exchange) stays off.
         check(err == "" and out == b"", "auth env: output %r %r" % (out, err))
@@ -271,8 +280,9 @@ def test_auth(args, tmp):
 
         # Wrong password: refused, and the attempted password is not echoed.
         bad = "Wr0ng-" + PASSWORD
-        rc, out, err = run_driver(args, tmp, srv.url, env={"PREFWATCH_SMTP_USER": "editor",
-                                                           "PREFWATCH_SMTP_PASSWORD": bad})
+        rc, out, err = run_driver(args, tmp, srv.url, extra=plain,
+                                  env={"PREFWATCH_SMTP_USER": "editor",
+                                       "PREFWATCH_SMTP_PASSWORD": bad})
         check(rc == 1, "auth wrong: exit %d" % rc)
         check(bad not in err and bad not in out.decode("utf-8", "replace"), "auth wrong: password shown")
         check("cannot send mail via '127.0.0.1:%d': Login denied (server answered 535)" % srv.port in err,
@@ -284,7 +294,7 @@ def test_auth(args, tmp):
         with open(netrc, "w") as f:
             f.write("machine 127.0.0.1 login editor password %s\n" % PASSWORD)
         os.chmod(netrc, 0o600)
-        rc, _, err = run_driver(args, tmp, srv.url, extra=["--netrc", netrc])
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--netrc", netrc] + plain)
         msgs = srv.messages()
         check(rc == 0, "auth netrc: exit %d: %s" % (rc, err))
         check(len(msgs) == 2 and msgs[1][1]["login"] == "editor", "auth netrc: not authenticated")
@@ -294,6 +304,49 @@ def test_auth(args, tmp):
         check(rc == 1 and "must not contain a password" in err, "password in url: %d %r" % (rc, err))
         check(PASSWORD not in err, "password in url: repeated in the error")
         check(len(srv.messages()) == 2, "password in url: a message went through")
+    finally:
+        srv.stop()
+
+
+def test_plaintext_auth(args, tmp):
+    """Credentials never go in clear text unless allowed (issue 20, B.7)."""
+    srv = Server(tmp, "--auth", "editor:" + PASSWORD)  # AUTH offered, no STARTTLS
+    try:
+        env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
+        rc, out, err = run_driver(args, tmp, srv.url, env=env)
+        check(rc == 1, "plaintext auth, env credentials: refused (exit %d)" % rc)
+        check(("cannot send mail via '127.0.0.1:%d': STARTTLS not supported, and credentials "
+               "are never sent in clear text (mail.allow_plaintext_auth: true allows it)"
+               % srv.port) in err, "plaintext auth: message %r" % err)
+        check(PASSWORD not in err, "plaintext auth: password in the error")
+        check(srv.messages() == [], "plaintext auth: a message went through")
+
+        netrc = os.path.join(tmp, "netrc-plain")
+        with open(netrc, "w") as f:
+            f.write("machine other.example login x password y\n"
+                    "machine 127.0.0.1 login editor password %s\n" % PASSWORD)
+        os.chmod(netrc, 0o600)
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--netrc", netrc])
+        check(rc == 1 and "never sent in clear text" in err,
+              "plaintext auth, netrc credentials: refused: %d %r" % (rc, err))
+        check(srv.messages() == [], "plaintext auth, netrc: a message went through")
+
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--allow-plaintext-auth"], env=env)
+        msgs = srv.messages()
+        check(rc == 0 and len(msgs) == 1, "allow_plaintext_auth: sent: %d %r" % (rc, err))
+        check(msgs and msgs[0][1]["login"] == "editor", "allow_plaintext_auth: authenticated")
+    finally:
+        srv.stop()
+    # no credentials at all (a local relay): STARTTLS stays opportunistic
+    srv = Server(tmp)
+    try:
+        netrc = os.path.join(tmp, "netrc-other")
+        with open(netrc, "w") as f:
+            f.write("machine other.example login x password y\n")
+        os.chmod(netrc, 0o600)
+        rc, _, err = run_driver(args, tmp, srv.url, extra=["--netrc", netrc])
+        check(rc == 0 and len(srv.messages()) == 1,
+              "no credentials for this host: sent without TLS: %d %r" % (rc, err))
     finally:
         srv.stop()
 
@@ -423,7 +476,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="prefwatch-mail-")
     try:
         for t in (test_send_ok, test_text_only, test_server_down, test_server_restart, test_server_errors,
-                  test_auth, test_require_tls, test_tls, test_sendmail, test_format, test_check):
+                  test_auth, test_plaintext_auth, test_require_tls, test_tls, test_sendmail,
+                  test_format, test_check):
             before = failed
             sub = tempfile.mkdtemp(dir=tmp, prefix=t.__name__ + "-")
             t(args, sub)

@@ -1177,6 +1177,92 @@ static void test_outbox(void)
 	free(path);
 }
 
+/* Failures are counted, refusals park an entry after park_after, parked
+ * entries are skipped (and listed), retry and drop act on waiting ones. */
+static void test_outbox_parking(void)
+{
+	char *path = db_path("outbox-park");
+	struct store *s = open_ok(path);
+	int64_t a = 0, b = 0;
+	bool parked = true;
+	CHECK_INT(store_outbox_add(s, 1767578400, "Rapport 1", "texte 1", NULL, &a), 0);
+	CHECK_INT(store_outbox_add(s, 1767578401, "Rapport 2", "texte 2", NULL, &b), 0);
+
+	/* a transient failure counts as an attempt, not a refusal */
+	CHECK_INT(store_outbox_failed(s, a, 100, "connect refused", false, 2, &parked), 0);
+	CHECK(!parked);
+	CHECK_INT(store_outbox_failed(s, a, 200, "554 rejected", true, 2, &parked), 0);
+	CHECK(!parked);
+	CHECK_INT(store_outbox_failed(s, a, 300, "554 5.7.1 rejected (again)", true, 2, &parked), 0);
+	CHECK(parked);
+	CHECK_INT(q_int(path, "SELECT attempts FROM outbox WHERE id = 1", NULL), 3);
+	CHECK_INT(q_int(path, "SELECT parked_at FROM outbox WHERE id = 1", NULL), 300);
+
+	struct outbox_seen os = { 0 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 1);                    /* the parked one no longer holds b back */
+	CHECK_INT(os.ids[0], b);
+	os = (struct outbox_seen){ 0 };
+	CHECK_INT(store_outbox_each_queued(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 2);
+
+	/* retry: back in the walk, refusals cleared, attempts kept */
+	CHECK_INT(store_outbox_retry(s, a), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM outbox WHERE parked_at IS NULL AND refusals = 0"
+			" AND attempts = 3 AND last_error = '554 5.7.1 rejected (again)'", NULL), 1);
+	os = (struct outbox_seen){ 0 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 2);
+	/* drop: gone; a sent or unknown entry cannot be dropped or retried */
+	CHECK_INT(store_outbox_drop(s, a), 0);
+	CHECK_INT(store_outbox_drop(s, a), -1);
+	CHECK_CONTAINS(store_errmsg(s), "no report 1 waiting in the outbox");
+	CHECK_INT(store_outbox_mark_sent(s, b, 400), 0);
+	CHECK_INT(store_outbox_retry(s, b), -1);
+	CHECK_INT(store_outbox_failed(s, b, 500, "x", true, 1, NULL), -1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM outbox", NULL), 1);
+	store_close(s);
+	free(path);
+}
+
+/* A version 2 database (before the outbox's delivery columns) is
+ * migrated forward, its waiting report kept and sendable. */
+static void test_outbox_migration_v3(void)
+{
+	char *path = db_path("outbox-v2");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_outbox_add(s, 1767578400, "Rapport ancien", "texte", NULL, NULL), 0);
+	store_close(s);
+	CHECK_INT(raw_exec(path, "ALTER TABLE outbox DROP COLUMN attempts;"
+			   "ALTER TABLE outbox DROP COLUMN refusals;"
+			   "ALTER TABLE outbox DROP COLUMN last_error;"
+			   "ALTER TABLE outbox DROP COLUMN parked_at;"
+			   /* and what later versions added */
+			   "ALTER TABLE pages DROP COLUMN ack_failure;"
+			   "ALTER TABLE pages DROP COLUMN ack_at;"
+			   "ALTER TABLE pages DROP COLUMN ack_by;"
+			   "ALTER TABLE pages DROP COLUMN ack_note;"
+			   "ALTER TABLE pages DROP COLUMN ack_reminded_at;"
+			   "PRAGMA user_version = 2;"), SQLITE_OK);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'parked_at'",
+			NULL), 0);
+	s = open_ok(path);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM pragma_table_info('pages') WHERE name LIKE 'ack_%'",
+			NULL), 5);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM pragma_table_info('outbox')"
+			" WHERE name IN ('attempts', 'refusals', 'last_error', 'parked_at')", NULL), 4);
+	struct outbox_seen os = { 0 };
+	CHECK_INT(store_outbox_each_unsent(s, outbox_fn, &os), 0);
+	CHECK_INT(os.n, 1);
+	CHECK_STR(os.subjects[0], "Rapport ancien|texte|2026-01-05T02:00:00Z");
+	bool parked = true;
+	CHECK_INT(store_outbox_failed(s, os.ids[0], 10, "554 non", true, 3, &parked), 0);
+	CHECK(!parked);
+	store_close(s);
+	free(path);
+}
+
 /* A file-size limit stands in for a full disk: commits fail cleanly in
  * a child, and the file holds every commit that succeeded. */
 static void test_full_disk_fails_cleanly(void)
@@ -1295,6 +1381,8 @@ int main(void)
 	TEST_RUN(test_mark_reported);
 	TEST_RUN(test_snapshots_each);
 	TEST_RUN(test_outbox);
+	TEST_RUN(test_outbox_parking);
+	TEST_RUN(test_outbox_migration_v3);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
 }
