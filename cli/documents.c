@@ -148,6 +148,25 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 			 DOC_RULES_FP);
 		return;
 	}
+	if (kind == OUTCOME_NEW && dj->replaces) {
+		/* the removed link's entry gives way to one « remplacé » with
+		 * the diff of the two texts */
+		struct report_document *gone =
+			&ctx->report->pages[dj->pj->rp].documents[dj->replaced_rd];
+		rd = doc_report(ctx, dj);
+		rd->status = DOC_REPLACED;
+		rd->replaced_url = xstrdup(gone->url);
+		rd->replaced_title = xstrdup(gone->title);
+		gone->superseded = true;
+		struct report_change *ch = xcalloc(1, sizeof(*ch));
+		ch->detected_at = o.at;
+		ch->old_text = xstrdup(dj->replaced_text ? dj->replaced_text : "");
+		ch->new_text = xstrdup(text);
+		rd->change = ch;
+		log_info("%s: document '%s' replaced by '%s'", dj->pj->page->id, rd->replaced_url,
+			 dj->url);
+		return;
+	}
 	if (kind == OUTCOME_NEW) {
 		rd->status = DOC_NEW;
 		log_info("%s: new document '%s'", dj->pj->page->id, dj->url);
@@ -422,6 +441,72 @@ void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		doc_decide(c, dj, ctx, res);
 }
 
+/* Titles equal but for case and spacing (ASCII), and not empty. */
+static bool same_title(const char *a, const char *b)
+{
+	if (!a || !b)
+		return false;
+	size_t n = 0;
+	for (;;) {
+		while (*a == ' ')
+			a++;
+		while (*b == ' ')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b && n > 0;
+		char ca = *a >= 'A' && *a <= 'Z' ? (char)(*a + 32) : *a;
+		char cb = *b >= 'A' && *b <= 'Z' ? (char)(*b + 32) : *b;
+		if (ca != cb)
+			return false;
+		a++, b++, n++;
+	}
+}
+
+static bool known_has(const struct store_document *known, size_t n, const char *url)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(known[i].url, url))
+			return true;
+	return false;
+}
+
+/* A form whose link changed is the same document under a new URL: pairs
+ * each never-seen link with a link gone tonight of the same title, then,
+ * if exactly one of each is left, those two (same place on the page).
+ * replaced[j] gets the index in known of what link j replaces, or
+ * SIZE_MAX; removed_rd[i] is SIZE_MAX for a known link still present. */
+static void pair_replacements(const struct doc_links *links, const struct store_document *known,
+			      size_t n_known, const size_t *removed_rd, size_t *replaced)
+{
+	bool *taken = xcalloc(n_known ? n_known : 1, sizeof(*taken));
+	size_t left_new = 0, last_new = 0, left_gone = 0, last_gone = 0;
+	for (size_t j = 0; j < links->n; j++) {
+		replaced[j] = SIZE_MAX;
+		if (known_has(known, n_known, links->v[j].url))
+			continue;
+		for (size_t i = 0; i < n_known; i++) {
+			if (removed_rd[i] == SIZE_MAX || taken[i] || !known[i].has_snapshot ||
+			    !same_title(known[i].title, links->v[j].title))
+				continue;
+			taken[i] = true;
+			replaced[j] = i;
+			break;
+		}
+		if (replaced[j] == SIZE_MAX) {
+			left_new++;
+			last_new = j;
+		}
+	}
+	for (size_t i = 0; i < n_known; i++)
+		if (removed_rd[i] != SIZE_MAX && !taken[i] && known[i].has_snapshot) {
+			left_gone++;
+			last_gone = i;
+		}
+	if (left_new == 1 && left_gone == 1)
+		replaced[last_new] = last_gone;
+	free(taken);
+}
+
 static bool links_have(const struct doc_links *l, const char *url)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -441,6 +526,7 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 	struct store_document *known = NULL;
 	struct store_document_link *sl = NULL;
 	size_t n_known = 0;
+	size_t *removed_rd = NULL, *replaced = NULL;
 
 	if (job->docs_followed || p->documents == WL_DOCS_NONE || !text || !fields)
 		return;
@@ -462,9 +548,14 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 	if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
 		goto db_error;
 
+	/* links gone from the page: reported as removed, unless a new link
+	 * turns out to replace one (see pair_replacements()) */
+	removed_rd = xcalloc(n_known ? n_known : 1, sizeof(*removed_rd));
 	for (size_t i = 0; i < n_known; i++) {
+		removed_rd[i] = SIZE_MAX;
 		if (!known[i].linked || links_have(&links, known[i].url))
 			continue;
+		removed_rd[i] = rp->n_documents;
 		struct report_document *rd = report_page_add_document(rp);
 		rd->url = xstrdup(known[i].url);
 		rd->title = xstrdup(known[i].title);
@@ -472,6 +563,8 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		rd->status = DOC_REMOVED;
 		log_info("%s: document '%s' no longer linked", p->id, known[i].url);
 	}
+	replaced = xcalloc(links.n ? links.n : 1, sizeof(*replaced));
+	pair_replacements(&links, known, n_known, removed_rd, replaced);
 	for (size_t i = 0; i < links.n; i++) {
 		struct doc_job *dj = xcalloc(1, sizeof(*dj));
 		dj->kind = JOB_DOCUMENT;
@@ -492,6 +585,17 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		rd->title = xstrdup(links.v[i].title);
 		rd->type = xstrdup(doc_type_name(links.v[i].type));
 		rd->status = DOC_UNCHANGED;
+		if (replaced[i] != SIZE_MAX && !dj->st.has_snapshot) {
+			const struct store_document *old = &known[replaced[i]];
+			struct page_state ost;
+			if (store_page_state(ctx->store, old->id, &ost) == 0 && ost.has_snapshot) {
+				dj->replaces = true;
+				dj->replaced_rd = removed_rd[replaced[i]];
+				dj->replaced_text = ost.text;
+				ost.text = NULL;
+			}
+			page_state_release(&ost);
+		}
 		bool cond = dj->st.has_snapshot && str_eq(dj->st.rules_fp, DOC_RULES_FP);
 		struct fetch_request req = {
 			.url = dj->url,
@@ -506,6 +610,8 @@ db_error:
 	log_error("cannot record the documents of '%s': %s", p->id, store_errmsg(ctx->store));
 	ctx->db_error = true;
 cleanup:
+	free(removed_rd);
+	free(replaced);
 	free(sl);
 	store_documents_free(known, n_known);
 	doc_links_release(&links);
@@ -521,6 +627,7 @@ void doc_job_free(struct doc_job *dj)
 	fetch_result_release(&dj->first_res);
 	free(dj->first_text);
 	free(dj->first_note);
+	free(dj->replaced_text);
 	free(dj->id);
 	free(dj->url);
 	free(dj);

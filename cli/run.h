@@ -49,6 +49,13 @@ struct doc_job {
 	char *spill;
 	struct doc_job *pending_next;
 	struct doc_job *next;       /* every doc job of the run, for cleanup */
+	/* a link the page no longer has, which this new link replaces (same
+	 * title, or the one link removed where one was added): its report
+	 * entry (a removal until this document's first text is known) and
+	 * its last stored text, to compare with */
+	bool replaces;
+	size_t replaced_rd;
+	char *replaced_text;
 };
 
 /* Text stored for a document (normalised) under this fingerprint: a

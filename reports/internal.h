@@ -107,6 +107,10 @@ const char *fr_doc_failure(enum pw_failure f, long http_status);
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
 bool page_is_quiet(const struct report_page *p);
+/* A new page's facts list each link once: a link that is also a form, or
+ * a link or form that is one of the page's linked documents (listed with
+ * its title), is not repeated. True for such a value. */
+bool fact_shown_elsewhere(const struct report_page *p, const char *field, const char *value);
 /* True when p's official address changed tonight (a permanent redirect
  * to a page with the text): an instruction for the guide and the
  * watchlist, in a section of its own. */

@@ -31,6 +31,7 @@ const char *doc_status_name(enum doc_status s)
 	case DOC_CHANGED: return "changed";
 	case DOC_FAILED: return "failed";
 	case DOC_REMOVED: return "removed";
+	case DOC_REPLACED: return "replaced";
 	}
 	return "unchanged";
 }
@@ -98,6 +99,8 @@ void report_release(struct report *r)
 			struct report_document *d = &p->documents[j];
 			free(d->url);
 			free(d->title);
+			free(d->replaced_url);
+			free(d->replaced_title);
 			free(d->type);
 			free(d->note);
 			change_free(d->change);
@@ -222,6 +225,24 @@ bool page_wants_quiet_line(const struct report_page *p)
 	return page_effective_status(p) == PAGE_UNCHANGED && (p->republished || p->rules_changed);
 }
 
+bool fact_shown_elsewhere(const struct report_page *p, const char *field, const char *value)
+{
+	bool link = !strcmp(field, "links"), form = !strcmp(field, "forms");
+	if (!link && !form)
+		return false;
+	for (size_t i = 0; i < p->n_documents; i++)
+		if (p->documents[i].status == DOC_NEW && p->documents[i].url &&
+		    !strcmp(p->documents[i].url, value))
+			return true;
+	if (link) {
+		const struct field *f = fieldset_find(&p->fields, "forms");
+		for (size_t j = 0; f && j < f->values.n; j++)
+			if (!strcmp(f->values.v[j], value))
+				return true;
+	}
+	return false;
+}
+
 bool page_is_moved(const struct report_page *p)
 {
 	return p->url_moved && p->final_url && page_effective_status(p) != PAGE_FAILED;
@@ -317,10 +338,13 @@ void report_count(const struct report *r, struct report_counts *c)
 		c->recovered += p->recovered && page_effective_status(p) != PAGE_FAILED;
 		for (size_t j = 0; j < p->n_documents; j++) {
 			const struct report_document *d = &p->documents[j];
+			if (d->superseded)
+				continue;
 			switch (d->status) {
 			case DOC_NEW: c->doc_new += doc_has_news(p, d); break;
 			case DOC_CHANGED: c->doc_changed += d->change != NULL; break;
 			case DOC_REMOVED: c->doc_removed++; break;
+			case DOC_REPLACED: c->doc_replaced++; break;
 			case DOC_FAILED:
 				c->doc_failed++;
 				c->doc_failed_listed += d->listed;
@@ -333,10 +357,12 @@ void report_count(const struct report *r, struct report_counts *c)
 
 bool doc_has_news(const struct report_page *p, const struct report_document *d)
 {
+	if (d->superseded)
+		return false;
 	/* the documents of a new page are its baseline, shown with it */
 	if (d->status == DOC_NEW)
 		return page_effective_status(p) != PAGE_NEW;
-	return d->status == DOC_REMOVED ||
+	return d->status == DOC_REMOVED || d->status == DOC_REPLACED ||
 	       (d->status == DOC_CHANGED && d->change) || (d->status == DOC_FAILED && d->listed);
 }
 
@@ -355,6 +381,7 @@ char *fr_doc_counts(const struct report_counts *c)
 	const struct { int n; const char *one, *many; } parts[] = {
 		{ c->doc_changed, "modifié", "modifiés" },
 		{ c->doc_new, "nouveau", "nouveaux" },
+		{ c->doc_replaced, "remplacé", "remplacés" },
 		{ c->doc_removed, "retiré", "retirés" },
 		{ c->doc_failed_listed, "inaccessible", "inaccessibles" },
 	};
@@ -381,7 +408,7 @@ bool report_has_news(const struct report *r)
 	if (c.changed || c.new_pages || c.failed_listed || c.moved || c.recovered)
 		return true;
 	/* a linked document alone is news, whatever its page did */
-	if (c.doc_changed || c.doc_new || c.doc_removed || c.doc_failed_listed)
+	if (c.doc_changed || c.doc_new || c.doc_removed || c.doc_replaced || c.doc_failed_listed)
 		return true;
 	return false;
 }
@@ -454,6 +481,9 @@ char *report_subject(const struct report *r)
 		strvec_push_nodup(&parts, fr_count(c.doc_changed, "document modifié", "documents modifiés"));
 	if (c.doc_new)
 		strvec_push_nodup(&parts, fr_count(c.doc_new, "nouveau document", "nouveaux documents"));
+	if (c.doc_replaced)
+		strvec_push_nodup(&parts, fr_count(c.doc_replaced, "document remplacé",
+						   "documents remplacés"));
 	if (c.doc_removed)
 		strvec_push_nodup(&parts, fr_count(c.doc_removed, "document retiré", "documents retirés"));
 	if (c.doc_failed_listed)

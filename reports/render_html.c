@@ -327,10 +327,17 @@ static void render_document(struct buf *o, const struct report_document *d)
 	case DOC_CHANGED: text(o, "Document modifié"); break;
 	case DOC_NEW: text(o, "Nouveau document lié"); break;
 	case DOC_REMOVED: text(o, "Document retiré de la page"); break;
+	case DOC_REPLACED: text(o, "Document remplacé"); break;
 	case DOC_FAILED: text(o, "Document inaccessible"); break;
 	case DOC_UNCHANGED: text(o, "Document"); break;
 	}
 	buf_addstr(o, "</strong> : ");
+	if (d->status == DOC_REPLACED) {
+		struct report_document old = { .url = d->replaced_url, .title = d->replaced_title,
+					       .type = d->type };
+		doc_label(o, &old);
+		text(o, " → ");
+	}
 	doc_label(o, d);
 	if (d->status == DOC_NEW)
 		text(o, ", enregistré comme version de référence.");
@@ -370,6 +377,8 @@ static void render_document(struct buf *o, const struct report_document *d)
 		review_line(o, c);
 		render_diff(o, c, "du document");
 	}
+	if (d->status == DOC_REPLACED && d->change)
+		render_diff(o, d->change, "du document");
 	if (d->status == DOC_FAILED)
 		detail(o, d->http_status, d->error);
 }
@@ -458,6 +467,8 @@ static void render_new(struct buf *o, const struct report_page *p)
 		for (size_t i = 0; i < p->fields.n; i++) {
 			const struct field *f = &p->fields.v[i];
 			for (size_t j = 0; j < f->values.n; j++) {
+				if (fact_shown_elsewhere(p, f->name, f->values.v[j]))
+					continue;
 				char *v = fr_field_value(f->name, f->values.v[j]);
 				buf_addstr(o, "<li style=\"margin:2px 0;\"><strong>");
 				text(o, fr_field_label(f->name));

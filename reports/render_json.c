@@ -24,10 +24,13 @@
  * reviewed or dismissed change only, review ({by, at, note}).
  * Linked documents, only on pages that link some (and then run.documents
  * {new, changed, removed, failed, failed_listed}): per page "documents":
- * [{url, title, type, status (new|unchanged|changed|failed|removed),
+ * [{url, title, type, status (new|unchanged|changed|failed|removed|replaced),
  * http_status, note, failure (null unless failed), error, fail_count,
  * failing_since, listed, change (null unless changed; a change object
- * as above, with empty fields)}].
+ * as above, with empty fields; for a replaced document, the replaced
+ * one's text against this one's), and for a replaced document replaces
+ * ({url, title} of the link it takes the place of)}]; run.documents has
+ * "replaced" when some are.
  *
  * A hand-written writer: strings are escaped as RFC 8259 asks (", \ and
  * control characters, the latter as \u00XX), valid UTF-8 passes through,
@@ -250,10 +253,14 @@ static void json_change(struct buf *o, const struct report_change *c)
 static void json_documents(struct buf *o, const struct report_page *p)
 {
 	buf_addstr(o, "[");
+	bool first = true;
 	for (size_t i = 0; i < p->n_documents; i++) {
 		const struct report_document *d = &p->documents[i];
 		bool failed = d->status == DOC_FAILED;
-		buf_addstr(o, i ? ",\n    {" : "\n    {");
+		if (d->superseded)
+			continue; /* said by the replacement's entry */
+		buf_addstr(o, first ? "\n    {" : ",\n    {");
+		first = false;
 		key(o, "url");
 		json_str(o, d->url);
 		buf_addstr(o, ", ");
@@ -293,10 +300,21 @@ static void json_documents(struct buf *o, const struct report_page *p)
 		buf_addstr(o, failed && d->listed ? "true" : "false");
 		buf_addstr(o, ",\n     ");
 		key(o, "change");
-		if (d->status == DOC_CHANGED && d->change)
+		if ((d->status == DOC_CHANGED || d->status == DOC_REPLACED) && d->change)
 			json_change(o, d->change);
 		else
 			buf_addstr(o, "null");
+		if (d->status == DOC_REPLACED) {
+			buf_addstr(o, ", ");
+			key(o, "replaces");
+			buf_addch(o, '{');
+			key(o, "url");
+			json_str(o, d->replaced_url);
+			buf_addstr(o, ", ");
+			key(o, "title");
+			json_str(o, d->replaced_title);
+			buf_addch(o, '}');
+		}
 		buf_addstr(o, "}");
 	}
 	buf_addstr(o, p->n_documents ? "\n   ]" : "]");
@@ -472,10 +490,14 @@ static int json_report(const struct report *r, struct buf *o, int fd)
 	bool any_docs = false;
 	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
 		any_docs = r->pages[i].n_documents > 0;
-	if (any_docs)
+	if (any_docs) {
 		buf_printf(o, ",\n  \"documents\": {\"new\": %d, \"changed\": %d, \"removed\": %d, "
-			   "\"failed\": %d, \"failed_listed\": %d}",
+			   "\"failed\": %d, \"failed_listed\": %d",
 			   c.doc_new, c.doc_changed, c.doc_removed, c.doc_failed, c.doc_failed_listed);
+		if (c.doc_replaced)
+			buf_printf(o, ", \"replaced\": %d", c.doc_replaced);
+		buf_addch(o, '}');
+	}
 	buf_addstr(o, "},\n \"pages\": [");
 	for (size_t i = 0; i < r->n_pages; i++) {
 		buf_addstr(o, i ? ",\n" : "\n");

@@ -235,6 +235,16 @@ static void render_document(struct buf *o, const struct report_document *d)
 	case DOC_REMOVED:
 		wrapf(o, "  ", 4, "Document retiré de la page : %s (son historique est conservé).", label);
 		break;
+	case DOC_REPLACED: {
+		struct report_document old = { .url = d->replaced_url, .title = d->replaced_title,
+					       .type = d->type };
+		char *was = doc_label(&old);
+		wrapf(o, "  ", 4, "Document remplacé : %s → %s", was, label);
+		free(was);
+		if (d->replaced_url)
+			wrapf(o, "    ", 4, "Ancien lien : %s", d->replaced_url);
+		break;
+	}
 	case DOC_FAILED: {
 		const char *what = fr_doc_failure(d->failure, d->http_status);
 		struct buf l;
@@ -254,10 +264,14 @@ static void render_document(struct buf *o, const struct report_document *d)
 	case DOC_UNCHANGED:
 		break;
 	}
-	if (d->url)
+	if (d->url && d->status == DOC_REPLACED)
+		wrapf(o, "    ", 4, "Nouveau lien : %s", d->url);
+	else if (d->url)
 		wrap(o, "    ", 4, d->url);
 	if (d->note && *d->note)
 		wrap(o, "    ", 4, d->note);
+	if (d->status == DOC_REPLACED && d->change)
+		render_diff(o, d->change, "    ");
 	if (d->status == DOC_CHANGED && d->change) {
 		const struct report_change *c = d->change;
 		char now[11], before[11];
@@ -345,11 +359,14 @@ static void render_failure(struct buf *o, const struct report_page *p)
 	buf_release(&l);
 }
 
-static void render_fields(struct buf *o, const struct fieldset *fs)
+static void render_fields(struct buf *o, const struct report_page *p)
 {
+	const struct fieldset *fs = &p->fields;
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct field *f = &fs->v[i];
 		for (size_t j = 0; j < f->values.n; j++) {
+			if (fact_shown_elsewhere(p, f->name, f->values.v[j]))
+				continue;
 			char *v = fr_field_value(f->name, f->values.v[j]);
 			wrapf(o, "  ", 4, "%s : %s", fr_field_label(f->name), v);
 			free(v);
@@ -361,13 +378,15 @@ static void render_new(struct buf *o, const struct report_page *p)
 {
 	page_head(o, p);
 	wrap(o, "  ", 2, "Nouvelle page suivie : texte enregistré comme version de référence.");
-	render_fields(o, &p->fields);
+	render_fields(o, p);
 	for (size_t i = 0; i < p->n_documents; i++) {
 		const struct report_document *d = &p->documents[i];
 		if (d->status != DOC_NEW)
 			continue;
 		char *label = doc_label(d);
 		wrapf(o, "  ", 4, "Document lié, enregistré : %s", label);
+		if (d->url)
+			wrap(o, "    ", 4, d->url);
 		free(label);
 	}
 }

@@ -75,8 +75,8 @@ struct report_change {
 /* A document the page links (crawler's doc_links_find()), with what
  * happened to it in this run. Statuses: the pages' ones plus REMOVED (the
  * page stopped linking it: reported once, its history is kept). */
-enum doc_status { DOC_NEW, DOC_UNCHANGED, DOC_CHANGED, DOC_FAILED, DOC_REMOVED };
-const char *doc_status_name(enum doc_status s); /* "new", ..., "removed" */
+enum doc_status { DOC_NEW, DOC_UNCHANGED, DOC_CHANGED, DOC_FAILED, DOC_REMOVED, DOC_REPLACED };
+const char *doc_status_name(enum doc_status s); /* "new", ..., "removed", "replaced" */
 
 struct report_document {
 	char *url;
@@ -85,7 +85,14 @@ struct report_document {
 	enum doc_status status;
 	long http_status;          /* 0: none */
 	char *note;                /* French, e.g. tracked by hash (a scan); may be NULL */
-	struct report_change *change; /* CHANGED: old and new text, no field deltas */
+	struct report_change *change; /* CHANGED: old and new text, no field deltas;
+				       * REPLACED: the replaced document's text and this one's */
+	/* REPLACED: a new link that takes the place of one the page no longer
+	 * has (same title, or the one link changed): the old link */
+	char *replaced_url;
+	char *replaced_title;
+	/* a removal that a replacement's entry says instead: not rendered */
+	bool superseded;
 	/* FAILED */
 	enum pw_failure failure;
 	char *error;
@@ -176,7 +183,7 @@ struct report_counts {
 	int moved;                 /* a new official address to copy (not failed) */
 	int recovered;             /* reads again after a failure the editors knew */
 	/* linked documents, whatever their page's status */
-	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed;
+	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed, doc_replaced;
 };
 /* Counts pages by status. A republished or rules_changed page (not new, not
  * failed) is quiet: it counts, renders and appears in JSON as unchanged,
