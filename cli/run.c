@@ -348,6 +348,148 @@ static void mark_reported(struct store *s, const struct report *r, bool *db_erro
 	free(ids);
 }
 
+/* --only with a served office's id runs the serving office's pages */
+static void only_serving_offices(struct run_opts *o, const struct watchlist *wl)
+{
+	for (size_t i = 0, n = o->only.n; i < n; i++) {
+		const struct wl_office *by = cli_serving_office(wl, o->only.v[i]);
+		if (!by)
+			continue;
+		if (o->level >= LOG_WARN)
+			fprintf(stderr, "prefwatch: %s est traité par %s\n", o->only.v[i], by->id);
+		if (!strvec_contains(&o->only, by->id))
+			strvec_push(&o->only, by->id);
+	}
+}
+
+/* One job per selected page, with its compiled rules, its stored state
+ * (without text) and its entry in the report. 0 or an exit status. */
+static int make_jobs(const struct run_opts *o, const struct watchlist *wl, struct run_ctx *ctx,
+		     struct rules_cache *rules, struct page_job **jobs, size_t *n_jobs)
+{
+	char *err = NULL;
+	*jobs = xcalloc(watchlist_page_count(wl) + 1, sizeof(**jobs));
+	for (size_t i = 0; i < wl->n_offices; i++) {
+		for (size_t j = 0; j < wl->offices[i].n_pages; j++) {
+			const struct wl_page *p = &wl->offices[i].pages[j];
+			if (!selected(o, p))
+				continue;
+			struct page_job *job = &(*jobs)[*n_jobs];
+			job->page = p;
+			job->rules = rules_cache_get(rules, wl, p, &err);
+			if (!job->rules) {
+				/* the watchlist validated these: only a bug gets here */
+				log_error("%s: %s", p->id, err);
+				free(err);
+				return EXIT_USAGE;
+			}
+			if (store_page_state_light(ctx->store, p->id, &job->st) < 0) {
+				log_error("cannot read the state of '%s': %s", p->id, store_errmsg(ctx->store));
+				return EXIT_DATABASE;
+			}
+			drop_text(job);
+			job->rp = ctx->report->n_pages;
+			report_identity(report_add_page(ctx->report), p);
+			(*n_jobs)++;
+		}
+	}
+	if (o->only.n && !*n_jobs)
+		return cli_usage_error("run", "--only matches no page of the watchlist");
+	return 0;
+}
+
+static void queue_pages(struct run_ctx *ctx, struct page_job *jobs, size_t n_jobs)
+{
+	for (size_t i = 0; i < n_jobs; i++) {
+		struct page_job *job = &jobs[i];
+		/* conditional headers only when a 304 would mean "same text" */
+		bool same_rules = str_eq(extract_rules_fingerprint(job->rules), job->st.rules_fp);
+		struct fetch_request req = {
+			.url = job->page->url,
+			.etag = same_rules ? job->st.etag : NULL,
+			.last_modified = same_rules ? job->st.last_modified : NULL,
+			.data = job,
+		};
+		crawler_add(ctx->crawler, &req);
+	}
+}
+
+/* Runs the crawler until every page and document is decided; SIGINT and
+ * SIGTERM stop it cleanly (what is finished is stored). 0 or -1. */
+static int crawl(struct run_ctx *ctx)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	sigemptyset(&sa.sa_mask);
+	running_crawler = ctx->crawler;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	/* documents fetched in a run are converted after it, and the
+	 * confirming fetches they need make another run */
+	int crc;
+	while ((crc = crawler_run(ctx->crawler, on_fetched, ctx)) == 0 && ctx->pending)
+		process_pending(ctx);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	running_crawler = NULL;
+	return crc < 0 ? -1 : 0;
+}
+
+/* Adds earlier unreported changes, writes the outputs, queues and sends
+ * the mail, marks what the editors got as reported, closes the run.
+ * Returns the run's exit status. */
+static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jobs)
+{
+	struct report *report = ctx->report;
+	int rc = EXIT_OK, mail_rc = EXIT_OK;
+	bool mail_on = settings_bool(&o->set, S_MAIL);
+
+	/* pages never called back (cannot happen unless interrupted) are dropped */
+	struct earlier_ctx ec = { report, ctx->run_id, ctx->store };
+	struct change_filter cf = { .unreported_only = true };
+	if (store_changes_each(ctx->store, &cf, add_earlier_change, &ec) < 0) {
+		log_error("cannot read earlier changes: %s", store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+	report->finished_at = time(NULL);
+	ctx->counts.pages = (int)n_jobs;
+	struct outputs_result out = { .failed_paths = STRVEC_INIT };
+	write_outputs(report, o, &out);
+	bool to_mail = mail_on && (report_has_news(report) ||
+				   settings_bool(&o->set, S_MAIL_ALWAYS));
+	bool queued = false;
+	if (to_mail) {
+		if (cli_mail_enqueue(ctx->store, report, report->finished_at) < 0)
+			ctx->db_error = true;
+		else
+			queued = true;
+	}
+	/* Reported once the editors have it: every output written, or the
+	 * text on stdout (cron mails it), or the mail queued (the outbox keeps
+	 * it until sent). A report that reached none of them is repeated by
+	 * the next run. */
+	if (!out.failed || out.on_stdout || queued)
+		mark_reported(ctx->store, report, &ctx->db_error);
+	if (out.failed)
+		rc = EXIT_FAILURE_OTHER;
+	if (mail_on)
+		mail_rc = cli_mail_flush(ctx->store, &o->set);
+	strvec_release(&out.failed_paths);
+	if (store_run_finish(ctx->store, ctx->run_id, report->finished_at, &ctx->counts) < 0) {
+		log_error("cannot finish the run: %s", store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+	if (ctx->db_error || mail_rc == EXIT_DATABASE)
+		rc = EXIT_DATABASE;
+	else if (!rc && mail_rc)
+		rc = mail_rc;
+	else if (!rc && ctx->counts.failed)
+		rc = EXIT_PAGES_FAILED;
+	log_info("%d pages: %d new, %d unchanged, %d changed, %d failed", ctx->counts.pages,
+		 ctx->counts.new_pages, ctx->counts.unchanged, ctx->counts.changed,
+		 ctx->counts.failed);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .level = LOG_WARN };
@@ -373,23 +515,12 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	log_set_level(o.level);
-
 	if (cli_load_watchlists(&wl, &o.set.watchlists)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	/* --only with a served office's id runs the serving office's pages */
-	for (size_t i = 0, n = o.only.n; i < n; i++) {
-		const struct wl_office *by = cli_serving_office(&wl, o.only.v[i]);
-		if (!by)
-			continue;
-		if (o.level >= LOG_WARN)
-			fprintf(stderr, "prefwatch: %s est traité par %s\n", o.only.v[i], by->id);
-		if (!strvec_contains(&o.only, by->id))
-			strvec_push(&o.only, by->id);
-	}
-	bool mail_on = settings_bool(&o.set, S_MAIL);
-	if (mail_on && cli_mail_check(&o.set) < 0) {
+	only_serving_offices(&o, &wl);
+	if (settings_bool(&o.set, S_MAIL) && cli_mail_check(&o.set) < 0) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -410,38 +541,8 @@ int cmd_run(int argc, char **argv)
 	doc_limits_init(&ctx.doc_limits);
 	ctx.failure_threshold = wl.defaults.failure_threshold > 0 ? wl.defaults.failure_threshold : 2;
 	sync_pages(ctx.store, &wl, &ctx.db_error);
-
-	/* One job per selected page, with its compiled rules and stored state. */
-	jobs = xcalloc(watchlist_page_count(&wl) + 1, sizeof(*jobs));
-	for (size_t i = 0; i < wl.n_offices; i++) {
-		for (size_t j = 0; j < wl.offices[i].n_pages; j++) {
-			const struct wl_page *p = &wl.offices[i].pages[j];
-			if (!selected(&o, p))
-				continue;
-			struct page_job *job = &jobs[n_jobs];
-			job->page = p;
-			job->rules = rules_cache_get(&rules, &wl, p, &err);
-			if (!job->rules) {
-				/* the watchlist validated these: only a bug gets here */
-				log_error("%s: %s", p->id, err);
-				rc = EXIT_USAGE;
-				goto cleanup;
-			}
-			if (store_page_state_light(ctx.store, p->id, &job->st) < 0) {
-				log_error("cannot read the state of '%s': %s", p->id, store_errmsg(ctx.store));
-				rc = EXIT_DATABASE;
-				goto cleanup;
-			}
-			drop_text(job);
-			job->rp = report.n_pages;
-			report_identity(report_add_page(&report), p);
-			n_jobs++;
-		}
-	}
-	if (o.only.n && !n_jobs) {
-		rc = cli_usage_error("run", "--only matches no page of the watchlist");
+	if ((rc = make_jobs(&o, &wl, &ctx, &rules, &jobs, &n_jobs)))
 		goto cleanup;
-	}
 	report.title = report_title(&wl, &o);
 
 	struct crawler_config cfg;
@@ -461,82 +562,13 @@ int cmd_run(int argc, char **argv)
 	report.run_id = ctx.run_id;
 	ctx.total = n_jobs;
 	ctx.progress = isatty(STDERR_FILENO) && o.level >= LOG_WARN;
-	for (size_t i = 0; i < n_jobs; i++) {
-		struct page_job *job = &jobs[i];
-		/* conditional headers only when a 304 would mean "same text" */
-		bool same_rules = str_eq(extract_rules_fingerprint(job->rules), job->st.rules_fp);
-		struct fetch_request req = {
-			.url = job->page->url,
-			.etag = same_rules ? job->st.etag : NULL,
-			.last_modified = same_rules ? job->st.last_modified : NULL,
-			.data = job,
-		};
-		crawler_add(ctx.crawler, &req);
-	}
-
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
-	sigemptyset(&sa.sa_mask);
-	running_crawler = ctx.crawler;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	/* documents fetched in a run are converted after it, and the
-	 * confirming fetches they need make another run */
-	int crc;
-	while ((crc = crawler_run(ctx.crawler, on_fetched, &ctx)) == 0 && ctx.pending)
-		process_pending(&ctx);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	running_crawler = NULL;
-	if (crc < 0) {
+	queue_pages(&ctx, jobs, n_jobs);
+	if (crawl(&ctx) < 0) {
 		log_error("run interrupted: pages finished so far are stored");
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
 	}
-
-	/* pages never called back (cannot happen unless interrupted) are dropped */
-	struct earlier_ctx ec = { &report, ctx.run_id, ctx.store };
-	struct change_filter cf = { .unreported_only = true };
-	if (store_changes_each(ctx.store, &cf, add_earlier_change, &ec) < 0) {
-		log_error("cannot read earlier changes: %s", store_errmsg(ctx.store));
-		ctx.db_error = true;
-	}
-	report.finished_at = time(NULL);
-	ctx.counts.pages = (int)n_jobs;
-	int mail_rc = EXIT_OK;
-	struct outputs_result out = { .failed_paths = STRVEC_INIT };
-	write_outputs(&report, &o, &out);
-	bool to_mail = mail_on && (report_has_news(&report) ||
-				   settings_bool(&o.set, S_MAIL_ALWAYS));
-	bool queued = false;
-	if (to_mail) {
-		if (cli_mail_enqueue(ctx.store, &report, report.finished_at) < 0)
-			ctx.db_error = true;
-		else
-			queued = true;
-	}
-	/* Reported once the editors have it: every output written, or the
-	 * text on stdout (cron mails it), or the mail queued (the outbox keeps
-	 * it until sent). A report that reached none of them is repeated by
-	 * the next run. */
-	if (!out.failed || out.on_stdout || queued)
-		mark_reported(ctx.store, &report, &ctx.db_error);
-	if (out.failed)
-		rc = EXIT_FAILURE_OTHER;
-	if (mail_on)
-		mail_rc = cli_mail_flush(ctx.store, &o.set);
-	strvec_release(&out.failed_paths);
-	if (store_run_finish(ctx.store, ctx.run_id, report.finished_at, &ctx.counts) < 0) {
-		log_error("cannot finish the run: %s", store_errmsg(ctx.store));
-		ctx.db_error = true;
-	}
-	if (ctx.db_error || mail_rc == EXIT_DATABASE)
-		rc = EXIT_DATABASE;
-	else if (!rc && mail_rc)
-		rc = mail_rc;
-	else if (!rc && ctx.counts.failed)
-		rc = EXIT_PAGES_FAILED;
-	log_info("%d pages: %d new, %d unchanged, %d changed, %d failed", ctx.counts.pages,
-		 ctx.counts.new_pages, ctx.counts.unchanged, ctx.counts.changed, ctx.counts.failed);
+	rc = finish_run(&ctx, &o, n_jobs);
 
 cleanup:
 	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
