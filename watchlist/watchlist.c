@@ -25,11 +25,16 @@
 #include <pcre2.h>
 #include <yaml.h>
 
-/* An editor's file is a few hundred lines; these limits only stop
- * accidents (a wrong file given on the command line) from costing much. */
-#define YAML_MAX_BYTES ((size_t)4 << 20)
+/* An editor's file is a few hundred lines, a national one (about 330
+ * offices) a few thousand; these limits only stop accidents (a wrong or
+ * hostile file given on the command line) from costing much. They admit
+ * 100,000 pages in one file (about 20 nodes and 200 bytes each) with room
+ * to spare; past them the message says how to split. */
+#define YAML_MAX_BYTES ((size_t)64 << 20)
 #define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 100000
+#define YAML_MAX_NODES 4000000
+#define YAML_SPLIT_HINT "split it into several files (one per region, say) and give " \
+	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)"
 #define WL_MAX_ID 100
 
 /* Messages from libraries start with a capital; ours do not. */
@@ -180,10 +185,13 @@ static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_
 static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	struct ynode *n = NULL;
+	struct strmap keys = STRMAP_INIT;
 	yaml_event_t sub;
 
 	if (++r->nodes > YAML_MAX_NODES) {
-		reader_err_at(r, ev->start_mark, "too many nodes in one file");
+		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			   "too many nodes in one file (more than %d): " YAML_SPLIT_HINT,
+			   YAML_MAX_NODES);
 		r->fatal = true;
 		return NULL;
 	}
@@ -234,6 +242,8 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 	case YAML_MAPPING_START_EVENT:
 		check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
 		n = node_new(YNODE_MAP, ev->start_mark);
+		/* keys seen so far, hashed: a list would make a mapping of N
+		 * keys cost N^2 comparisons to check for duplicates */
 		for (;;) {
 			struct ynode *key, *value;
 			if (next_event(r, &sub) < 0)
@@ -263,7 +273,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 				node_free(value);
 				continue;
 			}
-			const struct ynode *first = ynode_get_key(n, key->value);
+			const struct ynode *first = strmap_get(&keys, key->value);
 			if (first) {
 				reader_err(r, (size_t)key->line, (size_t)key->column,
 					   "duplicate key '%s' (first at line %d, column %d)",
@@ -277,7 +287,9 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 			n->pairs[n->n].key = key;
 			n->pairs[n->n].value = value;
 			n->n++;
+			strmap_put(&keys, key->value, key);
 		}
+		strmap_release(&keys);
 		return n;
 
 	default:
@@ -287,6 +299,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 	}
 
 fail:
+	strmap_release(&keys);
 	node_free(n);
 	return NULL;
 }
@@ -378,8 +391,8 @@ int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
 	}
 	while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (buf_add(&b, tmp, got) < 0) {
-			strvec_push_nodup(errs, xasprintf("%s: file too large (more than %zu MiB)",
-							  path, YAML_MAX_BYTES >> 20));
+			strvec_push_nodup(errs, xasprintf("%s: file too large (more than %zu MiB): "
+							  YAML_SPLIT_HINT, path, YAML_MAX_BYTES >> 20));
 			nerr = 1;
 			goto cleanup;
 		}

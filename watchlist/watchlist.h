@@ -133,7 +133,8 @@ const char *office_kind_name(enum office_kind k); /* "prefecture" ... */
  * one document per file, aliases and anchors (an editor's file needs
  * none, and they would let a small file expand hugely), mapping keys that
  * are not scalars, duplicate keys in one mapping, nesting deeper than 64,
- * more than 100000 nodes, files larger than 4 MiB. Tags are ignored:
+ * more than 4,000,000 nodes, files larger than 64 MiB (about 100,000 pages
+ * fit in one file; past that the message says to split it). Tags are ignored:
  * every scalar is kept as its text ("02" stays "02").
  *
  * Errors are appended to errs as "FILE:LINE:COLUMN: message", 1-based

@@ -811,6 +811,66 @@ static void test_yaml_doc_limits(void)
 	buf_release(&b);
 }
 
+/* A national-size file loads: 20,000 pages were refused as "too many
+ * nodes" once, while France has about 330 offices. */
+static void test_large_watchlist(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	char *path = xasprintf("%s/large.yaml", test_tmpdir());
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		goto cleanup;
+	fputs("offices:\n", f);
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "  - id: o%d\n    region: Hauts-de-France\n    departement: \"02\"\n"
+			   "    departement_name: Aisne\n    name: Bureau %d\n    kind: prefecture\n"
+			   "    pages:\n      - url: https://www.aisne.gouv.fr/aes/%d\n", i, i, i);
+	fclose(f);
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load(&wl, path, &errs), 0);
+	CHECK_INT(watchlist_page_count(&wl), 20000);
+	for (size_t i = 0; i < errs.n && i < 3; i++)
+		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
+	watchlist_release(&wl);
+cleanup:
+	unlink(path);
+	free(path);
+	strvec_release(&errs);
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Duplicate keys are found in linear time: a mapping of 100,000 keys took
+ * about 30 s when each key was compared with every earlier one. */
+static void test_many_keys_linear(void)
+{
+	struct buf b = BUF_INIT;
+	struct yaml_doc doc;
+	struct strvec errs = STRVEC_INIT;
+	buf_addstr(&b, "x:\n");
+	for (int i = 0; i < 100000; i++)
+		buf_printf(&b, "  k%d: 1\n", i);
+	buf_addstr(&b, "  k99999: 2\n");
+	double t0 = seconds_now();
+	CHECK_INT(yaml_doc_parse(&doc, "keys.yaml", buf_str(&b), b.len, &errs), 1);
+	double spent = seconds_now() - t0;
+	CHECK(spent < 3.0);
+	if (spent >= 3.0)
+		fprintf(stderr, "  100,000 keys took %.2f s\n", spent);
+	if (errs.n == 1)
+		CHECK_STR(errs.v[0], "keys.yaml:100002:3: duplicate key 'k99999' (first at line 100001, column 3)");
+	yaml_doc_release(&doc);
+	strvec_release(&errs);
+	buf_release(&b);
+}
+
 int main(void)
 {
 	TEST_RUN(test_served_by);
@@ -843,5 +903,7 @@ int main(void)
 	TEST_RUN(test_bundled_watchlists);
 	TEST_RUN(test_yaml_doc_helper);
 	TEST_RUN(test_yaml_doc_limits);
+	TEST_RUN(test_large_watchlist);
+	TEST_RUN(test_many_keys_linear);
 	return test_finish();
 }
