@@ -9,14 +9,15 @@
  *
  * Every check that the rest of the program relies on happens here, with
  * the same libraries that will use the values later: URLs are parsed by
- * libcurl's URL parser, XPaths compiled by libxml2, patterns by PCRE2.
+ * libcurl's URL parser (common/url.h), XPaths compiled by libxml2, patterns by PCRE2.
  */
 #include "common/common.h"
+#include "common/escape.h"
+#include "common/url.h"
 #include "watchlist/watchlist.h"
 
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -36,6 +37,19 @@
 #define YAML_SPLIT_HINT "split it into several files (one per region, say) and give " \
 	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)"
 #define WL_MAX_ID 100
+
+/* Every message goes to errs through here: values quoted from the file
+ * (and the file's name) may hold CR, LF, ESC or bidi controls, which
+ * printed raw would forge a line or drive the terminal. Takes msg. */
+static void push_err(struct strvec *errs, char *msg)
+{
+	if (str_is_printable(msg)) {
+		strvec_push_nodup(errs, msg);
+		return;
+	}
+	strvec_push_nodup(errs, str_escape_controls(msg));
+	free(msg);
+}
 
 /* Messages from libraries start with a capital; ours do not. */
 static void lower_first(char *s)
@@ -68,7 +82,7 @@ static void reader_err(struct reader *r, size_t line, size_t column, const char 
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	strvec_push_nodup(r->errs, xasprintf("%s:%zu:%zu: %s", r->file, line, column, msg));
+	push_err(r->errs, xasprintf("%s:%zu:%zu: %s", r->file, line, column, msg));
 	free(msg);
 	r->nerr++;
 }
@@ -385,13 +399,13 @@ int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
 	f = fopen(path, "rb");
 	if (!f) {
 		why = reason(errno);
-		strvec_push_nodup(errs, xasprintf("%s: cannot open: %s", path, why));
+		push_err(errs, xasprintf("%s: cannot open: %s", path, why));
 		nerr = 1;
 		goto cleanup;
 	}
 	while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (buf_add(&b, tmp, got) < 0) {
-			strvec_push_nodup(errs, xasprintf("%s: file too large (more than %zu MiB): "
+			push_err(errs, xasprintf("%s: file too large (more than %zu MiB): "
 							  YAML_SPLIT_HINT, path, YAML_MAX_BYTES >> 20));
 			nerr = 1;
 			goto cleanup;
@@ -399,7 +413,7 @@ int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
 	}
 	if (ferror(f)) {
 		why = reason(errno);
-		strvec_push_nodup(errs, xasprintf("%s: cannot read: %s", path, why));
+		push_err(errs, xasprintf("%s: cannot read: %s", path, why));
 		nerr = 1;
 		goto cleanup;
 	}
@@ -470,9 +484,9 @@ void yaml_err(struct strvec *errs, const char *file, const struct ynode *node, c
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (node)
-		strvec_push_nodup(errs, xasprintf("%s:%d:%d: %s", file, node->line, node->column, msg));
+		push_err(errs, xasprintf("%s:%d:%d: %s", file, node->line, node->column, msg));
 	else
-		strvec_push_nodup(errs, xasprintf("%s: %s", file, msg));
+		push_err(errs, xasprintf("%s: %s", file, msg));
 	free(msg);
 }
 
@@ -562,47 +576,40 @@ int ynode_long(struct strvec *errs, const char *file, const struct ynode *node,
  * Value checks, with the libraries that will use the values later
  * ==================================================================== */
 
-/* Returns NULL if url is an absolute http(s) URL with a host, else a
- * message (owned by the caller). */
+/* Returns NULL if url is an absolute http(s) URL with a host and without
+ * credentials, else a message (owned by the caller). The URL is quoted
+ * without its user-info: a password must not reach the terminal either. */
 static char *url_problem(const char *url)
 {
-	char *msg = NULL, *scheme = NULL, *host = NULL;
-	CURLU *u = curl_url();
-	CURLUcode rc;
+	struct pw_url u = PW_URL_INIT;
+	char *msg = NULL, *why = NULL, *shown = pw_url_redact(url);
 
-	if (!u) {
-		fprintf(stderr, "prefwatch: fatal: out of memory in libcurl\n");
-		abort();
-	}
 	if (!strstr(url, "://")) {
-		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", url);
+		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", shown);
 		goto cleanup;
 	}
-	/* Accept any scheme at parse time so that the message can name it. */
-	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-	if (rc != CURLUE_OK) {
-		char *why = xstrdup(curl_url_strerror(rc));
-		lower_first(why);
-		msg = xasprintf("bad url '%s': %s", url, why);
-		free(why);
+	if (pw_url_parse(url, &u, &why) < 0) {
+		msg = xasprintf("bad url '%s': %s", shown, why);
 		goto cleanup;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme) {
-		msg = xasprintf("bad url '%s': no scheme", url);
-		goto cleanup;
-	}
-	if (strcasecmp(scheme, "http") && strcasecmp(scheme, "https")) {
+	if (strcmp(u.scheme, "http") && strcmp(u.scheme, "https")) {
 		msg = xasprintf("unsupported scheme '%s' in url '%s': only http and https are allowed",
-				scheme, url);
+				u.scheme, shown);
 		goto cleanup;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !host[0])
-		msg = xasprintf("bad url '%s': no host", url);
+	if (!u.host[0]) {
+		msg = xasprintf("bad url '%s': no host", shown);
+		goto cleanup;
+	}
+	/* it would be sent in clear over http, and printed in every report */
+	if (u.has_userinfo)
+		msg = xasprintf("url '%s' holds a user name or password: credentials do not belong "
+				"in a watchlist, put them in ~/.netrc", shown);
 
 cleanup:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	pw_url_release(&u);
+	free(why);
+	free(shown);
 	return msg;
 }
 
@@ -1221,7 +1228,7 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller
 	root = doc.root;
 	if (!root) {
 		if (!errs->n)
-			strvec_push_nodup(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
+			push_err(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
 							  path));
 		goto cleanup;
 	}
@@ -1283,7 +1290,7 @@ int watchlist_finish(struct watchlist *wl, struct strvec *errs)
 		else if (!t->n_pages)
 			why = "that office has no pages to watch";
 		if (why) {
-			strvec_push_nodup(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
+			push_err(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
 							  o->file, o->served_by_line, o->served_by_column,
 							  o->served_by, o->id, why));
 			free(owned);

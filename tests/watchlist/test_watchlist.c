@@ -248,6 +248,25 @@ static void test_unparsable_url(void)
 	expect_errors("err-url-parse.yaml", e);
 }
 
+/* Values quoted in messages cannot forge lines or drive the terminal (CR,
+ * LF, ESC, bidi controls are escaped), and a URL with credentials is
+ * refused without printing them. */
+static void test_controls_and_credentials(void)
+{
+	static const char *const e[] = {
+		"err-controls.yaml:2:9: bad id '02-laon\\r\\ntests/fake.yaml:1:1: all good\\x1b[2J': "
+		"only a-z, 0-9 and '-' are allowed (at most 100 characters)",
+		"err-controls.yaml:8:5: unknown key 'sel\\u202Etcele' in office",
+		"err-controls.yaml:10:14: bad url 'https://www.aisne.gouv.fr/\\x1b]0;pwned\\x07': bad path",
+		"err-controls.yaml:12:14: url 'http://www.aisne.gouv.fr/aes' holds a user name or password: "
+		"credentials do not belong in a watchlist, put them in ~/.netrc",
+		"err-controls.yaml:14:14: url 'https://www.aisne.gouv.fr/aes' holds a user name or password: "
+		"credentials do not belong in a watchlist, put them in ~/.netrc",
+		NULL
+	};
+	expect_errors("err-controls.yaml", e);
+}
+
 static void test_bad_kind(void)
 {
 	static const char *const e[] = {
@@ -886,6 +905,7 @@ int main(void)
 	TEST_RUN(test_bad_url);
 	TEST_RUN(test_unparsable_url);
 	TEST_RUN(test_bad_kind);
+	TEST_RUN(test_controls_and_credentials);
 	TEST_RUN(test_page_without_id);
 	TEST_RUN(test_bad_xpath);
 	TEST_RUN(test_bad_regex);
