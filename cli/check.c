@@ -205,6 +205,7 @@ int cmd_test(int argc, char **argv)
 		struct crawler_config cfg;
 		crawler_config_init(&cfg);
 		cfg.host_delay_ms = 0;
+		cfg.resolve = &wl.defaults.resolve;
 		c = crawler_new(&cfg, &err);
 		if (!c) {
 			log_error("%s", err);

@@ -270,3 +270,77 @@ bool pw_locale_init(void)
 	setlocale(LC_CTYPE, "C");
 	return false;
 }
+
+/* One address of a resolve entry: "1.2.3.4" or "[::1]". */
+static bool resolve_addr_valid(const char *a, size_t n)
+{
+	unsigned char bin[16];
+	char tmp[INET6_ADDRSTRLEN + 2];
+	if (n < 2 || n >= sizeof(tmp))
+		return false;
+	if (a[0] == '[') {
+		if (a[n - 1] != ']')
+			return false;
+		memcpy(tmp, a + 1, n - 2);
+		tmp[n - 2] = '\0';
+		return inet_pton(AF_INET6, tmp, bin) == 1;
+	}
+	memcpy(tmp, a, n);
+	tmp[n] = '\0';
+	return inet_pton(AF_INET, tmp, bin) == 1;
+}
+
+int pw_resolve_parse(const char *entry, char **host_ascii, long *port, char **curl_form,
+		     char **err)
+{
+	const char *c1 = entry ? strchr(entry, ':') : NULL;
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	char *host = NULL, *ascii = NULL, *end = NULL;
+	const char *why = NULL;
+	long p = 0;
+	int ret = -1;
+
+	if (!c2) {
+		why = "expected HOST:PORT:ADDRESS";
+		goto cleanup;
+	}
+	host = xstrndup(entry, (size_t)(c1 - entry));
+	ascii = pw_host_ascii(host);
+	if (!ascii) {
+		why = "bad host name";
+		goto cleanup;
+	}
+	errno = 0;
+	p = strtol(c1 + 1, &end, 10);
+	if (end != c2 || c2 == c1 + 1 || errno || p < 1 || p > 65535) {
+		why = "bad port (expected 1 to 65535)";
+		goto cleanup;
+	}
+	for (const char *a = c2 + 1;;) {
+		size_t n = strcspn(a, ",");
+		if (!resolve_addr_valid(a, n)) {
+			why = "bad address (expected a numeric IPv4 address or an IPv6 one in brackets)";
+			goto cleanup;
+		}
+		if (!a[n])
+			break;
+		a += n + 1;
+	}
+	if (curl_form)
+		*curl_form = xasprintf("%s:%ld:%s", ascii, p, c2 + 1);
+	if (port)
+		*port = p;
+	if (host_ascii) {
+		*host_ascii = ascii;
+		ascii = NULL;
+	}
+	ret = 0;
+
+cleanup:
+	if (why && err)
+		*err = xasprintf("bad resolve entry '%s': %s, like curl's --resolve "
+				 "(e.g. 'www.aisne.gouv.fr:443:192.0.2.10')", entry ? entry : "", why);
+	free(host);
+	free(ascii);
+	return ret;
+}

@@ -66,6 +66,15 @@ char *pw_url_redact(const char *url);
  * forms of these. Unparsable addresses count as internal. */
 bool pw_ip_is_internal(const char *ip);
 
+/* One "HOST:PORT:ADDRESS[,ADDRESS...]" entry of a `resolve:` setting, as
+ * curl's --resolve takes it: HOST a host name (an IDN is allowed), PORT
+ * 1..65535, each ADDRESS a numeric IPv4 or bracketed IPv6 address. On
+ * success returns 0 and, for each non-NULL output, *host_ascii (owned:
+ * lower-case, punycode) and *port; the CURLOPT_RESOLVE form is
+ * "HOST_ASCII:PORT:ADDRESSES". Returns -1 with *err (owned) otherwise. */
+int pw_resolve_parse(const char *entry, char **host_ascii, long *port, char **curl_form,
+		     char **err);
+
 /* Sets LC_CTYPE to a UTF-8 locale ("C.UTF-8" unless the environment's is
  * UTF-8 already), other categories untouched: libcurl converts IDN host
  * names with libidn2's idn2_lookup_ul(), which reads them in the locale's

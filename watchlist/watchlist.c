@@ -750,7 +750,8 @@ struct loader {
 	struct strvec keys, locs;
 };
 
-enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT };
+enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT,
+	     CHECK_RESOLVE };
 
 /* Applies check to a scalar; appends an error and returns false if bad. */
 static bool check_value(struct loader *ld, const struct ynode *node, const char *key, enum check check)
@@ -778,6 +779,9 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 	case CHECK_DOMAIN:
 		if (!domain_valid(v))
 			msg = xasprintf("bad domain '%s' in '%s': expected a lower-case host name", v, key);
+		break;
+	case CHECK_RESOLVE:
+		pw_resolve_parse(v, NULL, NULL, NULL, &msg);
 		break;
 	case CHECK_DEPARTEMENT:
 		if (!departement_valid(v))
@@ -1066,7 +1070,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 
 static const char *const defaults_keys[] = {
 	"ignore", "user_agent_url", "ca_bundle", "connect_timeout", "timeout", "low_speed_limit",
-	"low_speed_time", "max_body", "failure_threshold", "document_domains", NULL
+	"low_speed_time", "max_body", "failure_threshold", "document_domains", "resolve", NULL
 };
 
 /* Fills d (a fresh struct, all "unset"); merged into wl only if clean. */
@@ -1099,6 +1103,7 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 				   (long *)(void *)((char *)d + numbers[i].offset));
 	}
 	get_list(ld, node, "document_domains", CHECK_DOMAIN, &d->document_domains);
+	get_list(ld, node, "resolve", CHECK_RESOLVE, &d->resolve);
 	return ld->errs->n == before;
 }
 
@@ -1113,6 +1118,7 @@ static void defaults_release(struct wl_defaults *d)
 {
 	strvec_release(&d->ignore);
 	strvec_release(&d->document_domains);
+	strvec_release(&d->resolve);
 	free(d->user_agent_url);
 	free(d->ca_bundle);
 	defaults_init(d);
@@ -1127,6 +1133,9 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 	for (size_t i = 0; i < from->document_domains.n; i++)
 		if (!strvec_contains(&to->document_domains, from->document_domains.v[i]))
 			strvec_push(&to->document_domains, from->document_domains.v[i]);
+	for (size_t i = 0; i < from->resolve.n; i++)
+		if (!strvec_contains(&to->resolve, from->resolve.v[i]))
+			strvec_push(&to->resolve, from->resolve.v[i]);
 	if (from->user_agent_url) {
 		free(to->user_agent_url);
 		to->user_agent_url = from->user_agent_url;

@@ -71,6 +71,11 @@ struct wl_defaults {
 	long max_body;             /* bytes */
 	long failure_threshold;    /* consecutive failed runs before listing */
 	struct strvec document_domains;
+	/* "HOST:PORT:ADDRESS[,ADDRESS]" entries, like curl's --resolve: HOST
+	 * is connected to at ADDRESS instead of what DNS says (a site behind
+	 * a pinned address, or the test suite's loopback server). A name
+	 * pinned here counts as a public site for the redirect check */
+	struct strvec resolve;
 };
 
 struct watchlist {
