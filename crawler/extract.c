@@ -18,6 +18,7 @@
  * not thread-safe either (prefwatch extracts on one thread).
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -1272,17 +1273,14 @@ static const xmlNode *first_h1(const xmlNode *n, int depth)
 	return NULL;
 }
 
+/* url's host is domain or one of its subdomains (common/url.h parses). */
 static bool host_is(const char *url, const char *domain)
 {
-	const char *p = url ? strstr(url, "://") : NULL;
-	if (!p)
-		return false;
-	p += 3;
-	size_t n = strcspn(p, "/?#:");
-	size_t dl = strlen(domain);
-	if (n < dl || strncasecmp(p + n - dl, domain, dl))
-		return false;
-	return n == dl || p[n - dl - 1] == '.';
+	char *host = pw_url_host(url);
+	size_t n = strlen(host), dl = strlen(domain);
+	bool in = n >= dl && !strcasecmp(host + n - dl, domain) && (n == dl || host[n - dl - 1] == '.');
+	free(host);
+	return in;
 }
 
 /* ---------------------------------------------------------------------- */

@@ -775,6 +775,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 	attempt_reset(j);
 	done(c, &j->req, &res, ctx);
 	fetch_result_release(&res);
+	free(j->shown_url);
 	free(j);
 }
 

@@ -8,6 +8,7 @@
  * and the bundled watchlists of watchlist/.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "watchlist/watchlist.h"
 
 #include <dirent.h>
@@ -265,6 +266,24 @@ static void test_controls_and_credentials(void)
 		NULL
 	};
 	expect_errors("err-controls.yaml", e);
+}
+
+/* resolve: entries are checked like curl's --resolve would read them. */
+static void test_resolve_entries(void)
+{
+	static const char *const e[] = {
+		"err-resolve.yaml:5:7: bad resolve entry 'www.aisne.gouv.fr:443': expected HOST:PORT:ADDRESS, "
+		"like curl's --resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:6:7: bad resolve entry 'www.aisne.gouv.fr:0:127.0.0.1': bad port (expected 1 "
+		"to 65535), like curl's --resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:7:7: bad resolve entry 'www.aisne.gouv.fr:443:localhost': bad address "
+		"(expected a numeric IPv4 address or an IPv6 one in brackets), like curl's --resolve "
+		"(e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:8:7: bad resolve entry 'bad host:80:127.0.0.1': bad host name, like curl's "
+		"--resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		NULL
+	};
+	expect_errors("err-resolve.yaml", e);
 }
 
 static void test_bad_kind(void)
@@ -892,6 +911,8 @@ static void test_many_keys_linear(void)
 
 int main(void)
 {
+	/* as prefwatch's main: IDN names in resolve: need a UTF-8 LC_CTYPE */
+	pw_locale_init();
 	TEST_RUN(test_served_by);
 	TEST_RUN(test_served_by_errors);
 	TEST_RUN(test_syntax_error);
@@ -906,6 +927,7 @@ int main(void)
 	TEST_RUN(test_unparsable_url);
 	TEST_RUN(test_bad_kind);
 	TEST_RUN(test_controls_and_credentials);
+	TEST_RUN(test_resolve_entries);
 	TEST_RUN(test_page_without_id);
 	TEST_RUN(test_bad_xpath);
 	TEST_RUN(test_bad_regex);
