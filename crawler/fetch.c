@@ -430,6 +430,10 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	/* session cookies set by a redirecting front page (common on state
 	 * sites' anti-bot layers) must survive within the transfer */
 	curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	/* a page behind a login takes it from ~/.netrc (URLs may not hold
+	 * credentials: the watchlist refuses them); an entry goes only to
+	 * the host it names */
+	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (cfg->ca_bundle)

@@ -14,7 +14,8 @@ server, like curl's --resolve:
                                                         JSON, HTML, database
 
 Then `prefwatch check` refuses a watchlist URL with user-info at
-FILE:LINE:COLUMN, sends nothing, and does not print the password either.
+FILE:LINE:COLUMN, sends nothing, and does not print the password either;
+`prefwatch test URL` refuses such a URL the same way.
 """
 import os
 
@@ -88,6 +89,11 @@ def main(a):
             pw.check("%s:9:14: " % s.watchlist in p.stderr and "~/.netrc" in p.stderr,
                      "FILE:LINE:COLUMN error naming ~/.netrc: " + p.stderr)
             pw.check("m0tdepasse" not in p.stderr + p.stdout, "the password is not printed")
+        p = s.prefwatch("test", "http://redaction:m0tdepasse@127.0.0.1:%d/aes.html" % s.port,
+                        env=C_LOCALE)
+        pw.check_eq(p.returncode, 2, "prefwatch test refuses credentials in a URL too")
+        pw.check("~/.netrc" in p.stderr and "m0tdepasse" not in p.stderr + p.stdout,
+                 "names ~/.netrc, does not print the password: " + p.stderr)
         pw.check_eq(len(s.requests()), before, "nothing fetched")
     finally:
         s.close()

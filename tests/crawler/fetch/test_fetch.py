@@ -557,6 +557,24 @@ def case_connect(root, srv):
     check("cannot connect to '127.0.0.1'" in (res[u]["error"] or ""), "error: %r" % res[u]["error"])
 
 
+def case_netrc(root, srv):
+    """Credentials come from ~/.netrc, for the host it names only."""
+    write(root, "ok.html", PAGE)
+    home = os.path.join(root, "home")
+    os.makedirs(home)
+    with open(os.path.join(home, ".netrc"), "w") as f:
+        f.write("machine 127.0.0.1 login redaction password m0t\n")
+    srv.write_routes({"/away": {"redirect": "http://localhost:%d/ok.html" % srv.port}})
+    u, away = srv.url("/ok.html"), srv.url("/away")
+    res, _, _, _ = run(srv, [u, away], *FAST, env_extra={"HOME": home})
+    check_eq(res[u]["failure"], "", "fetched")
+    check_eq(res[away]["failure"], "", "redirect followed")
+    auth = {(r["headers"]["Host"].split(":")[0], r["path"]): r["headers"].get("Authorization")
+            for r in reqs(srv)}
+    check_eq(auth.get(("127.0.0.1", "/ok.html")), "Basic cmVkYWN0aW9uOm0wdA==", "netrc login sent")
+    check_eq(auth.get(("localhost", "/ok.html")), None, "not to another host")
+
+
 def case_user_agent_callback_add(root, srv):
     write(root, "a.html", PAGE)
     write(root, "b.html", PAGE)
