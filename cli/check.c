@@ -4,6 +4,7 @@
  * check a page's rules before adding it).
  */
 #include "common/common.h"
+#include "common/url.h"
 
 #include <getopt.h>
 
@@ -184,6 +185,20 @@ int cmd_test(int argc, char **argv)
 		for (size_t i = 0; i < p->ignore_params.n; i++)
 			strvec_push(&params, p->ignore_params.v[i]);
 	}
+	/* the watchlist's rule, for a URL typed here too: a password in it
+	 * would go in clear over http and into the terminal's scrollback */
+	if (url && strstr(url, "://")) {
+		struct pw_url u = PW_URL_INIT;
+		bool creds = pw_url_parse(url, &u, NULL) == 0 && u.has_userinfo;
+		pw_url_release(&u);
+		if (creds) {
+			char *shown = pw_url_redact(url);
+			rc = cli_usage_error("test", "url '%s' holds a user name or password: "
+					     "put credentials in ~/.netrc", shown);
+			free(shown);
+			goto cleanup;
+		}
+	}
 	if (o.select)
 		select = o.select;
 	for (size_t i = 0; i < o.exclude.n; i++)
@@ -209,6 +224,7 @@ int cmd_test(int argc, char **argv)
 		struct crawler_config cfg;
 		crawler_config_init(&cfg);
 		cfg.host_delay_ms = 0;
+		cfg.resolve = &wl.defaults.resolve;
 		c = crawler_new(&cfg, &err);
 		if (!c) {
 			log_error("%s", err);

@@ -8,6 +8,7 @@
  * them together: cli/run.c.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
@@ -65,6 +66,9 @@ static int take_config_flag(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	/* LC_CTYPE only, and UTF-8 whatever the environment: libcurl reads
+	 * IDN host names in the locale's charset (see common/url.h) */
+	pw_locale_init();
 	argc = take_config_flag(argc, argv);
 	if (argc < 2) {
 		usage(stderr);

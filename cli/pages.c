@@ -10,6 +10,7 @@
  * outcome is committed in its own transaction and added to the report.
  */
 #include "common/common.h"
+#include "common/url.h"
 
 #include <assert.h>
 
@@ -300,10 +301,10 @@ void show_progress(struct run_ctx *ctx, const char *url)
 {
 	if (!ctx->progress)
 		return;
-	const char *host = strstr(url, "://");
-	host = host ? host + 3 : url;
-	int hlen = (int)strcspn(host, "/:?#");
+	char *host = pw_url_host(url);
+	int hlen = (int)strlen(host);
 	fprintf(stderr, "\r\033[K[%zu/%zu] %.*s", ctx->done, ctx->total, hlen > 60 ? 60 : hlen, host);
+	free(host);
 	if (ctx->done == ctx->total)
 		fputc('\n', stderr);
 }

@@ -190,6 +190,7 @@ static void crawler_settings(struct crawler_config *cfg, const struct wl_default
 		cfg->max_body = d->max_body;
 	cfg->user_agent_url = d->user_agent_url;
 	cfg->ca_bundle = d->ca_bundle;
+	cfg->resolve = &d->resolve;
 }
 
 /* Fills the report's identity of a page from the watchlist. */

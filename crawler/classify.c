@@ -11,6 +11,7 @@
 #include "common/common.h"
 #include <strings.h>
 
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 /* Lower-case ASCII copy with typographic apostrophes made plain. */
@@ -91,34 +92,37 @@ struct url_parts {
 	char *query;
 };
 
+/* Through the one URL parser (common/url.h), so that the hosts compared
+ * are the hosts libcurl connected to; dot segments are already resolved. */
 static void url_split(const char *url, struct url_parts *u)
 {
-	const char *p = url ? strstr(url, "://") : NULL;
+	struct pw_url p = PW_URL_INIT;
 	memset(u, 0, sizeof(*u));
-	p = p ? p + 3 : (url ? url : "");
-	size_t hl = strcspn(p, "/?#");
-	char *host = xstrndup(p, hl);
-	char *at = strrchr(host, '@');
-	u->host = fold(at ? at + 1 : host);
-	free(host);
-	if (!strncmp(u->host, "www.", 4))
-		memmove(u->host, u->host + 4, strlen(u->host + 4) + 1);
-	size_t hlen = strlen(u->host);
+	if (pw_url_parse(url, &p, NULL) < 0) {
+		u->host = xstrdup("");
+		u->path = xstrdup("");
+		u->query = xstrdup("");
+		return;
+	}
+	const char *host = p.host;
+	if (!strncmp(host, "www.", 4))
+		host += 4;
 	/* default ports are not a difference */
-	if (hlen > 3 && !strcmp(u->host + hlen - 3, ":80"))
-		u->host[hlen - 3] = '\0';
-	else if (hlen > 4 && !strcmp(u->host + hlen - 4, ":443"))
-		u->host[hlen - 4] = '\0';
-	p += hl;
-	size_t pl = strcspn(p, "?#");
-	u->path = xstrndup(p, pl);
+	bool default_port = !p.port_given || (p.port == 80 && !strcmp(p.scheme, "http")) ||
+			    (p.port == 443 && !strcmp(p.scheme, "https"));
+	if (default_port) {
+		u->host = fold(host);
+	} else {
+		char *hp = xasprintf("%s:%ld", host, p.port);
+		u->host = fold(hp);
+		free(hp);
+	}
+	u->path = xstrdup(p.path);
 	size_t n = strlen(u->path);
 	while (n && u->path[n - 1] == '/')
 		u->path[--n] = '\0';
-	if (p[pl] == '?')
-		u->query = xstrndup(p + pl + 1, strcspn(p + pl + 1, "#"));
-	else
-		u->query = xstrdup("");
+	u->query = xstrdup(p.query ? p.query : "");
+	pw_url_release(&p);
 }
 
 static void url_parts_release(struct url_parts *u)

@@ -43,6 +43,10 @@ struct crawler_config {
 	long backoff_ms;         /* base of exponential backoff (1000) */
 	const char *user_agent_url; /* borrowed; NULL: project URL */
 	const char *ca_bundle;   /* borrowed; NULL: system default */
+	/* borrowed, may be NULL: "HOST:PORT:ADDRESS[,ADDRESS]" entries
+	 * (pw_resolve_parse()), given to libcurl as CURLOPT_RESOLVE. A host
+	 * pinned here counts as public for the redirect check below */
+	const struct strvec *resolve;
 };
 
 /* Fills cfg with the defaults above. */
@@ -58,11 +62,27 @@ struct fetch_request {
 /* failure is named from the transfer alone: dns, connect (also a reset
  * or truncated transfer), tls, timeout (also slower than low_speed_limit),
  * http_error (5xx/408 after retries, other 4xx, too many redirects),
- * not_found (404/410), blocked (403, 429 after retries), too_large,
+ * not_found (404/410), blocked (403, 429 after retries, or a redirect from
+ * a public address into the local network, see below), too_large,
  * bad_content (not text/html or xhtml, or clearly binary: body and
  * content_type are still given, html is NULL), moved (a redirect to a
  * scheme other than http/https; final_url is the refused target).
- * crawler_classify() adds soft 404, moved and no_content. */
+ * crawler_classify() adds soft 404, moved and no_content.
+ *
+ * Redirects into the local network: when the watched URL's own address is
+ * public, a redirect hop whose connection goes to an internal address
+ * (pw_ip_is_internal(): loopback, private, link-local, unique-local,
+ * IPv4-mapped forms) is refused before its request is sent: failure
+ * blocked, final_url the refused target. The address checked is the one
+ * connected to, so a public name that resolves inward is caught too. A
+ * watched URL that is itself internal (an intranet, the test suite) may
+ * redirect anywhere. Host names pinned by the resolve setting count as
+ * public whatever address they are pinned to: the operator said "this is
+ * that site", and it gives tests a public origin on loopback.
+ *
+ * No URL in a result carries user-info: final_url and error are redacted
+ * (pw_url_redact()). IDN hosts are fetched when LC_CTYPE is a UTF-8
+ * locale (libcurl converts them with libidn2): call pw_locale_init(). */
 struct fetch_result {
 	enum pw_failure failure;   /* PW_FAIL_NONE on success */
 	char *error;               /* human-readable (English), NULL on success */

@@ -24,6 +24,7 @@
  * producer, another creation date, other spacing) give the same text.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 #include <fcntl.h>
@@ -136,34 +137,6 @@ static bool looks_like_markup(const char *b, size_t len)
 
 /* ---- links ---- */
 
-static char *host_of(const char *url)
-{
-	const char *p = strstr(url, "://");
-	if (!p)
-		return xstrdup("");
-	p += 3;
-	size_t n = strcspn(p, "/?#");
-	const char *at = memchr(p, '@', n);
-	if (at) {
-		n -= (size_t)(at + 1 - p);
-		p = at + 1;
-	}
-	size_t h = n;
-	if (n && p[0] == '[') {
-		const char *close = memchr(p, ']', n);
-		h = close ? (size_t)(close - p) + 1 : n;
-	} else {
-		const char *colon = memchr(p, ':', n);
-		if (colon)
-			h = (size_t)(colon - p);
-	}
-	char *out = xstrndup(p, h);
-	for (char *c = out; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
-	return out;
-}
-
 static bool host_in_domain(const char *host, const char *domain)
 {
 	while (*domain == '.')
@@ -172,11 +145,6 @@ static bool host_in_domain(const char *host, const char *domain)
 	if (!dl || hl < dl || strcasecmp(host + hl - dl, domain))
 		return false;
 	return hl == dl || host[hl - dl - 1] == '.';
-}
-
-static bool is_http(const char *url)
-{
-	return !strncasecmp(url, "http://", 7) || !strncasecmp(url, "https://", 8);
 }
 
 /* "[TITLE](url)" in text: the title, trimmed and capped; NULL if absent. */
@@ -267,30 +235,34 @@ void doc_links_find(const struct extraction *ex, const char *page_url,
 		    const struct strvec *domains, size_t max, struct doc_links *out)
 {
 	static const char *const names[] = { "links", "forms" };
-	char *page_host = host_of(page_url ? page_url : "");
+	char *page_host = pw_url_host(page_url);
 	out->v = NULL;
 	out->n = 0;
 	for (size_t k = 0; k < PW_ARRAY_SIZE(names); k++) {
 		const struct field *f = fieldset_find(&ex->fields, names[k]);
 		for (size_t i = 0; f && i < f->values.n && out->n < max; i++) {
-			const char *u = f->values.v[i];
+			/* a link's user-info is dropped here, where links from
+			 * the web become URLs we fetch, store and print */
+			char *u = pw_url_redact(f->values.v[i]);
 			/* eZ Publish serves files as /content/download/ID/...
 			 * without an extension: the bytes will tell */
 			bool download = k == 1 && strstr(u, "/content/download/");
-			if (!is_http(u) || (doc_type_from_url(u) == DOC_TYPE_UNKNOWN && !download))
-				continue;
-			bool dup = false;
+			bool dup = !pw_url_is_http(u) ||
+				   (doc_type_from_url(u) == DOC_TYPE_UNKNOWN && !download);
 			for (size_t j = 0; j < out->n && !dup; j++)
 				dup = !strcmp(out->v[j].url, u);
-			if (dup)
+			if (dup) {
+				free(u);
 				continue;
-			char *h = host_of(u);
+			}
+			char *h = pw_url_host(u);
 			bool ok = *h && !strcmp(h, page_host);
 			for (size_t j = 0; !ok && domains && j < domains->n; j++)
 				ok = host_in_domain(h, domains->v[j]);
 			free(h);
 			if (ok)
 				links_push(out, u, ex->text);
+			free(u);
 		}
 	}
 	free(page_host);

@@ -18,6 +18,7 @@
  * not thread-safe either (prefwatch extracts on one thread).
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8

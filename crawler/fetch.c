@@ -21,6 +21,7 @@
  * no_content) are decided by crawler_classify().
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 #include <ctype.h>
@@ -55,6 +56,8 @@ struct job {
 	double first_start;       /* ms, -1 before the first attempt */
 	int attempts;
 	bool document;            /* crawler_add_document(): raw bytes of any type */
+	char *shown_url;          /* req.url without user-info, for messages */
+	struct crawler *crawler;
 
 	/* per attempt */
 	CURL *easy;
@@ -65,6 +68,10 @@ struct job {
 	int hops;                 /* redirect responses seen */
 	bool all_permanent;       /* every hop was 301/308 */
 	char *etag, *last_modified, *content_type;
+	int connections;          /* requests about to be sent (prereq calls) */
+	bool origin_internal;     /* the watched URL's own address is internal */
+	char *blocked_url;        /* a hop refused as a way into the local network */
+	char *blocked_ip;
 	char *errbuf;             /* CURL_ERROR_SIZE, only while running:
 				   * queued jobs stay small for 10,000-page runs */
 };
@@ -81,6 +88,8 @@ struct crawler {
 	struct job *running;      /* transfers on the multi handle */
 	volatile sig_atomic_t stop;
 	uint64_t rng;
+	struct curl_slist *resolve; /* CURLOPT_RESOLVE, punycode host names */
+	struct strvec pinned;       /* their host names: public by decree */
 };
 
 static double now_ms(void)
@@ -142,32 +151,36 @@ struct crawler *crawler_new(const struct crawler_config *cfg, char **err)
 	c->user_agent = xasprintf("prefwatch/%s (+%s)", PREFWATCH_VERSION,
 				  cfg->user_agent_url ? cfg->user_agent_url : DEFAULT_UA_URL);
 	c->rng = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; cfg->resolve && i < cfg->resolve->n; i++) {
+		char *host = NULL, *entry = NULL, *why = NULL;
+		if (pw_resolve_parse(cfg->resolve->v[i], &host, NULL, &entry, &why) < 0) {
+			if (err)
+				*err = why;
+			else
+				free(why);
+			crawler_free(c);
+			return NULL;
+		}
+		struct curl_slist *l = curl_slist_append(c->resolve, entry);
+		free(entry);
+		if (!l) {
+			fprintf(stderr, "prefwatch: fatal: out of memory (curl_slist)\n");
+			abort();
+		}
+		c->resolve = l;
+		if (!strvec_contains(&c->pinned, host))
+			strvec_push(&c->pinned, host);
+		free(host);
+	}
 	return c;
 }
 
 /* ---- hosts and queue ---- */
 
-static char *host_of(const char *url)
-{
-	char *host = NULL, *out;
-	CURLU *u = curl_url();
-	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
-		out = xstrdup(host);
-		for (char *p = out; *p; p++)
-			*p = (char)tolower((unsigned char)*p);
-	} else {
-		out = xstrdup("");
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return out;
-}
-
 /* Linear search: a run touches a few hundred hosts at most. */
 static struct host *host_get(struct crawler *c, const char *url)
 {
-	char *name = host_of(url);
+	char *name = pw_url_host(url);
 	for (size_t i = 0; i < c->nhosts; i++) {
 		if (!strcmp(c->hosts[i]->name, name)) {
 			free(name);
@@ -203,6 +216,8 @@ void crawler_add(struct crawler *c, const struct fetch_request *req)
 	j->req = *req;
 	j->host = host_get(c, req->url);
 	j->first_start = -1;
+	j->shown_url = pw_url_redact(req->url);
+	j->crawler = c;
 	enqueue(c, j);
 }
 
@@ -212,6 +227,8 @@ void crawler_add_document(struct crawler *c, const struct fetch_request *req)
 	j->req = *req;
 	j->host = host_get(c, req->url);
 	j->first_start = -1;
+	j->shown_url = pw_url_redact(req->url);
+	j->crawler = c;
 	j->document = true;
 	enqueue(c, j);
 }
@@ -313,6 +330,11 @@ static void attempt_reset(struct job *j)
 	j->cur_status = 0;
 	j->hops = 0;
 	j->all_permanent = true;
+	j->connections = 0;
+	j->origin_internal = false;
+	free(j->blocked_url);
+	free(j->blocked_ip);
+	j->blocked_url = j->blocked_ip = NULL;
 	free(j->errbuf);
 	j->errbuf = NULL;
 }
@@ -322,6 +344,7 @@ static void job_free(struct job *j)
 	if (!j)
 		return;
 	attempt_reset(j);
+	free(j->shown_url);
 	free(j);
 }
 
@@ -335,6 +358,37 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *name, 
 		abort();
 	}
 	return l;
+}
+
+/* Called by libcurl once connected (or reusing a connection), before each
+ * request of the transfer is sent, the redirect hops included: the place
+ * to refuse a hop from a public page into the local network, on the
+ * address actually connected to, before the internal server sees any
+ * request. The first call is the watched URL itself, whose address
+ * decides whether the page is public. */
+static int prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primary_port,
+		     int local_port)
+{
+	struct job *j = clientp;
+	char *url = NULL, *host = NULL;
+	bool internal;
+
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
+	host = pw_url_host_ascii(url ? url : j->req.url);
+	internal = !strvec_contains(&j->crawler->pinned, host) && pw_ip_is_internal(primary_ip);
+	free(host);
+	if (j->connections++ == 0) {
+		j->origin_internal = internal;
+		return CURL_PREREQFUNC_OK;
+	}
+	if (!internal || j->origin_internal)
+		return CURL_PREREQFUNC_OK;
+	j->blocked_url = pw_url_redact(url ? url : "");
+	j->blocked_ip = xstrdup(primary_ip ? primary_ip : "");
+	return CURL_PREREQFUNC_ABORT;
 }
 
 static int job_start(struct crawler *c, struct job *j, double now)
@@ -376,6 +430,10 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	/* session cookies set by a redirecting front page (common on state
 	 * sites' anti-bot layers) must survive within the transfer */
 	curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	/* a page behind a login takes it from ~/.netrc (URLs may not hold
+	 * credentials: the watchlist refuses them); an entry goes only to
+	 * the host it names */
+	curl_easy_setopt(e, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (cfg->ca_bundle)
@@ -389,6 +447,10 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, j);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, j);
+	curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, prereq_cb);
+	curl_easy_setopt(e, CURLOPT_PREREQDATA, j);
+	if (c->resolve)
+		curl_easy_setopt(e, CURLOPT_RESOLVE, c->resolve);
 
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK)
 		return -1;
@@ -446,7 +508,7 @@ static const char *detail(const struct job *j, CURLcode rc)
 static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetch_result *res)
 {
 	struct outcome o = { PW_FAIL_NONE, false, -1 };
-	const char *url = j->req.url;
+	const char *url = j->shown_url;
 	char *redirect_url = NULL;
 
 	free(res->error);
@@ -481,6 +543,16 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 		return o;
 	}
 
+	if (rc == CURLE_ABORTED_BY_CALLBACK && j->blocked_url) {
+		/* read by the editors under "Détail technique" */
+		o.failure = PW_FAIL_BLOCKED;
+		res->error = xasprintf("redirection refusée vers le réseau local : '%s' redirige vers "
+				       "'%s', à l'adresse interne %s (redirect into the local "
+				       "network refused)", url, j->blocked_url, j->blocked_ip);
+		free(res->final_url);
+		res->final_url = xstrdup(j->blocked_url);
+		return o;
+	}
 	if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		o.failure = PW_FAIL_TOO_LARGE;
 		res->error = xasprintf("body of '%s' larger than %ld bytes", url, (long)j->body.max);
@@ -542,7 +614,7 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 					       detail(j, rc));
 			if (redirect_url) {
 				free(res->final_url);
-				res->final_url = xstrdup(redirect_url);
+				res->final_url = pw_url_redact(redirect_url);
 			}
 		} else {
 			o.failure = PW_FAIL_CONNECT;
@@ -609,7 +681,7 @@ static void take_body(struct job *j, struct fetch_result *res)
 		return;     /* raw bytes: the document's converter judges them */
 	if (ct ? !html_type(ct) : !looks_like_html(res->body, res->body_len)) {
 		res->failure = PW_FAIL_BAD_CONTENT;
-		res->error = xasprintf("'%s' is not html (content type '%s')", j->req.url,
+		res->error = xasprintf("'%s' is not html (content type '%s')", j->shown_url,
 				       ct ? ct : "none");
 		return;
 	}
@@ -618,7 +690,7 @@ static void take_body(struct job *j, struct fetch_result *res)
 	res->charset = charset;
 	if (strncmp(charset, "utf-16", 6) && clearly_binary(res->body, res->body_len)) {
 		res->failure = PW_FAIL_BAD_CONTENT;
-		res->error = xasprintf("body of '%s' is binary", j->req.url);
+		res->error = xasprintf("body of '%s' is binary", j->shown_url);
 		free(res->html);
 		res->html = NULL;
 		res->html_len = 0;
@@ -662,7 +734,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 	curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &eff);
 	res.http_status = status;
-	res.final_url = xstrdup(eff ? eff : j->req.url);
+	res.final_url = pw_url_redact(eff ? eff : j->req.url);
 
 	struct outcome o = judge(j, rc, status, &res);
 	if (o.retry && j->attempts < c->cfg.max_attempts && !c->stop) {
@@ -675,7 +747,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 			wait = (double)c->cfg.backoff_ms * (double)(1L << k);
 			wait += next_u01(c) * (double)c->cfg.backoff_ms / 2;
 		}
-		log_debug("retrying '%s' in %.0f ms: %s", j->req.url, wait, res.error);
+		log_debug("retrying '%s' in %.0f ms: %s", j->shown_url, wait, res.error);
 		fetch_result_release(&res);
 		attempt_reset(j);
 		j->not_before = now + wait;
@@ -683,7 +755,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 		return;
 	}
 
-	if (o.failure == PW_FAIL_MOVED && is_redirect(j->cur_status)) {
+	if ((o.failure == PW_FAIL_MOVED || j->blocked_url) && is_redirect(j->cur_status)) {
 		/* the refused hop was never followed: count it */
 		j->hops++;
 		if (j->cur_status != 301 && j->cur_status != 308)
@@ -692,7 +764,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 	res.failure = o.failure;
 	res.attempts = j->attempts;
 	res.seconds = (now - j->first_start) / 1000.0;
-	res.redirected = j->hops > 0 && strcmp(res.final_url, j->req.url) != 0;
+	res.redirected = j->hops > 0 && strcmp(res.final_url, j->shown_url) != 0;
 	res.permanent_redirect = res.redirected && j->all_permanent;
 	if (o.failure == PW_FAIL_NONE) {
 		res.etag = j->etag;
@@ -707,6 +779,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 	attempt_reset(j);
 	done(c, &j->req, &res, ctx);
 	fetch_result_release(&res);
+	free(j->shown_url);
 	free(j);
 }
 
@@ -747,7 +820,7 @@ static double top_up(struct crawler *c, double now)
 			j->next = NULL;
 			if (job_start(c, j, now) < 0) {
 				/* cannot happen short of OOM in curl: drop loudly */
-				log_error("cannot start transfer of '%s'", j->req.url);
+				log_error("cannot start transfer of '%s'", j->shown_url);
 				job_free(j);
 			}
 		}
@@ -830,6 +903,8 @@ void crawler_free(struct crawler *c)
 		free(c->hosts[i]);
 	}
 	free(c->hosts);
+	curl_slist_free_all(c->resolve);
+	strvec_release(&c->pinned);
 	curl_multi_cleanup(c->multi);
 	free(c->user_agent);
 	free(c);

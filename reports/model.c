@@ -3,6 +3,7 @@
  * French wording the three renderers share.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "reports/report.h"
 #include "reports/internal.h"
 
@@ -965,16 +966,7 @@ char *fr_page_heading(const struct report_page *p)
 
 bool url_is_http(const char *url)
 {
-	if (!url)
-		return false;
-	size_t skip;
-	if (!strncasecmp(url, "https://", 8))
-		skip = 8;
-	else if (!strncasecmp(url, "http://", 7))
-		skip = 7;
-	else
-		return false;
-	if (!url[skip])
+	if (!url || !pw_url_is_http(url))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
 		if (*p <= ' ' || *p == 0x7F)

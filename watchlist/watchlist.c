@@ -9,14 +9,15 @@
  *
  * Every check that the rest of the program relies on happens here, with
  * the same libraries that will use the values later: URLs are parsed by
- * libcurl's URL parser, XPaths compiled by libxml2, patterns by PCRE2.
+ * libcurl's URL parser (common/url.h), XPaths compiled by libxml2, patterns by PCRE2.
  */
 #include "common/common.h"
+#include "common/escape.h"
+#include "common/url.h"
 #include "watchlist/watchlist.h"
 
 #include <strings.h>
 
-#include <curl/curl.h>
 #include <libxml/globals.h>
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
@@ -25,12 +26,30 @@
 #include <pcre2.h>
 #include <yaml.h>
 
-/* An editor's file is a few hundred lines; these limits only stop
- * accidents (a wrong file given on the command line) from costing much. */
-#define YAML_MAX_BYTES ((size_t)4 << 20)
+/* An editor's file is a few hundred lines, a national one (about 330
+ * offices) a few thousand; these limits only stop accidents (a wrong or
+ * hostile file given on the command line) from costing much. They admit
+ * 100,000 pages in one file (about 20 nodes and 200 bytes each) with room
+ * to spare; past them the message says how to split. */
+#define YAML_MAX_BYTES ((size_t)64 << 20)
 #define YAML_MAX_DEPTH 64
-#define YAML_MAX_NODES 100000
+#define YAML_MAX_NODES 4000000
+#define YAML_SPLIT_HINT "split it into several files (one per region, say) and give " \
+	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)"
 #define WL_MAX_ID 100
+
+/* Every message goes to errs through here: values quoted from the file
+ * (and the file's name) may hold CR, LF, ESC or bidi controls, which
+ * printed raw would forge a line or drive the terminal. Takes msg. */
+static void push_err(struct strvec *errs, char *msg)
+{
+	if (str_is_printable(msg)) {
+		strvec_push_nodup(errs, msg);
+		return;
+	}
+	strvec_push_nodup(errs, str_escape_controls(msg));
+	free(msg);
+}
 
 /* Messages from libraries start with a capital; ours do not. */
 static void lower_first(char *s)
@@ -63,7 +82,7 @@ static void reader_err(struct reader *r, size_t line, size_t column, const char 
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	strvec_push_nodup(r->errs, xasprintf("%s:%zu:%zu: %s", r->file, line, column, msg));
+	push_err(r->errs, xasprintf("%s:%zu:%zu: %s", r->file, line, column, msg));
 	free(msg);
 	r->nerr++;
 }
@@ -180,10 +199,13 @@ static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_
 static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	struct ynode *n = NULL;
+	struct strmap keys = STRMAP_INIT;
 	yaml_event_t sub;
 
 	if (++r->nodes > YAML_MAX_NODES) {
-		reader_err_at(r, ev->start_mark, "too many nodes in one file");
+		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
+			   "too many nodes in one file (more than %d): " YAML_SPLIT_HINT,
+			   YAML_MAX_NODES);
 		r->fatal = true;
 		return NULL;
 	}
@@ -234,6 +256,8 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 	case YAML_MAPPING_START_EVENT:
 		check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
 		n = node_new(YNODE_MAP, ev->start_mark);
+		/* keys seen so far, hashed: a list would make a mapping of N
+		 * keys cost N^2 comparisons to check for duplicates */
 		for (;;) {
 			struct ynode *key, *value;
 			if (next_event(r, &sub) < 0)
@@ -263,7 +287,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 				node_free(value);
 				continue;
 			}
-			const struct ynode *first = ynode_get_key(n, key->value);
+			const struct ynode *first = strmap_get(&keys, key->value);
 			if (first) {
 				reader_err(r, (size_t)key->line, (size_t)key->column,
 					   "duplicate key '%s' (first at line %d, column %d)",
@@ -277,7 +301,9 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 			n->pairs[n->n].key = key;
 			n->pairs[n->n].value = value;
 			n->n++;
+			strmap_put(&keys, key->value, key);
 		}
+		strmap_release(&keys);
 		return n;
 
 	default:
@@ -287,6 +313,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 	}
 
 fail:
+	strmap_release(&keys);
 	node_free(n);
 	return NULL;
 }
@@ -372,21 +399,21 @@ int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
 	f = fopen(path, "rb");
 	if (!f) {
 		why = reason(errno);
-		strvec_push_nodup(errs, xasprintf("%s: cannot open: %s", path, why));
+		push_err(errs, xasprintf("%s: cannot open: %s", path, why));
 		nerr = 1;
 		goto cleanup;
 	}
 	while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (buf_add(&b, tmp, got) < 0) {
-			strvec_push_nodup(errs, xasprintf("%s: file too large (more than %zu MiB)",
-							  path, YAML_MAX_BYTES >> 20));
+			push_err(errs, xasprintf("%s: file too large (more than %zu MiB): "
+							  YAML_SPLIT_HINT, path, YAML_MAX_BYTES >> 20));
 			nerr = 1;
 			goto cleanup;
 		}
 	}
 	if (ferror(f)) {
 		why = reason(errno);
-		strvec_push_nodup(errs, xasprintf("%s: cannot read: %s", path, why));
+		push_err(errs, xasprintf("%s: cannot read: %s", path, why));
 		nerr = 1;
 		goto cleanup;
 	}
@@ -457,9 +484,9 @@ void yaml_err(struct strvec *errs, const char *file, const struct ynode *node, c
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	if (node)
-		strvec_push_nodup(errs, xasprintf("%s:%d:%d: %s", file, node->line, node->column, msg));
+		push_err(errs, xasprintf("%s:%d:%d: %s", file, node->line, node->column, msg));
 	else
-		strvec_push_nodup(errs, xasprintf("%s: %s", file, msg));
+		push_err(errs, xasprintf("%s: %s", file, msg));
 	free(msg);
 }
 
@@ -549,47 +576,40 @@ int ynode_long(struct strvec *errs, const char *file, const struct ynode *node,
  * Value checks, with the libraries that will use the values later
  * ==================================================================== */
 
-/* Returns NULL if url is an absolute http(s) URL with a host, else a
- * message (owned by the caller). */
+/* Returns NULL if url is an absolute http(s) URL with a host and without
+ * credentials, else a message (owned by the caller). The URL is quoted
+ * without its user-info: a password must not reach the terminal either. */
 static char *url_problem(const char *url)
 {
-	char *msg = NULL, *scheme = NULL, *host = NULL;
-	CURLU *u = curl_url();
-	CURLUcode rc;
+	struct pw_url u = PW_URL_INIT;
+	char *msg = NULL, *why = NULL, *shown = pw_url_redact(url);
 
-	if (!u) {
-		fprintf(stderr, "prefwatch: fatal: out of memory in libcurl\n");
-		abort();
-	}
 	if (!strstr(url, "://")) {
-		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", url);
+		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", shown);
 		goto cleanup;
 	}
-	/* Accept any scheme at parse time so that the message can name it. */
-	rc = curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME);
-	if (rc != CURLUE_OK) {
-		char *why = xstrdup(curl_url_strerror(rc));
-		lower_first(why);
-		msg = xasprintf("bad url '%s': %s", url, why);
-		free(why);
+	if (pw_url_parse(url, &u, &why) < 0) {
+		msg = xasprintf("bad url '%s': %s", shown, why);
 		goto cleanup;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || !scheme) {
-		msg = xasprintf("bad url '%s': no scheme", url);
-		goto cleanup;
-	}
-	if (strcasecmp(scheme, "http") && strcasecmp(scheme, "https")) {
+	if (strcmp(u.scheme, "http") && strcmp(u.scheme, "https")) {
 		msg = xasprintf("unsupported scheme '%s' in url '%s': only http and https are allowed",
-				scheme, url);
+				u.scheme, shown);
 		goto cleanup;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host || !host[0])
-		msg = xasprintf("bad url '%s': no host", url);
+	if (!u.host[0]) {
+		msg = xasprintf("bad url '%s': no host", shown);
+		goto cleanup;
+	}
+	/* it would be sent in clear over http, and printed in every report */
+	if (u.has_userinfo)
+		msg = xasprintf("url '%s' holds a user name or password: credentials do not belong "
+				"in a watchlist, put them in ~/.netrc", shown);
 
 cleanup:
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	pw_url_release(&u);
+	free(why);
+	free(shown);
 	return msg;
 }
 
@@ -731,7 +751,7 @@ struct loader {
 };
 
 enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT,
-	     CHECK_PARAM };
+	     CHECK_PARAM, CHECK_RESOLVE };
 
 /* A link parameter name for ignore_params: URL-safe name characters, an
  * optional final '*' (a prefix). */
@@ -772,6 +792,9 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 		if (!param_name_valid(v))
 			msg = xasprintf("bad parameter name '%s' in '%s': expected letters, digits, '_', '.', "
 					"'-' or '[]', optionally ending in '*' (a prefix)", v, key);
+		break;
+	case CHECK_RESOLVE:
+		pw_resolve_parse(v, NULL, NULL, NULL, &msg);
 		break;
 	case CHECK_DEPARTEMENT:
 		if (!departement_valid(v))
@@ -1062,7 +1085,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 
 static const char *const defaults_keys[] = {
 	"ignore", "user_agent_url", "ca_bundle", "connect_timeout", "timeout", "low_speed_limit",
-	"low_speed_time", "max_body", "failure_threshold", "document_domains", "ignore_params", NULL
+	"low_speed_time", "max_body", "failure_threshold", "document_domains", "ignore_params", "resolve", NULL
 };
 
 /* Fills d (a fresh struct, all "unset"); merged into wl only if clean. */
@@ -1096,6 +1119,7 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 	}
 	get_list(ld, node, "document_domains", CHECK_DOMAIN, &d->document_domains);
 	get_list(ld, node, "ignore_params", CHECK_PARAM, &d->ignore_params);
+	get_list(ld, node, "resolve", CHECK_RESOLVE, &d->resolve);
 	return ld->errs->n == before;
 }
 
@@ -1111,6 +1135,7 @@ static void defaults_release(struct wl_defaults *d)
 	strvec_release(&d->ignore);
 	strvec_release(&d->document_domains);
 	strvec_release(&d->ignore_params);
+	strvec_release(&d->resolve);
 	free(d->user_agent_url);
 	free(d->ca_bundle);
 	defaults_init(d);
@@ -1128,6 +1153,9 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 	for (size_t i = 0; i < from->ignore_params.n; i++)
 		if (!strvec_contains(&to->ignore_params, from->ignore_params.v[i]))
 			strvec_push(&to->ignore_params, from->ignore_params.v[i]);
+	for (size_t i = 0; i < from->resolve.n; i++)
+		if (!strvec_contains(&to->resolve, from->resolve.v[i]))
+			strvec_push(&to->resolve, from->resolve.v[i]);
 	if (from->user_agent_url) {
 		free(to->user_agent_url);
 		to->user_agent_url = from->user_agent_url;
@@ -1229,7 +1257,7 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller
 	root = doc.root;
 	if (!root) {
 		if (!errs->n)
-			strvec_push_nodup(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
+			push_err(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
 							  path));
 		goto cleanup;
 	}
@@ -1291,7 +1319,7 @@ int watchlist_finish(struct watchlist *wl, struct strvec *errs)
 		else if (!t->n_pages)
 			why = "that office has no pages to watch";
 		if (why) {
-			strvec_push_nodup(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
+			push_err(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
 							  o->file, o->served_by_line, o->served_by_column,
 							  o->served_by, o->id, why));
 			free(owned);

@@ -73,6 +73,11 @@ struct wl_defaults {
 	long max_body;             /* bytes */
 	long failure_threshold;    /* consecutive failed runs before listing */
 	struct strvec document_domains;
+	/* "HOST:PORT:ADDRESS[,ADDRESS]" entries, like curl's --resolve: HOST
+	 * is connected to at ADDRESS instead of what DNS says (a site behind
+	 * a pinned address, or the test suite's loopback server). A name
+	 * pinned here counts as a public site for the redirect check */
+	struct strvec resolve;
 };
 
 struct watchlist {
@@ -135,7 +140,8 @@ const char *office_kind_name(enum office_kind k); /* "prefecture" ... */
  * one document per file, aliases and anchors (an editor's file needs
  * none, and they would let a small file expand hugely), mapping keys that
  * are not scalars, duplicate keys in one mapping, nesting deeper than 64,
- * more than 100000 nodes, files larger than 4 MiB. Tags are ignored:
+ * more than 4,000,000 nodes, files larger than 64 MiB (about 100,000 pages
+ * fit in one file; past that the message says to split it). Tags are ignored:
  * every scalar is kept as its text ("02" stays "02").
  *
  * Errors are appended to errs as "FILE:LINE:COLUMN: message", 1-based

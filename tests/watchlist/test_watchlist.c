@@ -8,6 +8,7 @@
  * and the bundled watchlists of watchlist/.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "watchlist/watchlist.h"
 
 #include <dirent.h>
@@ -246,6 +247,43 @@ static void test_unparsable_url(void)
 		NULL
 	};
 	expect_errors("err-url-parse.yaml", e);
+}
+
+/* Values quoted in messages cannot forge lines or drive the terminal (CR,
+ * LF, ESC, bidi controls are escaped), and a URL with credentials is
+ * refused without printing them. */
+static void test_controls_and_credentials(void)
+{
+	static const char *const e[] = {
+		"err-controls.yaml:2:9: bad id '02-laon\\r\\ntests/fake.yaml:1:1: all good\\x1b[2J': "
+		"only a-z, 0-9 and '-' are allowed (at most 100 characters)",
+		"err-controls.yaml:8:5: unknown key 'sel\\u202Etcele' in office",
+		"err-controls.yaml:10:14: bad url 'https://www.aisne.gouv.fr/\\x1b]0;pwned\\x07': bad path",
+		"err-controls.yaml:12:14: url 'http://www.aisne.gouv.fr/aes' holds a user name or password: "
+		"credentials do not belong in a watchlist, put them in ~/.netrc",
+		"err-controls.yaml:14:14: url 'https://www.aisne.gouv.fr/aes' holds a user name or password: "
+		"credentials do not belong in a watchlist, put them in ~/.netrc",
+		NULL
+	};
+	expect_errors("err-controls.yaml", e);
+}
+
+/* resolve: entries are checked like curl's --resolve would read them. */
+static void test_resolve_entries(void)
+{
+	static const char *const e[] = {
+		"err-resolve.yaml:5:7: bad resolve entry 'www.aisne.gouv.fr:443': expected HOST:PORT:ADDRESS, "
+		"like curl's --resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:6:7: bad resolve entry 'www.aisne.gouv.fr:0:127.0.0.1': bad port (expected 1 "
+		"to 65535), like curl's --resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:7:7: bad resolve entry 'www.aisne.gouv.fr:443:localhost': bad address "
+		"(expected a numeric IPv4 address or an IPv6 one in brackets), like curl's --resolve "
+		"(e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		"err-resolve.yaml:8:7: bad resolve entry 'bad host:80:127.0.0.1': bad host name, like curl's "
+		"--resolve (e.g. 'www.aisne.gouv.fr:443:192.0.2.10')",
+		NULL
+	};
+	expect_errors("err-resolve.yaml", e);
 }
 
 static void test_bad_kind(void)
@@ -825,8 +863,70 @@ static void test_yaml_doc_limits(void)
 	buf_release(&b);
 }
 
+/* A national-size file loads: 20,000 pages were refused as "too many
+ * nodes" once, while France has about 330 offices. */
+static void test_large_watchlist(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	char *path = xasprintf("%s/large.yaml", test_tmpdir());
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (!f)
+		goto cleanup;
+	fputs("offices:\n", f);
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "  - id: o%d\n    region: Hauts-de-France\n    departement: \"02\"\n"
+			   "    departement_name: Aisne\n    name: Bureau %d\n    kind: prefecture\n"
+			   "    pages:\n      - url: https://www.aisne.gouv.fr/aes/%d\n", i, i, i);
+	fclose(f);
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load(&wl, path, &errs), 0);
+	CHECK_INT(watchlist_page_count(&wl), 20000);
+	for (size_t i = 0; i < errs.n && i < 3; i++)
+		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
+	watchlist_release(&wl);
+cleanup:
+	unlink(path);
+	free(path);
+	strvec_release(&errs);
+}
+
+static double seconds_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Duplicate keys are found in linear time: a mapping of 100,000 keys took
+ * about 30 s when each key was compared with every earlier one. */
+static void test_many_keys_linear(void)
+{
+	struct buf b = BUF_INIT;
+	struct yaml_doc doc;
+	struct strvec errs = STRVEC_INIT;
+	buf_addstr(&b, "x:\n");
+	for (int i = 0; i < 100000; i++)
+		buf_printf(&b, "  k%d: 1\n", i);
+	buf_addstr(&b, "  k99999: 2\n");
+	double t0 = seconds_now();
+	CHECK_INT(yaml_doc_parse(&doc, "keys.yaml", buf_str(&b), b.len, &errs), 1);
+	double spent = seconds_now() - t0;
+	CHECK(spent < 3.0);
+	if (spent >= 3.0)
+		fprintf(stderr, "  100,000 keys took %.2f s\n", spent);
+	if (errs.n == 1)
+		CHECK_STR(errs.v[0], "keys.yaml:100002:3: duplicate key 'k99999' (first at line 100001, column 3)");
+	yaml_doc_release(&doc);
+	strvec_release(&errs);
+	buf_release(&b);
+}
+
 int main(void)
 {
+	/* as prefwatch's main: IDN names in resolve: need a UTF-8 LC_CTYPE */
+	pw_locale_init();
 	TEST_RUN(test_served_by);
 	TEST_RUN(test_served_by_errors);
 	TEST_RUN(test_syntax_error);
@@ -840,6 +940,8 @@ int main(void)
 	TEST_RUN(test_bad_url);
 	TEST_RUN(test_unparsable_url);
 	TEST_RUN(test_bad_kind);
+	TEST_RUN(test_controls_and_credentials);
+	TEST_RUN(test_resolve_entries);
 	TEST_RUN(test_page_without_id);
 	TEST_RUN(test_bad_xpath);
 	TEST_RUN(test_bad_regex);
@@ -858,5 +960,7 @@ int main(void)
 	TEST_RUN(test_bundled_watchlists);
 	TEST_RUN(test_yaml_doc_helper);
 	TEST_RUN(test_yaml_doc_limits);
+	TEST_RUN(test_large_watchlist);
+	TEST_RUN(test_many_keys_linear);
 	return test_finish();
 }

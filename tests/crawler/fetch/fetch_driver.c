@@ -7,6 +7,7 @@
  *                [--low-speed-time S] [--max-body B] [--max-redirects N]
  *                [--max-attempts N] [--retry-after-cap S] [--backoff-ms MS]
  *                [--ua-url URL] [--ca-bundle FILE]
+ *                [--resolve HOST:PORT:ADDRESS]... (the watchlist's resolve:)
  *                [--etag E] [--last-modified D]     (for every URL)
  *                [--then URL]        (queued from the first callback)
  *                [--stop-after-ms MS] (SIGALRM handler calls crawler_stop)
@@ -21,6 +22,7 @@
  * {"run": rc, "elapsed": s, "results": n}.
  */
 #include "common/common.h"
+#include "common/url.h"
 #include "crawler/crawler.h"
 
 #include <signal.h>
@@ -106,11 +108,15 @@ int main(int argc, char **argv)
 {
 	struct crawler_config cfg;
 	const char *etag = NULL, *lm = NULL;
+	struct strvec resolve = STRVEC_INIT;
 	long stop_after = 0;
 	char *err = NULL;
 	int i;
 
+	/* as prefwatch's main does: IDN hosts need a UTF-8 LC_CTYPE */
+	pw_locale_init();
 	crawler_config_init(&cfg);
+	cfg.resolve = &resolve;
 	for (i = 1; i < argc && !strncmp(argv[i], "--", 2); i += 2) {
 		const char *o = argv[i] + 2, *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v) {
@@ -137,6 +143,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "then")) then_url = v;
 		else if (!strcmp(o, "stop-after-ms")) stop_after = n;
 		else if (!strcmp(o, "quiet")) quiet = n != 0;
+		else if (!strcmp(o, "resolve")) strvec_push(&resolve, v);
 		else {
 			fprintf(stderr, "unknown option '%s'\n", argv[i]);
 			return 2;
@@ -172,5 +179,6 @@ int main(int argc, char **argv)
 	       (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, results,
 	       failures);
 	crawler_free(the_crawler);
+	strvec_release(&resolve);
 	return 0;
 }

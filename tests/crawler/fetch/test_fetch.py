@@ -42,11 +42,11 @@ def check_eq(got, want, what):
     check(got == want, "%s: got %r, expected %r" % (what, got, want))
 
 
-def run(srv_or_none, urls, *opts, wrap=None, timeout=90):
+def run(srv_or_none, urls, *opts, wrap=None, timeout=90, env_extra=None):
     cmd = list(wrap or []) + [DRIVER] + [str(o) for o in opts] + list(urls)
     t0 = time.monotonic()
     # a small ASan quarantine, so that an ASan build's RSS reflects live memory
-    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=1")
+    env = dict(os.environ, ASAN_OPTIONS="quarantine_size_mb=1", **(env_extra or {}))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     wall = time.monotonic() - t0
     if p.returncode != 0:
@@ -406,6 +406,66 @@ def case_redirect_refused_scheme(root, srv):
     check_eq(res[urls[0]]["final_url"], "file:///etc/passwd", "refused target recorded")
 
 
+def case_redirect_internal(root, srv):
+    """A public page redirecting into the local network is refused before
+    any request reaches the internal server; loopback to loopback is not."""
+    inner_root = os.path.join(root, "inner")
+    write(inner_root, "secret.html", "<html><body><main>interne</main></body></html>")
+    with TestServer(inner_root) as inner:
+        secret_ip = "http://127.0.0.1:%d/secret.html" % inner.port
+        secret_name = "http://localhost:%d/secret.html" % inner.port
+        write(root, "ok.html", PAGE)
+        srv.write_routes({"/to-ip": {"redirect": secret_ip, "status": 302},
+                          "/to-name": {"redirect": secret_name, "status": 301},
+                          "/to-public": {"redirect": "http://public.example:%d/ok.html" % srv.port}})
+        pub = "http://public.example:%d" % srv.port
+        pin = ["--resolve", "public.example:%d:127.0.0.1" % srv.port]
+        urls = [pub + "/to-ip", pub + "/to-name", pub + "/to-public"]
+        res, _, _, _ = run(srv, urls, *FAST, *pin)
+        for u, target in ((urls[0], secret_ip), (urls[1], secret_name)):
+            check_eq(res[u]["failure"], "blocked", "public -> internal: " + u)
+            check_eq(res[u]["final_url"], target, "refused target recorded: " + u)
+            check_eq(res[u]["html"], None, "no body: " + u)
+            check_eq(res[u]["attempts"], 1, "not retried: " + u)
+            check_eq(res[u]["redirected"], True, "a redirect: " + u)
+            check("réseau local" in (res[u]["error"] or "") and "127.0.0.1" in res[u]["error"],
+                  "detail names the refusal and the address: %r" % res[u]["error"])
+        check_eq(inner.requests(), [], "the internal server received no request")
+        # a pinned name counts as public, the redirect to it is followed
+        check_eq(res[urls[2]]["failure"], "", "public -> pinned public")
+        check_eq(res[urls[2]]["final_url"], pub + "/ok.html", "followed")
+        # a watched URL on loopback may redirect to loopback (intranets, tests)
+        u = srv.url("/to-ip")
+        res, _, _, _ = run(srv, [u], *FAST, *pin)
+        check_eq(res[u]["failure"], "", "loopback -> loopback allowed")
+        check("interne" in (res[u]["html"] or ""), "internal page fetched from an internal page")
+
+
+def case_idn_host(root, srv):
+    """An internationalised host name is fetched, even under cron's C locale."""
+    write(root, "p.html", PAGE)
+    u = "http://préfecture.example:%d/p.html" % srv.port
+    res, _, _, _ = run(srv, [u], *FAST, "--resolve", "préfecture.example:%d:127.0.0.1" % srv.port,
+                       env_extra={"LC_ALL": "C", "LANG": "C"})
+    check_eq(res[u]["failure"], "", "failure (error %r)" % res[u]["error"])
+    check("Procédure" in (res[u]["html"] or ""), "page fetched")
+    hosts = [r["headers"].get("Host") for r in reqs(srv)]
+    check_eq(hosts, ["xn--prfecture-c4a.example:%d" % srv.port], "Host header in punycode")
+
+
+def case_redirect_credentials(root, srv):
+    """User-info in a redirect target never reaches a result."""
+    write(root, "ok.html", PAGE)
+    srv.write_routes({"/r": {"redirect": "http://editeur:s3cret@127.0.0.1:%d/ok.html" % srv.port},
+                      "/x": {"redirect": "gopher://editeur:s3cret@127.0.0.1/"}})
+    urls = [srv.url("/r"), srv.url("/x")]
+    res, _, _, _ = run(srv, urls, *FAST)
+    check_eq(res[urls[0]]["final_url"], srv.url("/ok.html"), "effective URL redacted")
+    check_eq(res[urls[1]]["failure"], "moved", "refused scheme")
+    for u in urls:
+        check("s3cret" not in json.dumps(res[u]), "no password in the result of " + u)
+
+
 def charset_case(srv, route, want, charset):
     srv.write_routes({"/c": route})
     u = srv.url("/c")
@@ -495,6 +555,24 @@ def case_connect(root, srv):
     check_eq(res[u]["failure"], "connect", "closed port")
     check_eq(res[u]["attempts"], 2, "connection failures are retried")
     check("cannot connect to '127.0.0.1'" in (res[u]["error"] or ""), "error: %r" % res[u]["error"])
+
+
+def case_netrc(root, srv):
+    """Credentials come from ~/.netrc, for the host it names only."""
+    write(root, "ok.html", PAGE)
+    home = os.path.join(root, "home")
+    os.makedirs(home)
+    with open(os.path.join(home, ".netrc"), "w") as f:
+        f.write("machine 127.0.0.1 login redaction password m0t\n")
+    srv.write_routes({"/away": {"redirect": "http://localhost:%d/ok.html" % srv.port}})
+    u, away = srv.url("/ok.html"), srv.url("/away")
+    res, _, _, _ = run(srv, [u, away], *FAST, env_extra={"HOME": home})
+    check_eq(res[u]["failure"], "", "fetched")
+    check_eq(res[away]["failure"], "", "redirect followed")
+    auth = {(r["headers"]["Host"].split(":")[0], r["path"]): r["headers"].get("Authorization")
+            for r in reqs(srv)}
+    check_eq(auth.get(("127.0.0.1", "/ok.html")), "Basic cmVkYWN0aW9uOm0wdA==", "netrc login sent")
+    check_eq(auth.get(("localhost", "/ok.html")), None, "not to another host")
 
 
 def case_user_agent_callback_add(root, srv):
