@@ -1013,6 +1013,10 @@ static char *canonical_http(const char *url, const struct strvec *extra)
 	}
 	if (curl_url_set(u, CURLUPART_URL, url, CURLU_ALLOW_SPACE) != CURLUE_OK)
 		goto cleanup;
+	/* a user name or password in a link is never quoted to the editors */
+	if (curl_url_set(u, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK)
+		goto cleanup;
 	if (curl_url_get(u, CURLUPART_PATH, &part, 0) == CURLUE_OK && strchr(part, ';')) {
 		canonical_path(part, extra, &b);
 		if (curl_url_set(u, CURLUPART_PATH, buf_str(&b), 0) != CURLUE_OK)

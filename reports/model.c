@@ -761,7 +761,11 @@ const char *fr_failure(enum pw_failure f, long http_status)
 			? "page introuvable (la page répond, mais son contenu dit qu'elle n'existe plus)"
 			: "page introuvable (le site dit qu'elle n'existe pas ou plus)";
 	case PW_FAIL_MOVED: return "page déplacée (l'adresse mène désormais à une page sans la procédure)";
-	case PW_FAIL_BLOCKED: return "accès refusé par le site";
+	case PW_FAIL_BLOCKED:
+		/* our refusal of a redirect into the local network (crawler) */
+		return http_status >= 300 && http_status < 400
+			? "redirection refusée : la page renvoie vers une adresse du réseau local"
+			: "accès refusé par le site";
 	case PW_FAIL_TOO_LARGE: return "page trop volumineuse pour être lue";
 	case PW_FAIL_NO_CONTENT: return "texte de la procédure introuvable sur la page";
 	case PW_FAIL_BAD_CONTENT: return "contenu illisible (format ou encodage non reconnu)";

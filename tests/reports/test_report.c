@@ -935,6 +935,17 @@ static void test_failure_wording(void)
 	CHECK_CONTAINS(t, "    Détail technique : HTTP 200\n");
 	CHECK_CONTAINS(h, "Page introuvable (la page répond, mais son contenu dit qu&#39;elle n&#39;existe plus).");
 	CHECK_CONTAINS(h, "Détail technique : HTTP 200 — soft 404: the page says it does not exist</p>");
+	/* a blocked redirect is our refusal, not the site's */
+	p = page(&r, "redirected", "02", "Aisne", "redirected", "https://k.example/r");
+	p->status = PAGE_FAILED;
+	p->failure = PW_FAIL_BLOCKED;
+	p->http_status = 302;
+	p->listed = true;
+	free(t);
+	free(h);
+	t = report_render_text(&r);
+	h = report_render_html(&r);
+	CHECK_CONTAINS(t, "Redirection refusée : la page renvoie vers une adresse du réseau local.");
 	CHECK_CONTAINS(t, "Le site répond par une erreur (panne ou surcharge du serveur).\n"
 		       "  Détail technique : HTTP 503 — curl: (4) technical message\n");
 	/* no code, no library word in the sentences: they are all in details */

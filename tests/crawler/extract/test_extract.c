@@ -512,6 +512,8 @@ static void test_volatile_link_params(void)
 		{ "https://x.fr/p#xtor=RSS-1", "https://x.fr/p" },
 		{ "https://x.fr/p#section-2", "https://x.fr/p#section-2" },
 		{ "mailto:aes@pref.gouv.fr?subject=AES&utm_source=nl", "mailto:aes@pref.gouv.fr?subject=AES" },
+		/* credentials in a link are never quoted */
+		{ "http://agent:s3cret@intranet.pref.gouv.fr/aes", "http://intranet.pref.gouv.fr/aes" },
 	};
 	for (size_t i = 0; i < PW_ARRAY_SIZE(urls); i++) {
 		char *c = url_canonical(urls[i].in, NULL);
