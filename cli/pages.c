@@ -446,6 +446,10 @@ void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *
 		if (extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err) < 0) {
 			t.failure = PW_FAIL_BAD_CONTENT;
 			error = err;
+		} else if (ex.truncated) {
+			/* a cut text is not the page's text: never diffed as if whole */
+			t.failure = PW_FAIL_TOO_LARGE;
+			error = "procedure text over 8 MiB";
 		} else if (!confirming) {
 			t.failure = crawler_classify(job->page->url, res, &ex);
 			if (t.failure) {

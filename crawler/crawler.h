@@ -180,6 +180,8 @@ struct extraction {
 			      * densest paragraphs | whole page; "none: empty document" */
 	struct fieldset fields; /* method, addresses, emails, phones, links, forms (always
 				 * present, maybe empty), page_updated (only if stamped) */
+	bool truncated;      /* the text reached its cap (8 MiB) and was cut: not
+			      * a text to compare (the caller fails it as too_large) */
 };
 
 /* Whether stored_fp (a snapshot's) is the fingerprint of r's very rules

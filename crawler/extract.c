@@ -2094,8 +2094,10 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			xmlFree(ht);
 		}
 	}
-	if (wk.w.out.toobig)
+	if (wk.w.out.toobig) {
 		log_warn("page text over %u bytes: truncated", TEXT_MAX);
+		out->truncated = true;
+	}
 
 	/* Clean-up: DS furniture lines, the stamp (kept as a fact), then the
 	 * built-in and page ignore rules, then whitespace again. */

@@ -878,6 +878,28 @@ static void test_bad_input(void)
 	buf_release(&b);
 }
 
+/* A text past its cap is said to be cut: a caller must never compare it
+ * as if it were the whole page. */
+static void test_text_cap_visible(void)
+{
+	struct buf h = BUF_INIT;
+	struct extraction ex = { 0 };
+	char *err = NULL;
+	buf_addstr(&h, "<html><body><main><h1>AES</h1>");
+	while (h.len < (9u << 20))
+		buf_addstr(&h, "<p>Vous devez justifier de cinq ans de présence en France.</p>\n");
+	buf_addstr(&h, "</main></body></html>");
+	CHECK_INT(extract_html(h.ptr, h.len, "https://x.fr/aes", NULL, &ex, &err), 0);
+	CHECK(ex.truncated);
+	extraction_release(&ex);
+	memset(&ex, 0, sizeof(ex));
+	CHECK_INT(extract_html("<main><p>court</p></main>", 25, "https://x.fr/", NULL, &ex, &err), 0);
+	CHECK(!ex.truncated);
+	extraction_release(&ex);
+	free(err);
+	buf_release(&h);
+}
+
 int main(void)
 {
 	TEST_RUN(test_golden_texts);
@@ -905,5 +927,6 @@ int main(void)
 	TEST_RUN(test_facts);
 	TEST_RUN(test_fields_present_and_absent);
 	TEST_RUN(test_bad_input);
+	TEST_RUN(test_text_cap_visible);
 	return test_finish();
 }
