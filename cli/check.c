@@ -66,24 +66,6 @@ static void keep_result(struct crawler *c, const struct fetch_request *req,
 	of->done = true;
 }
 
-static int read_file(const char *path, struct buf *b)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -1;
-	char tmp[65536];
-	size_t n;
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (buf_add(b, tmp, n) < 0) {
-			errno = EFBIG;
-			fclose(f);
-			return -1;
-		}
-	int err = ferror(f);
-	fclose(f);
-	return err ? -1 : 0;
-}
-
 static void print_fields(const struct fieldset *fs)
 {
 	for (size_t i = 0; i < fs->n; i++) {
@@ -213,7 +195,7 @@ int cmd_test(int argc, char **argv)
 
 	if (o.file) {
 		buf_init(&raw, 64u << 20);
-		if (read_file(o.file, &raw) < 0) {
+		if (pw_read_file(o.file, &raw) < 0) {
 			log_error("cannot read '%s': %s", o.file, strerror(errno));
 			rc = EXIT_USAGE;
 			goto cleanup;

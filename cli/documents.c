@@ -334,22 +334,19 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
  * written: the caller converts at once instead. */
 static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
 {
-	const char *tmpdir = getenv("TMPDIR");
-	char *path = xasprintf("%s/prefwatch-body-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
-	int fd = mkstemp(path);
-	size_t off = 0;
+	char *path = NULL;
+	int fd = pw_tmpfile("prefwatch-body", &path);
 	if (fd < 0)
 		goto fail;
-	while (off < res->body_len) {
-		ssize_t w = write(fd, res->body + off, res->body_len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
+	int w = pw_write_all(fd, res->body, res->body_len);
+	int saved = errno;
+	if (close(fd) < 0 && !w) {
+		w = -1;
+		saved = errno;
 	}
-	if (close(fd) < 0 || off < res->body_len) {
+	if (w < 0) {
 		unlink(path);
+		errno = saved;
 		goto fail;
 	}
 	dj->spill = path;
@@ -372,26 +369,16 @@ static int read_back(const char *path, size_t len, char **out)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char *b = xmalloc(len + 1);
-	size_t off = 0;
-	if (fd < 0)
-		goto fail;
-	while (off < len) {
-		ssize_t r = read(fd, b + off, len - off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
+	if (fd < 0 || pw_read_exact(fd, b, len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(b);
+		return -1;
 	}
 	close(fd);
-	if (off < len)
-		goto fail;
 	b[len] = '\0';
 	*out = b;
 	return 0;
-fail:
-	free(b);
-	return -1;
 }
 
 /* Converts the documents fetched during the last crawler run, one at a

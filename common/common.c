@@ -6,10 +6,99 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
-static void die_oom(size_t n)
+#include <fcntl.h>
+#include <unistd.h>
+
+_Noreturn void pw_die_oom(const char *what)
 {
-	fprintf(stderr, "prefwatch: fatal: out of memory (%zu bytes)\n", n);
+	fprintf(stderr, "prefwatch: fatal: out of memory (%s)\n", what);
 	abort();
+}
+
+static _Noreturn void die_oom(size_t n)
+{
+	char what[32];
+	snprintf(what, sizeof(what), "%zu bytes", n);
+	pw_die_oom(what);
+}
+
+int pw_write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+int pw_read_exact(int fd, void *data, size_t len)
+{
+	char *p = data;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t r = read(fd, p + off, len - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			if (r == 0)
+				errno = EIO;
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+int pw_read_file(const char *path, struct buf *b)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char tmp[65536];
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		ssize_t r = read(fd, tmp, sizeof(tmp));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 || (r > 0 && buf_add(b, tmp, (size_t)r) < 0)) {
+			int saved = r < 0 ? errno : EFBIG;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		if (r == 0)
+			break;
+	}
+	close(fd);
+	return 0;
+}
+
+int pw_tmpfile(const char *prefix, char **path)
+{
+	const char *dir = getenv("TMPDIR");
+	char *p = xasprintf("%s/%s.XXXXXX", dir && *dir == '/' ? dir : "/tmp", prefix);
+	/* single-threaded, and nothing forks between these calls */
+	int fd = mkstemp(p);
+	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		int saved = errno;
+		close(fd);
+		unlink(p);
+		fd = -1;
+		errno = saved;
+	}
+	if (fd >= 0 && path)
+		*path = p;
+	else
+		free(p);
+	return fd;
 }
 
 void *xmalloc(size_t n)

@@ -33,6 +33,9 @@
 #define PW_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- allocation: never returns NULL, aborts with a message instead ---- */
+/* "prefwatch: fatal: out of memory (what)" on stderr, then abort(): the one
+ * way out when a library's allocation fails too (libcurl, libyaml, ...). */
+_Noreturn void pw_die_oom(const char *what);
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -61,6 +64,22 @@ void buf_reset(struct buf *b);                 /* len = 0, keeps memory */
 char *buf_detach(struct buf *b, size_t *len);  /* caller owns; never NULL */
 void buf_release(struct buf *b);
 static inline const char *buf_str(const struct buf *b) { return b->ptr ? b->ptr : ""; }
+
+/* ---- files ---- */
+/* Writes all of data[0..len) to fd, retrying on EINTR; -1 with errno
+ * (EIO when the system writes nothing). */
+int pw_write_all(int fd, const void *data, size_t len);
+/* Reads exactly len bytes from fd, retrying on EINTR; -1 with errno (EIO
+ * when the file ends first). */
+int pw_read_exact(int fd, void *data, size_t len);
+/* Appends the whole file at path to b, within b's cap (EFBIG past it);
+ * -1 with errno. */
+int pw_read_file(const char *path, struct buf *b);
+/* Creates a private (0600) file "prefix.XXXXXX" in $TMPDIR when it is an
+ * absolute path, else /tmp, close-on-exec so that no child (converters,
+ * sendmail) inherits it. Returns its fd, and its path in *path (owned)
+ * when path is not NULL; -1 with errno. */
+int pw_tmpfile(const char *prefix, char **path);
 
 /* ---- vector of owned strings ---- */
 struct strvec {

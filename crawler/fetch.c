@@ -164,8 +164,7 @@ struct crawler *crawler_new(const struct crawler_config *cfg, char **err)
 		struct curl_slist *l = curl_slist_append(c->resolve, entry);
 		free(entry);
 		if (!l) {
-			fprintf(stderr, "prefwatch: fatal: out of memory (curl_slist)\n");
-			abort();
+			pw_die_oom("curl_slist");
 		}
 		c->resolve = l;
 		if (!strvec_contains(&c->pinned, host))
@@ -354,8 +353,7 @@ static struct curl_slist *add_header(struct curl_slist *list, const char *name, 
 	struct curl_slist *l = curl_slist_append(list, h);
 	free(h);
 	if (!l) {
-		fprintf(stderr, "prefwatch: fatal: out of memory (curl_slist)\n");
-		abort();
+		pw_die_oom("curl_slist");
 	}
 	return l;
 }

@@ -144,8 +144,6 @@ enum page_status page_effective_status(const struct report_page *p);
  * with no control characters or spaces: the only links ever rendered. */
 bool url_is_http(const char *url);
 
-/* Writes all of s[0..len) to fd; -1 with errno. */
-int write_all(int fd, const char *s, size_t len);
 /* Writes a report output to path (see report_write_file() for which paths
  * are written how). A regular file, or a path that does not exist yet, is
  * created atomically: fill() writes the content into a temporary file

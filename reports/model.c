@@ -120,21 +120,10 @@ void report_release(struct report *r)
  * process (document converters, sendmail) inherits; -1 with errno. */
 static int spool_open(void)
 {
-	const char *dir = getenv("TMPDIR");
-	if (!dir || !*dir)
-		dir = "/tmp";
-	char *path = xasprintf("%s/prefwatch-spool.XXXXXX", dir);
-	/* single-threaded, and nothing forks between these calls */
-	int fd = mkstemp(path);
-	if (fd >= 0) {
+	char *path = NULL;
+	int fd = pw_tmpfile("prefwatch-spool", &path);
+	if (fd >= 0)
 		unlink(path);
-		if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-			int saved = errno;
-			close(fd);
-			fd = -1;
-			errno = saved;
-		}
-	}
 	free(path);
 	return fd;
 }
@@ -157,7 +146,7 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 		}
 		/* texts are appended (pread does not move the file offset) */
 		if (r->has_spool && !r->spool_failed &&
-		    write_all(r->spool_fd, text, len) == 0) {
+		    pw_write_all(r->spool_fd, text, len) == 0) {
 			p->spool_off = r->spool_size;
 			p->spool_len = len;
 			r->spool_size += (int64_t)len;
@@ -504,24 +493,6 @@ char *report_subject(const struct report *r)
 	return buf_detach(&b, NULL);
 }
 
-/* Writes all of s[0..len) to fd; -1 with errno. */
-int write_all(int fd, const char *s, size_t len)
-{
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, s + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			if (w == 0)
-				errno = EIO;
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	return 0;
-}
-
 /* The descriptor a path names without naming a file: "-", /dev/stdout,
  * /dev/stderr, /dev/fd/N, /proc/self/fd/N; -1 for any other path. A
  * /dev/stdout that is a regular file (`> out.txt`) must not be renamed over
@@ -694,7 +665,7 @@ int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg)
 static int fill_string(int fd, void *arg)
 {
 	const char *s = arg;
-	return write_all(fd, s, strlen(s));
+	return pw_write_all(fd, s, strlen(s));
 }
 
 int report_write_file(const char *path, const char *s)

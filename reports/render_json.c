@@ -51,7 +51,7 @@
 /* Writes what o holds to fd and empties o; -1 with errno. */
 static int json_flush(struct buf *o, int fd)
 {
-	if (write_all(fd, buf_str(o), o->len) < 0)
+	if (pw_write_all(fd, buf_str(o), o->len) < 0)
 		return -1;
 	buf_reset(o);
 	return 0;

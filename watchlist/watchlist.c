@@ -100,8 +100,7 @@ static void syntax_error(struct reader *r)
 
 	r->fatal = true;
 	if (p->error == YAML_MEMORY_ERROR) {
-		fprintf(stderr, "prefwatch: fatal: out of memory in libyaml\n");
-		abort();
+		pw_die_oom("libyaml");
 	}
 	if (p->error == YAML_READER_ERROR) {
 		/* Reader errors (bad encoding) carry a byte offset, not a mark,
@@ -366,8 +365,7 @@ int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, siz
 	doc->file = xstrdup(name);
 	doc->root = NULL;
 	if (!yaml_parser_initialize(&r.parser)) {
-		fprintf(stderr, "prefwatch: fatal: cannot initialise libyaml\n");
-		abort();
+		pw_die_oom("libyaml parser");
 	}
 	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
 	parse_stream(&r, doc);
