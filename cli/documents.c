@@ -224,13 +224,14 @@ static void doc_flicker(struct run_ctx *ctx, struct doc_job *dj)
 	doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
 }
 
-/* Acts on a verdict that needs no conversion (or failed before one). */
+/* Acts on a verdict that needs no new text stored: error is the
+ * failure's message (the crawler's, or the converter's). */
 static void doc_act(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_result *res,
-		    const char *hash, const struct judge_decision *d)
+		    const char *hash, const struct judge_decision *d, const char *error)
 {
 	switch (d->verdict) {
 	case JUDGE_FAILED:
-		doc_failed(ctx, dj, res, d->failure, res->error);
+		doc_failed(ctx, dj, res, d->failure, error);
 		break;
 	case JUDGE_UNCHANGED:
 		doc_unchanged(ctx, dj, res, res->not_modified ? NULL : hash, false);
@@ -285,9 +286,6 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 
 	struct report_document *rd = doc_report(ctx, dj);
 	switch (d.verdict) {
-	case JUDGE_FAILED:
-		doc_failed(ctx, dj, res, d.failure, dt.error);
-		break;
 	case JUDGE_NEW:
 	case JUDGE_BASELINE:
 		/* first text, or first under this normaliser: a baseline */
@@ -297,6 +295,7 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 			     d.verdict == JUDGE_NEW ? OUTCOME_NEW : OUTCOME_BASELINE);
 		break;
 	case JUDGE_UNCHANGED:
+		/* same text from other bytes (a re-export): keep today's file */
 		rd->note = note;
 		note = NULL;
 		doc_unchanged(ctx, dj, res, hash, true);
@@ -314,14 +313,8 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 		crawler_add_document(c, &again);
 		break;
 	}
-	case JUDGE_CHANGED:
-		doc_changed(ctx, dj);
-		break;
-	case JUDGE_FLICKER:
-		doc_flicker(ctx, dj);
-		break;
 	default:
-		assert(!"verdict not acted on here");
+		doc_act(ctx, dj, res, hash, &d, dt.error);
 		break;
 	}
 	doc_text_release(&dt);
@@ -423,7 +416,7 @@ void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 	};
 	judge_fetch(&pol, &st, &f, time(NULL), &d);
 	if (d.verdict != JUDGE_EXTRACT)
-		doc_act(ctx, dj, res, hash, &d);
+		doc_act(ctx, dj, res, hash, &d, res->error);
 	else if (doc_defer(ctx, dj, res) < 0)
 		doc_decide(c, dj, ctx, res);
 }
