@@ -359,6 +359,68 @@ static void test_handles_aes(void)
 	expect_errors("err-handles-aes.yaml", e);
 }
 
+/* status: to_find lists an office whose page is still to be found; a
+ * page's verified: false marks a weak match (issue 22). */
+static void test_status_and_verified(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	char *path = test_path("watchlist/data/status.yaml");
+
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load(&wl, path, &errs), 0);
+	CHECK_INT(watchlist_finish(&wl, &errs), 0);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
+	CHECK_INT(wl.n_offices, 3);
+	if (wl.n_offices == 3) {
+		CHECK(wl.offices[0].to_find);
+		CHECK(wl.offices[0].handles_aes);
+		CHECK_INT(wl.offices[0].n_pages, 0);
+		CHECK(wl.offices[1].to_find);
+		CHECK(!wl.offices[2].to_find);
+	}
+	const struct wl_page *p = watchlist_find_page(&wl, "78-versailles-rendez-vous");
+	CHECK(p && !p->verified);
+	p = watchlist_find_page(&wl, "78-versailles-page");
+	CHECK(p && p->verified);
+	strvec_release(&errs);
+	watchlist_release(&wl);
+	free(path);
+
+	/* the same text from memory, under the name given */
+	static const char text[] =
+		"offices:\n"
+		"  - id: 01-gex\n"
+		"    region: Auvergne-Rhône-Alpes\n"
+		"    departement: \"01\"\n"
+		"    departement_name: Ain\n"
+		"    name: Sous-préfecture de Gex\n"
+		"    kind: sous-prefecture\n"
+		"    status: to_find\n"
+		"  - id: 01-nantua\n"
+		"    kind: sous-prefecture\n";
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load_buffer(&wl, "sheet.csv", text, sizeof(text) - 1, &errs), 5);
+	CHECK_INT(wl.n_offices, 1);
+	if (errs.n)
+		CHECK_STR(errs.v[0], "sheet.csv:9:5: missing required key 'region' in office '01-nantua'");
+	strvec_release(&errs);
+	watchlist_release(&wl);
+
+	static const char *const e[] = {
+		"err-status.yaml:8:13: bad value 'found' for 'status': expected to_find",
+		"err-status.yaml:15:13: office '01-nantua' has status: to_find but lists pages "
+		"(remove the status once a page is found)",
+		"err-status.yaml:25:13: office '01-belley' has status: to_find but handles_aes: false",
+		"err-status.yaml:34:19: bad value 'maybe' for 'verified': expected true or false",
+		"err-status.yaml:41:12: office '01-trevoux' handles AES but has no pages "
+		"(add one, or set handles_aes: false)",
+		NULL
+	};
+	expect_errors("err-status.yaml", e);
+}
+
 static void test_defaults_numbers(void)
 {
 	/* low_speed_limit: 1000 (line 4) is fine. */
@@ -846,6 +908,7 @@ int main(void)
 	TEST_RUN(test_ignore_params);
 	TEST_RUN(test_wrong_type);
 	TEST_RUN(test_handles_aes);
+	TEST_RUN(test_status_and_verified);
 	TEST_RUN(test_defaults_numbers);
 	TEST_RUN(test_departement);
 	TEST_RUN(test_reader_refusals);
