@@ -10,6 +10,7 @@
 #include "common/common.h"
 #include "watchlist/watchlist.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -746,16 +747,19 @@ static void test_bundled_watchlists(void)
 	closedir(dir);
 	if (files.n)
 		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
-	CHECK_INT(files.n, 2);
+	/* one file per région: 17 generated, hauts-de-france.yaml by hand */
+	CHECK_INT(files.n, 18);
 
 	watchlist_init(&wl);
 	for (size_t i = 0; i < files.n; i++)
 		CHECK_INT(watchlist_load(&wl, files.v[i], &errs), 0);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
-	/* autres-departements: 6 offices, 7 pages; hauts-de-france: 26, 10 */
-	CHECK_INT(wl.n_offices, 32);
-	CHECK_INT(watchlist_page_count(&wl), 17);
+	CHECK_INT(watchlist_finish(&wl, &errs), 0);
+	/* every préfecture and sous-préfecture (101 + 233); hauts-de-france:
+	 * 26 offices, 10 pages; the survey's pages elsewhere: 14 */
+	CHECK_INT(wl.n_offices, 334);
+	CHECK_INT(watchlist_page_count(&wl), 24);
 
 	size_t hdf = 0, hdf_pages = 0, hdf_no_aes = 0;
 	for (size_t i = 0; i < wl.n_offices; i++) {
@@ -794,6 +798,61 @@ static void test_bundled_watchlists(void)
 	}
 	CHECK(watchlist_find_page(&wl, "2b-bastia-l435-4") != NULL);
 	CHECK_INT(wl.defaults.ignore.n, 1);
+
+	/* the pages of the former autres-departements.yaml keep their ids
+	 * (their history is keyed on them); weak matches are flagged */
+	static const char *const kept[] = { "2b-bastia-l435-1", "42-saint-etienne", "45-orleans",
+					    "77-melun", "91-evry-courcouronnes", "94-creteil" };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(kept); i++)
+		CHECK(watchlist_find_page(&wl, kept[i]) != NULL);
+	p = watchlist_find_page(&wl, "78-versailles");
+	CHECK(p && !p->verified);
+	p = watchlist_find_page(&wl, "45-orleans");
+	CHECK(p && p->verified);
+
+	/* every département: 01-95 with 2A and 2B for 20, and the five DROM;
+	 * exactly one préfecture each; ids unique (the loader refuses
+	 * duplicates, checked again here) and made of the code and a slug */
+	struct strvec codes = STRVEC_INIT, ids = STRVEC_INIT;
+	for (int d = 1; d <= 95; d++)
+		if (d != 20)
+			strvec_push_nodup(&codes, xasprintf("%02d", d));
+	static const char *const more[] = { "2A", "2B", "971", "972", "973", "974", "976" };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(more); i++)
+		strvec_push(&codes, more[i]);
+	CHECK_INT(codes.n, 101);
+	size_t to_find = 0;
+	for (size_t c = 0; c < codes.n; c++) {
+		size_t prefectures = 0, offices = 0;
+		for (size_t i = 0; i < wl.n_offices; i++) {
+			const struct wl_office *o = &wl.offices[i];
+			if (strcmp(o->departement, codes.v[c]))
+				continue;
+			offices++;
+			prefectures += o->kind == OFFICE_PREFECTURE;
+		}
+		if (prefectures != 1 || !offices)
+			fprintf(stderr, "  departement %s: %zu offices, %zu prefectures\n", codes.v[c],
+				offices, prefectures);
+		CHECK_INT(prefectures, 1);
+	}
+	for (size_t i = 0; i < wl.n_offices; i++) {
+		const struct wl_office *o = &wl.offices[i];
+		CHECK(strvec_contains(&codes, o->departement));
+		CHECK(!strvec_contains(&ids, o->id));
+		strvec_push(&ids, o->id);
+		char *prefix = xasprintf("%s-", o->departement);
+		for (char *s = prefix; *s; s++)
+			*s = (char)tolower((unsigned char)*s);
+		CHECK(!strncmp(o->id, prefix, strlen(prefix)));
+		free(prefix);
+		to_find += o->to_find;
+		CHECK(!o->to_find || (o->handles_aes && !o->n_pages));
+	}
+	CHECK(watchlist_find_page(&wl, "2a-ajaccio") == NULL);
+	CHECK(to_find > 250);
+	strvec_release(&codes);
+	strvec_release(&ids);
 
 	strvec_release(&files);
 	strvec_release(&errs);
