@@ -408,7 +408,7 @@ static char *yv(const char *s)
 	size_t n = strlen(s);
 	bool plain = n > 0 && s[0] != ' ' && s[n - 1] != ' ' && !strchr("-?:,[]{}#&*!|>'\"%@`~", s[0]) &&
 		     !strstr(s, ": ") && !strstr(s, " #") && s[n - 1] != ':' && strcmp(s, "null") &&
-		     strcmp(s, "Null") && strcmp(s, "NULL") && strcmp(s, "true") && strcmp(s, "false");
+		     strcmp(s, "Null") && strcmp(s, "NULL");
 	for (size_t i = 0; plain && i < n; i++)
 		plain = (unsigned char)s[i] >= 0x20 && s[i] != 0x7f && s[i] != '\\' && s[i] != '"';
 	return plain ? xstrdup(s) : yq(s);
@@ -583,6 +583,19 @@ static void write_yaml(struct importer *im, struct yaml_out *y)
 			no_aes = no_aes || !strcmp(cell(im, o->rows[j], C_HANDLES_AES), "false");
 			status = status || *cell(im, o->rows[j], C_STATUS);
 		}
+		for (size_t j = 0; j < o->n; j++) {
+			static const enum col page_only[] = { C_PAGE, C_VERIFIED, C_SELECT, C_EXCLUDE,
+							      C_IGNORE, C_IGNORE_PARAMS, C_DOCUMENTS,
+							      C_MAX_DOCUMENTS };
+			size_t r = o->rows[j];
+			if (*cell(im, r, C_URL))
+				continue;
+			for (size_t k = 0; k < PW_ARRAY_SIZE(page_only); k++)
+				if (*cell(im, r, page_only[k]))
+					sheet_err(im, im->sheet.rows[r].line, colno(im, page_only[k]),
+						  "'%s' given on a row without a url",
+						  import_columns[page_only[k]][0]);
+		}
 		if (!n_urls) {
 			/* a row without a page: the office is still to be found,
 			 * unless it has no AES pages of its own */
@@ -597,17 +610,8 @@ static void write_yaml(struct importer *im, struct yaml_out *y)
 			size_t r = o->rows[j];
 			int pl = im->sheet.rows[r].line;
 			const char *url = cell(im, r, C_URL);
-			if (!*url) {
-				static const enum col page_only[] = { C_PAGE, C_VERIFIED, C_SELECT, C_EXCLUDE,
-								      C_IGNORE, C_IGNORE_PARAMS, C_DOCUMENTS,
-								      C_MAX_DOCUMENTS };
-				for (size_t k = 0; k < PW_ARRAY_SIZE(page_only); k++)
-					if (*cell(im, r, page_only[k]))
-						sheet_err(im, pl, colno(im, page_only[k]),
-							  "'%s' given on a row without a URL",
-							  import_columns[page_only[k]][0]);
+			if (!*url)
 				continue;
-			}
 			char *u = yv(url);
 			y_line(y, pl, colno(im, C_URL), "      - url: %s", u);
 			free(u);
