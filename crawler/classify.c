@@ -103,6 +103,14 @@ static void url_split(const char *url, struct url_parts *u)
 	free(host);
 	if (!strncmp(u->host, "www.", 4))
 		memmove(u->host, u->host + 4, strlen(u->host + 4) + 1);
+	/* démarches-simplifiées moves to numerique.gouv.fr: one site, so a
+	 * redirect between the two is an address change, not a page gone */
+	if (!strcmp(u->host, "demarche.numerique.gouv.fr") ||
+	    !strncmp(u->host, "demarche.numerique.gouv.fr:", 27)) {
+		char *same = xasprintf("demarches-simplifiees.fr%s", u->host + 26);
+		free(u->host);
+		u->host = same;
+	}
 	size_t hlen = strlen(u->host);
 	/* default ports are not a difference */
 	if (hlen > 3 && !strcmp(u->host + hlen - 3, ":80"))
