@@ -39,6 +39,9 @@ int cmd_dismiss(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int cmd_reextract(int argc, char **argv);
+int cmd_import(int argc, char **argv);   /* import.c */
+int cmd_export(int argc, char **argv);   /* import.c */
+int cmd_coverage(int argc, char **argv); /* coverage.c */
 
 struct watchlist;
 struct wl_page;

@@ -24,6 +24,9 @@ static const struct cli_command commands[] = {
 	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
 	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
 	{ "config",  cmd_config,  "print the effective configuration and its origins" },
+	{ "import",  cmd_import,  "turn a spreadsheet (CSV, TSV, ODS) into watchlist YAML" },
+	{ "export",  cmd_export,  "write the watchlist as a spreadsheet (CSV, ODS)" },
+	{ "coverage", cmd_coverage, "count, per région and département, what is watched and what remains" },
 };
 
 static void usage(FILE *out)

@@ -178,6 +178,9 @@ static void crawler_settings(struct crawler_config *cfg, const struct wl_default
 	crawler_config_init(cfg);
 	cfg->jobs = settings_long(&o->set, S_JOBS);
 	cfg->host_delay_ms = settings_long(&o->set, S_HOST_DELAY);
+	/* one connection per host: a night of all France asks each préfecture
+	 * site for a page at a time, the host delay apart (issue 22) */
+	cfg->per_host = 1;
 	if (d->connect_timeout > 0)
 		cfg->connect_timeout = d->connect_timeout;
 	if (d->timeout > 0)

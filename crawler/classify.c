@@ -110,6 +110,10 @@ static void url_split(const char *url, struct url_parts *u)
 	/* default ports are not a difference */
 	bool default_port = !p.port_given || (p.port == 80 && !strcmp(p.scheme, "http")) ||
 			    (p.port == 443 && !strcmp(p.scheme, "https"));
+	/* démarches-simplifiées moves to numerique.gouv.fr: one site, so a
+	 * redirect between the two is an address change, not a page gone */
+	if (!strcasecmp(host, "demarche.numerique.gouv.fr"))
+		host = "demarches-simplifiees.fr";
 	if (default_port) {
 		u->host = fold(host);
 	} else {

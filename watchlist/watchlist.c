@@ -941,7 +941,8 @@ static void office_release(struct wl_office *o)
 }
 
 static const char *const page_keys[] = {
-	"url", "id", "select", "exclude", "ignore", "ignore_params", "documents", "max_documents", NULL
+	"url", "id", "select", "exclude", "ignore", "ignore_params", "documents", "max_documents",
+	"verified", NULL
 };
 
 /* Fills p from node; returns false if anything was wrong. */
@@ -952,6 +953,7 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	const struct ynode *v;
 
 	p->max_documents = -1;
+	p->verified = true;
 	p->file = xstrdup(ld->file);
 	p->line = node->line;
 	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "page"))
@@ -994,12 +996,15 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	v = ynode_get(node, "max_documents");
 	if (v)
 		ynode_long(ld->errs, ld->file, v, "max_documents", 0, 1000, &p->max_documents);
+	v = ynode_get(node, "verified");
+	if (v)
+		ynode_bool(ld->errs, ld->file, v, "verified", &p->verified);
 	return ld->errs->n == before;
 }
 
 static const char *const office_keys[] = {
 	"id", "region", "departement", "departement_name", "name", "kind", "handles_aes", "served_by",
-	"pages", NULL
+	"status", "pages", NULL
 };
 
 static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
@@ -1057,7 +1062,30 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 		o->handles_aes = false;
 	}
 
+	/* status: to_find is the one status so far: the office handles AES
+	 * and its page is still to be found, so an empty list is expected */
+	const struct ynode *st = ynode_get(node, "status");
 	pages = ynode_get(node, "pages");
+	if (st && yaml_expect(ld->errs, ld->file, st, YNODE_SCALAR, "status")) {
+		if (strcmp(st->value, "to_find"))
+			yaml_err(ld->errs, ld->file, st, "bad value '%s' for 'status': expected to_find",
+				 st->value);
+		else if (!o->handles_aes)
+			yaml_err(ld->errs, ld->file, st, "%s has status: to_find but %s", label,
+				 sb ? "served_by (its pages are the serving office's)" : "handles_aes: false");
+		else if (pages && !(pages->kind == YNODE_SEQ && pages->n == 0) && !ynode_is_null(pages))
+			yaml_err(ld->errs, ld->file, st,
+				 "%s has status: to_find but lists pages (remove the status once a page is found)",
+				 label);
+		else
+			o->to_find = true;
+		if (!o->to_find) {
+			free(label_owned);
+			return false;
+		}
+		free(label_owned);
+		return ld->errs->n == before;
+	}
 	if (pages && sb) {
 		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
 			 "%s has served_by but lists pages (the serving office's pages are watched)",
@@ -1234,7 +1262,9 @@ static void move_sorted(struct strvec *errs, struct strvec *local, const char *f
 	local->n = local->alloc = 0;
 }
 
-int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller_errs)
+/* Loads a file (data NULL) or a buffer named path. */
+static int load_any(struct watchlist *wl, const char *path, const char *data, size_t len,
+		    struct strvec *caller_errs)
 {
 	struct strvec *errs;
 	struct yaml_doc doc = { NULL, NULL };
@@ -1248,7 +1278,10 @@ int watchlist_load(struct watchlist *wl, const char *path, struct strvec *caller
 
 	defaults_init(&d);
 	xmlInitParser();
-	yaml_doc_load(&doc, path, errs);
+	if (data)
+		yaml_doc_parse(&doc, path, data, len, errs);
+	else
+		yaml_doc_load(&doc, path, errs);
 	strvec_push(&wl->files, path);
 	ld.file = doc.file;
 	index_earlier_ids(&ld);
@@ -1291,6 +1324,17 @@ cleanup:
 	move_sorted(caller_errs, &local, path);
 	yaml_doc_release(&doc);
 	return nerr;
+}
+
+int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs)
+{
+	return load_any(wl, path, NULL, 0, errs);
+}
+
+int watchlist_load_buffer(struct watchlist *wl, const char *name, const char *data, size_t len,
+			  struct strvec *errs)
+{
+	return load_any(wl, name, data ? data : "", len, errs);
 }
 
 int watchlist_finish(struct watchlist *wl, struct strvec *errs)

@@ -34,6 +34,9 @@ struct wl_page {
 	struct strvec ignore_params; /* link parameter names dropped (defaults not included) */
 	enum wl_documents documents;
 	long max_documents;   /* -1: default */
+	/* false: a weak match (a general page, an attribution not checked)
+	 * that an editor still has to confirm; watched all the same */
+	bool verified;
 	const struct wl_office *office; /* borrowed back-pointer */
 	char *file;           /* file and line the page was declared at */
 	int line;
@@ -47,6 +50,9 @@ struct wl_office {
 	char *name;
 	enum office_kind kind;
 	bool handles_aes;        /* false: listed, but no pages */
+	/* `status: to_find`: handles AES, but no page is known yet (the
+	 * national list's to-do); then `pages: []` or no pages key */
+	bool to_find;
 	/* served_by: the office whose pages give this office's procedure (the
 	 * guide writes one entry for both); then no pages of its own */
 	char *served_by;
@@ -103,6 +109,11 @@ void watchlist_init(struct watchlist *wl);
  * watchlist_release(). A single-page office without a page id gets the
  * office id as its page id. */
 int watchlist_load(struct watchlist *wl, const char *path, struct strvec *errs);
+/* The same for a watchlist held in memory (e.g. built by `prefwatch
+ * import` from a spreadsheet); name is used in messages and as the file
+ * of every office and page. */
+int watchlist_load_buffer(struct watchlist *wl, const char *name, const char *data, size_t len,
+			  struct strvec *errs);
 /* What only the whole watchlist can tell, after the last watchlist_load():
  * every `served_by` names an office of some file that has pages (not
  * itself, not one served in turn); each such office then lists whom it

@@ -11,6 +11,7 @@
 #include "common/url.h"
 #include "watchlist/watchlist.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -397,6 +398,68 @@ static void test_handles_aes(void)
 	expect_errors("err-handles-aes.yaml", e);
 }
 
+/* status: to_find lists an office whose page is still to be found; a
+ * page's verified: false marks a weak match (issue 22). */
+static void test_status_and_verified(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	char *path = test_path("watchlist/data/status.yaml");
+
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load(&wl, path, &errs), 0);
+	CHECK_INT(watchlist_finish(&wl, &errs), 0);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
+	CHECK_INT(wl.n_offices, 3);
+	if (wl.n_offices == 3) {
+		CHECK(wl.offices[0].to_find);
+		CHECK(wl.offices[0].handles_aes);
+		CHECK_INT(wl.offices[0].n_pages, 0);
+		CHECK(wl.offices[1].to_find);
+		CHECK(!wl.offices[2].to_find);
+	}
+	const struct wl_page *p = watchlist_find_page(&wl, "78-versailles-rendez-vous");
+	CHECK(p && !p->verified);
+	p = watchlist_find_page(&wl, "78-versailles-page");
+	CHECK(p && p->verified);
+	strvec_release(&errs);
+	watchlist_release(&wl);
+	free(path);
+
+	/* the same text from memory, under the name given */
+	static const char text[] =
+		"offices:\n"
+		"  - id: 01-gex\n"
+		"    region: Auvergne-Rhône-Alpes\n"
+		"    departement: \"01\"\n"
+		"    departement_name: Ain\n"
+		"    name: Sous-préfecture de Gex\n"
+		"    kind: sous-prefecture\n"
+		"    status: to_find\n"
+		"  - id: 01-nantua\n"
+		"    kind: sous-prefecture\n";
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load_buffer(&wl, "sheet.csv", text, sizeof(text) - 1, &errs), 5);
+	CHECK_INT(wl.n_offices, 1);
+	if (errs.n)
+		CHECK_STR(errs.v[0], "sheet.csv:9:5: missing required key 'region' in office '01-nantua'");
+	strvec_release(&errs);
+	watchlist_release(&wl);
+
+	static const char *const e[] = {
+		"err-status.yaml:8:13: bad value 'found' for 'status': expected to_find",
+		"err-status.yaml:15:13: office '01-nantua' has status: to_find but lists pages "
+		"(remove the status once a page is found)",
+		"err-status.yaml:25:13: office '01-belley' has status: to_find but handles_aes: false",
+		"err-status.yaml:34:19: bad value 'maybe' for 'verified': expected true or false",
+		"err-status.yaml:41:12: office '01-trevoux' handles AES but has no pages "
+		"(add one, or set handles_aes: false)",
+		NULL
+	};
+	expect_errors("err-status.yaml", e);
+}
+
 static void test_defaults_numbers(void)
 {
 	/* low_speed_limit: 1000 (line 4) is fine. */
@@ -722,16 +785,19 @@ static void test_bundled_watchlists(void)
 	closedir(dir);
 	if (files.n)
 		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
-	CHECK_INT(files.n, 2);
+	/* one file per région: 17 generated, hauts-de-france.yaml by hand */
+	CHECK_INT(files.n, 18);
 
 	watchlist_init(&wl);
 	for (size_t i = 0; i < files.n; i++)
 		CHECK_INT(watchlist_load(&wl, files.v[i], &errs), 0);
 	for (size_t i = 0; i < errs.n; i++)
 		fprintf(stderr, "  unexpected: %s\n", errs.v[i]);
-	/* autres-departements: 6 offices, 7 pages; hauts-de-france: 26, 10 */
-	CHECK_INT(wl.n_offices, 32);
-	CHECK_INT(watchlist_page_count(&wl), 17);
+	CHECK_INT(watchlist_finish(&wl, &errs), 0);
+	/* every préfecture and sous-préfecture (101 + 233); hauts-de-france:
+	 * 26 offices, 10 pages; the survey's pages elsewhere: 14 */
+	CHECK_INT(wl.n_offices, 334);
+	CHECK_INT(watchlist_page_count(&wl), 24);
 
 	size_t hdf = 0, hdf_pages = 0, hdf_no_aes = 0;
 	for (size_t i = 0; i < wl.n_offices; i++) {
@@ -770,6 +836,61 @@ static void test_bundled_watchlists(void)
 	}
 	CHECK(watchlist_find_page(&wl, "2b-bastia-l435-4") != NULL);
 	CHECK_INT(wl.defaults.ignore.n, 1);
+
+	/* the pages of the former autres-departements.yaml keep their ids
+	 * (their history is keyed on them); weak matches are flagged */
+	static const char *const kept[] = { "2b-bastia-l435-1", "42-saint-etienne", "45-orleans",
+					    "77-melun", "91-evry-courcouronnes", "94-creteil" };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(kept); i++)
+		CHECK(watchlist_find_page(&wl, kept[i]) != NULL);
+	p = watchlist_find_page(&wl, "78-versailles");
+	CHECK(p && !p->verified);
+	p = watchlist_find_page(&wl, "45-orleans");
+	CHECK(p && p->verified);
+
+	/* every département: 01-95 with 2A and 2B for 20, and the five DROM;
+	 * exactly one préfecture each; ids unique (the loader refuses
+	 * duplicates, checked again here) and made of the code and a slug */
+	struct strvec codes = STRVEC_INIT, ids = STRVEC_INIT;
+	for (int d = 1; d <= 95; d++)
+		if (d != 20)
+			strvec_push_nodup(&codes, xasprintf("%02d", d));
+	static const char *const more[] = { "2A", "2B", "971", "972", "973", "974", "976" };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(more); i++)
+		strvec_push(&codes, more[i]);
+	CHECK_INT(codes.n, 101);
+	size_t to_find = 0;
+	for (size_t c = 0; c < codes.n; c++) {
+		size_t prefectures = 0, offices = 0;
+		for (size_t i = 0; i < wl.n_offices; i++) {
+			const struct wl_office *o = &wl.offices[i];
+			if (strcmp(o->departement, codes.v[c]))
+				continue;
+			offices++;
+			prefectures += o->kind == OFFICE_PREFECTURE;
+		}
+		if (prefectures != 1 || !offices)
+			fprintf(stderr, "  departement %s: %zu offices, %zu prefectures\n", codes.v[c],
+				offices, prefectures);
+		CHECK_INT(prefectures, 1);
+	}
+	for (size_t i = 0; i < wl.n_offices; i++) {
+		const struct wl_office *o = &wl.offices[i];
+		CHECK(strvec_contains(&codes, o->departement));
+		CHECK(!strvec_contains(&ids, o->id));
+		strvec_push(&ids, o->id);
+		char *prefix = xasprintf("%s-", o->departement);
+		for (char *s = prefix; *s; s++)
+			*s = (char)tolower((unsigned char)*s);
+		CHECK(!strncmp(o->id, prefix, strlen(prefix)));
+		free(prefix);
+		to_find += o->to_find;
+		CHECK(!o->to_find || (o->handles_aes && !o->n_pages));
+	}
+	CHECK(watchlist_find_page(&wl, "2a-ajaccio") == NULL);
+	CHECK(to_find > 250);
+	strvec_release(&codes);
+	strvec_release(&ids);
 
 	strvec_release(&files);
 	strvec_release(&errs);
@@ -948,6 +1069,7 @@ int main(void)
 	TEST_RUN(test_ignore_params);
 	TEST_RUN(test_wrong_type);
 	TEST_RUN(test_handles_aes);
+	TEST_RUN(test_status_and_verified);
 	TEST_RUN(test_defaults_numbers);
 	TEST_RUN(test_departement);
 	TEST_RUN(test_reader_refusals);

@@ -172,6 +172,35 @@ static void test_blocked(void)
 	buf_release(&b);
 }
 
+/* démarches-simplifiées and its successor host are one site (issue 22):
+ * the same démarche at the new address is an address change (reported as
+ * such when permanent), not a page gone; the new site's démarche list or
+ * home, instead of the démarche, is a page gone, as on any one site. */
+static void test_demarches_simplifiees_successor_is_one_site(void)
+{
+	const char *req = "https://www.demarches-simplifiees.fr/commencer/prefecture-du-pas-de-calais-regularisation";
+	struct fetch_result r = ok_result(
+		"https://demarche.numerique.gouv.fr/commencer/prefecture-du-pas-de-calais-regularisation/",
+		true, true);
+	struct extraction e = ex_of("Régularisation - démarches-simplifiées", "Régularisation",
+				    procedure_text);
+	CHECK_INT(crawler_classify(req, &r, &e), PW_FAIL_NONE);
+	/* the sign-in furniture alone (dropped by extraction): a page without
+	 * text at the démarche's own address, not a move */
+	e = ex_of("Régularisation - démarches-simplifiées", NULL, "");
+	CHECK_INT(crawler_classify(req, &r, &e), PW_FAIL_NO_CONTENT);
+	/* the démarche list above it on the new host: the démarche is gone */
+	r = ok_result("https://demarche.numerique.gouv.fr/commencer", true, true);
+	e = ex_of("Démarches", NULL, "Toutes les démarches en ligne de l'administration.\n");
+	CHECK_INT(crawler_classify(req, &r, &e), PW_FAIL_MOVED);
+	/* and the other way round */
+	r = ok_result("https://www.demarches-simplifiees.fr/commencer", true, true);
+	CHECK_INT(crawler_classify("https://demarche.numerique.gouv.fr/commencer/x", &r, &e), PW_FAIL_MOVED);
+	/* another numerique.gouv.fr host is another site */
+	r = ok_result("https://www.numerique.gouv.fr/commencer", true, true);
+	CHECK_INT(crawler_classify(req, &r, &e), PW_FAIL_NONE);
+}
+
 int main(void)
 {
 	TEST_RUN(test_plain_page);
@@ -186,5 +215,6 @@ int main(void)
 	TEST_RUN(test_permanent_redirect_with_text_is_not_moved);
 	TEST_RUN(test_no_content);
 	TEST_RUN(test_blocked);
+	TEST_RUN(test_demarches_simplifiees_successor_is_one_site);
 	return test_finish();
 }
