@@ -322,7 +322,7 @@ def make_cert(tmp):
 
 def test_tls(args, tmp):
     if not shutil.which("openssl"):
-        print("openssl not installed: TLS scenarios skipped", file=sys.stderr)
+        print("skipped: openssl(1) is not installed: the TLS scenarios did not run")
         return
     cert, key = make_cert(tmp)
     env = {"PREFWATCH_SMTP_USER": "editor", "PREFWATCH_SMTP_PASSWORD": PASSWORD}
@@ -421,6 +421,7 @@ def main():
     ap.add_argument("--driver", required=True)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="prefwatch-mail-")
+    done = False
     try:
         for t in (test_send_ok, test_text_only, test_server_down, test_server_restart, test_server_errors,
                   test_auth, test_require_tls, test_tls, test_sendmail, test_format, test_check):
@@ -428,8 +429,13 @@ def main():
             sub = tempfile.mkdtemp(dir=tmp, prefix=t.__name__ + "-")
             t(args, sub)
             print("%s %s" % ("ok  " if failed == before else "FAIL", t.__name__), file=sys.stderr)
+        done = True
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        # removed on success, kept on failure
+        if done and not failed:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("sandbox kept: " + tmp, file=sys.stderr)
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
 
