@@ -11,17 +11,19 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${1:-${FUZZ_SECONDS:-60}}
 bash scripts/dev.sh deps test   # clang and its libFuzzer runtime are test packages
-CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPREFWATCH_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j "$(nproc)" --target fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report >/dev/null
-work=$(mktemp -d /tmp/prefwatch-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-status=0
-# LeakSanitizer needs /proc (see scripts/dev.sh test-asan)
+# LeakSanitizer needs /proc, and without it the runtime cannot read
+# $ASAN_OPTIONS (see scripts/dev.sh test-asan)
 leaks=1
 if [ ! -r /proc/self/task ]; then
 	leaks=0
 	echo "skipped: LeakSanitizer needs /proc, which is not mounted here: leak checks off (ASan and UBSan on)"
 fi
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPREFWATCH_FUZZ=ON \
+	-DPREFWATCH_SANITIZER_OPTIONS="detect_leaks=$leaks" >/dev/null
+cmake --build build-fuzz -j "$(nproc)" --target fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report >/dev/null
+work=$(mktemp -d /tmp/prefwatch-fuzz.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+status=0
 printf '%-16s %8s %10s %8s %s\n' harness seconds execs corpus result
 for f in fuzz_extract fuzz_charset fuzz_diff fuzz_watchlist fuzz_report; do
 	mkdir -p "$work/$f" "$work/$f-art"
