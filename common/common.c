@@ -594,3 +594,16 @@ bool utf8_valid(const char *s, size_t len)
 	}
 	return true;
 }
+
+#ifdef PREFWATCH_SANITIZER_OPTIONS
+/* Sanitizer builds only: defaults the ASan runtime asks for at start-up.
+ * It reads $ASAN_OPTIONS from /proc/self/environ, so where /proc is not
+ * mounted (a bare chroot) only these apply: scripts/dev.sh test-asan then
+ * builds with detect_leaks=0 (LeakSanitizer cannot stop the world without
+ * /proc either). $ASAN_OPTIONS, when readable, still overrides them. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return PREFWATCH_SANITIZER_OPTIONS;
+}
+#endif

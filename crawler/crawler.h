@@ -278,6 +278,9 @@ struct doc_limits {
 	long wall_ms;              /* killed after this long (15000) */
 	long mem_bytes;            /* RLIMIT_AS of the converter (512 MiB) */
 	long max_text;             /* converter output cap, bytes (4 MiB) */
+	const char *converter_dir; /* looked in first for the converters, before
+				    * /usr/bin, /bin, /usr/local/bin (NULL: not;
+				    * borrowed; the tests' stand-ins) */
 };
 void doc_limits_init(struct doc_limits *lim);
 
@@ -294,7 +297,8 @@ struct doc_text {
 	char *note;                /* English, why there is no text (SCAN, HASH_ONLY) */
 	enum pw_failure failure;   /* NONE, or: bad_content (not a document, corrupt
 				    * or truncated file, converter crashed),
-				    * too_large (output over max_text, converter out
+				    * too_large (output over max_text, or written to
+				    * a file past RLIMIT_FSIZE: SIGXFSZ; converter out
 				    * of memory), timeout (CPU or wall-clock limit) */
 	char *error;               /* English, NULL on success */
 	double seconds;            /* time spent in the converter */

@@ -9,12 +9,23 @@
  * converter (poppler-utils' pdftotext, odt2txt, docx2txt) is a child with
  *  - RLIMIT_CPU (a busy loop is killed by SIGXCPU/SIGKILL),
  *  - RLIMIT_AS (a memory bomb fails its allocations and dies),
- *  - RLIMIT_FSIZE 0 and RLIMIT_CORE 0 (it writes nothing but its pipe),
+ *  - RLIMIT_FSIZE 0 and RLIMIT_CORE 0 (it writes nothing but its pipes),
  *  - its own process group, killed as a whole at the wall-clock timeout
  *    (a child blocked in a sleep uses no CPU) or when its output passes
  *    the cap (a decompression bomb of drawn text);
- * stdin is /dev/null, the document is a private temp file, the
- * environment is fixed, and it is run by execv (no shell, fixed paths).
+ * stdin, stdout and stderr are pipes to us (stdin empty; the tail of
+ * stderr is kept for the message), the document is a private temp file,
+ * the environment is fixed, and it is run by execve (no shell, fixed
+ * paths). No descriptor of the child is a file, so what ends it does not
+ * depend on the machine: /dev/null is a regular file in some chroots,
+ * and a converter's "Out of memory" written there under RLIMIT_FSIZE 0
+ * was a SIGXFSZ instead of its abort.
+ *
+ * Its end is judged the same whichever limit caught it: output past the
+ * cap (our pipe cap, or a write to a file past RLIMIT_FSIZE: SIGXFSZ) and
+ * memory exhausted (the converter says so on stderr) are too_large; CPU
+ * time and the wall clock are timeout; any other death or failure is
+ * bad_content.
  *
  * doc_extract() blocks its caller for at most the wall-clock timeout: call
  * it outside the crawler callback (cli/run.c converts between crawler
@@ -39,6 +50,8 @@
 #define DOC_TITLE_MAX 300
 /* The end-of-file marker must be in the last KB of a complete PDF. */
 #define PDF_EOF_WINDOW 1024
+/* How much of the end of a converter's stderr is kept for its message. */
+#define DOC_STDERR_TAIL 1024
 
 /* ---- types ---- */
 
@@ -368,6 +381,7 @@ void doc_limits_init(struct doc_limits *lim)
 	lim->wall_ms = 15000;
 	lim->mem_bytes = 512L * 1024 * 1024;
 	lim->max_text = 4L * 1024 * 1024;
+	lim->converter_dir = NULL;
 }
 
 struct converter {
@@ -386,8 +400,14 @@ static const struct converter converters[] = {
 static const char *const bin_dirs[] = { "/usr/bin", "/bin", "/usr/local/bin" };
 
 /* Absolute path of a converter, or NULL when not installed. Owned. */
-static char *find_converter(const char *name)
+static char *find_converter(const char *name, const char *first_dir)
 {
+	if (first_dir && *first_dir) {
+		char *p = xasprintf("%s/%s", first_dir, name);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
+	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(bin_dirs); i++) {
 		char *p = xasprintf("%s/%s", bin_dirs[i], name);
 		if (access(p, X_OK) == 0)
@@ -418,18 +438,18 @@ static int write_all(int fd, const char *b, size_t len)
 	return 0;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void child_exec(const char *path, char *const argv[], int out_fd, const struct doc_limits *lim)
+/* In the child, between fork and exec: async-signal-safe calls only.
+ * fds: its stdin, stdout and stderr (our pipes). */
+static void child_exec(const char *path, char *const argv[], const int fds[3],
+		       const struct doc_limits *lim)
 {
 	static char *const envp[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 				      "HOME=/nonexistent", NULL };
 	struct rlimit r;
 	setpgid(0, 0);
-	int devnull = open("/dev/null", O_RDWR);
-	if (devnull < 0)
-		_exit(126);
-	if (dup2(devnull, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(devnull, 2) < 0)
-		_exit(126);
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			_exit(126);
 	r.rlim_cur = (rlim_t)lim->cpu_seconds;
 	r.rlim_max = (rlim_t)lim->cpu_seconds + 1;
 	setrlimit(RLIMIT_CPU, &r);
@@ -438,10 +458,13 @@ static void child_exec(const char *path, char *const argv[], int out_fd, const s
 	r.rlim_cur = r.rlim_max = 0;
 	setrlimit(RLIMIT_CORE, &r);
 	setrlimit(RLIMIT_FSIZE, &r);
-	/* reset what the parent may have set for itself */
+	/* reset what the parent may have set for itself (an ignored
+	 * SIGXFSZ would survive the exec and turn a write past the limit
+	 * into an EFBIG the converter may not report) */
 	signal(SIGPIPE, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	execve(path, argv, envp);
 	_exit(127);
 }
@@ -451,66 +474,117 @@ struct child_result {
 	bool timed_out;      /* we killed it at the wall-clock limit */
 	bool too_big;        /* we killed it at the output cap */
 	double seconds;
+	char err[DOC_STDERR_TAIL + 1];  /* the end of its stderr, NUL-terminated */
+	size_t err_len;
 };
 
-/* Runs path with argv, its stdout read into out (capped). 0 when it ran
- * (see cr), -1 with *err when it could not be started. */
+/* Keeps the last DOC_STDERR_TAIL bytes written to the child's stderr. */
+static void keep_stderr_tail(struct child_result *cr, const char *b, size_t n)
+{
+	if (n >= DOC_STDERR_TAIL) {
+		memcpy(cr->err, b + n - DOC_STDERR_TAIL, DOC_STDERR_TAIL);
+		cr->err_len = DOC_STDERR_TAIL;
+	} else {
+		if (cr->err_len + n > DOC_STDERR_TAIL) {
+			size_t drop = cr->err_len + n - DOC_STDERR_TAIL;
+			memmove(cr->err, cr->err + drop, cr->err_len - drop);
+			cr->err_len -= drop;
+		}
+		memcpy(cr->err + cr->err_len, b, n);
+		cr->err_len += n;
+	}
+	cr->err[cr->err_len] = '\0';
+}
+
+static void close_pair(int p[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (p[i] >= 0)
+			close(p[i]);
+	p[0] = p[1] = -1;
+}
+
+/* Runs path with argv, its stdout read into out (capped), the tail of its
+ * stderr into cr->err. 0 when it ran (see cr), -1 with *err when it could
+ * not be started. */
 static int run_child(const char *path, char *const argv[], const struct doc_limits *lim,
 		     struct buf *out, struct child_result *cr, char **err)
 {
-	int pfd[2] = { -1, -1 };
+	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
 	pid_t pid;
 	double start = mono_ms();
 	char chunk[65536];
 
 	memset(cr, 0, sizeof(*cr));
-	if (pipe(pfd) < 0) {
+	if (pipe(in) < 0 || pipe(op) < 0 || pipe(ep) < 0) {
 		*err = xasprintf("cannot create a pipe: %s", strerror(errno));
+		close_pair(in);
+		close_pair(op);
+		close_pair(ep);
 		return -1;
 	}
-	fcntl(pfd[0], F_SETFD, FD_CLOEXEC);
+	/* the child gets them through dup2, which clears the flag */
+	int all[6] = { in[0], in[1], op[0], op[1], ep[0], ep[1] };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(all); i++)
+		fcntl(all[i], F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid < 0) {
 		*err = xasprintf("cannot fork: %s", strerror(errno));
-		close(pfd[0]);
-		close(pfd[1]);
+		close_pair(in);
+		close_pair(op);
+		close_pair(ep);
 		return -1;
 	}
 	if (pid == 0) {
-		close(pfd[0]);
-		child_exec(path, argv, pfd[1], lim);
+		const int fds[3] = { in[0], op[1], ep[1] };
+		child_exec(path, argv, fds, lim);
 	}
 	setpgid(pid, pid);  /* both sides: no race with the kill below */
-	close(pfd[1]);
-	bool open_pipe = true;
-	while (open_pipe) {
+	/* its stdin is empty: closing our end gives it EOF at once */
+	close_pair(in);
+	close(op[1]);
+	close(ep[1]);
+	op[1] = ep[1] = -1;
+	bool out_open = true, err_open = true;
+	while (out_open || err_open) {
 		double left = (double)lim->wall_ms - (mono_ms() - start);
 		if (left <= 0) {
 			cr->timed_out = true;
 			break;
 		}
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		int pr = poll(&p, 1, left > 1000 ? 1000 : (int)left + 1);
+		struct pollfd p[2] = { { .fd = out_open ? op[0] : -1, .events = POLLIN },
+				       { .fd = err_open ? ep[0] : -1, .events = POLLIN } };
+		int pr = poll(p, 2, left > 1000 ? 1000 : (int)left + 1);
 		if (pr < 0 && errno != EINTR)
 			break;
 		if (pr <= 0)
 			continue;
-		ssize_t n = read(pfd[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			open_pipe = false;
-			break;
+		if (p[1].revents) {
+			ssize_t n = read(ep[0], chunk, sizeof(chunk));
+			if (n > 0)
+				keep_stderr_tail(cr, chunk, (size_t)n);
+			else if (!(n < 0 && errno == EINTR))
+				err_open = false;
 		}
-		if (buf_add(out, chunk, (size_t)n) < 0) {
-			cr->too_big = true;
-			break;
+		if (p[0].revents) {
+			ssize_t n = read(op[0], chunk, sizeof(chunk));
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				out_open = false;
+				continue;
+			}
+			if (buf_add(out, chunk, (size_t)n) < 0) {
+				cr->too_big = true;
+				break;
+			}
 		}
 	}
-	close(pfd[0]);
-	if (cr->timed_out || cr->too_big || open_pipe)
+	close_pair(op);
+	close_pair(ep);
+	if (cr->timed_out || cr->too_big || out_open || err_open)
 		kill(-pid, SIGKILL);
-	/* the pipe is closed: a child that closed its stdout but goes on
+	/* the pipes are closed: a child that closed them but goes on
 	 * running is bounded by the same wall clock. The child is waited
 	 * for without being reaped (WNOWAIT): while it is a zombie its pid,
 	 * which is also its process group id, cannot be reused, so killing
@@ -559,45 +633,80 @@ static bool pdf_complete(const char *b, size_t len)
 	return false;
 }
 
-/* Judges the child's end; fills out. */
+/* Whether the converter said it ran out of memory: poppler's "Out of
+ * memory", C++'s std::bad_alloc, strerror(ENOMEM), Perl's "Out of
+ * memory!". Under RLIMIT_AS that is the memory limit. */
+static bool said_out_of_memory(const char *err)
+{
+	static const char *const says[] = { "out of memory", "bad_alloc",
+					    "cannot allocate memory" };
+	for (const char *h = err; *h; h++)
+		for (size_t i = 0; i < PW_ARRAY_SIZE(says); i++)
+			if (!strncasecmp(h, says[i], strlen(says[i])))
+				return true;
+	return false;
+}
+
+/* The last non-empty line of the converter's stderr, printable ASCII only
+ * (it comes from a parser of untrusted files), at most 160 bytes: "" or
+ * " ('...')". Owned. */
+static char *stderr_note(const char *err, size_t len)
+{
+	while (len && (err[len - 1] == '\n' || err[len - 1] == '\r' || err[len - 1] == ' '))
+		len--;
+	size_t from = len;
+	while (from && err[from - 1] != '\n')
+		from--;
+	if (from == len)
+		return xstrdup("");
+	if (len - from > 160)
+		len = from + 160;
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, " ('");
+	for (size_t i = from; i < len; i++) {
+		unsigned char c = (unsigned char)err[i];
+		buf_addch(&b, c >= 0x20 && c < 0x7f && c != '\'' ? (char)c : '?');
+	}
+	buf_addstr(&b, "')");
+	return buf_detach(&b, NULL);
+}
+
+/* Judges the child's end; fills out. Too large is too large whichever
+ * limit caught it; see the top of this file. */
 static void judge_child(struct doc_text *out, const char *conv, const struct child_result *cr,
-			const struct doc_limits *lim, struct buf *text)
+			const struct doc_limits *lim)
 {
 	int st = cr->status;
+	bool oom = said_out_of_memory(cr->err);
+	char *note = stderr_note(cr->err, cr->err_len);
 	if (cr->too_big) {
 		fail(out, PW_FAIL_TOO_LARGE, "%s: text larger than %ld bytes, stopped", conv, lim->max_text);
-		return;
-	}
-	if (cr->timed_out) {
+	} else if (cr->timed_out) {
 		fail(out, PW_FAIL_TIMEOUT, "%s: still running after %ld ms, killed", conv, lim->wall_ms);
-		return;
+	} else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ) {
+		/* under RLIMIT_FSIZE 0 any write to a file is past the limit:
+		 * its output went elsewhere than the capped pipe */
+		fail(out, PW_FAIL_TOO_LARGE, "%s: wrote past its file-size limit (SIGXFSZ; its only "
+		     "output is a pipe capped at %ld bytes), stopped%s", conv, lim->max_text, note);
+	} else if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGXCPU || WTERMSIG(st) == SIGKILL)) {
+		fail(out, PW_FAIL_TIMEOUT, "%s: over the CPU limit of %ld s, killed", conv,
+		     lim->cpu_seconds);
+	} else if (oom) {
+		/* it aborts, crashes or exits: the same limit either way */
+		fail(out, PW_FAIL_TOO_LARGE, "%s: out of memory under the limit of %ld MiB, stopped%s",
+		     conv, lim->mem_bytes >> 20, note);
+	} else if (WIFSIGNALED(st)) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: died of signal %d (a parser crash)%s", conv,
+		     WTERMSIG(st), note);
+	} else {
+		int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+		if (code == 127 || code == 126)
+			fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run (exit %d)%s", conv, code, note);
+		else if (code != 0)
+			fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot read the document (exit %d)%s", conv,
+			     code, note);
 	}
-	if (WIFSIGNALED(st)) {
-		int sig = WTERMSIG(st);
-		if (sig == SIGXCPU || sig == SIGKILL)
-			fail(out, PW_FAIL_TIMEOUT, "%s: over the CPU limit of %ld s, killed", conv,
-			     lim->cpu_seconds);
-		else if (sig == SIGABRT || sig == SIGSEGV || sig == SIGBUS)
-			/* under RLIMIT_AS an allocation failure aborts or
-			 * crashes; a crash is a parser bug either way */
-			fail(out, text->len ? PW_FAIL_BAD_CONTENT : PW_FAIL_TOO_LARGE,
-			     "%s: died of signal %d (memory limit %ld MiB, or a parser crash)", conv,
-			     sig, lim->mem_bytes >> 20);
-		else
-			fail(out, PW_FAIL_BAD_CONTENT, "%s: died of signal %d", conv, sig);
-		return;
-	}
-	int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	if (code == 127 || code == 126) {
-		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run (exit %d)", conv, code);
-		return;
-	}
-	if (code != 0) {
-		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot read the document (exit %d)", conv, code);
-		return;
-	}
-	free(out->text);
-	out->text = doc_text_normalise(buf_str(text), text->len);
+	free(note);
 }
 
 int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
@@ -642,7 +751,7 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		if (converters[i].type == out->type)
 			conv = &converters[i];
 	if (conv)
-		path = find_converter(conv->name);
+		path = find_converter(conv->name, lim.converter_dir);
 	if (!path) {
 		out->kind = DOC_TEXT_HASH_ONLY;
 		out->text = xstrdup("");
@@ -679,7 +788,11 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		goto cleanup;
 	}
 	out->seconds = cr.seconds;
-	judge_child(out, conv->name, &cr, &lim, &text);
+	judge_child(out, conv->name, &cr, &lim);
+	if (!out->failure) {
+		free(out->text);
+		out->text = doc_text_normalise(buf_str(&text), text.len);
+	}
 	if (out->failure) {
 		char *e = xasprintf("%s (after %.1f s)", out->error, cr.seconds);
 		free(out->error);

@@ -8,7 +8,15 @@
  *
  * Helpers: test_read_file() slurps a fixture (path relative to the source
  * tree's tests/ folder, given by TESTS_DIR at build time), test_tmpdir()
- * makes a fresh sandbox directory per program.
+ * makes a fresh sandbox directory per program; test_finish() removes it
+ * when every check passed and says where it is kept otherwise.
+ *
+ * A test that needs what the machine lacks (a tool, /proc, a capability)
+ * calls test_skip("why"): it prints "skipped: why" and counts as skipped,
+ * not passed. A program whose tests all skipped exits TEST_SKIP_EXIT (77,
+ * ctest's SKIP_RETURN_CODE). A program that calls test_select(argc, argv)
+ * first takes --only NAME / --except NAME, so that a case needing a
+ * capability can be its own ctest entry and show as skipped there.
  */
 #ifndef PREFWATCH_TEST_H
 #define PREFWATCH_TEST_H
@@ -47,8 +55,11 @@ extern int test_current_failed;
 	} } while (0)
 
 #define TEST_RUN(fn) test_run_one(#fn, fn)
+#define TEST_SKIP_EXIT 77
 
+void test_select(int argc, char **argv);        /* borrows argv: --only/--except NAME */
 void test_run_one(const char *name, void (*fn)(void));
+void test_skip(const char *fmt, ...) PW_PRINTF(1, 2);  /* the current test is skipped */
 int test_finish(void);                         /* prints the summary, returns exit code */
 char *test_read_file(const char *rel, size_t *len);   /* relative to TESTS_DIR; aborts if missing */
 const char *test_tmpdir(void);                 /* per-program sandbox, created on first use */

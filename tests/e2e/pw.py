@@ -21,12 +21,32 @@ HTTPD = os.path.join(HERE, "..", "server", "httpd.py")
 
 FAILED = 0
 PASSED = 0
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+
+class Skipped(Exception):
+    pass
 
 
 def args():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
+    # a scenario whose cases need different capabilities runs one part per
+    # ctest entry, so that a part the machine cannot run shows as skipped
+    p.add_argument("--part", default="main")
     return p.parse_args()
+
+
+def skip(why):
+    """The scenario (or this part of it) needs what the machine lacks:
+    prints 'skipped: why' and ends it as skipped (exit 77), sandbox removed."""
+    print("skipped: " + why)
+    raise Skipped(why)
+
+
+def have_proc():
+    """/proc is mounted (a bare chroot has none)."""
+    return os.path.exists("/proc/self/maps")
 
 
 def check(cond, what):
@@ -199,10 +219,15 @@ def finish():
 
 
 def main(fn):
-    """Runs a scenario; an exception is a failure, and the summary always prints."""
+    """Runs a scenario; an exception is a failure, and the summary always
+    prints; pw.skip() ends it as skipped unless a check already failed."""
     global FAILED
     try:
         fn(args())
+    except Skipped:
+        if not FAILED:
+            print("%d passed, %d failed, 1 skipped" % (PASSED, FAILED))
+            sys.exit(SKIP)
     except Exception:
         import traceback
         traceback.print_exc()

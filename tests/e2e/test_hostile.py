@@ -490,7 +490,7 @@ def tls_checks(s):
     reached directly or through a redirect from plain HTTP, fails as 'tls';
     the same page is read once its certificate is the configured CA."""
     if not shutil.which("openssl"):
-        print("SKIP part: openssl(1) missing, TLS checks not run")
+        print("skipped: openssl(1) is not installed: the TLS checks of this scenario did not run")
         return
     from server.harness import TestServer
     cert, key = os.path.join(s.dir, "tls.pem"), os.path.join(s.dir, "tls.key")
@@ -604,7 +604,7 @@ def security(a):
         except ImportError:
             SmtpServer = None
         if SmtpServer is None:
-            print("SKIP part: no aiosmtpd for this interpreter; SMTP server case not run")
+            print("skipped: no aiosmtpd for this interpreter: the SMTP server case of this scenario did not run")
         else:
             srv = SmtpServer(s.dir, "--auth", "editor:" + PASSWORD)
             # the test server offers no STARTTLS: credentials in clear text

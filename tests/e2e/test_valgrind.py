@@ -33,11 +33,14 @@ def main():
     binary = os.path.abspath(a.bin)
     vg = shutil.which("valgrind")
     if not vg:
-        print("SKIP: valgrind is not installed (Debian package valgrind)")
+        print("skipped: valgrind is not installed (Debian package valgrind)")
+        sys.exit(77)
+    if not pw.have_proc():
+        print("skipped: /proc is not mounted here (a bare chroot?): valgrind needs /proc/self/maps")
         sys.exit(77)
     with open(binary, "rb") as f:
         if b"__asan_init" in f.read():
-            print("SKIP: %s is built with AddressSanitizer; valgrind needs a plain build" % binary)
+            print("skipped: %s is built with AddressSanitizer; valgrind needs a plain build" % binary)
             sys.exit(77)
     logs = tempfile.mkdtemp(prefix="pw-valgrind-")
     supp = os.path.join(HERE, "valgrind.supp")

@@ -13,9 +13,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char path[64];
-	if (!path[0])
-		snprintf(path, sizeof(path), "/tmp/fuzz-watchlist-%d.yaml", (int)getpid());
+	/* in $TMPDIR, and removed after each input: replayed by ctest, the
+	 * harness must leave nothing behind */
+	static char path[4096];
+	if (!path[0]) {
+		const char *tmp = getenv("TMPDIR");
+		snprintf(path, sizeof(path), "%s/fuzz-watchlist-%d.yaml",
+			 tmp && *tmp == '/' ? tmp : "/tmp", (int)getpid());
+	}
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return 0;
@@ -27,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	watchlist_init(&wl);
 	watchlist_load(&wl, path, &errs);
 	watchlist_finish(&wl, &errs);
+	unlink(path);
 	for (size_t i = 0; i < errs.n; i++)
 		if (strncmp(errs.v[i], path, strlen(path)))
 			FUZZ_FAIL("an error message does not name the file");

@@ -58,7 +58,7 @@ def verify_units(tmp, src, binary, manpath, edit=None):
 
 def test_units(args, tmp):
     if not shutil.which("systemd-analyze"):
-        print("systemd-analyze not installed: skipped")
+        print("skipped: systemd-analyze is not installed (Debian package systemd)")
         return SKIP
     if not check(os.access(args.bin, os.X_OK), "no executable at %s (build prefwatch first)" % args.bin):
         return 1
@@ -136,7 +136,7 @@ def man_warnings(page):
 
 def test_man(args, tmp):
     if not shutil.which("groff"):
-        print("groff not installed: skipped")
+        print("skipped: groff is not installed (Debian package groff)")
         return SKIP
     page = os.path.join(args.src, "man", "prefwatch.1")
     out = man_warnings(page)
@@ -176,10 +176,15 @@ def main():
     ap.add_argument("--bin")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="prefwatch-contrib-")
+    rc = 1
     try:
         rc = {"units": test_units, "cron": test_cron, "man": test_man}[args.what](args, tmp)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        # removed on success or skip, kept on failure
+        if failed or rc not in (0, SKIP):
+            print("sandbox kept: " + tmp, file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
     if rc == SKIP:
         sys.exit(SKIP)
     print("%d passed, %d failed" % (passed, failed))

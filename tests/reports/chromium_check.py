@@ -4,7 +4,8 @@
 usage: chromium_check.py REPORT.html OUT.png
 
 Exits 0 when chromium exits 0 and writes a non-empty PNG, 77 (ctest's
-SKIP_RETURN_CODE) when chromium is not installed, 1 otherwise. The report
+SKIP_RETURN_CODE) when chromium is not installed or cannot run here (no
+/proc: it reads /proc/cpuinfo and /proc/self), 1 otherwise. The report
 is opened from a file:// URL in a fresh profile with every background
 network feature off: the report is self-contained and must need nothing.
 """
@@ -24,7 +25,10 @@ def main():
     report, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
-        print("chromium is not installed: skipped", file=sys.stderr)
+        print("skipped: chromium is not installed (Debian package chromium)")
+        return 77
+    if not os.path.exists("/proc/self/maps"):
+        print("skipped: /proc is not mounted here (a bare chroot?): chromium cannot run without it")
         return 77
     if os.path.exists(out):
         os.unlink(out)

@@ -468,7 +468,7 @@ static char *write_tmp(const char *name, const char *s)
 static void test_against_diff_u(void)
 {
 	if (access("/usr/bin/diff", X_OK)) {
-		fprintf(stderr, "  /usr/bin/diff missing: comparison skipped\n");
+		test_skip("/usr/bin/diff is not installed (diffutils): no diff -u to compare with");
 		return;
 	}
 	char *real = test_read_file("reports/fixtures/gisti-aisne.txt", NULL);

@@ -489,16 +489,13 @@ static void test_json_streamed_with_spooled_texts(void)
 	CHECK_INT(report_page_text(&r, big, &back), 0);
 	CHECK_STR(back, buf_str(&longtext));
 	free(back);
-	/* the spool lives in $TMPDIR, unlinked, and no child inherits it */
+	/* the spool is unlinked, and no child inherits it (where it lives:
+	 * test_spool_in_tmpdir) */
 	CHECK(r.has_spool);
 	CHECK((fcntl(r.spool_fd, F_GETFD) & FD_CLOEXEC) != 0);
-	char *link = xasprintf("/proc/self/fd/%d", r.spool_fd), target[4096];
-	ssize_t tl = readlink(link, target, sizeof(target) - 1);
-	CHECK(tl > 0);
-	target[tl > 0 ? tl : 0] = '\0';
-	CHECK(strncmp(target, test_tmpdir(), strlen(test_tmpdir())) == 0);
-	CHECK_CONTAINS(target, "(deleted)");
-	free(link);
+	struct stat sst;
+	CHECK_INT(fstat(r.spool_fd, &sst), 0);
+	CHECK_INT(sst.st_nlink, 0);
 
 	char *mem = report_render_json(&r);
 	char *path = xasprintf("%s/report.json", test_tmpdir());
@@ -1063,13 +1060,52 @@ static void test_big_change_bounded(void)
 	report_release(&r);
 }
 
-int main(void)
+/* The spool lives in $TMPDIR: its name is only in /proc (a bare chroot
+ * has none: then skipped, as its own ctest entry). */
+static void test_spool_in_tmpdir(void)
 {
+	if (access("/proc/self/fd", X_OK) < 0) {
+		test_skip("/proc is not mounted here: no name to read for the spool's descriptor");
+		return;
+	}
+	struct report r;
+	char *saved_tmpdir = getenv("TMPDIR") ? xstrdup(getenv("TMPDIR")) : NULL;
+	CHECK_INT(setenv("TMPDIR", test_tmpdir(), 1), 0);
+	build_scenario(&r);
+	struct buf longtext = BUF_INIT;
+	for (int i = 0; i < 400; i++)
+		buf_printf(&longtext, "Ligne %d : dépôt « en ligne » — pièce n° %d\n", i, i);
+	struct report_page *big = report_add_page(&r);
+	big->id = xstrdup("80-amiens-nouvelle");
+	big->url = xstrdup("https://www.somme.gouv.fr/nouvelle");
+	big->status = PAGE_NEW;
+	report_page_keep_text(&r, big, buf_str(&longtext));
+	CHECK(r.has_spool);
+	char *link = xasprintf("/proc/self/fd/%d", r.spool_fd), target[4096];
+	ssize_t tl = readlink(link, target, sizeof(target) - 1);
+	CHECK(tl > 0);
+	target[tl > 0 ? tl : 0] = '\0';
+	CHECK(strncmp(target, test_tmpdir(), strlen(test_tmpdir())) == 0);
+	CHECK_CONTAINS(target, "(deleted)");
+	free(link);
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved_tmpdir);
+	buf_release(&longtext);
+	report_release(&r);
+}
+
+int main(int argc, char **argv)
+{
+	test_select(argc, argv);
 	TEST_RUN(test_summary_and_counts);
 	TEST_RUN(test_golden_text);
 	TEST_RUN(test_golden_html);
 	TEST_RUN(test_golden_json);
 	TEST_RUN(test_json_streamed_with_spooled_texts);
+	TEST_RUN(test_spool_in_tmpdir);
 	TEST_RUN(test_republished_grouped);
 	TEST_RUN(test_also_for);
 	TEST_RUN(test_hostile_html);

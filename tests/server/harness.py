@@ -9,11 +9,15 @@
         srv.write_routes({...})          # rewrites root/_routes.json
 
 The server runs as a child process with the same Python; it is stopped
-(SIGTERM, then SIGKILL) when the block ends.
+(SIGTERM, then SIGKILL) when the block ends. Its own files (port file,
+request log) live in a directory of $TMPDIR that is removed then, unless
+the block ended with an exception or the caller said stop(keep=True) (a
+failing test): it is kept and its path printed on stderr.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -48,12 +52,14 @@ class TestServer:
                     self.port = int(f.read().strip())
                 return self
             if self.proc.poll() is not None:
-                raise RuntimeError("httpd.py exited with status %d" % self.proc.returncode)
+                raise RuntimeError("httpd.py exited with status %d (files kept: %s)"
+                                   % (self.proc.returncode, self._dir))
             time.sleep(0.02)
-        self.stop()
+        self.stop(keep=True)
         raise RuntimeError("httpd.py did not start within %.0f s" % self.timeout)
 
-    def stop(self):
+    def stop(self, keep=False):
+        """Stops the server; removes its files unless keep (then says where)."""
         if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -62,12 +68,18 @@ class TestServer:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+        if self._dir and os.path.isdir(self._dir):
+            if keep:
+                print("test server files kept: " + self._dir, file=sys.stderr)
+            else:
+                shutil.rmtree(self._dir, ignore_errors=True)
+        self._dir = None  # the first stop decides
 
     def __enter__(self):
         return self.start()
 
-    def __exit__(self, *exc):
-        self.stop()
+    def __exit__(self, exc_type, exc, tb):
+        self.stop(keep=exc_type is not None)
         return False
 
     def url(self, path):

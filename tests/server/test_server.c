@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/common/test.h"
 #include "tests/server/test_server.h"
 
 static pid_t server_pid = -1;
@@ -15,8 +16,9 @@ static char log_file[300];
 
 int test_server_start(const char *root_dir, int *port)
 {
-	const char *base = getenv("TMPDIR");
-	snprintf(dir, sizeof(dir), "%s/prefwatch-httpd-XXXXXX", base ? base : "/tmp");
+	/* inside the program's sandbox: removed with it when the tests pass,
+	 * kept (request log included) when one fails */
+	snprintf(dir, sizeof(dir), "%s/httpd-XXXXXX", test_tmpdir());
 	if (!mkdtemp(dir)) {
 		fprintf(stderr, "cannot create '%s': %s\n", dir, strerror(errno));
 		return -1;

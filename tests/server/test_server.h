@@ -4,7 +4,9 @@
  * test_server_start() fork/execs the server (Debian's python3, given at
  * build time as PW_PYTHON3) on root_dir, waits until it listens and gives
  * its port; the server's request log (JSON lines, see httpd.py) is at
- * test_server_log(). One server per test program at a time.
+ * test_server_log(), in the program's sandbox (test_tmpdir()), which
+ * test_finish() removes when the tests pass. One server per test program
+ * at a time.
  *
  * Build: link the library pw_test_server (tests/server/CMakeLists.txt),
  * which compiles test_server.c with the definitions PW_PYTHON3 and

@@ -9,6 +9,7 @@
 #include "crawler/crawler.h"
 #include "tests/common/test.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -59,6 +60,50 @@ static char *make_pdf(const char *content, size_t clen, bool deflate, const char
 		buf_printf(&b, "%010zu 00000 n \n", off[i]);
 	buf_printf(&b, "trailer << /Size 6 /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", xref);
 	free(z);
+	return buf_detach(&b, out_len);
+}
+
+/* A PDF of npages pages that all draw the same deflated content stream:
+ * pdftotext writes its text page by page, so this one reaches the output
+ * pipe, where a one-page bomb runs out of memory first. Owned. */
+static char *make_pdf_pages(const char *content, size_t clen, int npages, size_t *out_len)
+{
+	struct buf b;
+	size_t *off = xcalloc((size_t)npages + 5, sizeof(*off));
+	uLongf zlen = compressBound((uLong)clen);
+	unsigned char *z = xmalloc(zlen);
+	int cont = npages + 3, font = npages + 4;
+	compress2(z, &zlen, (const Bytef *)content, (uLong)clen, 9);
+	buf_init(&b, 0);
+	buf_addstr(&b, "%PDF-1.4\n");
+	off[1] = b.len;
+	buf_addstr(&b, "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
+	off[2] = b.len;
+	buf_addstr(&b, "2 0 obj << /Type /Pages /Kids [");
+	for (int i = 0; i < npages; i++)
+		buf_printf(&b, " %d 0 R", 3 + i);
+	buf_printf(&b, " ] /Count %d >> endobj\n", npages);
+	for (int i = 0; i < npages; i++) {
+		off[3 + i] = b.len;
+		buf_printf(&b, "%d 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+			       "/Resources << /Font << /F1 %d 0 R >> >> /Contents %d 0 R >> endobj\n",
+			   3 + i, font, cont);
+	}
+	off[cont] = b.len;
+	buf_printf(&b, "%d 0 obj << /Length %lu /Filter /FlateDecode >> stream\n", cont,
+		   (unsigned long)zlen);
+	buf_add(&b, z, zlen);
+	buf_addstr(&b, "\nendstream endobj\n");
+	off[font] = b.len;
+	buf_printf(&b, "%d 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+		       "/Encoding /WinAnsiEncoding >> endobj\n", font);
+	size_t xref = b.len;
+	buf_printf(&b, "xref\n0 %d\n0000000000 65535 f \n", font + 1);
+	for (int i = 1; i <= font; i++)
+		buf_printf(&b, "%010zu 00000 n \n", off[i]);
+	buf_printf(&b, "trailer << /Size %d /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n", font + 1, xref);
+	free(z);
+	free(off);
 	return buf_detach(&b, out_len);
 }
 
@@ -228,8 +273,10 @@ static void test_pdf_text(void)
 
 static void test_pdf_hostile(void)
 {
-	if (!have_pdftotext())
+	if (!have_pdftotext()) {
+		test_skip("pdftotext is not installed (poppler-utils): no real converter to limit");
 		return;
+	}
 	size_t len;
 	struct doc_text d;
 	struct doc_limits lim;
@@ -263,6 +310,9 @@ static void test_pdf_hostile(void)
 	CHECK_INT(doc_extract(pdf, len, NULL, "http://x/bomb.pdf", &lim, &d), -1);
 	CHECK_INT(d.failure, PW_FAIL_TOO_LARGE);
 	CHECK(d.seconds < (double)lim.wall_ms / 1000.0 + 1);
+	/* one page: pdftotext holds it whole and its memory gives out
+	 * before it writes a byte (it says so on stderr, then aborts) */
+	CHECK_CONTAINS(d.error, "out of memory under the limit of 512 MiB");
 	doc_text_release(&d);
 
 	/* the same bomb with room for its text but not for its time: the
@@ -276,6 +326,108 @@ static void test_pdf_hostile(void)
 	CHECK(d.seconds < 2);
 	doc_text_release(&d);
 	free(pdf);
+
+	/* 400 pages of 4 KB of text each, page after page into the pipe:
+	 * our output cap stops it, in small memory */
+	buf_init(&c, 0);
+	buf_addstr(&c, "BT /F1 10 Tf 12 TL 20 800 Td\n");
+	for (int i = 0; i < 60; i++)
+		buf_addstr(&c, "(Liste des pieces a fournir pour la demande AES) Tj T*\n");
+	buf_addstr(&c, "ET\n");
+	pdf = make_pdf_pages(c.ptr, c.len, 400, &len);
+	buf_release(&c);
+	doc_limits_init(&lim);
+	lim.max_text = 256 << 10;
+	CHECK_INT(doc_extract(pdf, len, NULL, "http://x/pages.pdf", &lim, &d), -1);
+	CHECK_INT(d.failure, PW_FAIL_TOO_LARGE);
+	CHECK_CONTAINS(d.error, "pdftotext: text larger than 262144 bytes, stopped");
+	doc_text_release(&d);
+	/* and with room, the same document is read whole */
+	lim.max_text = 4L << 20;
+	CHECK_INT(doc_extract(pdf, len, NULL, "http://x/pages.pdf", &lim, &d), 0);
+	CHECK_INT(d.kind, DOC_TEXT_OK);
+	CHECK(d.text && strlen(d.text) > (size_t)(256 << 10));
+	doc_text_release(&d);
+	free(pdf);
+}
+
+/* A stand-in converter: a /bin/sh script written as conv/NAME in the
+ * sandbox. Returns the directory for doc_limits.converter_dir (owned). */
+static char *stand_in(const char *name, const char *script)
+{
+	char *dir = xasprintf("%s/conv", test_tmpdir());
+	mkdir(dir, 0755);
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	CHECK(f != NULL);
+	if (f) {
+		fprintf(f, "#!/bin/sh\n%s\n", script);
+		fclose(f);
+	}
+	CHECK_INT(chmod(path, 0755), 0);
+	free(path);
+	return dir;
+}
+
+/* How a converter's end is judged, on stand-ins that end each way on
+ * every machine: too large is too large whichever limit caught it (our
+ * pipe cap, RLIMIT_FSIZE's SIGXFSZ, the memory limit), and the converter's
+ * own words name the cause. */
+static void test_converter_end(void)
+{
+	static const struct {
+		const char *script;
+		int rc;
+		enum pw_failure failure;
+		const char *error;
+	} cases[] = {
+		/* a write to a file: the kernel's SIGXFSZ under RLIMIT_FSIZE 0 */
+		{ "printf 'Liste des pieces' >\"$0.out\"\necho unreachable", -1, PW_FAIL_TOO_LARGE,
+		  "pdftotext: wrote past its file-size limit (SIGXFSZ; its only output is a pipe "
+		  "capped at 1048576 bytes), stopped" },
+		/* what the pristine chroot saw: "Out of memory", then abort */
+		{ "echo 'Liste'\necho 'Out of memory' >&2\nkill -ABRT $$", -1, PW_FAIL_TOO_LARGE,
+		  "pdftotext: out of memory under the limit of 512 MiB, stopped ('Out of memory')" },
+		{ "echo \"terminate called after throwing an instance of 'std::bad_alloc'\" >&2\n"
+		  "kill -SEGV $$", -1, PW_FAIL_TOO_LARGE, "out of memory under the limit" },
+		/* endless output into the pipe: our cap */
+		{ "exec yes 'Liste des pieces a fournir'", -1, PW_FAIL_TOO_LARGE,
+		  "pdftotext: text larger than 1048576 bytes, stopped" },
+		/* a crash that is not about memory, with or without text */
+		{ "echo 'Liste'\nkill -SEGV $$", -1, PW_FAIL_BAD_CONTENT,
+		  "pdftotext: died of signal 11 (a parser crash)" },
+		{ "kill -ABRT $$", -1, PW_FAIL_BAD_CONTENT, "died of signal 6 (a parser crash)" },
+		{ "echo 'Syntax Error: Couldn'\\''t read xref \033[1mtable' >&2\nexit 1", -1,
+		  PW_FAIL_BAD_CONTENT,
+		  "pdftotext: cannot read the document (exit 1) ('Syntax Error: Couldn?t read xref ?[1mtable')" },
+		/* its stdin is empty: a converter reading it does not hang */
+		{ "cat\necho 'Liste des pieces'", 0, PW_FAIL_NONE, NULL },
+	};
+	static const char *const lines[] = { "Liste des pieces", NULL };
+	size_t len;
+	char *pdf = text_pdf(lines, &len);
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
+		struct doc_limits lim;
+		struct doc_text d;
+		doc_limits_init(&lim);
+		lim.max_text = 1 << 20;
+		char *dir = stand_in("pdftotext", cases[i].script);
+		lim.converter_dir = dir;
+		int failed_before = test_checks_failed;
+		int rc = doc_extract(pdf, len, "application/pdf", "http://x/l.pdf", &lim, &d);
+		CHECK_INT(rc, cases[i].rc);
+		CHECK_INT(d.failure, cases[i].failure);
+		if (cases[i].error)
+			CHECK_CONTAINS(d.error, cases[i].error);
+		else
+			CHECK_STR(d.text, "Liste des pieces");
+		CHECK(d.seconds < 10);
+		if (test_checks_failed != failed_before)
+			fprintf(stderr, "  case %zu: %s\n", i, cases[i].script);
+		doc_text_release(&d);
+		free(dir);
+	}
+	free(pdf);
 }
 
 int main(void)
@@ -285,5 +437,6 @@ int main(void)
 	TEST_RUN(test_links);
 	TEST_RUN(test_pdf_text);
 	TEST_RUN(test_pdf_hostile);
+	TEST_RUN(test_converter_end);
 	return test_finish();
 }
