@@ -168,7 +168,10 @@ static const struct office offices[] = {
 	{ "family/dsfr-amiens",
 	  { "- classer les documents dans l'ordre de la liste",
 	    "L'accès à la préfecture n'est autorisé que 15 minutes avant l'heure du rendez-vous." },
-	  { "online", "appointment" },
+	  /* "demande de rendez-vous en ligne" books the appointment at
+	   * which one files: appointment, not online (issue 23: the method
+	   * from the procedure; it was { "online", "appointment" }) */
+	  { "appointment" },
 	  { NULL } },
 	{ "family/ds-arras",
 	  { "# Demande de titre de séjour - régularisation de votre situation administrative.",
