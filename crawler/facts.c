@@ -67,7 +67,7 @@ static const struct {
 	  "\\b(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
 	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]*$" },
 	{ "appointment", "rendez|booking|neau",
-	  "prendre\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
+	  "pren(?:dre|ez)\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
 	  "|demandes?\\s+de\\s+rendez[- ]vous|solliciter\\s+un\\s+rendez[- ]vous"
 	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/", NULL },
 	{ "email", "mail|courriel|messagerie",
