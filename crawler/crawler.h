@@ -24,7 +24,7 @@
 
 /* Bumped whenever the built-in extraction changes the text it produces,
  * so that stored snapshots can be re-extracted instead of reported. */
-#define PW_EXTRACTOR_VERSION 3
+#define PW_EXTRACTOR_VERSION 4
 
 /* ======================= fetching ======================= */
 
@@ -175,11 +175,14 @@ struct extraction {
 	char *title;         /* <title>, normalised; may be NULL */
 	char *heading;       /* first h1 of the page, normalised; may be NULL */
 	char *rule;          /* which rule selected the content: "select: XPATH", or
-			      * "builtin: " + dsfr | ezpublish | demarches-simplifiees |
-			      * accueil-etrangers | main | role=main | article |
-			      * densest paragraphs | whole page; "none: empty document" */
-	struct fieldset fields; /* method, addresses, emails, phones, links, forms (always
-				 * present, maybe empty), page_updated (only if stamped) */
+			      * "builtin: " + dsfr | ezpublish | ezpublish print |
+			      * demarches-simplifiees | accueil-etrangers | main |
+			      * role=main | article | densest paragraphs | whole page,
+			      * followed by " (booking)" on the booking module;
+			      * "none: empty document" */
+	struct fieldset fields; /* method, method_evidence, addresses, emails, phones,
+				 * links, forms (always present, maybe empty),
+				 * page_updated (only if stamped) */
 	bool truncated;      /* the text reached its cap (8 MiB) and was cut: not
 			      * a text to compare (the caller fails it as too_large) */
 };
@@ -212,9 +215,27 @@ int extract_html(const char *html, size_t len, const char *base_url,
 void extraction_release(struct extraction *ex);
 
 /* The facts of a canonical text (also used by extract_html). Always
- * creates the fields method, addresses, emails, phones, links and forms,
+ * creates the fields method, method_evidence, addresses, emails, phones,
+ * links and forms,
  * possibly empty, so that a value disappearing shows as a delta. */
 void facts_extract(const char *text, struct fieldset *out);
+
+/* What a page is, for its method of filing. */
+enum facts_page {
+	FACTS_PAGE,     /* the method is read from the text */
+	FACTS_DS,       /* a démarches-simplifiées procedure: online_ds replaces online */
+	FACTS_BOOKING   /* the booking module: appointment is the only method */
+};
+/* facts_extract() for a page of that kind. The method is what the
+ * applicant must do to file, read from the procedure's sentences, not
+ * from every word that names a method: an online form to print and post
+ * is postal; a counter one goes to for an appointment, or an appointment
+ * booked online, is appointment. method_evidence holds the sentence each
+ * method was read from (list markers and link targets dropped, at most
+ * 300 bytes), in the order of method, each sentence once; heading (may be
+ * NULL) is the evidence of a method the page's kind gives. */
+void facts_extract_page(const char *text, enum facts_page kind, const char *heading,
+			struct fieldset *out);
 /* The page's own update stamp in text ("Mis à jour le 02/03/2023",
  * "Dernière mise à jour : 2 mars 2023", "Publié le ..." as a fallback) as
  * an ISO date "YYYY-MM-DD" into out. false when there is none. extract_html

@@ -681,6 +681,25 @@ static const struct {
 	{ "visually-hidden", true }, { "element-invisible", true }, { "d-none", true },
 	{ "print", true }, { "back-to-top", true }, { "pagination", true }, { "sidebar", true },
 	{ "aside", true }, { "modal", true },
+	/* DSFR furniture: the stepper of a multi-step form is where the
+	 * visitor is, not what the page says; site-wide alert banners
+	 * (weather, strikes) show on every page of the site */
+	{ "fr-stepper", false }, { "fr-back-to-top", false }, { "alert-banner", false },
+	{ "bandeau-alerte", false }, { "bandeau_alerte", false }, { "site-alert", false },
+};
+
+/* Design overlays: what a page is beside its site family. */
+enum {
+	OV_PRINT = 1,   /* a print layout ("/layout/set/print/"): its wrapper carries "print" */
+	OV_BOOKING = 2, /* the préfectures' booking module ("/booking/create/NNN") */
+};
+
+/* In the booking module (class or id substrings): the steps bar, the
+ * captcha (image, audio link, code field and its instructions) and the
+ * slot pickers. The criteria above the form are the procedure. */
+static const char *const booking_chrome[] = {
+	"captcha", "etape", "step", "progress", "planning", "calendar", "calendrier", "creneau",
+	"booking_nav", "nav_booking", NULL
 };
 
 /* On démarches-simplifiées (class substrings): the sign-in call-out
@@ -709,8 +728,10 @@ static bool style_hidden(const char *style)
 
 enum family { FAM_NONE, FAM_DSFR, FAM_EZ, FAM_DS, FAM_DILA, FAM_GENERIC };
 
-/* Whether one of the whitespace-separated tokens of s is chrome. */
-static bool chrome_token_in(const char *s)
+/* Whether one of the whitespace-separated tokens of s is chrome. In a
+ * print layout the token "print" (a print button elsewhere) marks the
+ * wrapper of the whole page, so it is not chrome there. */
+static bool chrome_token_in(const char *s, unsigned ov)
 {
 	while (s && *s) {
 		while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
@@ -726,14 +747,15 @@ static bool chrome_token_in(const char *s)
 			size_t kl = strlen(k);
 			if ((k[0] | 0x20) != (t[0] | 0x20) || tl < kl)
 				continue;
-			if (!strncasecmp(t, k, kl) && (!chrome_tokens[i].exact || tl == kl))
+			if (!strncasecmp(t, k, kl) && (!chrome_tokens[i].exact || tl == kl) &&
+			    !((ov & OV_PRINT) && tl == 5 && !strncasecmp(t, "print", 5)))
 				return true;
 		}
 	}
 	return false;
 }
 
-static bool is_chrome(const xmlNode *n, enum family fam)
+static bool is_chrome(const xmlNode *n, enum family fam, unsigned ov)
 {
 	const char *cls = attr(n, "class"), *id = attr(n, "id"), *role = attr(n, "role");
 	const char *aria = attr(n, "aria-hidden");
@@ -746,8 +768,14 @@ static bool is_chrome(const xmlNode *n, enum family fam)
 		return true;
 	if (!cls && !id)
 		return false;
-	if (chrome_token_in(cls) || chrome_token_in(id))
+	if (chrome_token_in(cls, ov) || chrome_token_in(id, ov))
 		return true;
+	if (ov & OV_BOOKING) {
+		for (const char *const *t = booking_chrome; *t; t++) {
+			if (contains_ci(cls, *t) || contains_ci(id, *t))
+				return true;
+		}
+	}
 	/* The old design's syndicated government news: not the page's text,
 	 * and it changes every day. */
 	if (fam == FAM_EZ && token_match(id, "gouvernement", true))
@@ -765,16 +793,30 @@ static bool is_chrome(const xmlNode *n, enum family fam)
 	return false;
 }
 
-/* "Dans la même rubrique" and friends: lists of sibling pages. */
+/* Whether the class list cls names a box title ("fr-share__title",
+ * "fr-callout__title", "titre-bloc"): a title that is not a heading. */
+static bool title_class(const char *cls)
+{
+	return contains_ci(cls, "title") || contains_ci(cls, "titre");
+}
+
+/* "Dans la même rubrique" and friends: lists of sibling pages; and the
+ * boxes every page of a site carries under its text: share, feedback
+ * (« Votre avis nous intéresse », « Cette page vous a-t-elle été
+ * utile ? »), back to top. A heading, or a box title (title_class). */
 static bool is_related_heading(const xmlNode *n)
 {
 	static const char *const starts[] = {
 		"dans la même rubrique", "dans la meme rubrique", "dans cette rubrique",
 		"sur le même sujet", "sur le meme sujet", "voir aussi", "à voir aussi",
 		"à lire aussi", "lire aussi", "pages associées", "articles associés",
-		"dans la même thématique", NULL
+		"dans la même thématique", "partager", "votre avis nous intéresse",
+		"votre avis nous interesse", "donnez votre avis", "donnez-nous votre avis",
+		"je donne mon avis", "cette page vous a-t-elle été utile",
+		"cette page vous a t-elle été utile", "avez-vous trouvé ce que vous cherchiez",
+		"haut de page", "retour en haut", NULL
 	};
-	if (!heading_level(n))
+	if (!heading_level(n) && !(n->type == XML_ELEMENT_NODE && title_class(attr(n, "class"))))
 		return false;
 	xmlChar *raw = xmlNodeGetContent(n);
 	char *t = norm_line((const char *)raw);
@@ -1226,6 +1268,7 @@ static const char *const block_elements[] = {
 struct walk {
 	struct writer w;
 	enum family fam;
+	unsigned ov;            /* OV_ bits */
 	const xmlNode *root;
 	int depth;
 };
@@ -1295,6 +1338,40 @@ static long long list_number(const xmlNode *li, bool *ordered)
 	return v + k - 1;
 }
 
+/* A link that is page furniture wherever it is: an in-page anchor whose
+ * text is a skip or back-to-top link (« Haut de page », « Aller au
+ * contenu »), or the state's feedback service (« Je donne mon avis »). */
+static bool furniture_link(const xmlNode *a)
+{
+	static const char *const anchors[] = {
+		"haut de page", "retour en haut", "remonter", "aller au contenu", "aller au menu",
+		"aller à la recherche", "aller au pied de page", "accéder au contenu",
+		"passer au contenu", "contenu", "menu", "recherche", "pied de page", NULL
+	};
+	static const char *const hosts[] = { "voxusagers.", "jedonnemonavis.", NULL };
+	const char *href = attr(a, "href");
+	bool hit = false;
+
+	while (*href == ' ' || *href == '\t' || *href == '\n' || *href == '\r')
+		href++;
+	for (const char *const *h = hosts; *h; h++) {
+		if (contains_ci(href, *h))
+			return true;
+	}
+	if (href[0] != '#')
+		return false;
+	xmlChar *raw = xmlNodeGetContent(a);
+	char *t = norm_line((const char *)raw);
+	for (const char *const *s = anchors; *s && !hit; s++) {
+		size_t k = strlen(*s);
+		/* the whole text, or the phrase then more words */
+		hit = !strncasecmp(t, *s, k) && (t[k] == '\0' || t[k] == ' ');
+	}
+	free(t);
+	xmlFree(raw);
+	return hit;
+}
+
 static void walk_element(struct walk *wk, const xmlNode *n)
 {
 	struct writer *w = &wk->w;
@@ -1307,9 +1384,12 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		 * accordions); elsewhere it is a control. */
 		if (name_in(n, dropped_elements) && !(name_is(n, "button") && n->parent && heading_level(n->parent)))
 			return;
+		/* the booking form's legends name its controls */
+		if ((wk->ov & OV_BOOKING) && name_is(n, "legend"))
+			return;
 		if ((name_is(n, "header") || name_is(n, "footer")) && !in_sectioning(n, wk->root))
 			return;
-		if (is_chrome(n, wk->fam))
+		if (is_chrome(n, wk->fam, wk->ov))
 			return;
 		const xmlNode *fc = first_element_child(n);
 		if (fc && is_related_heading(fc))
@@ -1382,7 +1462,7 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 			if (c->type != XML_ELEMENT_NODE)
 				continue;
 			if (name_is(c, "td") || name_is(c, "th")) {
-				if (c->_private == &excluded_mark || is_chrome(c, wk->fam))
+				if (c->_private == &excluded_mark || is_chrome(c, wk->fam, wk->ov))
 					continue;
 				w->cell_sep = w->out.len > row_start;
 				w->inline_only++;
@@ -1396,6 +1476,10 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		w->cell_sep = saved_cell;
 		w_break(w, 1);
 	} else if (name_is(n, "a") && attr(n, "href") && !w->link_pending) {
+		if (furniture_link(n)) {
+			wk->depth--;
+			return;
+		}
 		char *url = resolve_href(attr(n, "href"), w->base, w->params);
 		if (!url) {
 			walk_children(wk, n);
@@ -1466,6 +1550,8 @@ struct scan {
 	const xmlNode *ds_root, *ds_title;
 	const xmlNode *ds_desc;         /* .procedure-description (démarches-simplifiées) */
 	bool ds_signin;                 /* its sign-in call-out: FranceConnect, ProConnect */
+	const xmlNode *ez_view;         /* .content-view-full: eZ Publish's full view of a page */
+	bool booking;                   /* a form posting to /booking/create/ (booking module) */
 	bool dsfr, ez;
 	int depth;
 };
@@ -1487,6 +1573,8 @@ static void scan_classes(struct scan *s, const xmlNode *c, const char *cls)
 				s->ds_signin = true;
 		} else if (n == 10 && !strncmp(t, "mis_a_jour", 10)) {
 			s->ez = true;
+		} else if (n == 17 && !s->ez_view && !strncmp(t, "content-view-full", 17)) {
+			s->ez_view = c;
 		} else if (n == 17 && !s->ds_root && !strncmp(t, "procedure-preview", 17)) {
 			s->ds_root = c;
 		} else if (n == 15 && !s->ds_title && !strncmp(t, "procedure-title", 15)) {
@@ -1541,6 +1629,12 @@ static void scan_tree(struct scan *s, const xmlNode *n, int in_main)
 			if (!s->article && !strcmp(name, "article"))
 				s->article = c;
 			break;
+		case 'f':
+			if (!s->booking && !strcmp(name, "form")) {
+				const char *act = attr(c, "action");
+				s->booking = act && strstr(act, "/booking/create/");
+			}
+			break;
 		case 'l':
 		case 's':
 			if (!s->ez && (!strcmp(name, "link") || !strcmp(name, "script"))) {
@@ -1589,7 +1683,7 @@ static size_t text_len(const xmlNode *n, int depth)
 static bool skip_for_paras(const xmlNode *c)
 {
 	return c->type != XML_ELEMENT_NODE || name_in(c, dropped_elements) ||
-	       name_is(c, "header") || name_is(c, "footer") || is_chrome(c, FAM_GENERIC);
+	       name_is(c, "header") || name_is(c, "footer") || is_chrome(c, FAM_GENERIC, 0);
 }
 
 static size_t para_text(const xmlNode *n, int depth)
@@ -2017,6 +2111,12 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	}
 
 	wk.fam = FAM_GENERIC;
+	/* Overlays by markup or address, whatever the site family: a print
+	 * layout, the booking module. */
+	if (base_url && strstr(base_url, "/layout/set/print"))
+		wk.ov |= OV_PRINT;
+	if (sc.booking || (base_url && strstr(base_url, "/booking/create/")))
+		wk.ov |= OV_BOOKING;
 	if (rules && rules->select) {
 		out->rule = xasprintf("select: %s", rules->select_src);
 		sel = xmlXPathCompiledEval(rules->select, xctx);
@@ -2060,6 +2160,14 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			root = sc.main_idmain;
 			wk.fam = FAM_DILA;
 			out->rule = xstrdup("builtin: accueil-etrangers");
+		} else if (sc.ez_view && !sc.main_el && !sc.role_main && !sc.idmain_rolemain) {
+			/* The old CMS's print layout (/layout/set/print/): no
+			 * landmark at all, only the full view of the page, the
+			 * same as in the normal layout. */
+			root = sc.ez_view;
+			wk.fam = FAM_EZ;
+			wk.ov |= OV_PRINT;
+			out->rule = xstrdup("builtin: ezpublish print");
 		} else if (sc.main_el) {
 			root = sc.main_el;
 			out->rule = xstrdup("builtin: main");
@@ -2078,6 +2186,11 @@ int extract_html(const char *html, size_t len, const char *base_url,
 				root = xmlDocGetRootElement(doc);
 				out->rule = xstrdup("builtin: whole page");
 			}
+		}
+		if (wk.ov & OV_BOOKING) {
+			char *r = xasprintf("%s (booking)", out->rule);
+			free(out->rule);
+			out->rule = r;
 		}
 		wk.root = root;
 		walk_element(&wk, root);
@@ -2146,24 +2259,18 @@ facts:
 	if (!out->text)
 		out->text = xstrdup("");
 	out->text_len = strlen(out->text);
-	facts_extract(out->text, &out->fields);
+	{
+		/* A démarches-simplifiées page is the online filing itself;
+		 * on the booking module the filing is the appointment. */
+		enum facts_page kind = FACTS_PAGE;
+		if (wk.fam == FAM_DS && out->text_len)
+			kind = FACTS_DS;
+		else if ((wk.ov & OV_BOOKING) && out->text_len)
+			kind = FACTS_BOOKING;
+		facts_extract_page(out->text, kind, out->heading, &out->fields);
+	}
 	if (have_stamp)
 		fieldset_add(&out->fields, "page_updated", stamp);
-	if (wk.fam == FAM_DS && out->text_len) {
-		/* The page is the online filing itself: "en ligne
-		 * (démarches-simplifiées)", which says more than the plain
-		 * "online" a sentence of its description may give. */
-		struct field *m = fieldset_get(&out->fields, "method");
-		for (size_t i = 0; i < m->values.n; i++) {
-			if (!strcmp(m->values.v[i], "online")) {
-				free(m->values.v[i]);
-				memmove(&m->values.v[i], &m->values.v[i + 1], (m->values.n - i - 1) * sizeof(char *));
-				m->values.n--;
-				break;
-			}
-		}
-		fieldset_add(&out->fields, "method", "online_ds");
-	}
 	ret = 0;
 cleanup:
 	free(repaired);

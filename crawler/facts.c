@@ -9,12 +9,16 @@
  * under a match context with match and heap limits: page text is untrusted.
  *
  * Fields (values keep order of appearance, unique per field):
- *   method       postal (sent by post), online (a web form or platform),
+ *   method       what the applicant must do to file (see "the procedure,
+ *                not every mention" below):
+ *                postal (sent by post), online (a web form or platform),
  *                online_ds (the page is a démarches-simplifiées procedure:
  *                filing there is the method), appointment, email,
  *                letterbox (dropped in the office's letter box: no stamp,
  *                no meeting, so neither postal nor in_person), in_person
  *                (handed over at a counter)
+ *   method_evidence  the sentence each method was read from, in the
+ *                order of method (one sentence may give two methods)
  *   addresses    postal addresses, one line each: "l1, l2, 02000 LAON"
  *   emails       lower-case addresses
  *   phones       French numbers as "01 23 45 67 89"
@@ -63,7 +67,7 @@ static const struct {
 	  "\\b(?:demande|d[ée]p[ôo]t|d[ée]poser|d[ée]posez|d[ée]marche|proc[ée]dure|rendez[- ]vous"
 	  "|formulaire|dossier|saisir|saisissez|remplir|inscription)\\b[^.\\n]*$" },
 	{ "appointment", "rendez|booking|neau",
-	  "prendre\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
+	  "pren(?:dre|ez)\\s+(?:un\\s+)?rendez[- ]vous|prise\\s+de\\s+rendez[- ]vous"
 	  "|demandes?\\s+de\\s+rendez[- ]vous|solliciter\\s+un\\s+rendez[- ]vous"
 	  "|sur\\s+rendez[- ]vous|r[ée]server\\s+un\\s+(?:rendez[- ]vous|cr[ée]neau)|/booking/", NULL },
 	{ "email", "mail|courriel|messagerie",
@@ -89,6 +93,31 @@ static const char *const negation_rule =
 	"n['’]est\\s+plus|n['’]est\\s+pas|ne\\s+sont\\s+(?:plus|pas)|plus\\s+n[ée]cessaire"
 	"|pas\\s+n[ée]cessaire|inutile|ne\\s+(?:sera|seront)\\s+(?:plus|pas)|ne\\s+peu[tv]e?n?t?\\s+(?:plus|pas)"
 	"|plus\\s+accept[ée]|pas\\s+accept[ée]|ne\\s+(?:traitent|traite)\\s+pas|aucune?\\b";
+
+/* The procedure, not every mention. Each method row above finds
+ * mentions; then a mention is read in its sentence:
+ *  - "en ligne" right after "rendez-vous" ("demande de rendez-vous en
+ *    ligne") is the way to book the appointment, which is the filing:
+ *    appointment;
+ *  - an online mention followed in its sentence by a postal one, with a
+ *    form to fill, print or download and no alternative ("ou", "soit")
+ *    between them ("remplir le formulaire en ligne puis l'imprimer et
+ *    l'envoyer par courrier"), is the form, not the filing: dropped;
+ *  - a counter ("se présenter au guichet") in a sentence that speaks of
+ *    an appointment, or right after one in the same paragraph ("le jour
+ *    du rendez-vous, présentez-vous au guichet"), is where the
+ *    appointment takes place: appointment. "Sans rendez-vous" is not one. */
+static const char *const booked_online_rule = "rendez[- ]vous\\b[^.\\n]{0,40}$";
+static const char *const appointment_word_rule = "(?<!sans )(?<!sans\\s)\\brendez[- ]vous\\b";
+static const char *const form_word_rule = "formulaire|imprim|t[ée]l[ée]charg";
+static const char *const alternative_rule = "\\bou\\b|\\bsoit\\b|\\bsinon\\b";
+
+/* Canonical order of the method values (that of the table above). */
+static const char *const method_order[] = { "postal", "online", "appointment", "email",
+					    "letterbox", "in_person" };
+enum { M_POSTAL, M_ONLINE, M_APPOINTMENT, M__N = PW_ARRAY_SIZE(method_order) };
+
+#define EVIDENCE_MAX 300
 
 enum value_rule { RX_EMAIL, RX_PHONE, RX_CERFA, RX_MDLINK, RX_BARE_URL, RX_POSTAL_LINE,
 		  RX_STAMP_UPDATE, RX_STAMP_PUBLISH, RX__COUNT };
@@ -126,6 +155,7 @@ static struct {
 	struct rx method[PW_ARRAY_SIZE(method_rules)];
 	struct rx method_before[PW_ARRAY_SIZE(method_rules)];
 	struct rx negation;
+	struct rx booked_online, appointment_word, form_word, alternative;
 	struct rx value[RX__COUNT];
 	pcre2_match_context *mctx;
 } rx;
@@ -170,7 +200,11 @@ static bool rx_init(void)
 		    !compile(&rx.method_before[i], method_rules[i].before, PCRE2_CASELESS))
 			return false;
 	}
-	if (!compile(&rx.negation, negation_rule, PCRE2_CASELESS))
+	if (!compile(&rx.negation, negation_rule, PCRE2_CASELESS) ||
+	    !compile(&rx.booked_online, booked_online_rule, PCRE2_CASELESS) ||
+	    !compile(&rx.appointment_word, appointment_word_rule, PCRE2_CASELESS) ||
+	    !compile(&rx.form_word, form_word_rule, PCRE2_CASELESS) ||
+	    !compile(&rx.alternative, alternative_rule, PCRE2_CASELESS))
 		return false;
 	for (size_t i = 0; i < RX__COUNT; i++) {
 		uint32_t fl = (i == RX_CERFA) ? PCRE2_CASELESS : 0;
@@ -240,9 +274,135 @@ static bool has_needle(const char *lower, const char *needles)
 	return false;
 }
 
-static void find_methods(const char *text, size_t len, struct fieldset *out)
+struct mention {
+	size_t value;   /* index in method_order; M__N: dropped */
+	size_t ms, me;  /* the match */
+	size_t ss, se;  /* its sentence */
+};
+
+static size_t method_index(const char *value)
+{
+	for (size_t i = 0; i < M__N; i++) {
+		if (!strcmp(method_order[i], value))
+			return i;
+	}
+	abort(); /* a row of method_rules without its place in method_order */
+}
+
+/* The sentence around [ms, me): from after the previous end of sentence
+ * (a line end, '!', '?', or '.' before a space: "www.nord.gouv.fr" is
+ * one word) to the next one. */
+static bool sentence_end_at(const char *t, size_t len, size_t i)
+{
+	return t[i] == '\n' || t[i] == '!' || t[i] == '?' ||
+	       (t[i] == '.' && (i + 1 >= len || t[i + 1] == ' ' || t[i + 1] == '\n'));
+}
+
+static void sentence_bounds(const char *t, size_t len, size_t ms, size_t me, size_t *ss, size_t *se)
+{
+	size_t a = ms, b = me;
+	while (a > 0 && !sentence_end_at(t, len, a - 1))
+		a--;
+	while (b < len && !sentence_end_at(t, len, b))
+		b++;
+	*ss = a;
+	*se = b;
+}
+
+/* Whether r matches in t[from, to) (to bounds the subject). */
+static bool match_in(struct rx *r, const char *t, size_t from, size_t to, PCRE2_SIZE **ov)
+{
+	return to > from && next_match(r, t, to, from, ov);
+}
+
+/* Whether the sentence [ss, se) names an appointment that is not negated
+ * ("il n'est plus nécessaire de prendre rendez-vous") nor "sans". */
+static bool speaks_of_appointment(const char *t, size_t len, size_t ss, size_t se)
+{
+	PCRE2_SIZE *ov;
+	for (size_t from = ss; match_in(&rx.appointment_word, t, from, se, &ov);) {
+		size_t ms = ov[0], me = ov[1];
+		if (!negated(t, len, ms, me))
+			return true;
+		from = me > from ? me : from + 1;
+	}
+	return false;
+}
+
+/* Reads each mention in its sentence (see "The procedure, not every
+ * mention" above). */
+static void read_in_context(const char *t, size_t len, struct mention *m, size_t n)
+{
+	PCRE2_SIZE *ov;
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].value == M_ONLINE) {
+			size_t from = m[i].ms > 60 ? m[i].ms - 60 : 0;
+			while (from < m[i].ms && ((unsigned char)t[from] & 0xC0) == 0x80)
+				from++;
+			if (from < m[i].ss)
+				from = m[i].ss;
+			if (match_in(&rx.booked_online, t, from, m[i].ms, &ov)) {
+				m[i].value = M_APPOINTMENT;
+				continue;
+			}
+			for (size_t k = 0; k < n; k++) {
+				if (k == i || m[k].value != M_POSTAL || m[k].ss != m[i].ss || m[k].ms < m[i].me)
+					continue;
+				if (match_in(&rx.form_word, t, m[i].ss, m[i].se, &ov) &&
+				    !match_in(&rx.alternative, t, m[i].me, m[k].ms, &ov)) {
+					m[i].value = M__N;
+					break;
+				}
+			}
+		} else if (m[i].value == method_index("in_person")) {
+			bool appt = speaks_of_appointment(t, len, m[i].ss, m[i].se);
+			/* the sentence before, in the same paragraph */
+			if (!appt && m[i].ss > 0 && !(m[i].ss >= 2 && t[m[i].ss - 1] == '\n' && t[m[i].ss - 2] == '\n')) {
+				size_t ps, pe;
+				sentence_bounds(t, len, m[i].ss - 1, m[i].ss - 1, &ps, &pe);
+				appt = speaks_of_appointment(t, len, ps, m[i].ss);
+			}
+			if (appt)
+				m[i].value = M_APPOINTMENT;
+		}
+	}
+}
+
+static char *clean_line(const char *s, size_t n, bool *heading);
+
+/* The sentence [ss, se) (and its full stop) as evidence: one line, list
+ * marker, heading marks and link targets dropped, at most EVIDENCE_MAX
+ * bytes (cut on a character boundary, then "…"). */
+static char *evidence_of(const char *t, size_t len, size_t ss, size_t se)
+{
+	bool heading;
+	if (se < len && (t[se] == '.' || t[se] == '!' || t[se] == '?'))
+		se++;
+	while (ss < se && t[ss] == ' ')
+		ss++;
+	char *e = clean_line(t + ss, se - ss, &heading);
+	size_t n = strlen(e);
+	if (n > EVIDENCE_MAX) {
+		n = EVIDENCE_MAX;
+		while (n > 0 && ((unsigned char)e[n] & 0xC0) == 0x80)
+			n--;
+		e[n] = '\0';
+		char *cut = xasprintf("%s…", e);
+		free(e);
+		e = cut;
+	}
+	return e;
+}
+
+static void find_methods(const char *text, size_t len, enum facts_page kind, const char *heading,
+			 struct fieldset *out)
 {
 	char *lower = xstrndup(text, len);
+	struct mention *m = NULL;
+	size_t n = 0, alloc = 0;
+	char *evidence[M__N] = { NULL };
+	bool have[M__N] = { false };
+
 	for (size_t i = 0; i < len; i++) {
 		if (lower[i] >= 'A' && lower[i] <= 'Z')
 			lower[i] = (char)(lower[i] - 'A' + 'a');
@@ -250,9 +410,7 @@ static void find_methods(const char *text, size_t len, struct fieldset *out)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
 		PCRE2_SIZE *ov;
 		size_t start = 0;
-		const struct field *have = fieldset_find(out, "method");
-		if ((have && strvec_contains(&have->values, method_rules[i].value)) ||
-		    !has_needle(lower, method_rules[i].needles))
+		if (!has_needle(lower, method_rules[i].needles))
 			continue;
 		while (next_match(&rx.method[i], text, len, start, &ov)) {
 			size_t ms = ov[0], me = ov[1];
@@ -266,12 +424,59 @@ static void find_methods(const char *text, size_t len, struct fieldset *out)
 				if (!next_match(&rx.method_before[i], text, ms, from, &ov2))
 					continue;
 			}
-			if (!negated(text, len, ms, me)) {
-				fieldset_add(out, "method", method_rules[i].value);
-				break;
+			if (negated(text, len, ms, me))
+				continue;
+			if (n == alloc) {
+				alloc = alloc ? alloc * 2 : 16;
+				m = xrealloc(m, alloc * sizeof(*m));
 			}
+			m[n].value = method_index(method_rules[i].value);
+			m[n].ms = ms;
+			m[n].me = me;
+			sentence_bounds(text, len, ms, me, &m[n].ss, &m[n].se);
+			n++;
 		}
 	}
+	read_in_context(text, len, m, n);
+	/* Per method, the evidence of its first mention in the text. */
+	for (size_t v = 0; v < M__N; v++) {
+		size_t best = n;
+		for (size_t i = 0; i < n; i++) {
+			if (m[i].value == v && (best == n || m[i].ms < m[best].ms))
+				best = i;
+		}
+		if (best < n) {
+			have[v] = true;
+			evidence[v] = evidence_of(text, len, m[best].ss, m[best].se);
+		}
+	}
+	if (kind == FACTS_BOOKING) {
+		/* The page is the booking itself: whatever else it says of
+		 * counters and letters, one files by appointment. */
+		for (size_t v = 0; v < M__N; v++)
+			have[v] = v == M_APPOINTMENT;
+		if (!evidence[M_APPOINTMENT] && heading)
+			evidence[M_APPOINTMENT] = xstrdup(heading);
+	}
+	for (size_t v = 0; v < M__N; v++) {
+		if (!have[v] || (kind == FACTS_DS && v == M_ONLINE))
+			continue;
+		fieldset_add(out, "method", method_order[v]);
+		if (evidence[v] && *evidence[v])
+			fieldset_add(out, "method_evidence", evidence[v]);
+	}
+	if (kind == FACTS_DS) {
+		/* The page is the online filing itself: "en ligne
+		 * (démarches-simplifiées)", which says more than the plain
+		 * "online" a sentence of its description may give. */
+		const char *e = evidence[M_ONLINE] ? evidence[M_ONLINE] : heading;
+		fieldset_add(out, "method", "online_ds");
+		if (e && *e)
+			fieldset_add(out, "method_evidence", e);
+	}
+	for (size_t v = 0; v < M__N; v++)
+		free(evidence[v]);
+	free(m);
 	free(lower);
 }
 
@@ -635,14 +840,21 @@ bool facts_page_updated(const char *text, char out[11])
 
 void facts_extract(const char *text, struct fieldset *out)
 {
-	static const char *const always[] = { "method", "addresses", "emails", "phones", "links", "forms" };
+	facts_extract_page(text, FACTS_PAGE, NULL, out);
+}
+
+void facts_extract_page(const char *text, enum facts_page kind, const char *heading,
+			struct fieldset *out)
+{
+	static const char *const always[] = { "method", "method_evidence", "addresses", "emails",
+					      "phones", "links", "forms" };
 	size_t len = text ? strlen(text) : 0;
 
 	for (size_t i = 0; i < PW_ARRAY_SIZE(always); i++)
 		(void)fieldset_get(out, always[i]);
 	if (!text || !rx_init())
 		return;
-	find_methods(text, len, out);
+	find_methods(text, len, kind, heading, out);
 	find_addresses(text, len, out);
 	find_values(text, len, out);
 }

@@ -807,6 +807,8 @@ struct field_words {
 
 static const struct field_words field_words[] = {
 	{ "method", "Mode de dépôt", "Mode de dépôt ajouté", "Mode de dépôt retiré" },
+	{ "method_evidence", "Passage qui fonde le mode de dépôt", "Passage qui fonde le mode de dépôt ajouté",
+	  "Passage qui fondait le mode de dépôt retiré" },
 	{ "addresses", "Adresse", "Adresse ajoutée", "Adresse supprimée" },
 	{ "emails", "Courriel", "Courriel ajouté", "Courriel retiré" },
 	{ "phones", "Téléphone", "Téléphone ajouté", "Téléphone retiré" },

@@ -168,7 +168,10 @@ static const struct office offices[] = {
 	{ "family/dsfr-amiens",
 	  { "- classer les documents dans l'ordre de la liste",
 	    "L'accès à la préfecture n'est autorisé que 15 minutes avant l'heure du rendez-vous." },
-	  { "online", "appointment" },
+	  /* "demande de rendez-vous en ligne" books the appointment at
+	   * which one files: appointment, not online (issue 23: the method
+	   * from the procedure; it was { "online", "appointment" }) */
+	  { "appointment" },
 	  { NULL } },
 	{ "family/ds-arras",
 	  { "# Demande de titre de séjour - régularisation de votre situation administrative.",
@@ -900,6 +903,267 @@ static void test_text_cap_visible(void)
 	buf_release(&h);
 }
 
+/* ---- designs beyond Hauts-de-France (issue 23) ---- */
+
+/* Word-level F1 of got against want: words are runs of non-spaces,
+ * compared as multisets (precision over got's words, recall over want's).
+ * 1.0 for two empty texts. */
+static int cmp_word(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static size_t split_words(const char *s, char ***out)
+{
+	size_t n = 0, alloc = 0;
+	char **v = NULL;
+	while (*s) {
+		while (*s == ' ' || *s == '\n' || *s == '\t')
+			s++;
+		size_t k = strcspn(s, " \n\t");
+		if (!k)
+			break;
+		if (n == alloc) {
+			alloc = alloc ? alloc * 2 : 64;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		v[n++] = xstrndup(s, k);
+		s += k;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_word);
+	*out = v;
+	return n;
+}
+
+/* The text as an editor quotes it: "[text](url)" is "text". */
+static char *quoted(const char *s)
+{
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "");
+	for (const char *p = s; *p; p++) {
+		if (*p == '[')
+			continue;
+		if (p[0] == ']' && p[1] == '(') {
+			const char *close = strchr(p, ')');
+			if (close) {
+				p = close;
+				continue;
+			}
+		}
+		buf_addch(&b, *p);
+	}
+	return buf_detach(&b, NULL);
+}
+
+static double text_f1(const char *got_text, const char *want)
+{
+	char **g, **w;
+	char *got = quoted(got_text);
+	size_t ng = split_words(got, &g), nw = split_words(want, &w), common = 0;
+	free(got);
+	for (size_t i = 0, j = 0; i < ng && j < nw;) {
+		int c = strcmp(g[i], w[j]);
+		if (c == 0) {
+			common++;
+			i++;
+			j++;
+		} else if (c < 0) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	double f1 = (ng == 0 && nw == 0) ? 1.0 : (2.0 * (double)common) / (double)(ng + nw);
+	for (size_t i = 0; i < ng; i++)
+		free(g[i]);
+	for (size_t i = 0; i < nw; i++)
+		free(w[i]);
+	free(g);
+	free(w);
+	return f1;
+}
+
+static void test_f1_measure(void)
+{
+	CHECK(text_f1("", "") == 1.0);
+	CHECK(text_f1("a b c", "c b a") == 1.0);
+	CHECK(text_f1("a b", "a b c d") > 0.66 && text_f1("a b", "a b c d") < 0.67);
+	CHECK(text_f1("a a", "a") > 0.66 && text_f1("a a", "a") < 0.67);
+	CHECK(text_f1("x", "y") == 0.0);
+	CHECK(text_f1("voir [la liste](https://x.fr/l.pdf) ici", "voir la liste ici") == 1.0);
+}
+
+struct design {
+	const char *name;      /* fixtures/design/NAME{.html,.noise.html,.expected.txt} */
+	const char *url;
+	const char *rule;
+	const char *methods[3];/* exactly these */
+	const char *evidence;  /* in method_evidence */
+};
+
+static const struct design designs[] = {
+	{ "design/ez-print-dunkerque",
+	  "https://www.nord.gouv.fr/layout/set/print/Services-de-l-Etat/Horaires-et-coordonnees/Sous-prefecture-de-Dunkerque",
+	  "builtin: ezpublish print", { "postal", "appointment" },
+	  "Le dossier complet doit être envoyé à la Sous Préfecture à l'adresse suivante :" },
+	{ "design/booking-ez", "https://www.nord.gouv.fr/booking/create/4321", "builtin: ezpublish (booking)",
+	  { "appointment" }, "Prise de rendez-vous - admission exceptionnelle au séjour" },
+	/* the booking module recognised by its form, whatever the address */
+	{ "design/booking-dsfr", "https://www.nord.gouv.fr/Prendre-un-rendez-vous/AES", "builtin: dsfr (booking)",
+	  { "appointment" }, "Prise de rendez-vous - admission exceptionnelle au séjour" },
+	{ "design/dsfr-cergy", "https://www.val-doise.gouv.fr/Demarches/Etrangers/AES", "builtin: dsfr",
+	  { "postal" },
+	  "Pour une première demande d'admission exceptionnelle au séjour, vous devez remplir le formulaire "
+	  "en ligne puis l'imprimer et l'envoyer par courrier, avec la copie des pièces de la liste, à "
+	  "l'adresse suivante :" },
+	{ "design/dsfr-evry", "https://www.essonne.gouv.fr/Demarches/Etrangers/AES", "builtin: dsfr",
+	  { "appointment" },
+	  "Les demandes d'admission exceptionnelle au séjour sont reçues uniquement sur rendez-vous." },
+};
+
+/* Furniture of these designs that must never reach the text. */
+static const char *const design_furniture[] = {
+	"Haut de page", "Aller au contenu", "Contenu", "Pied de page", "Vigilance", "Mouvement social",
+	"Fermeture exceptionnelle", "Masquer le message", "Partager", "Votre avis", "avis nous intéresse",
+	"Je donne mon avis", "Aidez-nous", "jedonnemonavis", "Étape", "Etape", "captcha", "Recopiez",
+	"Écouter le code", "Effectuer une demande", "Veuillez cocher", "créneau", "Guichet 1",
+	"Choix du guichet", "Conditions d'utilisation", "Imprimé le", "Adresse de la page", "Préfet du Nord",
+	"Rechercher", "Mentions légales",
+};
+
+static void test_designs(void)
+{
+	for (size_t i = 0; i < PW_ARRAY_SIZE(designs); i++) {
+		const struct design *d = &designs[i];
+		struct extraction ex, nx;
+		if (extract_file(d->name, ".html", d->url, NULL, &ex) < 0 ||
+		    extract_file(d->name, ".noise.html", d->url, NULL, &nx) < 0) {
+			CHECK(!"extraction failed");
+			continue;
+		}
+		char *want = fixture(d->name, ".expected.txt");
+		double f1 = text_f1(ex.text, want);
+		fprintf(stderr, "%s: F1 %.4f against the expected text (%s)\n", d->name, f1, ex.rule);
+		if (f1 < 0.97)
+			fprintf(stderr, "%s: text:\n%s\n", d->name, ex.text);
+		CHECK(f1 >= 0.97);
+		CHECK_STR(ex.rule, d->rule);
+		for (size_t k = 0; k < PW_ARRAY_SIZE(design_furniture); k++) {
+			if (strstr(ex.text, design_furniture[k])) {
+				fprintf(stderr, "%s: furniture '%s' in text\n", d->name, design_furniture[k]);
+				CHECK(!"furniture in text");
+			}
+		}
+		size_t n;
+		for (n = 0; n < PW_ARRAY_SIZE(d->methods) && d->methods[n]; n++) {
+			if (!field_has(&ex, "method", d->methods[n]))
+				fprintf(stderr, "%s: method %s missing\n", d->name, d->methods[n]);
+			CHECK(field_has(&ex, "method", d->methods[n]));
+		}
+		if (field_count(&ex, "method") != n)
+			fprintf(stderr, "%s: %zu methods\n", d->name, field_count(&ex, "method"));
+		CHECK_INT(field_count(&ex, "method"), n);
+		CHECK(field_has(&ex, "method_evidence", d->evidence));
+		/* a page that holds its procedure: neither empty nor a challenge */
+		struct fetch_result res;
+		memset(&res, 0, sizeof(res));
+		CHECK_INT(crawler_classify(d->url, &res, &ex), PW_FAIL_NONE);
+		/* the second night: only furniture changed */
+		if (strcmp(ex.text, nx.text))
+			fprintf(stderr, "%s: the noise night changed the text:\n%s\n", d->name, nx.text);
+		CHECK_STR(nx.text, ex.text);
+		char *fa = fieldset_serialize(&ex.fields), *fb = fieldset_serialize(&nx.fields);
+		CHECK_STR(fb, fa);
+		free(fa);
+		free(fb);
+		free(want);
+		extraction_release(&ex);
+		extraction_release(&nx);
+	}
+	/* The print layout gives the normal layout's text. */
+	struct extraction a, b;
+	CHECK_INT(extract_file("family/ez-dunkerque", ".html", page_named("family/ez-dunkerque")->url, NULL, &a), 0);
+	CHECK_INT(extract_file("design/ez-print-dunkerque", ".html", designs[0].url, NULL, &b), 0);
+	CHECK_STR(b.text, a.text);
+	extraction_release(&a);
+	extraction_release(&b);
+}
+
+/* The method is what the applicant must do to file, with the sentence
+ * it was read from. */
+static void test_method_from_procedure(void)
+{
+	static const struct {
+		const char *text;
+		const char *methods[3];
+		const char *evidence;
+	} cases[] = {
+		{ "Vous devez remplir le formulaire en ligne puis l'imprimer et l'envoyer par courrier.\n",
+		  { "postal" }, "Vous devez remplir le formulaire en ligne puis l'imprimer et l'envoyer par courrier." },
+		{ "- Téléchargez le formulaire en ligne, complétez-le et adressez-le par voie postale.\n",
+		  { "postal" }, "Téléchargez le formulaire en ligne, complétez-le et adressez-le par voie postale." },
+		/* an alternative is two methods */
+		{ "Vous pouvez déposer votre demande en ligne ou l'envoyer par courrier.\n",
+		  { "postal", "online" }, "Vous pouvez déposer votre demande en ligne ou l'envoyer par courrier." },
+		{ "Le jour du rendez-vous, présentez-vous au guichet avec les originaux.\n",
+		  { "appointment" }, "Le jour du rendez-vous, présentez-vous au guichet avec les originaux." },
+		{ "Prenez rendez-vous sur le site. Ensuite, présentez-vous au guichet 3.\n",
+		  { "appointment" }, "Prenez rendez-vous sur le site." },
+		{ "Sans rendez-vous, présentez-vous au guichet du lundi au vendredi.\n",
+		  { "in_person" }, "Sans rendez-vous, présentez-vous au guichet du lundi au vendredi." },
+		{ "Il n'est plus nécessaire de prendre rendez-vous. Présentez-vous au guichet.\n",
+		  { "in_person" }, "Présentez-vous au guichet." },
+		{ "Puis demande de rendez-vous en ligne : [https://www.somme.gouv.fr/booking/create/3148](https://www.somme.gouv.fr/booking/create/3148)\n",
+		  { "appointment" }, "Puis demande de rendez-vous en ligne : https://www.somme.gouv.fr/booking/create/3148" },
+		/* a counter in another paragraph than the appointment is a counter */
+		{ "Dépôt sur place au guichet du lundi au jeudi.\n\nPrise de rendez-vous obligatoire.\n",
+		  { "appointment", "in_person" }, "Dépôt sur place au guichet du lundi au jeudi." },
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(cases); i++) {
+		struct fieldset fs = FIELDSET_INIT;
+		facts_extract(cases[i].text, &fs);
+		const struct field *m = fieldset_find(&fs, "method");
+		const struct field *e = fieldset_find(&fs, "method_evidence");
+		size_t n;
+		for (n = 0; n < PW_ARRAY_SIZE(cases[i].methods) && cases[i].methods[n]; n++) {
+			if (!strvec_contains(&m->values, cases[i].methods[n]))
+				fprintf(stderr, "case %zu: method %s missing\n", i, cases[i].methods[n]);
+			CHECK(strvec_contains(&m->values, cases[i].methods[n]));
+		}
+		if (m->values.n != n)
+			fprintf(stderr, "case %zu: %zu methods\n", i, m->values.n);
+		CHECK_INT(m->values.n, n);
+		CHECK(e != NULL);
+		if (e && !strvec_contains(&e->values, cases[i].evidence))
+			fprintf(stderr, "case %zu: evidence %s\n", i, e->values.n ? e->values.v[0] : "(none)");
+		CHECK(e && strvec_contains(&e->values, cases[i].evidence));
+		fieldset_release(&fs);
+	}
+	/* Evidence is bounded, cut on a character boundary. */
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 100; i++)
+		buf_addstr(&b, "très ");
+	buf_addstr(&b, "long : envoyez votre dossier par voie postale.\n");
+	struct fieldset fs = FIELDSET_INIT;
+	facts_extract(buf_str(&b), &fs);
+	const struct field *e = fieldset_find(&fs, "method_evidence");
+	CHECK(e && e->values.n == 1);
+	if (e && e->values.n == 1) {
+		CHECK(strlen(e->values.v[0]) <= 300 + strlen("…"));
+		CHECK(utf8_valid(e->values.v[0], strlen(e->values.v[0])));
+	}
+	fieldset_release(&fs);
+	buf_release(&b);
+	/* In a page, the skip and back-to-top links, the feedback button and
+	 * box titles are furniture wherever they sit; other in-page links
+	 * keep their text. */
+	CHECK_TEXT("<main><a href=\"#contenu\">Aller au contenu</a><p>texte</p><p><a href=\"#haut\">haut</a></p>"
+		   "<div class=\"fr-callout\"><p class=\"fr-callout__title\">Votre avis nous intéresse</p><p>x</p></div>"
+		   "<p><a href=\"https://voxusagers.numerique.gouv.fr/Demarches/1\">Je donne mon avis</a></p>"
+		   "<p><a class=\"fr-link\" href=\"#top\">Haut de page</a></p></main>", "texte\n\nhaut\n");
+}
+
 int main(void)
 {
 	TEST_RUN(test_golden_texts);
@@ -928,5 +1192,8 @@ int main(void)
 	TEST_RUN(test_fields_present_and_absent);
 	TEST_RUN(test_bad_input);
 	TEST_RUN(test_text_cap_visible);
+	TEST_RUN(test_f1_measure);
+	TEST_RUN(test_designs);
+	TEST_RUN(test_method_from_procedure);
 	return test_finish();
 }
