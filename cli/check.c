@@ -17,9 +17,9 @@ int cmd_check(int argc, char **argv)
 	struct watchlist wl;
 	struct strvec files = STRVEC_INIT;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: prefwatch check [FILE...]\n\n"
+		printf(_("usage: prefwatch check [FILE...]\n\n"
 		       "Validates watchlist files (the bundled ones by default) and prints\n"
-		       "every error as FILE:LINE:COLUMN: message. Fetches nothing.\n");
+		       "every error as FILE:LINE:COLUMN: message. Fetches nothing.\n"));
 		return EXIT_OK;
 	}
 	for (int i = 1; i < argc; i++)
@@ -30,10 +30,10 @@ int cmd_check(int argc, char **argv)
 	if (n < 0) {
 		rc = EXIT_USAGE;
 	} else if (n > 0) {
-		fprintf(stderr, "prefwatch: %d error%s\n", n, n > 1 ? "s" : "");
+		fprintf(stderr, _("prefwatch: %d error%s\n"), n, n > 1 ? "s" : "");
 		rc = EXIT_USAGE;
 	} else {
-		printf("%zu office%s, %zu page%s: ok\n", wl.n_offices, wl.n_offices > 1 ? "s" : "",
+		printf(_("%zu office%s, %zu page%s: ok\n"), wl.n_offices, wl.n_offices > 1 ? "s" : "",
 		       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
 	}
 	watchlist_release(&wl);
@@ -71,7 +71,7 @@ static void print_fields(const struct fieldset *fs)
 	for (size_t i = 0; i < fs->n; i++) {
 		printf("%s:", fs->v[i].name);
 		if (!fs->v[i].values.n)
-			printf(" (none)");
+			printf(_(" (none)"));
 		printf("\n");
 		for (size_t j = 0; j < fs->v[i].values.n; j++)
 			printf("  - %s\n", fs->v[i].values.v[j]);
@@ -101,15 +101,15 @@ static int parse_test_opts(int argc, char **argv, struct test_opts *o)
 		case 'w': strvec_push(&o->watchlists, optarg); break;
 		case 'H': o->html = true; break;
 		case 'h':
-			printf("usage: prefwatch test URL|PAGE_ID [--select XPATH] [--exclude XPATH]...\n"
+			printf(_("usage: prefwatch test URL|PAGE_ID [--select XPATH] [--exclude XPATH]...\n"
 			       "                      [--ignore REGEX]... [--html] [--watchlist FILE]...\n"
 			       "       prefwatch test --file PAGE.html [URL] [--select ...]\n\n"
 			       "Fetches one page now (or reads a saved file) and prints the extracted\n"
 			       "text, then the facts found in it, then which rule selected the content.\n"
 			       "A PAGE_ID takes the page's rules from the watchlist; the options add to\n"
-			       "or replace them. --html also prints the decoded HTML.\n");
+			       "or replace them. --html also prints the decoded HTML.\n"));
 			return -1;
-		default: return cli_usage_error("test", "unknown option");
+		default: return cli_usage_error("test", _("unknown option"));
 		}
 	}
 	return 0;
@@ -139,7 +139,7 @@ int cmd_test(int argc, char **argv)
 	if (optind < argc)
 		url = argv[optind++];
 	if (optind < argc || (!url && !o.file)) {
-		rc = cli_usage_error("test", "expected one URL or page id (or --file)");
+		rc = cli_usage_error("test", _("expected one URL or page id (or --file)"));
 		goto cleanup;
 	}
 
@@ -151,7 +151,7 @@ int cmd_test(int argc, char **argv)
 		}
 		const struct wl_page *p = watchlist_find_page(&wl, url);
 		if (!p) {
-			rc = cli_usage_error("test", "no page '%s' in the watchlist", url);
+			rc = cli_usage_error("test", _("no page '%s' in the watchlist"), url);
 			goto cleanup;
 		}
 		url = p->url;
@@ -175,8 +175,8 @@ int cmd_test(int argc, char **argv)
 		pw_url_release(&u);
 		if (creds) {
 			char *shown = pw_url_redact(url);
-			rc = cli_usage_error("test", "url '%s' holds a user name or password: "
-					     "put credentials in ~/.netrc", shown);
+			rc = cli_usage_error("test", _("url '%s' holds a user name or password: "
+					     "put credentials in ~/.netrc"), shown);
 			free(shown);
 			goto cleanup;
 		}
@@ -196,7 +196,7 @@ int cmd_test(int argc, char **argv)
 	if (o.file) {
 		buf_init(&raw, 64u << 20);
 		if (pw_read_file(o.file, &raw) < 0) {
-			log_error("cannot read '%s': %s", o.file, strerror(errno));
+			log_error(_("cannot read '%s': %s"), o.file, strerror(errno));
 			rc = EXIT_USAGE;
 			goto cleanup;
 		}
@@ -217,7 +217,7 @@ int cmd_test(int argc, char **argv)
 		crawler_add(c, &req);
 		crawler_run(c, keep_result, &of);
 		if (!of.done || of.res.failure) {
-			fprintf(stderr, "prefwatch test: cannot fetch '%s': %s (%s)\n", url,
+			fprintf(stderr, _("prefwatch test: cannot fetch '%s': %s (%s)\n"), url,
 				of.res.error ? of.res.error : "interrupted",
 				pw_failure_name(of.res.failure));
 			rc = EXIT_PAGES_FAILED;
@@ -231,23 +231,23 @@ int cmd_test(int argc, char **argv)
 	}
 
 	if (extract_html(html, html_len, base, rules, &ex, &err) < 0) {
-		log_error("cannot extract: %s", err);
+		log_error(_("cannot extract: %s"), err);
 		rc = EXIT_PAGES_FAILED;
 		goto cleanup;
 	}
 	printf("%s\n", ex.text);
-	printf("\n---- fields ----\n");
+	printf(_("\n---- fields ----\n"));
 	print_fields(&ex.fields);
-	printf("\n---- rule ----\n%s\n", ex.rule ? ex.rule : "?");
+	printf(_("\n---- rule ----\n%s\n"), ex.rule ? ex.rule : "?");
 	if (!o.file) {
 		enum pw_failure f = crawler_classify(url, &of.res, &ex);
-		printf("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n", of.res.http_status, base,
-		       charset ? charset : "?", f ? ", classified as " : "", pw_failure_name(f));
+		printf(_("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n"), of.res.http_status, base,
+		       charset ? charset : "?", f ? _(", classified as ") : "", pw_failure_name(f));
 	}
 	if (!*ex.text)
-		fprintf(stderr, "prefwatch test: the rule selects no text (no_content)\n");
+		fprintf(stderr, _("prefwatch test: the rule selects no text (no_content)\n"));
 	if (o.html)
-		printf("\n---- html ----\n%s\n", html);
+		printf(_("\n---- html ----\n%s\n"), html);
 
 cleanup:
 	extraction_release(&ex);

@@ -73,6 +73,12 @@ void rules_cache_release(struct rules_cache *c);
 char *cli_db_path(const char *flag);
 /* Appends the bundled watchlist files (sorted) to files; -1 if none. */
 int cli_bundled_watchlists(struct strvec *files);
+/* The directory of the message catalogues (DIR/fr/LC_MESSAGES/prefwatch.mo),
+ * for bindtextdomain(): $PREFWATCH_LOCALEDIR, else the build tree's when
+ * this binary is the build tree's, else the one next to the executable
+ * (../share/locale) when it holds our catalogue, else the configured
+ * prefix's. Owned. */
+char *cli_locale_dir(void);
 /* Loads files (the bundled ones when files is empty; their names are then
  * added to it), printing every error as FILE:LINE:COLUMN: message.
  * Returns the number of errors, -1 if no bundled watchlist exists. */

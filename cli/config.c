@@ -157,7 +157,7 @@ static void load_scalar(struct settings *s, enum setting_id id, const struct yam
 			settings_set(s, id, num, origin);
 		}
 	} else if (!v->value[0]) {
-		yaml_err(errs, doc->file, v, "%s: empty value", d->name);
+		yaml_err(errs, doc->file, v, _("%s: empty value"), d->name);
 	} else {
 		settings_set(s, id, v->value, origin);
 	}
@@ -256,14 +256,14 @@ int cmd_config(int argc, char **argv)
 {
 	struct settings s;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: prefwatch [--config FILE] config\n\n"
+		printf(_("usage: prefwatch [--config FILE] config\n\n"
 		       "Prints the effective configuration and where each value came from\n"
 		       "(default, configuration file and line, environment, command line).\n"
-		       "Secrets are masked.\n");
+		       "Secrets are masked.\n"));
 		return EXIT_OK;
 	}
 	if (argc > 1)
-		return cli_usage_error("config", "unexpected argument '%s'", argv[1]);
+		return cli_usage_error("config", _("unexpected argument '%s'"), argv[1]);
 	if (settings_load(&s) < 0) {
 		settings_release(&s);
 		return EXIT_USAGE;

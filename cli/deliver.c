@@ -38,11 +38,11 @@ int cli_mail_check(const struct settings *s)
 	char *err = NULL;
 	mail_config_from(&mc, s);
 	if (!mc.smtp_url && !mc.sendmail) {
-		log_error("mail is on but neither mail.smtp_url (--smtp-url) nor mail.sendmail (--sendmail) is set");
+		log_error(_("mail is on but neither mail.smtp_url (--smtp-url) nor mail.sendmail (--sendmail) is set"));
 		return -1;
 	}
 	if (mail_config_check(&mc, &err) < 0) {
-		log_error("mail settings: %s", err);
+		log_error(_("mail settings: %s"), err);
 		free(err);
 		return -1;
 	}
@@ -57,7 +57,7 @@ int cli_mail_enqueue(struct store *st, const struct report *r, time_t at)
 	int64_t id = 0;
 	int rc = store_outbox_add(st, at, subject, text, html, &id);
 	if (rc < 0)
-		log_error("cannot keep the report for mailing: %s", store_errmsg(st));
+		log_error(_("cannot keep the report for mailing: %s"), store_errmsg(st));
 	free(subject);
 	free(text);
 	free(html);
@@ -88,25 +88,25 @@ static int send_one(const struct outbox_entry *e, void *data)
 		f->failed++;
 		if (store_outbox_failed(f->st, e->id, time(NULL), err, refused, MAIL_PARK_AFTER,
 					&parked) < 0) {
-			log_error("cannot mail the report of %s: %s", e->created_iso, err);
-			log_error("cannot record the failure: %s", store_errmsg(f->st));
+			log_error(_("cannot mail the report of %s: %s"), e->created_iso, err);
+			log_error(_("cannot record the failure: %s"), store_errmsg(f->st));
 			f->db_error = true;
 			free(err);
 			return 1;
 		}
 		if (parked) {
 			f->parked_now++;
-			log_error("the mail server refused the report of %s (outbox #%lld) %d times: %s; "
+			log_error(_("the mail server refused the report of %s (outbox #%lld) %d times: %s; "
 				  "it is parked and no longer holds back later reports: "
 				  "'prefwatch mail --retry %lld' puts it back, 'prefwatch mail --drop %lld' "
-				  "deletes it", e->created_iso, (long long)e->id, e->refusals + 1, err,
+				  "deletes it"), e->created_iso, (long long)e->id, e->refusals + 1, err,
 				  (long long)e->id, (long long)e->id);
 		} else if (refused) {
-			log_error("the mail server refused the report of %s (outbox #%lld, refusal %d; "
-				  "parked after %d): %s", e->created_iso, (long long)e->id,
+			log_error(_("the mail server refused the report of %s (outbox #%lld, refusal %d; "
+				  "parked after %d): %s"), e->created_iso, (long long)e->id,
 				  e->refusals + 1, MAIL_PARK_AFTER, err);
 		} else {
-			log_error("cannot mail the report of %s: %s", e->created_iso, err);
+			log_error(_("cannot mail the report of %s: %s"), e->created_iso, err);
 		}
 		free(err);
 		/* A refusal is this report's own: the next ones may go. A server
@@ -114,12 +114,12 @@ static int send_one(const struct outbox_entry *e, void *data)
 		return refused ? 0 : 1;
 	}
 	if (store_outbox_mark_sent(f->st, e->id, time(NULL)) < 0) {
-		log_error("report mailed but not marked as sent: %s", store_errmsg(f->st));
+		log_error(_("report mailed but not marked as sent: %s"), store_errmsg(f->st));
 		f->db_error = true;
 		return 1;
 	}
 	f->sent++;
-	log_info("report of %s mailed", e->created_iso);
+	log_info(_("report of %s mailed"), e->created_iso);
 	return 0;
 }
 
@@ -137,25 +137,25 @@ int cli_mail_flush(struct store *st, const struct settings *s)
 	mail_config_from(&f.mc, s);
 	if (store_outbox_each_unsent(st, send_one, &f) < 0 ||
 	    store_outbox_each_queued(st, count_parked, &parked) < 0) {
-		log_error("cannot read the outbox: %s", store_errmsg(st));
+		log_error(_("cannot read the outbox: %s"), store_errmsg(st));
 		return EXIT_DATABASE;
 	}
 	if (f.db_error)
 		return EXIT_DATABASE;
 	/* said every run until an editor acts: a parked report never arrives */
 	if (parked > f.parked_now)
-		log_error("%d report(s) refused by the mail server are parked and will not be sent: "
-			  "see 'prefwatch mail --list'", parked);
+		log_error(_("%d report(s) refused by the mail server are parked and will not be sent: "
+			  "see 'prefwatch mail --list'"), parked);
 	return f.failed || parked ? EXIT_MAIL : EXIT_OK;
 }
 
 static int list_one(const struct outbox_entry *e, void *data)
 {
 	(void)data;
-	printf("%-6lld %s  %-7s %d failed  %s\n", (long long)e->id, e->created_iso,
+	printf(_("%-6lld %s  %-7s %d failed  %s\n"), (long long)e->id, e->created_iso,
 	       e->parked_at ? "parked" : "waiting", e->attempts, e->subject);
 	if (e->last_error)
-		printf("       last error: %s\n", e->last_error);
+		printf(_("       last error: %s\n"), e->last_error);
 	return 0;
 }
 
@@ -199,7 +199,7 @@ int cmd_mail(int argc, char **argv)
 		case 'T': settings_set_list(&s.mail_to, &s.mail_to_origin, optarg, cl); break;
 		case 'M': settings_set(&s, S_SENDMAIL, optarg, cl); break;
 		case 'h':
-			printf("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
+			printf(_("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
 			       "                      [--mail-to ADDR]... [--sendmail PATH]\n"
 			       "       prefwatch mail --list [--db FILE]\n"
 			       "       prefwatch mail --retry ID... [--resend ...] | --drop ID...\n\n"
@@ -207,20 +207,20 @@ int cmd_mail(int argc, char **argv)
 			       "--list shows the reports waiting to be mailed: their outbox id, date,\n"
 			       "state (waiting, or parked after %d refusals by the mail server), failures\n"
 			       "and last error. --retry ID puts a parked report back (sent by the next run\n"
-			       "or by --resend); --drop ID deletes a waiting report unsent.\n",
+			       "or by --resend); --drop ID deletes a waiting report unsent.\n"),
 			       MAIL_PARK_AFTER);
 			goto cleanup;
 		default:
-			rc = cli_usage_error("mail", "unknown option");
+			rc = cli_usage_error("mail", _("unknown option"));
 			goto cleanup;
 		}
 	}
 	if (optind < argc || (!resend && !list && !drop.n && !retry.n)) {
-		rc = cli_usage_error("mail", "expected --resend, --list, --retry ID or --drop ID");
+		rc = cli_usage_error("mail", _("expected --resend, --list, --retry ID or --drop ID"));
 		goto cleanup;
 	}
 	if (list + (resend || retry.n) + (drop.n > 0) > 1) {
-		rc = cli_usage_error("mail", "--list, --drop and --resend/--retry go alone");
+		rc = cli_usage_error("mail", _("--list, --drop and --resend/--retry go alone"));
 		goto cleanup;
 	}
 	int64_t bad = 0;
@@ -228,7 +228,7 @@ int cmd_mail(int argc, char **argv)
 		if (cli_parse_id(i < drop.n ? drop.v[i] : retry.v[i - drop.n]) < 0)
 			bad = (int64_t)i + 1;
 	if (bad) {
-		rc = cli_usage_error("mail", "'%s' is not an outbox id",
+		rc = cli_usage_error("mail", _("'%s' is not an outbox id"),
 				     bad <= (int64_t)drop.n ? drop.v[bad - 1] : retry.v[bad - 1 - drop.n]);
 		goto cleanup;
 	}
@@ -249,7 +249,7 @@ int cmd_mail(int argc, char **argv)
 	}
 	if (list) {
 		if (store_outbox_each_queued(st, list_one, NULL) < 0) {
-			log_error("cannot read the outbox: %s", store_errmsg(st));
+			log_error(_("cannot read the outbox: %s"), store_errmsg(st));
 			rc = EXIT_DATABASE;
 		}
 		goto cleanup;
@@ -263,10 +263,10 @@ int cmd_mail(int argc, char **argv)
 			continue;
 		}
 		if (is_drop)
-			printf("report %lld dropped from the outbox, unsent\n", (long long)id);
+			printf(_("report %lld dropped from the outbox, unsent\n"), (long long)id);
 		else
-			printf("report %lld will be tried again%s\n", (long long)id,
-			       resend ? "" : " by the next run or 'prefwatch mail --resend'");
+			printf(_("report %lld will be tried again%s\n"), (long long)id,
+			       resend ? "" : _(" by the next run or 'prefwatch mail --resend'"));
 	}
 	if (resend && !rc)
 		rc = cli_mail_flush(st, &s);

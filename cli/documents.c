@@ -66,7 +66,7 @@ static void doc_commit(struct run_ctx *ctx, struct doc_job *dj, struct page_outc
 	o->page_id = dj->id;
 	o->at = time(NULL);
 	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
-		log_error("cannot store document '%s' of page '%s': %s", dj->url, dj->pj->page->id,
+		log_error(_("cannot store document '%s' of page '%s': %s"), dj->url, dj->pj->page->id,
 			  store_errmsg(ctx->store));
 		ctx->db_error = true;
 	}
@@ -99,7 +99,7 @@ static void doc_failed(struct run_ctx *ctx, struct doc_job *dj, const struct fet
 	rd->fail_count = d.fail_count;
 	rd->failing_since = d.failing_since;
 	rd->listed = d.listed;
-	log_info("%s: document '%s' failed (%s): %s", dj->pj->page->id, dj->url,
+	log_info(_("%s: document '%s' failed (%s): %s"), dj->pj->page->id, dj->url,
 		 pw_failure_name(failure), rd->error);
 }
 
@@ -144,7 +144,7 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 	rd->http_status = res->http_status;
 	if (kind == OUTCOME_BASELINE) {
 		rd->status = DOC_UNCHANGED;
-		log_info("%s: document '%s' text stored again under %s", dj->pj->page->id, dj->url,
+		log_info(_("%s: document '%s' text stored again under %s"), dj->pj->page->id, dj->url,
 			 DOC_RULES_FP);
 		return;
 	}
@@ -163,13 +163,13 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 		ch->old_text = xstrdup(dj->replaced_text ? dj->replaced_text : "");
 		ch->new_text = xstrdup(text);
 		rd->change = ch;
-		log_info("%s: document '%s' replaced by '%s'", dj->pj->page->id, rd->replaced_url,
+		log_info(_("%s: document '%s' replaced by '%s'"), dj->pj->page->id, rd->replaced_url,
 			 dj->url);
 		return;
 	}
 	if (kind == OUTCOME_NEW) {
 		rd->status = DOC_NEW;
-		log_info("%s: new document '%s'", dj->pj->page->id, dj->url);
+		log_info(_("%s: new document '%s'"), dj->pj->page->id, dj->url);
 		return;
 	}
 	struct report_change *ch = xcalloc(1, sizeof(*ch));
@@ -181,7 +181,7 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 	ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
 	rd->status = DOC_CHANGED;
 	rd->change = ch;
-	log_info("%s: document '%s' changed (change #%lld)", dj->pj->page->id, dj->url,
+	log_info(_("%s: document '%s' changed (change #%lld)"), dj->pj->page->id, dj->url,
 		 (long long)ids.change_id);
 }
 
@@ -219,7 +219,7 @@ static void doc_changed(struct run_ctx *ctx, struct doc_job *dj)
 
 static void doc_flicker(struct run_ctx *ctx, struct doc_job *dj)
 {
-	log_info("%s: document '%s' changed then changed back within the run; not reported",
+	log_info(_("%s: document '%s' changed then changed back within the run; not reported"),
 		 dj->pj->page->id, dj->url);
 	doc_unchanged(ctx, dj, &dj->first_res, NULL, false);
 }
@@ -279,7 +279,7 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 			rd->type = xstrdup(doc_type_name(dt.type));
 		}
 		if (!confirming && dt.seconds > 1)
-			log_info("%s: document '%s': text in %.1f s", dj->pj->page->id, dj->url,
+			log_info(_("%s: document '%s': text in %.1f s"), dj->pj->page->id, dj->url,
 				 dt.seconds);
 	}
 	judge_text(&pol, &st, &t, time(NULL), &d);
@@ -352,7 +352,7 @@ static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_resul
 	ctx->pending_tail = &dj->pending_next;
 	return 0;
 fail:
-	log_warn("cannot keep '%s' for later conversion (%s): converting it now", dj->url,
+	log_warn(_("cannot keep '%s' for later conversion (%s): converting it now"), dj->url,
 		 strerror(errno));
 	free(path);
 	return -1;
@@ -541,7 +541,7 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		rd->title = xstrdup(known[i].title);
 		rd->type = xstrdup(doc_type_name(doc_type_from_url(known[i].url)));
 		rd->status = DOC_REMOVED;
-		log_info("%s: document '%s' no longer linked", p->id, known[i].url);
+		log_info(_("%s: document '%s' no longer linked"), p->id, known[i].url);
 	}
 	replaced = xcalloc(links.n ? links.n : 1, sizeof(*replaced));
 	pair_replacements(&links, known, n_known, removed_rd, replaced);
@@ -554,7 +554,7 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		dj->next = ctx->docs;
 		ctx->docs = dj;
 		if (store_page_state(ctx->store, dj->id, &dj->st) < 0) {
-			log_error("cannot read the state of document '%s': %s", dj->url,
+			log_error(_("cannot read the state of document '%s': %s"), dj->url,
 				  store_errmsg(ctx->store));
 			ctx->db_error = true;
 			continue;
@@ -587,7 +587,7 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 	}
 	goto cleanup;
 db_error:
-	log_error("cannot record the documents of '%s': %s", p->id, store_errmsg(ctx->store));
+	log_error(_("cannot record the documents of '%s': %s"), p->id, store_errmsg(ctx->store));
 	ctx->db_error = true;
 cleanup:
 	free(removed_rd);

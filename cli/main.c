@@ -8,35 +8,38 @@
  * them together: cli/run.c.
  */
 #include "common/common.h"
+
+#include <locale.h>
+
 #include "common/url.h"
 #include "cli/cli.h"
 
 static const struct cli_command commands[] = {
-	{ "run",     cmd_run,     "fetch every watched page, store what changed, report it" },
-	{ "check",   cmd_check,   "validate watchlist files and exit" },
-	{ "test",    cmd_test,    "fetch or read one page and show what would be extracted" },
-	{ "pending", cmd_pending, "list the changes not reviewed yet" },
-	{ "show",    cmd_show,    "show one change in full" },
-	{ "history", cmd_history, "list every snapshot and change of a page" },
-	{ "ack",     cmd_ack,     "mark changes as reviewed" },
-	{ "dismiss", cmd_dismiss, "mark changes as not relevant for the guide" },
-	{ "report",  cmd_report,  "render stored changes as text, HTML or JSON" },
-	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
-	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
-	{ "config",  cmd_config,  "print the effective configuration and its origins" },
-	{ "import",  cmd_import,  "turn a spreadsheet (CSV, TSV, ODS) into watchlist YAML" },
-	{ "export",  cmd_export,  "write the watchlist as a spreadsheet (CSV, ODS)" },
-	{ "coverage", cmd_coverage, "count, per région and département, what is watched and what remains" },
+	{ "run",     cmd_run,     N_("fetch every watched page, store what changed, report it") },
+	{ "check",   cmd_check,   N_("validate watchlist files and exit") },
+	{ "test",    cmd_test,    N_("fetch or read one page and show what would be extracted") },
+	{ "pending", cmd_pending, N_("list the changes not reviewed yet") },
+	{ "show",    cmd_show,    N_("show one change in full") },
+	{ "history", cmd_history, N_("list every snapshot and change of a page") },
+	{ "ack",     cmd_ack,     N_("mark changes as reviewed") },
+	{ "dismiss", cmd_dismiss, N_("mark changes as not relevant for the guide") },
+	{ "report",  cmd_report,  N_("render stored changes as text, HTML or JSON") },
+	{ "reextract", cmd_reextract, N_("extract stored history again with today's rules") },
+	{ "mail",    cmd_mail,    N_("send reports kept unsent (--resend)") },
+	{ "config",  cmd_config,  N_("print the effective configuration and its origins") },
+	{ "import",  cmd_import,  N_("turn a spreadsheet (CSV, TSV, ODS) into watchlist YAML") },
+	{ "export",  cmd_export,  N_("write the watchlist as a spreadsheet (CSV, ODS)") },
+	{ "coverage", cmd_coverage, N_("count, per région and département, what is watched and what remains") },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: prefwatch [--version] [--help] [--config FILE] COMMAND [ARGS]\n\n"
+	fprintf(out, _("usage: prefwatch [--version] [--help] [--config FILE] COMMAND [ARGS]\n\n"
 		     "Watches the official pages that describe how to file an AES request\n"
-		     "and reports, in French, what changed.\n\ncommands:\n");
+		     "and reports, in French, what changed.\n\ncommands:\n"));
 	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-9s  %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'prefwatch COMMAND --help' describes a command.\n\n"
+		fprintf(out, "  %-9s  %s\n", commands[i].name, _(commands[i].summary));
+	fprintf(out, _("\n'prefwatch COMMAND --help' describes a command.\n\n"
 		     "exit status:\n"
 		     "  0  success\n"
 		     "  1  the run completed but some pages could not be read\n"
@@ -44,7 +47,7 @@ static void usage(FILE *out)
 		     "  3  database error\n"
 		     "  4  the report could not be mailed (it is kept and sent next time)\n"
 		     "  5  another run is already running\n"
-		     "  6  other error (e.g. a report file could not be written)\n");
+		     "  6  other error (e.g. a report file could not be written)\n"));
 }
 
 /* --config FILE (or --config=FILE) may stand anywhere: every command reads
@@ -69,9 +72,18 @@ static int take_config_flag(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	/* LC_CTYPE only, and UTF-8 whatever the environment: libcurl reads
-	 * IDN host names in the locale's charset (see common/url.h) */
+	/* Messages in the user's language: LC_MESSAGES from the environment
+	 * (LC_ALL, LC_MESSAGES, LANG; then LANGUAGE). The other categories stay
+	 * "C", so that numbers and dates in what other programs read never
+	 * follow the locale, except LC_CTYPE, UTF-8 whatever the environment:
+	 * libcurl reads IDN host names in the locale's charset (see
+	 * common/url.h), and gettext writes the translations in it. */
+	setlocale(LC_MESSAGES, "");
 	pw_locale_init();
+	char *localedir = cli_locale_dir();
+	bindtextdomain(PW_TEXTDOMAIN, localedir);
+	textdomain(PW_TEXTDOMAIN);
+	free(localedir);
 	argc = take_config_flag(argc, argv);
 	if (argc < 2) {
 		usage(stderr);
@@ -89,7 +101,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(commands); i++)
 		if (!strcmp(cmd, commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "prefwatch: error: unknown command '%s'\n", cmd);
+	fprintf(stderr, _("prefwatch: error: unknown command '%s'\n"), cmd);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -100,8 +112,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_start(ap, fmt);
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "prefwatch %s: error: %s\n", cmd, msg);
-	fprintf(stderr, "see 'prefwatch %s --help'\n", cmd);
+	fprintf(stderr, _("prefwatch %s: error: %s\n"), cmd, msg);
+	fprintf(stderr, _("see 'prefwatch %s --help'\n"), cmd);
 	free(msg);
 	return EXIT_USAGE;
 }

@@ -51,7 +51,7 @@ static void commit(struct run_ctx *ctx, struct page_job *job, struct page_outcom
 	o->page_id = job->page->id;
 	o->at = time(NULL);
 	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
-		log_error("cannot store page '%s': %s", job->page->id, store_errmsg(ctx->store));
+		log_error(_("cannot store page '%s': %s"), job->page->id, store_errmsg(ctx->store));
 		ctx->db_error = true;
 	}
 }
@@ -111,7 +111,7 @@ static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct 
 	rp->acknowledged = d->acknowledged;
 	rp->ack_reminder = d->reminder;
 	ctx->counts.failed++;
-	log_info("%s: failed (%s): %s", job->page->id, pw_failure_name(d->failure), rp->error);
+	log_info(_("%s: failed (%s): %s"), job->page->id, pw_failure_name(d->failure), rp->error);
 }
 
 static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
@@ -201,10 +201,10 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 		ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
 		rp->change = ch;
 		ctx->counts.changed++;
-		log_info("%s: changed (change #%lld)", job->page->id, (long long)ids.change_id);
+		log_info(_("%s: changed (change #%lld)"), job->page->id, (long long)ids.change_id);
 	} else {
 		ctx->counts.new_pages++;
-		log_info("%s: new", job->page->id);
+		log_info(_("%s: new"), job->page->id);
 	}
 	follow_documents(ctx, job, res->final_url, ex->text, &ex->fields);
 	free(fields);
@@ -224,13 +224,13 @@ static void rebase_on_new_rules(struct run_ctx *ctx, struct page_job *job)
 	const char *fp = extract_rules_fingerprint(job->rules);
 
 	if (store_snapshot_raw(ctx->store, job->st.snapshot_id, &html, &len) < 0) {
-		log_warn("%s: cannot read the stored page to re-extract it: %s", job->page->id,
+		log_warn(_("%s: cannot read the stored page to re-extract it: %s"), job->page->id,
 			 store_errmsg(ctx->store));
 		goto cleanup;
 	}
 	if (extract_html(html, len, job->st.final_url ? job->st.final_url : job->page->url,
 			 job->rules, &ex, &err) < 0) {
-		log_warn("%s: cannot re-extract the stored page: %s", job->page->id, err);
+		log_warn(_("%s: cannot re-extract the stored page: %s"), job->page->id, err);
 		goto cleanup;
 	}
 	struct page_outcome o = { 0 };
@@ -252,7 +252,7 @@ static void rebase_on_new_rules(struct run_ctx *ctx, struct page_job *job)
 	/* an upgraded extractor is not a rule change the editors made */
 	ctx->report->pages[job->rp].rules_changed =
 		!extract_rules_only_extractor_changed(job->rules, job->st.rules_fp);
-	log_info("%s: extraction rules changed, stored page re-extracted as the new baseline",
+	log_info(_("%s: extraction rules changed, stored page re-extracted as the new baseline"),
 		 job->page->id);
 	free(job->st.text);
 	job->st.text = ex.text;
@@ -278,7 +278,7 @@ static void load_text(struct run_ctx *ctx, struct page_job *job)
 		return;
 	job->light = false;
 	if (store_page_state(ctx->store, job->page->id, &full) < 0) {
-		log_error("cannot read the state of '%s': %s", job->page->id, store_errmsg(ctx->store));
+		log_error(_("cannot read the state of '%s': %s"), job->page->id, store_errmsg(ctx->store));
 		ctx->db_error = true;
 		return;
 	}
@@ -378,7 +378,7 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 		struct report_page *rp = &ctx->report->pages[job->rp];
 		rp->recovered = true;
 		rp->was_failing_since = job->st.failing_since;
-		log_info("%s: readable again (failing since %lld)", job->page->id,
+		log_info(_("%s: readable again (failing since %lld)"), job->page->id,
 			 (long long)job->st.failing_since);
 	}
 	switch (d->verdict) {
@@ -389,7 +389,7 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 		page_unchanged(ctx, job, res, hash, ex->text ? ex : NULL, d->republished);
 		break;
 	case JUDGE_FLICKER:
-		log_info("%s: text changed then changed back within the run; not reported",
+		log_info(_("%s: text changed then changed back within the run; not reported"),
 			 job->page->id);
 		page_unchanged(ctx, job, res->failure ? &job->first_res : res, NULL, NULL, false);
 		break;

@@ -94,6 +94,38 @@ int cli_bundled_watchlists(struct strvec *files)
 	return list_yaml(PREFWATCH_SOURCE_DIR "/watchlist", files);
 }
 
+char *cli_locale_dir(void)
+{
+	const char *env = getenv("PREFWATCH_LOCALEDIR");
+	if (env && *env)
+		return xstrdup(env);
+
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		/* a build runs translated without installing, and never with an
+		 * older installed catalogue than its own sources */
+		size_t bl = strlen(PREFWATCH_BINARY_DIR);
+		if (!strncmp(exe, PREFWATCH_BINARY_DIR, bl) && exe[bl] == '/')
+			return xstrdup(PREFWATCH_BUILD_LOCALEDIR);
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *dir = xasprintf("%s/../share/locale", exe);
+			/* fr is the one catalogue shipped: its presence says the
+			 * directory is ours (a relocated install) */
+			char *mo = xasprintf("%s/fr/LC_MESSAGES/" PW_TEXTDOMAIN ".mo", dir);
+			bool ours = !access(mo, R_OK);
+			free(mo);
+			if (ours)
+				return dir;
+			free(dir);
+		}
+	}
+	return xstrdup(PREFWATCH_LOCALEDIR);
+}
+
 /* flock on the database file itself: one writer command at a time per
  * database (run, reextract, mail --resend), however it is reached. A lock
  * file named after the path given let the same database, reached through a
@@ -111,16 +143,16 @@ int cli_lock(const char *db, int *fd_out)
 	if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EISDIR))
 		fd = open(db, O_RDONLY | O_CLOEXEC | O_NOCTTY);  /* existing, directory not ours */
 	if (fd < 0) {
-		log_error("cannot open database '%s' to lock it: %s", db, strerror(errno));
+		log_error(_("cannot open database '%s' to lock it: %s"), db, strerror(errno));
 		return EXIT_DATABASE;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		bool busy = e == EWOULDBLOCK;
 		if (busy)
-			log_error("another prefwatch run is already running on '%s' (the database is locked)", db);
+			log_error(_("another prefwatch run is already running on '%s' (the database is locked)"), db);
 		else
-			log_error("cannot lock database '%s': %s", db, strerror(e));
+			log_error(_("cannot lock database '%s': %s"), db, strerror(e));
 		close(fd);
 		return busy ? EXIT_RUNNING : EXIT_DATABASE;
 	}
@@ -139,7 +171,7 @@ int cli_load_watchlists(struct watchlist *wl, struct strvec *files)
 {
 	struct strvec errs = STRVEC_INIT;
 	if (!files->n && cli_bundled_watchlists(files) < 0) {
-		log_error("no bundled watchlist found; name one with --watchlist");
+		log_error(_("no bundled watchlist found; name one with --watchlist"));
 		return -1;
 	}
 	for (size_t i = 0; i < files->n; i++)

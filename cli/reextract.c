@@ -119,7 +119,7 @@ static int reextract_page(struct store *st, const struct watchlist *wl, const st
 	}
 	const char *fp = extract_rules_fingerprint(rules);
 	if (store_page_state(st, p->id, &ps) < 0 || store_snapshots_each(st, p->id, collect_snapshot, &c) < 0) {
-		log_error("%s: cannot read its history: %s", p->id, store_errmsg(st));
+		log_error(_("%s: cannot read its history: %s"), p->id, store_errmsg(st));
 		goto cleanup;
 	}
 	out = xcalloc(c.n + 1, sizeof(*out));
@@ -132,16 +132,16 @@ static int reextract_page(struct store *st, const struct watchlist *wl, const st
 		if (si->rules_fp && !strcmp(si->rules_fp, fp))
 			continue; /* already of today's series */
 		if (store_snapshot_raw(st, si->id, &raws[n], &len) < 0) {
-			log_error("%s: cannot read snapshot %lld: %s", p->id, (long long)si->id,
+			log_error(_("%s: cannot read snapshot %lld: %s"), p->id, (long long)si->id,
 				  store_errmsg(st));
 			goto cleanup;
 		}
 		if (!raws[n]) {
-			log_warn("%s: snapshot %lld has no stored page; skipped", p->id, (long long)si->id);
+			log_warn(_("%s: snapshot %lld has no stored page; skipped"), p->id, (long long)si->id);
 			continue;
 		}
 		if (extract_html(raws[n], len, ps.final_url ? ps.final_url : p->url, rules, &ex[n], &err) < 0) {
-			log_error("%s: cannot re-extract snapshot %lld: %s", p->id, (long long)si->id, err);
+			log_error(_("%s: cannot re-extract snapshot %lld: %s"), p->id, (long long)si->id, err);
 			goto cleanup;
 		}
 		fields[n] = fieldset_serialize(&ex[n].fields);
@@ -158,19 +158,19 @@ static int reextract_page(struct store *st, const struct watchlist *wl, const st
 		n++;
 	}
 	if (!n) {
-		printf("%s: nothing to re-extract (history already under today's rules)\n", p->id);
+		printf(_("%s: nothing to re-extract (history already under today's rules)\n"), p->id);
 		ret = 0;
 		goto cleanup;
 	}
 	size_t added = 0;
 	if (store_reextract_page(st, p->id, out, n, current, &added) < 0) {
-		log_error("%s: cannot store the re-extracted history: %s", p->id, store_errmsg(st));
+		log_error(_("%s: cannot store the re-extracted history: %s"), p->id, store_errmsg(st));
 		goto cleanup;
 	}
 	if (!added)
-		printf("%s: nothing to re-extract (history already under today's rules)\n", p->id);
+		printf(_("%s: nothing to re-extract (history already under today's rules)\n"), p->id);
 	else
-		printf("%s: %zu snapshot%s re-extracted (%zu distinct text%s, %zu stored)\n", p->id, n,
+		printf(_("%s: %zu snapshot%s re-extracted (%zu distinct text%s, %zu stored)\n"), p->id, n,
 		       n > 1 ? "s" : "", texts, texts > 1 ? "s" : "", added);
 	ret = 0;
 cleanup:
@@ -220,13 +220,13 @@ int cmd_reextract(int argc, char **argv)
 		case 'w': settings_set_list(&s.watchlists, &s.watchlists_origin, optarg, cl); break;
 		case 'd': settings_set(&s, S_DB, optarg, cl); break;
 		case 'h':
-			printf("usage: prefwatch reextract [PAGE_ID...] [--watchlist FILE]... [--db FILE]\n\n"
+			printf(_("usage: prefwatch reextract [PAGE_ID...] [--watchlist FILE]... [--db FILE]\n\n"
 			       "Extracts the whole stored history of pages (all by default) again with\n"
 			       "today's rules, as a new series beside the old one, so that history and\n"
-			       "diffs stay comparable after a rule change. Nothing is fetched.\n");
+			       "diffs stay comparable after a rule change. Nothing is fetched.\n"));
 			goto cleanup;
 		default:
-			rc = cli_usage_error("reextract", "unknown option");
+			rc = cli_usage_error("reextract", _("unknown option"));
 			goto cleanup;
 		}
 	}
@@ -236,7 +236,7 @@ int cmd_reextract(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++)
 		if (!watchlist_find_page(&wl, argv[i])) {
-			rc = cli_usage_error("reextract", "no page '%s' in the watchlist", argv[i]);
+			rc = cli_usage_error("reextract", _("no page '%s' in the watchlist"), argv[i]);
 			goto cleanup;
 		}
 	db = cli_db_path(settings_get(&s, S_DB));

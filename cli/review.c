@@ -204,12 +204,12 @@ static int parse_review_opts(const char *cmd, const char *usage, int argc, char 
 		case 'p': o->pending = true; break;
 		case 'F':
 			if (strcmp(cmd, "ack"))
-				return cli_usage_error(cmd, "unknown option");
+				return cli_usage_error(cmd, _("unknown option"));
 			o->failure = true;
 			break;
 		case 'w': strvec_push(&o->watchlists, optarg); break;
 		case 'h': printf("%s", usage); return -1;
-		default: return cli_usage_error(cmd, "unknown option");
+		default: return cli_usage_error(cmd, _("unknown option"));
 		}
 	}
 	return 0;
@@ -227,7 +227,7 @@ static struct store *open_store(const char *flag)
 	settings_release(&set);
 	/* reviewing creates nothing: a wrong --db must not leave an empty file */
 	if (access(db, F_OK) < 0) {
-		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
 		free(db);
 		return NULL;
 	}
@@ -262,8 +262,8 @@ static bool review_watchlist(struct watchlist *wl, const struct review_opts *o)
 		watchlist_load(wl, files.v[i], &errs);
 	watchlist_finish(wl, &errs);
 	if (errs.n)
-		log_warn("the watchlist has %zu error%s ('prefwatch check' lists them): "
-			 "offices it names wrongly are left out", errs.n, errs.n > 1 ? "s" : "");
+		log_warn(_("the watchlist has %zu error%s ('prefwatch check' lists them): "
+			 "offices it names wrongly are left out"), errs.n, errs.n > 1 ? "s" : "");
 	ok = true;
 cleanup:
 	settings_release(&set);
@@ -297,7 +297,7 @@ static int emit(const char *path, char *s)
 	int rc = 0;
 	if (path) {
 		if (report_write_file(path, s) < 0) {
-			log_error("cannot write '%s': %s", path, report_output_strerror(errno));
+			log_error(_("cannot write '%s': %s"), path, report_output_strerror(errno));
 			rc = -1;
 		}
 	} else {
@@ -337,9 +337,9 @@ static int print_pending(const struct change_record *c, void *data)
 int cmd_pending(int argc, char **argv)
 {
 	struct review_opts o = { 0 };
-	int prc = parse_review_opts("pending", "usage: prefwatch pending [--db FILE]\n\n"
+	int prc = parse_review_opts("pending", _("usage: prefwatch pending [--db FILE]\n\n"
 				    "Lists the changes not reviewed yet, one per line, in French: id, date,\n"
-				    "page, office, what changed.\n",
+				    "page, office, what changed.\n"),
 				    argc, argv, &o);
 	strvec_release(&o.watchlists);
 	if (prc)
@@ -351,7 +351,7 @@ int cmd_pending(int argc, char **argv)
 	struct pending_ctx pc = { s, 0 };
 	int rc = store_changes_each(s, &f, print_pending, &pc) < 0 ? EXIT_DATABASE : EXIT_OK;
 	if (rc)
-		log_error("cannot list changes: %s", store_errmsg(s));
+		log_error(_("cannot list changes: %s"), store_errmsg(s));
 	else if (!pc.n)
 		printf("Aucune modification en attente.\n");
 	store_close(s);
@@ -368,22 +368,22 @@ int cmd_show(int argc, char **argv)
 	int rc = EXIT_OK;
 	struct store *s = NULL;
 	report_init(&r);
-	int prc = parse_review_opts("show", "usage: prefwatch show CHANGE_ID [--html] [--watchlist FILE]... [--db FILE]\n\n"
+	int prc = parse_review_opts("show", _("usage: prefwatch show CHANGE_ID [--html] [--watchlist FILE]... [--db FILE]\n\n"
 				    "Shows one change in full: what changed in words, then the diff, and\n"
 				    "who reviewed it. --watchlist (else the configured or bundled ones)\n"
-				    "names the offices the page also serves.\n",
+				    "names the offices the page also serves.\n"),
 				    argc, argv, &o);
 	if (prc) {
 		rc = prc < 0 ? EXIT_OK : prc;
 		goto cleanup;
 	}
 	if (optind + 1 != argc) {
-		rc = cli_usage_error("show", "expected one change id");
+		rc = cli_usage_error("show", _("expected one change id"));
 		goto cleanup;
 	}
 	int64_t id = cli_parse_id(argv[optind]);
 	if (id < 0) {
-		rc = cli_usage_error("show", "'%s' is not a change id", argv[optind]);
+		rc = cli_usage_error("show", _("'%s' is not a change id"), argv[optind]);
 		goto cleanup;
 	}
 	s = open_store(o.db);
@@ -393,10 +393,10 @@ int cmd_show(int argc, char **argv)
 	}
 	int g = store_change_get(s, id, &c);
 	if (g < 0) {
-		log_error("cannot read change %lld: %s", (long long)id, store_errmsg(s));
+		log_error(_("cannot read change %lld: %s"), (long long)id, store_errmsg(s));
 		rc = EXIT_DATABASE;
 	} else if (g > 0) {
-		log_error("no change with id %lld", (long long)id);
+		log_error(_("no change with id %lld"), (long long)id);
 		rc = EXIT_USAGE;
 	} else {
 		/* the review (who, when, the note) is in the report itself */
@@ -421,7 +421,7 @@ static int print_snapshot(const struct snapshot_info *si, void *data)
 	char first[21], last[21];
 	pw_time_iso(si->first_seen, first);
 	pw_time_iso(si->last_seen, last);
-	printf("snapshot %-6lld first seen %s  last seen %s  %zu bytes  text %.12s  rules %.12s\n",
+	printf(_("snapshot %-6lld first seen %s  last seen %s  %zu bytes  text %.12s  rules %.12s\n"),
 	       (long long)si->id, first, last, si->text_len, si->text_hash ? si->text_hash : "",
 	       si->rules_fp ? si->rules_fp : "");
 	return 0;
@@ -432,14 +432,14 @@ static int print_change(const struct change_record *c, void *data)
 	(void)data;
 	char when[21];
 	pw_time_iso(c->detected_at, when);
-	printf("change   %-6lld %s  snapshot %lld -> %lld  %s%s", (long long)c->id, when,
+	printf(_("change   %-6lld %s  snapshot %lld -> %lld  %s%s"), (long long)c->id, when,
 	       (long long)c->old_snapshot_id, (long long)c->new_snapshot_id, c->state,
-	       c->reverted_to_at ? " (reverted to an earlier text)" : "");
+	       c->reverted_to_at ? _(" (reverted to an earlier text)") : "");
 	if (c->state && strcmp(c->state, "pending")) {
 		char at[21] = "?";
 		if (c->reviewed_at)
 			pw_time_iso(c->reviewed_at, at);
-		printf(" by %s on %s", c->reviewed_by ? c->reviewed_by : "?", at);
+		printf(_(" by %s on %s"), c->reviewed_by ? c->reviewed_by : "?", at);
 		if (c->note && *c->note)
 			printf(": %s", c->note);
 	}
@@ -470,12 +470,12 @@ static int history_of(struct store *s, const char *page, bool *had)
 	if (st.fail_count) {
 		char since[21];
 		pw_time_iso(st.failing_since, since);
-		printf("failing  %d consecutive runs since %s (%s)\n", st.fail_count, since,
+		printf(_("failing  %d consecutive runs since %s (%s)\n"), st.fail_count, since,
 		       st.last_failure ? st.last_failure : "?");
 	}
 cleanup:
 	if (rc)
-		log_error("cannot read the history of '%s': %s", page, store_errmsg(s));
+		log_error(_("cannot read the history of '%s': %s"), page, store_errmsg(s));
 	page_state_release(&st);
 	return rc;
 }
@@ -487,10 +487,10 @@ int cmd_history(int argc, char **argv)
 	struct store *s = NULL;
 	bool had = false, have_wl = false;
 	int rc = EXIT_OK;
-	int prc = parse_review_opts("history", "usage: prefwatch history PAGE_ID|OFFICE_ID [--watchlist FILE]... [--db FILE]\n\n"
+	int prc = parse_review_opts("history", _("usage: prefwatch history PAGE_ID|OFFICE_ID [--watchlist FILE]... [--db FILE]\n\n"
 				    "Lists every snapshot and change of a page, oldest first, with who\n"
 				    "reviewed each change, when, and the note. An office id lists its pages;\n"
-				    "an office served by another (served_by) lists the serving office's pages.\n",
+				    "an office served by another (served_by) lists the serving office's pages.\n"),
 				    argc, argv, &o);
 	watchlist_init(&wl);
 	if (prc) {
@@ -498,7 +498,7 @@ int cmd_history(int argc, char **argv)
 		goto cleanup;
 	}
 	if (optind + 1 != argc) {
-		rc = cli_usage_error("history", "expected one page id");
+		rc = cli_usage_error("history", _("expected one page id"));
 		goto cleanup;
 	}
 	s = open_store(o.db);
@@ -527,7 +527,7 @@ int cmd_history(int argc, char **argv)
 		had = had || one;
 	}
 	if (!rc && !had) {
-		log_error("no history for page '%s'", id);
+		log_error(_("no history for page '%s'"), id);
 		rc = EXIT_USAGE;
 	}
 cleanup:
@@ -551,10 +551,10 @@ static int ack_failures(const struct review_opts *o, const char *by, char **ids,
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
 		struct page_state st;
 		if (store_page_state_light(s, ids[i], &st) < 0) {
-			log_error("cannot read page '%s': %s", ids[i], store_errmsg(s));
+			log_error(_("cannot read page '%s': %s"), ids[i], store_errmsg(s));
 			rc = EXIT_DATABASE;
 		} else if (st.fail_count <= 0 || !st.last_failure) {
-			log_error("page '%s' is not failing: nothing to acknowledge", ids[i]);
+			log_error(_("page '%s' is not failing: nothing to acknowledge"), ids[i]);
 			rc = EXIT_USAGE;
 		}
 		page_state_release(&st);
@@ -562,38 +562,51 @@ static int ack_failures(const struct review_opts *o, const char *by, char **ids,
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
 		int r = store_ack_failure(s, ids[i], by, o->note, time(NULL));
 		if (r < 0) {
-			log_error("cannot acknowledge '%s': %s", ids[i], store_errmsg(s));
+			log_error(_("cannot acknowledge '%s': %s"), ids[i], store_errmsg(s));
 			rc = EXIT_DATABASE;
 		} else if (r > 0) {
 			log_error("%s", store_errmsg(s));
 			rc = EXIT_USAGE;
 		} else {
-			printf("failure of %s acknowledged: listed once a week until it changes\n", ids[i]);
+			printf(_("failure of %s acknowledged: listed once a week until it changes\n"), ids[i]);
 		}
 	}
 	store_close(s);
 	return rc;
 }
 
+/* A stored state ("reviewed", "dismissed", "pending": the database's and
+ * the JSON's words, never translated there) in the user's language. */
+static const char *state_label(const char *state)
+{
+	if (!strcmp(state, "reviewed"))
+		return _("reviewed");
+	if (!strcmp(state, "dismissed"))
+		return _("dismissed");
+	if (!strcmp(state, "pending"))
+		return _("pending");
+	return state;
+}
+
 static int review(const char *cmd, const char *state, int argc, char **argv)
 {
 	struct review_opts o = { 0 };
 	const char *usage = !strcmp(state, "reviewed")
-		? "usage: prefwatch ack CHANGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n"
+		? _("usage: prefwatch ack CHANGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n"
 		  "       prefwatch ack [--failure] PAGE_ID... [--note TEXT] [--by NAME] [--db FILE]\n\n"
 		  "Marks changes as reviewed (the guide is up to date), or acknowledges the\n"
 		  "failure of a page: it is then listed once a week, until its kind of\n"
-		  "failure changes or the page reads again.\n"
-		: "usage: prefwatch dismiss CHANGE_ID... --note TEXT [--by NAME] [--db FILE]\n\n"
-		  "Marks changes as not relevant for the guide.\n";
+		  "failure changes or the page reads again.\n")
+		: _("usage: prefwatch dismiss CHANGE_ID... --note TEXT [--by NAME] [--db FILE]\n\n"
+		  "Marks changes as not relevant for the guide.\n");
 	int prc = parse_review_opts(cmd, usage, argc, argv, &o);
 	strvec_release(&o.watchlists);
 	if (prc)
 		return prc < 0 ? EXIT_OK : prc;
 	if (optind >= argc)
-		return cli_usage_error(cmd, "expected at least one change id");
+		return cli_usage_error(cmd, _("expected at least one change id"));
 	if (!strcmp(state, "dismissed") && (!o.note || !*o.note))
-		return cli_usage_error(cmd, "--note is required: say why the change does not matter");
+		return cli_usage_error(cmd, _("--note is required: say why the change does not matter"));
 	const char *by = o.by ? o.by : getenv("USER") ? getenv("USER") : "unknown";
 	/* a page id is never a number: `ack 59-dunkerque` means its failure */
 	if (!strcmp(state, "reviewed") && (o.failure || cli_parse_id(argv[optind]) < 0))
@@ -605,7 +618,7 @@ static int review(const char *cmd, const char *state, int argc, char **argv)
 		ids[n] = cli_parse_id(argv[i]);
 		if (ids[n] < 0) {
 			free(ids);
-			return cli_usage_error(cmd, "'%s' is not a change id", argv[i]);
+			return cli_usage_error(cmd, _("'%s' is not a change id"), argv[i]);
 		}
 		n++;
 	}
@@ -620,13 +633,13 @@ static int review(const char *cmd, const char *state, int argc, char **argv)
 		struct change_record c = { 0 };
 		int g = store_change_get(s, ids[i], &c);
 		if (g < 0) {
-			log_error("cannot read change %lld: %s", (long long)ids[i], store_errmsg(s));
+			log_error(_("cannot read change %lld: %s"), (long long)ids[i], store_errmsg(s));
 			rc = EXIT_DATABASE;
 		} else if (g > 0) {
-			log_error("no change with id %lld", (long long)ids[i]);
+			log_error(_("no change with id %lld"), (long long)ids[i]);
 			rc = EXIT_USAGE;
 		} else if (strcmp(c.state, "pending")) {
-			log_error("change %lld is already %s", (long long)ids[i], c.state);
+			log_error(_("change %lld is already %s"), (long long)ids[i], state_label(c.state));
 			rc = EXIT_USAGE;
 		}
 		change_record_release(&c);
@@ -634,13 +647,13 @@ static int review(const char *cmd, const char *state, int argc, char **argv)
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
 		int r = store_change_review(s, ids[i], state, by, o.note, time(NULL));
 		if (r < 0) {
-			log_error("cannot update change %lld: %s", (long long)ids[i], store_errmsg(s));
+			log_error(_("cannot update change %lld: %s"), (long long)ids[i], store_errmsg(s));
 			rc = EXIT_DATABASE;
 		} else if (r > 0) {
-			log_error("change %lld cannot be marked %s", (long long)ids[i], state);
+			log_error(_("change %lld cannot be marked %s"), (long long)ids[i], state_label(state));
 			rc = EXIT_USAGE;
 		} else {
-			printf("change %lld %s\n", (long long)ids[i], state);
+			printf(_("change %lld %s\n"), (long long)ids[i], state_label(state));
 		}
 	}
 	free(ids);
@@ -680,39 +693,39 @@ int cmd_report(int argc, char **argv)
 	int rc = EXIT_OK;
 	report_init(&r);
 	int prc = parse_review_opts("report",
-		"usage: prefwatch report [--pending | --since DATE] [--json F] [--text F] [--html F]\n"
+		_("usage: prefwatch report [--pending | --since DATE] [--json F] [--text F] [--html F]\n"
 		"                        [--watchlist FILE]... [--db FILE]\n\n"
 		"Renders stored changes (all, those still pending, or those detected since\n"
 		"DATE, given as YYYY-MM-DD) as a report, with who reviewed each change, when\n"
 		"and the note. Without a file option the text report goes to stdout.\n"
 		"--watchlist (else the configured or bundled ones) names the offices a\n"
-		"page also serves.\n", argc, argv, &o);
+		"page also serves.\n"), argc, argv, &o);
 	if (prc) {
 		rc = prc < 0 ? EXIT_OK : prc;
 		goto cleanup;
 	}
 	if (optind < argc) {
-		rc = cli_usage_error("report", "unexpected argument '%s'", argv[optind]);
+		rc = cli_usage_error("report", _("unexpected argument '%s'"), argv[optind]);
 		goto cleanup;
 	}
 	if (o.pending && o.since) {
-		rc = cli_usage_error("report", "--pending and --since exclude each other");
+		rc = cli_usage_error("report", _("--pending and --since exclude each other"));
 		goto cleanup;
 	}
 	if (o.want_html && !o.html) {
-		rc = cli_usage_error("report", "--html takes a file name");
+		rc = cli_usage_error("report", _("--html takes a file name"));
 		goto cleanup;
 	}
 	if (report_output_is_stdout(o.json) + report_output_is_stdout(o.text) +
 	    report_output_is_stdout(o.html) > 1) {
-		rc = cli_usage_error("report", "only one of --json, --text and --html can be '-' (standard output)");
+		rc = cli_usage_error("report", _("only one of --json, --text and --html can be '-' (standard output)"));
 		goto cleanup;
 	}
 	struct change_filter f = { .pending_only = o.pending };
 	if (o.since) {
 		f.since = pw_time_parse(o.since);
 		if (f.since < 0) {
-			rc = cli_usage_error("report", "bad date '%s' (expected YYYY-MM-DD)", o.since);
+			rc = cli_usage_error("report", _("bad date '%s' (expected YYYY-MM-DD)"), o.since);
 			goto cleanup;
 		}
 	}
@@ -724,14 +737,14 @@ int cmd_report(int argc, char **argv)
 	r.started_at = r.finished_at = time(NULL);
 	struct add_ctx ac = { &r, s };
 	if (store_changes_each(s, &f, add_change, &ac) < 0) {
-		log_error("cannot read changes: %s", store_errmsg(s));
+		log_error(_("cannot read changes: %s"), store_errmsg(s));
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
 	add_also_for(&r, &o);
 	int w = 0;
 	if (o.json && report_write_json(&r, o.json) < 0) {
-		log_error("cannot write '%s': %s", o.json, report_output_strerror(errno));
+		log_error(_("cannot write '%s': %s"), o.json, report_output_strerror(errno));
 		w = -1;
 	}
 	if (o.html)

@@ -56,7 +56,7 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: prefwatch run [--watchlist FILE]... [--db FILE] [--only ID]...\n"
+		_("usage: prefwatch run [--watchlist FILE]... [--db FILE] [--only ID]...\n"
 		"                     [--json FILE] [--text FILE] [--html FILE]\n"
 		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n"
 		"                     [--mail] [--mail-always] [--smtp-url URL] [--mail-from ADDR]\n"
@@ -69,7 +69,7 @@ static void run_usage(FILE *out)
 		"devices and FIFOs are written in place, regular files replaced atomically.\n"
 		"--mail sends the report by e-mail when there is something to report\n"
 		"(--mail-always: every night); a report that cannot be sent is kept and\n"
-		"sent by the next run. Flags override the configuration file.\n");
+		"sent by the next run. Flags override the configuration file.\n"));
 }
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
@@ -111,13 +111,13 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'J':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 1 || v > 256)
-				return cli_usage_error("run", "--jobs takes a number from 1 to 256");
+				return cli_usage_error("run", _("--jobs takes a number from 1 to 256"));
 			settings_set(s, S_JOBS, optarg, cl);
 			break;
 		case 'D':
 			v = strtol(optarg, &end, 10);
 			if (*end || v < 0 || v > 600000)
-				return cli_usage_error("run", "--host-delay takes milliseconds (0 to 600000)");
+				return cli_usage_error("run", _("--host-delay takes milliseconds (0 to 600000)"));
 			settings_set(s, S_HOST_DELAY, optarg, cl);
 			break;
 		case 'm': settings_set(s, S_MAIL, "true", cl); break;
@@ -132,11 +132,11 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'q': o->level = LOG_ERROR; break;
 		case 'v': o->level = LOG_DEBUG; break;
 		case 'h': run_usage(stdout); return -1;
-		default: return cli_usage_error("run", "unknown option");
+		default: return cli_usage_error("run", _("unknown option"));
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("run", "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error("run", _("unexpected argument '%s'"), argv[optind]);
 	return 0;
 }
 
@@ -166,7 +166,7 @@ static void sync_pages(struct store *s, const struct watchlist *wl, bool *db_err
 		}
 	}
 	if (store_sync_pages(s, infos, k) < 0) {
-		log_error("cannot record the watchlist's pages: %s", store_errmsg(s));
+		log_error(_("cannot record the watchlist's pages: %s"), store_errmsg(s));
 		*db_error = true;
 	}
 	free(infos);
@@ -255,7 +255,7 @@ static int check_outputs(const struct run_opts *o)
 	for (size_t i = 0; i < PW_ARRAY_SIZE(ids); i++)
 		n += report_output_is_stdout(settings_get(&o->set, ids[i]));
 	if (n > 1)
-		return cli_usage_error("run", "only one of --json, --text and --html can be '-' (standard output)");
+		return cli_usage_error("run", _("only one of --json, --text and --html can be '-' (standard output)"));
 	return 0;
 }
 
@@ -296,7 +296,7 @@ static void write_outputs(const struct report *r, const struct run_opts *o,
 	};
 	/* the JSON holds every new page's text: written as it is rendered */
 	if (json && report_write_json(r, json) < 0) {
-		log_error("cannot write '%s': %s", json, report_output_strerror(errno));
+		log_error(_("cannot write '%s': %s"), json, report_output_strerror(errno));
 		strvec_push(&res->failed_paths, json);
 	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(outs); i++) {
@@ -304,7 +304,7 @@ static void write_outputs(const struct report *r, const struct run_opts *o,
 			continue;
 		char *s = outs[i].render(r);
 		if (report_write_file(outs[i].path, s) < 0) {
-			log_error("cannot write '%s': %s", outs[i].path, report_output_strerror(errno));
+			log_error(_("cannot write '%s': %s"), outs[i].path, report_output_strerror(errno));
 			strvec_push(&res->failed_paths, outs[i].path);
 		} else if (outs[i].path == text && report_output_is_stdout(text)) {
 			if (res->failed_paths.n)
@@ -323,7 +323,7 @@ static void write_outputs(const struct report *r, const struct run_opts *o,
 			say_outputs_failed(res);
 		res->on_stdout = fflush(stdout) == 0 && !ferror(stdout);
 		if (!res->on_stdout) {
-			log_error("cannot write the report on standard output: %s",
+			log_error(_("cannot write the report on standard output: %s"),
 				  report_output_strerror(errno));
 			res->failed = true;
 		}
@@ -346,7 +346,7 @@ static void mark_reported(struct store *s, const struct report *r, bool *db_erro
 				ids[n++] = r->pages[i].documents[j].change->id;
 	}
 	if (n && store_changes_mark_reported(s, ids, n, time(NULL)) < 0) {
-		log_error("cannot mark changes as reported: %s", store_errmsg(s));
+		log_error(_("cannot mark changes as reported: %s"), store_errmsg(s));
 		*db_error = true;
 	}
 	free(ids);
@@ -388,7 +388,7 @@ static int make_jobs(const struct run_opts *o, const struct watchlist *wl, struc
 				return EXIT_USAGE;
 			}
 			if (store_page_state_light(ctx->store, p->id, &job->st) < 0) {
-				log_error("cannot read the state of '%s': %s", p->id, store_errmsg(ctx->store));
+				log_error(_("cannot read the state of '%s': %s"), p->id, store_errmsg(ctx->store));
 				return EXIT_DATABASE;
 			}
 			drop_text(job);
@@ -398,7 +398,7 @@ static int make_jobs(const struct run_opts *o, const struct watchlist *wl, struc
 		}
 	}
 	if (o->only.n && !*n_jobs)
-		return cli_usage_error("run", "--only matches no page of the watchlist");
+		return cli_usage_error("run", _("--only matches no page of the watchlist"));
 	return 0;
 }
 
@@ -451,7 +451,7 @@ static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jo
 	struct earlier_ctx ec = { report, ctx->run_id, ctx->store };
 	struct change_filter cf = { .unreported_only = true };
 	if (store_changes_each(ctx->store, &cf, add_earlier_change, &ec) < 0) {
-		log_error("cannot read earlier changes: %s", store_errmsg(ctx->store));
+		log_error(_("cannot read earlier changes: %s"), store_errmsg(ctx->store));
 		ctx->db_error = true;
 	}
 	report->finished_at = time(NULL);
@@ -479,7 +479,7 @@ static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jo
 		mail_rc = cli_mail_flush(ctx->store, &o->set);
 	strvec_release(&out.failed_paths);
 	if (store_run_finish(ctx->store, ctx->run_id, report->finished_at, &ctx->counts) < 0) {
-		log_error("cannot finish the run: %s", store_errmsg(ctx->store));
+		log_error(_("cannot finish the run: %s"), store_errmsg(ctx->store));
 		ctx->db_error = true;
 	}
 	if (ctx->db_error || mail_rc == EXIT_DATABASE)
@@ -488,7 +488,7 @@ static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jo
 		rc = mail_rc;
 	else if (!rc && ctx->counts.failed)
 		rc = EXIT_PAGES_FAILED;
-	log_info("%d pages: %d new, %d unchanged, %d changed, %d failed", ctx->counts.pages,
+	log_info(_("%d pages: %d new, %d unchanged, %d changed, %d failed"), ctx->counts.pages,
 		 ctx->counts.new_pages, ctx->counts.unchanged, ctx->counts.changed,
 		 ctx->counts.failed);
 	return rc;
@@ -559,7 +559,7 @@ int cmd_run(int argc, char **argv)
 	}
 	report.started_at = time(NULL);
 	if (store_run_begin(ctx.store, report.started_at, &ctx.run_id) < 0) {
-		log_error("cannot start a run: %s", store_errmsg(ctx.store));
+		log_error(_("cannot start a run: %s"), store_errmsg(ctx.store));
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
@@ -568,7 +568,7 @@ int cmd_run(int argc, char **argv)
 	ctx.progress = isatty(STDERR_FILENO) && o.level >= LOG_WARN;
 	queue_pages(&ctx, jobs, n_jobs);
 	if (crawl(&ctx) < 0) {
-		log_error("run interrupted: pages finished so far are stored");
+		log_error(_("run interrupted: pages finished so far are stored"));
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
 	}

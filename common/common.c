@@ -479,7 +479,7 @@ enum log_level log_get_level(void) { return current_level; }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *const prefix[] = { "", "error: ", "warning: ", "", "debug: " };
+	static const char *const prefix[] = { "", N_("error: "), N_("warning: "), "", N_("debug: ") };
 	if (lvl > current_level || lvl == LOG_QUIET)
 		return;
 	va_list ap;
@@ -487,7 +487,7 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	char *msg = xvasprintf(fmt, ap);
 	va_end(ap);
 	/* one write per line so that concurrent writers do not interleave */
-	fprintf(stderr, "prefwatch: %s%s\n", prefix[lvl], msg);
+	fprintf(stderr, "prefwatch: %s%s\n", *prefix[lvl] ? _(prefix[lvl]) : "", msg);
 	free(msg);
 }
 

@@ -25,6 +25,19 @@
 #include <string.h>
 #include <time.h>
 
+#include <libintl.h>
+
+/* ---- messages: GNU gettext (glibc's own libintl), domain "prefwatch" ----
+ * Every message a user reads on the command line is written in English and
+ * wrapped: _("...") where it is printed, N_("...") in a table (marks it for
+ * xgettext, translated with _() where it is used). po/fr.po holds the French;
+ * the locale (LANG, LC_MESSAGES, LC_ALL, LANGUAGE) chooses. Never wrap text
+ * other programs parse: JSON keys and values, failure kind names, the
+ * report (already French), "FILE:LINE:COLUMN:" positions. */
+#define PW_TEXTDOMAIN "prefwatch"
+#define _(s) gettext(s)
+#define N_(s) s
+
 #ifndef PREFWATCH_VERSION
 #define PREFWATCH_VERSION "0.0.0"
 #endif

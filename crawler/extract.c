@@ -188,7 +188,7 @@ static bool builtins_init(void)
 	return true;
 fail:
 	/* A bug in the table above, not a page problem. */
-	log_error("built-in extraction pattern: %s", err);
+	log_error(_("built-in extraction pattern: %s"), err);
 	free(err);
 	return false;
 }
@@ -2048,7 +2048,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 		const char *tag = swallowed_raw_text(doc, src, src_len, &at);
 		if (!tag || src_len > (size_t)INT_MAX - 16)
 			break;
-		log_warn("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again",
+		log_warn(_("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again"),
 			 base_url ? base_url : "page", tag);
 		struct buf fixed = BUF_INIT;
 		buf_add(&fixed, src, at);
@@ -2067,8 +2067,8 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	if (pctx->disableSAX) {
 		const xmlError *xe = xmlCtxtGetLastError(pctx);
 		const char *m = xe && xe->message ? xe->message : "fatal error";
-		log_warn("%s: the HTML parser stopped before the end of the page (%.*s): "
-			 "no text taken from it", base_url ? base_url : "page",
+		log_warn(_("%s: the HTML parser stopped before the end of the page (%.*s): "
+			 "no text taken from it"), base_url ? base_url : "page",
 			 (int)strcspn(m, "\n"), m);
 		htmlFreeParserCtxt(pctx);
 		out->rule = xstrdup("none: parser stopped before the end");
@@ -2208,7 +2208,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 		}
 	}
 	if (wk.w.out.toobig) {
-		log_warn("page text over %u bytes: truncated", TEXT_MAX);
+		log_warn(_("page text over %u bytes: truncated"), TEXT_MAX);
 		out->truncated = true;
 	}
 
@@ -2250,7 +2250,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 		if (!utf8_valid(buf_str(dst), dst->len)) {
 			/* Cannot happen (every byte went through the writer), but the
 			 * contract is valid UTF-8: never hand out anything else. */
-			log_error("extraction produced invalid UTF-8: text dropped");
+			log_error(_("extraction produced invalid UTF-8: text dropped"));
 			buf_reset(dst);
 		}
 		out->text = buf_detach(dst, &out->text_len);

@@ -169,7 +169,7 @@ static bool compile(struct rx *r, const char *pattern, uint32_t flags)
 	if (!r->code) {
 		PCRE2_UCHAR msg[256];
 		pcre2_get_error_message(code, msg, sizeof(msg));
-		log_error("facts pattern '%s': %s at offset %zu", pattern, (const char *)msg, (size_t)off);
+		log_error(_("facts pattern '%s': %s at offset %zu"), pattern, (const char *)msg, (size_t)off);
 		return false;
 	}
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);

@@ -818,7 +818,7 @@ static double top_up(struct crawler *c, double now)
 			j->next = NULL;
 			if (job_start(c, j, now) < 0) {
 				/* cannot happen short of OOM in curl: drop loudly */
-				log_error("cannot start transfer of '%s'", j->shown_url);
+				log_error(_("cannot start transfer of '%s'"), j->shown_url);
 				job_free(j);
 			}
 		}

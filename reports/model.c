@@ -141,8 +141,8 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 			r->has_spool = r->spool_fd >= 0;
 			r->spool_failed = !r->has_spool;
 			if (r->spool_failed)
-				log_warn("cannot create a temporary file for new pages' texts (%s): "
-					 "they are kept in memory", strerror(errno));
+				log_warn(_("cannot create a temporary file for new pages' texts (%s): "
+					 "they are kept in memory"), strerror(errno));
 		}
 		/* texts are appended (pread does not move the file offset) */
 		if (r->has_spool && !r->spool_failed &&
@@ -154,7 +154,7 @@ void report_page_keep_text(struct report *r, struct report_page *p, const char *
 		}
 		/* after a failed write the offset is unknown: spool no more */
 		if (r->has_spool && !r->spool_failed)
-			log_warn("cannot spool a page's text (%s): texts kept in memory from now on",
+			log_warn(_("cannot spool a page's text (%s): texts kept in memory from now on"),
 				 strerror(errno));
 		r->spool_failed = true;
 	}

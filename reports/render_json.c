@@ -389,7 +389,7 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 		 * new page's may be in the report's spool */
 		char *t;
 		if (report_page_text(r, p, &t) < 0) {
-			log_error("cannot read back the text of page '%s' for the JSON report: %s",
+			log_error(_("cannot read back the text of page '%s' for the JSON report: %s"),
 				  p->id ? p->id : "?", strerror(errno));
 			return -1;
 		}
@@ -545,7 +545,7 @@ static int fill_json(int fd, void *arg)
 	buf_init(&o, JSON_MAX);
 	int w = json_report(jf->r, &o, fd);
 	if (w == -2) {
-		log_error("a page of the JSON report is over %u MiB: '%s' only says the report is too large",
+		log_error(_("a page of the JSON report is over %u MiB: '%s' only says the report is too large"),
 			  JSON_MAX >> 20, jf->path);
 		buf_reset(&o);
 		buf_addstr(&o, too_large);

@@ -10,18 +10,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Build: compiler, cmake, pkg-config and the libraries.
-BUILD_PKGS=(build-essential cmake pkg-config
+# Build: compiler, cmake, pkg-config, the libraries, and gettext (msgfmt
+# builds the French message catalogue; xgettext for scripts/update-po.sh).
+BUILD_PKGS=(build-essential cmake pkg-config gettext
 	libcurl4-openssl-dev libxml2-dev libpcre2-dev libsqlite3-dev libyaml-dev
 	zlib1g-dev libxxhash-dev ca-certificates poppler-utils odt2txt docx2txt)
 # Tests: Debian's Python for the loopback HTTP/SMTP servers and scenarios,
 # sqlite3 for integrity checks, chromium to render the HTML report,
 # man/groff to check the man page, systemd-analyze to verify the units,
 # valgrind for the memcheck run, openssl/nginx for TLS and HTTP/2 fetch tests,
-# clang and its libFuzzer runtime for tests/fuzz/run.sh.
+# clang and its libFuzzer runtime for tests/fuzz/run.sh, locales for the
+# fr_FR.UTF-8 locale the French messages are tested under (e2e_i18n).
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev)
+	clang libclang-rt-dev locales)
 
 need_install() {
 	local p
@@ -31,9 +33,26 @@ need_install() {
 	return 1
 }
 
+# fr_FR.UTF-8, compiled once (idempotent); root only, as it writes the
+# system's locale archive: without it e2e_i18n says "skipped".
+french_locale() {
+	locale -a 2>/dev/null | grep -qix 'fr_FR\.utf-\?8' && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "dev.sh: no fr_FR.UTF-8 locale; as root: localedef -i fr_FR -f UTF-8 fr_FR.UTF-8" >&2
+		return 0
+	fi
+	localedef -i fr_FR -c -f UTF-8 -A /usr/share/locale/locale.alias fr_FR.UTF-8
+}
+
 deps() {
 	local pkgs=("${BUILD_PKGS[@]}")
 	[ "${1:-}" = test ] && pkgs+=("${TEST_PKGS[@]}")
+	deps_install "${pkgs[@]}"
+	if [ "${1:-}" = test ]; then french_locale; fi
+}
+
+deps_install() {
+	local pkgs=("$@")
 	need_install "${pkgs[@]}" || return 0
 	local sudo=()
 	[ "$(id -u)" -eq 0 ] || sudo=(sudo)

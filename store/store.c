@@ -520,7 +520,7 @@ static void tx_rollback(struct store *s)
 		return;  /* SQLite already rolled back (e.g. on SQLITE_FULL) */
 	sqlite3_stmt *st = stmt(s, ST_ROLLBACK);
 	if (sqlite3_step(st) != SQLITE_DONE)
-		log_warn("cannot roll back in '%s': %s", s->path, sqlite3_errmsg(s->db));
+		log_warn(_("cannot roll back in '%s': %s"), s->path, sqlite3_errmsg(s->db));
 	stmt_done(st);
 }
 
@@ -665,7 +665,7 @@ static int journal_mode_wal(struct store *s)
 	if (!mode || strcmp(mode, "wal"))
 		/* e.g. a file system without shared memory: still correct,
 		 * readers just block the writer. */
-		log_warn("database '%s' is in journal mode '%s', not 'wal'", s->path,
+		log_warn(_("database '%s' is in journal mode '%s', not 'wal'"), s->path,
 			 mode ? mode : "?");
 	ret = 0;
 cleanup:
@@ -788,7 +788,7 @@ struct store *store_open(const char *path, char **err)
 			 * restoring the file to its last commit, not a change
 			 * of ours: let the read-write connection do it, and
 			 * check the file there before writing anything. */
-			log_info("database '%s' needs recovery after an interrupted write", path);
+			log_info(_("database '%s' needs recovery after an interrupted write"), path);
 			free(*err);
 			*err = NULL;
 			recover = true;
@@ -852,7 +852,7 @@ void store_close(struct store *s)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db && sqlite3_close(s->db) != SQLITE_OK)
-		log_warn("cannot close '%s': %s", s->path, sqlite3_errmsg(s->db));
+		log_warn(_("cannot close '%s': %s"), s->path, sqlite3_errmsg(s->db));
 	free(s->path);
 	free(s->errmsg);
 	free(s);

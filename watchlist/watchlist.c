@@ -34,8 +34,8 @@
 #define YAML_MAX_BYTES ((size_t)64 << 20)
 #define YAML_MAX_DEPTH 64
 #define YAML_MAX_NODES 4000000
-#define YAML_SPLIT_HINT "split it into several files (one per region, say) and give " \
-	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)"
+#define YAML_SPLIT_HINT N_("split it into several files (one per region, say) and give " \
+	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)")
 #define WL_MAX_ID 100
 
 /* Every message goes to errs through here: values quoted from the file
@@ -131,20 +131,20 @@ static void syntax_error(struct reader *r)
 			}
 		}
 		if (found)
-			reader_err(r, line, column, "syntax error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+			reader_err(r, line, column, _("syntax error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8"),
 				   (unsigned char)r->data[off]);
 		else
-			reader_err(r, line, column, "syntax error: %s", p->problem ? p->problem : "cannot read input");
+			reader_err(r, line, column, _("syntax error: %s"), p->problem ? p->problem : _("cannot read input"));
 		return;
 	}
 	line = p->problem_mark.line + 1;
 	column = p->problem_mark.column + 1;
 	if (p->context)
-		reader_err(r, line, column, "syntax error: %s (%s at line %zu, column %zu)",
-			   p->problem ? p->problem : "invalid YAML", p->context,
+		reader_err(r, line, column, _("syntax error: %s (%s at line %zu, column %zu)"),
+			   p->problem ? p->problem : _("invalid YAML"), p->context,
 			   p->context_mark.line + 1, p->context_mark.column + 1);
 	else
-		reader_err(r, line, column, "syntax error: %s", p->problem ? p->problem : "invalid YAML");
+		reader_err(r, line, column, _("syntax error: %s"), p->problem ? p->problem : _("invalid YAML"));
 }
 
 static int next_event(struct reader *r, yaml_event_t *ev)
@@ -190,7 +190,7 @@ static bool needs_growth(size_t n)
 static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_t m)
 {
 	if (anchor)
-		reader_err_at(r, m, "anchors are not supported: write the value out");
+		reader_err_at(r, m, _("anchors are not supported: write the value out"));
 }
 
 /* Builds the node that starts with ev (owned by the caller). Returns NULL
@@ -203,13 +203,13 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 
 	if (++r->nodes > YAML_MAX_NODES) {
 		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
-			   "too many nodes in one file (more than %d): " YAML_SPLIT_HINT,
-			   YAML_MAX_NODES);
+			   _("too many nodes in one file (more than %d): %s"),
+			   YAML_MAX_NODES, _(YAML_SPLIT_HINT));
 		r->fatal = true;
 		return NULL;
 	}
 	if (depth > YAML_MAX_DEPTH) {
-		reader_err_at(r, ev->start_mark, "nesting too deep");
+		reader_err_at(r, ev->start_mark, _("nesting too deep"));
 		r->fatal = true;
 		return NULL;
 	}
@@ -217,7 +217,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 	switch (ev->type) {
 	case YAML_ALIAS_EVENT:
 		/* Keep going with a null value so later checks still run. */
-		reader_err_at(r, ev->start_mark, "aliases are not supported: write the value out");
+		reader_err_at(r, ev->start_mark, _("aliases are not supported: write the value out"));
 		n = node_new(YNODE_SCALAR, ev->start_mark);
 		n->value = xstrdup("");
 		n->plain = true;
@@ -229,7 +229,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		n->value = xstrndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
 		if (memchr(ev->data.scalar.value, '\0', ev->data.scalar.length))
-			reader_err_at(r, ev->start_mark, "text contains a NUL character");
+			reader_err_at(r, ev->start_mark, _("text contains a NUL character"));
 		return n;
 
 	case YAML_SEQUENCE_START_EVENT:
@@ -281,7 +281,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 			}
 			if (key->kind != YNODE_SCALAR) {
 				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   "mapping keys must be plain text, not %s", ynode_kind_name(key->kind));
+					   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
 				node_free(key);
 				node_free(value);
 				continue;
@@ -289,7 +289,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 			const struct ynode *first = strmap_get(&keys, key->value);
 			if (first) {
 				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   "duplicate key '%s' (first at line %d, column %d)",
+					   _("duplicate key '%s' (first at line %d, column %d)"),
 					   key->value, first->line, first->column);
 				node_free(key);
 				node_free(value);
@@ -306,7 +306,7 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		return n;
 
 	default:
-		reader_err_at(r, ev->start_mark, "unexpected YAML event");
+		reader_err_at(r, ev->start_mark, _("unexpected YAML event"));
 		r->fatal = true;
 		return NULL;
 	}
@@ -348,7 +348,7 @@ static void parse_stream(struct reader *r, struct yaml_doc *doc)
 	if (next_event(r, &ev) < 0)
 		goto fail;
 	if (ev.type == YAML_DOCUMENT_START_EVENT)
-		reader_err_at(r, ev.start_mark, "only one YAML document per file");
+		reader_err_at(r, ev.start_mark, _("only one YAML document per file"));
 	yaml_event_delete(&ev);
 	doc->root = root;
 	return;
@@ -397,21 +397,21 @@ int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs)
 	f = fopen(path, "rb");
 	if (!f) {
 		why = reason(errno);
-		push_err(errs, xasprintf("%s: cannot open: %s", path, why));
+		push_err(errs, xasprintf(_("%s: cannot open: %s"), path, why));
 		nerr = 1;
 		goto cleanup;
 	}
 	while ((got = fread(tmp, 1, sizeof(tmp), f)) > 0) {
 		if (buf_add(&b, tmp, got) < 0) {
-			push_err(errs, xasprintf("%s: file too large (more than %zu MiB): "
-							  YAML_SPLIT_HINT, path, YAML_MAX_BYTES >> 20));
+			push_err(errs, xasprintf(_("%s: file too large (more than %zu MiB): %s"),
+							  path, YAML_MAX_BYTES >> 20, _(YAML_SPLIT_HINT)));
 			nerr = 1;
 			goto cleanup;
 		}
 	}
 	if (ferror(f)) {
 		why = reason(errno);
-		push_err(errs, xasprintf("%s: cannot read: %s", path, why));
+		push_err(errs, xasprintf(_("%s: cannot read: %s"), path, why));
 		nerr = 1;
 		goto cleanup;
 	}
@@ -468,11 +468,11 @@ bool ynode_is_null(const struct ynode *node)
 const char *ynode_kind_name(enum ynode_kind k)
 {
 	switch (k) {
-	case YNODE_SCALAR: return "a scalar";
-	case YNODE_SEQ: return "a sequence";
-	case YNODE_MAP: return "a mapping";
+	case YNODE_SCALAR: return _("a scalar");
+	case YNODE_SEQ: return _("a sequence");
+	case YNODE_MAP: return _("a mapping");
 	}
-	return "a node";
+	return _("a node");
 }
 
 void yaml_err(struct strvec *errs, const char *file, const struct ynode *node, const char *fmt, ...)
@@ -494,13 +494,13 @@ bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node
 	if (node && node->kind == kind)
 		return true;
 	if (!node) {
-		yaml_err(errs, file, NULL, "%s: expected %s, got nothing", what, ynode_kind_name(kind));
+		yaml_err(errs, file, NULL, _("%s: expected %s, got nothing"), what, ynode_kind_name(kind));
 		return false;
 	}
 	if (ynode_is_null(node))
-		yaml_err(errs, file, node, "%s: expected %s, got an empty value", what, ynode_kind_name(kind));
+		yaml_err(errs, file, node, _("%s: expected %s, got an empty value"), what, ynode_kind_name(kind));
 	else
-		yaml_err(errs, file, node, "%s: expected %s, got %s", what, ynode_kind_name(kind),
+		yaml_err(errs, file, node, _("%s: expected %s, got %s"), what, ynode_kind_name(kind),
 			 ynode_kind_name(node->kind));
 	return false;
 }
@@ -517,7 +517,7 @@ int yaml_check_keys(struct strvec *errs, const char *file, const struct ynode *m
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(*a, k->value);
 		if (!ok) {
-			yaml_err(errs, file, k, "unknown key '%s' in %s", k->value, what);
+			yaml_err(errs, file, k, _("unknown key '%s' in %s"), k->value, what);
 			unknown++;
 		}
 	}
@@ -538,7 +538,7 @@ int ynode_bool(struct strvec *errs, const char *file, const struct ynode *node,
 			*out = false;
 			return 0;
 		}
-		yaml_err(errs, file, node, "bad value '%s' for '%s': expected true or false", node->value, key);
+		yaml_err(errs, file, node, _("bad value '%s' for '%s': expected true or false"), node->value, key);
 		return -1;
 	}
 	yaml_expect(errs, file, node, YNODE_SCALAR, key);
@@ -562,7 +562,7 @@ int ynode_long(struct strvec *errs, const char *file, const struct ynode *node,
 		ok = errno == 0 && end && *end == '\0' && v >= min && v <= max;
 	}
 	if (!ok) {
-		yaml_err(errs, file, node, "bad number '%s' for '%s': expected an integer from %ld to %ld",
+		yaml_err(errs, file, node, _("bad number '%s' for '%s': expected an integer from %ld to %ld"),
 			 s, key, min, max);
 		return -1;
 	}
@@ -583,26 +583,26 @@ static char *url_problem(const char *url)
 	char *msg = NULL, *why = NULL, *shown = pw_url_redact(url);
 
 	if (!strstr(url, "://")) {
-		msg = xasprintf("bad url '%s': not a full address (expected http://... or https://...)", shown);
+		msg = xasprintf(_("bad url '%s': not a full address (expected http://... or https://...)"), shown);
 		goto cleanup;
 	}
 	if (pw_url_parse(url, &u, &why) < 0) {
-		msg = xasprintf("bad url '%s': %s", shown, why);
+		msg = xasprintf(_("bad url '%s': %s"), shown, why);
 		goto cleanup;
 	}
 	if (strcmp(u.scheme, "http") && strcmp(u.scheme, "https")) {
-		msg = xasprintf("unsupported scheme '%s' in url '%s': only http and https are allowed",
+		msg = xasprintf(_("unsupported scheme '%s' in url '%s': only http and https are allowed"),
 				u.scheme, shown);
 		goto cleanup;
 	}
 	if (!u.host[0]) {
-		msg = xasprintf("bad url '%s': no host", shown);
+		msg = xasprintf(_("bad url '%s': no host"), shown);
 		goto cleanup;
 	}
 	/* it would be sent in clear over http, and printed in every report */
 	if (u.has_userinfo)
-		msg = xasprintf("url '%s' holds a user name or password: credentials do not belong "
-				"in a watchlist, put them in ~/.netrc", shown);
+		msg = xasprintf(_("url '%s' holds a user name or password: credentials do not belong "
+				"in a watchlist, put them in ~/.netrc"), shown);
 
 cleanup:
 	pw_url_release(&u);
@@ -658,17 +658,17 @@ static char *xpath_problem(const char *expr)
 	 * handler, with the offset; without one it only prints. */
 	ctx = xmlXPathNewContext(NULL);
 	if (!ctx) {
-		msg = xasprintf("cannot check XPath '%s': out of memory", expr);
+		msg = xasprintf(_("cannot check XPath '%s': out of memory"), expr);
 		goto cleanup;
 	}
 	comp = xmlXPathCtxtCompile(ctx, (const xmlChar *)expr);
 	if (!comp) {
 		if (x.seen && x.offset >= 0)
-			msg = xasprintf("bad XPath '%s': %s at offset %d", expr, x.msg, x.offset);
+			msg = xasprintf(_("bad XPath '%s': %s at offset %d"), expr, x.msg, x.offset);
 		else if (x.seen)
-			msg = xasprintf("bad XPath '%s': %s", expr, x.msg);
+			msg = xasprintf(_("bad XPath '%s': %s"), expr, x.msg);
 		else
-			msg = xasprintf("bad XPath '%s': does not compile", expr);
+			msg = xasprintf(_("bad XPath '%s': does not compile"), expr);
 	}
 
 cleanup:
@@ -693,7 +693,7 @@ static char *regex_problem(const char *pattern)
 	PCRE2_UCHAR text[256];
 	if (pcre2_get_error_message(code, text, sizeof(text)) < 0)
 		snprintf((char *)text, sizeof(text), "error %d", code);
-	return xasprintf("bad regex '%s': %s at offset %zu", pattern, (const char *)text, (size_t)offset);
+	return xasprintf(_("bad regex '%s': %s at offset %zu"), pattern, (const char *)text, (size_t)offset);
 }
 
 static bool id_valid(const char *s)
@@ -770,7 +770,7 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 		break;
 	case CHECK_ID:
 		if (!id_valid(v))
-			msg = xasprintf("bad %s '%s': only a-z, 0-9 and '-' are allowed (at most %d characters)",
+			msg = xasprintf(_("bad %s '%s': only a-z, 0-9 and '-' are allowed (at most %d characters)"),
 					key, v, WL_MAX_ID);
 		break;
 	case CHECK_URL:
@@ -784,19 +784,19 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 		break;
 	case CHECK_DOMAIN:
 		if (!domain_valid(v))
-			msg = xasprintf("bad domain '%s' in '%s': expected a lower-case host name", v, key);
+			msg = xasprintf(_("bad domain '%s' in '%s': expected a lower-case host name"), v, key);
 		break;
 	case CHECK_PARAM:
 		if (!param_name_valid(v))
-			msg = xasprintf("bad parameter name '%s' in '%s': expected letters, digits, '_', '.', "
-					"'-' or '[]', optionally ending in '*' (a prefix)", v, key);
+			msg = xasprintf(_("bad parameter name '%s' in '%s': expected letters, digits, '_', '.', "
+					"'-' or '[]', optionally ending in '*' (a prefix)"), v, key);
 		break;
 	case CHECK_RESOLVE:
 		pw_resolve_parse(v, NULL, NULL, NULL, &msg);
 		break;
 	case CHECK_DEPARTEMENT:
 		if (!departement_valid(v))
-			msg = xasprintf("bad departement '%s': expected its code, e.g. \"02\", \"2A\" or \"974\"", v);
+			msg = xasprintf(_("bad departement '%s': expected its code, e.g. \"02\", \"2A\" or \"974\""), v);
 		break;
 	}
 	if (!msg)
@@ -814,7 +814,7 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 	const struct ynode *v = ynode_get(map, key);
 	if (!v) {
 		if (required)
-			yaml_err(ld->errs, ld->file, map, "missing required key '%s' in %s", key, what);
+			yaml_err(ld->errs, ld->file, map, _("missing required key '%s' in %s"), key, what);
 		return NULL;
 	}
 	if (v->kind != YNODE_SCALAR) {
@@ -822,7 +822,7 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 		return NULL;
 	}
 	if (ynode_is_null(v) || !v->value[0]) {
-		yaml_err(ld->errs, ld->file, v, "empty value for '%s' in %s", key, what);
+		yaml_err(ld->errs, ld->file, v, _("empty value for '%s' in %s"), key, what);
 		return NULL;
 	}
 	if (!check_value(ld, v, key, check))
@@ -841,16 +841,16 @@ static bool get_list(struct loader *ld, const struct ynode *map, const char *key
 	if (!v)
 		return true;
 	if (v->kind == YNODE_MAP || ynode_is_null(v)) {
-		yaml_err(ld->errs, ld->file, v, "%s: expected a string or a sequence of strings, got %s",
-			 key, ynode_is_null(v) ? "an empty value" : ynode_kind_name(v->kind));
+		yaml_err(ld->errs, ld->file, v, _("%s: expected a string or a sequence of strings, got %s"),
+			 key, ynode_is_null(v) ? _("an empty value") : ynode_kind_name(v->kind));
 		return false;
 	}
 	size_t n = v->kind == YNODE_SEQ ? v->n : 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct ynode *item = v->kind == YNODE_SEQ ? v->items[i] : v;
 		if (item->kind != YNODE_SCALAR || ynode_is_null(item) || !item->value[0]) {
-			yaml_err(ld->errs, ld->file, item, "%s: expected a non-empty string, got %s", key,
-				 item->kind == YNODE_SCALAR ? "an empty value" : ynode_kind_name(item->kind));
+			yaml_err(ld->errs, ld->file, item, _("%s: expected a non-empty string, got %s"), key,
+				 item->kind == YNODE_SCALAR ? _("an empty value") : ynode_kind_name(item->kind));
 			ok = false;
 			continue;
 		}
@@ -876,7 +876,7 @@ static bool claim_id(struct loader *ld, struct strmap *seen, const char *what, c
 {
 	const char *first = strmap_get(seen, id);
 	if (first) {
-		yaml_err(ld->errs, ld->file, node, "duplicate %s id '%s' (first at %s)", what, id, first);
+		yaml_err(ld->errs, ld->file, node, _("duplicate %s id '%s' (first at %s)"), what, id, first);
 		return false;
 	}
 	char *key = xstrdup(id), *at = loc(ld, node);
@@ -967,7 +967,7 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	} else if (!ynode_get(node, "id")) {
 		if (n_pages > 1)
 			yaml_err(ld->errs, ld->file, node,
-				 "missing required key 'id' in page: an office with several pages needs an id for each");
+				 _("missing required key 'id' in page: an office with several pages needs an id for each"));
 		else if (o->id) {
 			/* The office's only page takes its id; a clash with
 			 * another page's id is reported at the office id. */
@@ -990,7 +990,7 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 		else if (!strcmp(v->value, "none"))
 			p->documents = WL_DOCS_NONE;
 		else
-			yaml_err(ld->errs, ld->file, v, "bad value '%s' for 'documents': expected follow or none",
+			yaml_err(ld->errs, ld->file, v, _("bad value '%s' for 'documents': expected follow or none"),
 				 v->value);
 	}
 	v = ynode_get(node, "max_documents");
@@ -1022,14 +1022,14 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	yaml_check_keys(ld->errs, ld->file, node, office_keys, "office");
 
 	o->id = get_string(ld, node, "id", true, CHECK_ID, "office");
-	label_owned = o->id ? xasprintf("office '%s'", o->id) : NULL;
+	label_owned = o->id ? xasprintf(_("office '%s'"), o->id) : NULL;
 	/* A duplicate keeps its name in messages, but its single page must
 	 * not claim the id again: that would only repeat the same error. */
 	if (o->id && !claim_office_id(ld, o->id, ynode_get(node, "id"))) {
 		free(o->id);
 		o->id = NULL;
 	}
-	label = label_owned ? label_owned : "office";
+	label = label_owned ? label_owned : _("office");
 	o->region = get_string(ld, node, "region", true, CHECK_NONE, label);
 	o->departement = get_string(ld, node, "departement", true, CHECK_DEPARTEMENT, label);
 	o->departement_name = get_string(ld, node, "departement_name", true, CHECK_NONE, label);
@@ -1037,7 +1037,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 
 	v = ynode_get(node, "kind");
 	if (!v)
-		yaml_err(ld->errs, ld->file, node, "missing required key 'kind' in %s", label);
+		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
 	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
 		if (!strcmp(v->value, "prefecture"))
 			o->kind = OFFICE_PREFECTURE;
@@ -1045,7 +1045,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 			o->kind = OFFICE_SOUS_PREFECTURE;
 		else
 			yaml_err(ld->errs, ld->file, v,
-				 "bad kind '%s': expected prefecture or sous-prefecture", v->value);
+				 _("bad kind '%s': expected prefecture or sous-prefecture"), v->value);
 	}
 	v = ynode_get(node, "handles_aes");
 	if (v)
@@ -1057,8 +1057,8 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 		o->served_by_column = sb->column;
 		if (v && o->handles_aes)
 			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
-				 "%s has served_by: its requests go to another office, so handles_aes "
-				 "cannot be true", label);
+				 _("%s has served_by: its requests go to another office, so handles_aes "
+				 "cannot be true"), label);
 		o->handles_aes = false;
 	}
 
@@ -1088,22 +1088,22 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	}
 	if (pages && sb) {
 		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 "%s has served_by but lists pages (the serving office's pages are watched)",
+			 _("%s has served_by but lists pages (the serving office's pages are watched)"),
 			 label);
 	} else if (pages && !o->handles_aes) {
 		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 "%s has handles_aes: false but lists pages", label);
+			 _("%s has handles_aes: false but lists pages"), label);
 	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
 		if (!pages->n)
 			yaml_err(ld->errs, ld->file, pages,
-				 "%s handles AES but has no pages (add one, or set handles_aes: false)", label);
+				 _("%s handles AES but has no pages (add one, or set handles_aes: false)"), label);
 		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
 		o->n_pages = pages->n;
 		for (size_t i = 0; i < pages->n; i++)
 			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
 	} else if (!pages && o->handles_aes) {
 		yaml_err(ld->errs, ld->file, node,
-			 "%s handles AES but has no pages (add pages, or set handles_aes: false)", label);
+			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
 	}
 	free(label_owned);
 	return ld->errs->n == before;
@@ -1288,7 +1288,7 @@ static int load_any(struct watchlist *wl, const char *path, const char *data, si
 	root = doc.root;
 	if (!root) {
 		if (!errs->n)
-			push_err(errs, xasprintf("%s:1:1: empty file: expected a mapping with 'offices'",
+			push_err(errs, xasprintf(_("%s:1:1: empty file: expected a mapping with 'offices'"),
 							  path));
 		goto cleanup;
 	}
@@ -1352,16 +1352,16 @@ int watchlist_finish(struct watchlist *wl, struct strvec *errs)
 		const char *why = NULL;
 		char *owned = NULL;
 		if (!t)
-			why = "no office of the watchlist has this id";
+			why = _("no office of the watchlist has this id");
 		else if (t == o)
-			why = "an office cannot be served by itself";
+			why = _("an office cannot be served by itself");
 		else if (t->served_by)
-			why = owned = xasprintf("that office is itself served by '%s': name the office "
-						"whose pages are watched", t->served_by);
+			why = owned = xasprintf(_("that office is itself served by '%s': name the office "
+						"whose pages are watched"), t->served_by);
 		else if (!t->n_pages)
-			why = "that office has no pages to watch";
+			why = _("that office has no pages to watch");
 		if (why) {
-			push_err(errs, xasprintf("%s:%d:%d: served_by '%s' of office '%s': %s",
+			push_err(errs, xasprintf(_("%s:%d:%d: served_by '%s' of office '%s': %s"),
 							  o->file, o->served_by_line, o->served_by_column,
 							  o->served_by, o->id, why));
 			free(owned);

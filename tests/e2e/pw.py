@@ -148,9 +148,13 @@ class Scenario:
     def prefwatch(self, *argv, timeout=120, env=None):
         """Runs the binary. $PREFWATCH_WRAPPER (split like a shell would),
         when set, prefixes the command (e.g. valgrind, see test_valgrind.py)
-        and multiplies the timeout by $PREFWATCH_TIMEOUT_FACTOR (default 1)."""
+        and multiplies the timeout by $PREFWATCH_TIMEOUT_FACTOR (default 1).
+        Messages are in English, whatever the machine's locale: scenarios
+        assert them (test_i18n.py passes its own locale in env)."""
         e = dict(os.environ)
         e.pop("PREFWATCH_CONFIG", None)
+        e.pop("LANGUAGE", None)
+        e["LC_ALL"] = "C.UTF-8"
         if env:
             e.update(env)
         wrapper = shlex.split(os.environ.get("PREFWATCH_WRAPPER", ""))
