@@ -109,21 +109,28 @@ static void value(struct buf *o, const char *v)
 		text(o, v);
 }
 
+/* A deleted or inserted passage of a diff: coloured and marked. */
+static void passage(struct buf *o, enum diff_op op, const char *s)
+{
+	if (op == DIFF_DELETE)
+		buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
+	else
+		buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
+	text(o, s);
+	if (op == DIFF_DELETE)
+		buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
+	else
+		buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
+}
+
 static void words(struct buf *o, const struct diff *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		const struct diff_edit *e = &w->v[i];
-		if (e->op == DIFF_DELETE) {
-			buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
+		if (e->op == DIFF_EQUAL)
 			text(o, e->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
-		} else if (e->op == DIFF_INSERT) {
-			buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
-			text(o, e->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
-		} else {
-			text(o, e->text);
-		}
+		else
+			passage(o, e->op, e->text);
 	}
 }
 
@@ -203,15 +210,11 @@ static void render_diff(struct buf *o, const struct outline_line *l)
 			break;
 		case ROW_DELETE:
 			diff_cell(o, "−", "#fff5f5");
-			buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
-			text(o, r->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
+			passage(o, DIFF_DELETE, r->text);
 			break;
 		case ROW_INSERT:
 			diff_cell(o, "+", "#f3fcf4");
-			buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
-			text(o, r->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
+			passage(o, DIFF_INSERT, r->text);
 			break;
 		case ROW_CHANGE:
 			diff_cell(o, "~", "#fffbea");
