@@ -151,4 +151,100 @@ bool url_is_http(const char *url);
  * failure it is untouched. -1 with errno on failure. */
 int write_atomic(const char *path, int (*fill)(int fd, void *arg), void *arg);
 
+/* ---- the outline: what a report says, for the text and HTML renderers ----
+ *
+ * outline.c decides once what the editors read: which sections, in which
+ * order, with which count; which pages are entries of each; which lines an
+ * entry has and every French word of them. A line is a sequence of spans,
+ * each plain text or a piece with a role (a link, a label, a fact's old and
+ * new value), and has a kind; render_text.c and render_html.c only format
+ * lines by kind and spans by role (like git's diff machinery: one set of
+ * hunks, several output formats). The JSON report is data, not sentences:
+ * it reads the model directly.
+ */
+
+enum span_kind {
+	SPAN_TEXT,     /* words */
+	SPAN_LABEL,    /* a name: a fact's label, a document's status (bold in HTML) */
+	SPAN_URL,      /* a link to url, shown as text (else url); inert unless http(s) */
+	SPAN_VALUE,    /* a fact's value: a link when it is an http(s) URL */
+	SPAN_OLD,      /* a fact's former value (struck out in HTML) */
+	SPAN_NEW       /* a fact's new value, a VALUE (underlined in HTML) */
+};
+
+struct span {
+	enum span_kind kind;
+	char *text;                /* owned; URL: the link text, may be NULL */
+	char *url;                 /* URL: owned, may be NULL (shown "?" as text) */
+};
+
+enum line_kind {
+	LINE_NOTE,         /* a sentence about the entry */
+	LINE_ALERT,        /* one not to miss (text back to an old version, a new address) */
+	LINE_REVIEW,       /* who reviewed a stored change, when, why */
+	LINE_FACT,         /* "label : value", or its change; consecutive ones are a list */
+	LINE_LINK,         /* a sentence around an address or a document's link */
+	LINE_DETAIL,       /* technical detail of a failure (status code, message) */
+	LINE_CODE,         /* to copy as is (the watchlist's new url: line) */
+	LINE_DOCUMENT,     /* a linked document's headline: the lines after it, one
+			    * level deeper, are about that document */
+	LINE_TARGET,       /* a link's address spelled out: only for a format whose
+			    * links do not show it (text) */
+	LINE_DIFF,         /* a change's text, diffed: see outline_line.change */
+	LINE_BULLET,       /* a section's own item, without an entry ("Pour information") */
+	LINE_SECTION_NOTE  /* a sentence closing a section, after its entries */
+};
+
+/* Which text a diff is of, in the sentence above it. */
+enum outline_of { OUTLINE_OF_PAGE, OUTLINE_OF_DOCUMENT };
+
+struct outline_line {
+	enum line_kind kind;
+	int depth;                 /* 0: about the entry, 1: about a document of it */
+	struct span *v;            /* owned; DIFF: the sentence above the diff in a
+				    * format that styles the passages (HTML) */
+	size_t n, alloc;
+	/* DIFF: the change to diff (borrowed from the report), and the
+	 * sentence above it in a format that marks passages inline (text) */
+	const struct report_change *change;
+	const char *intro_marked;
+};
+
+struct outline_entry {
+	char *heading;             /* "Région › Département (NN) › Office" */
+	const char *url;           /* the official page (borrowed), may be NULL */
+	char *also;                /* « Concerne aussi : … », may be NULL */
+	struct outline_line *v;
+	size_t n, alloc;
+};
+
+struct outline_section {
+	const char *title;         /* static */
+	size_t count;              /* shown beside the title */
+	struct outline_entry *v;
+	size_t n, alloc;
+	struct outline_line *lines; /* BULLET and SECTION_NOTE lines, after the entries */
+	size_t n_lines, alloc_lines;
+};
+
+struct outline {
+	char *title;               /* "Veille des préfectures — …" */
+	char *subtitle;            /* "Vérification n° 3 du 27/11/2026"; may be NULL */
+	char *summary;
+	struct outline_section *v;
+	size_t n, alloc;
+};
+
+/* Builds the outline of r (which must outlive it: some strings are
+ * borrowed). Release with outline_release(). */
+void outline_build(const struct report *r, struct outline *out);
+void outline_release(struct outline *o);
+
+/* Fixed wording the renderers place themselves. */
+extern const char outline_official_page[];  /* "Page officielle : " (before a link) */
+extern const char outline_same_text[];      /* a change with no text difference */
+extern const char outline_gap[];            /* unchanged lines left out */
+extern const char outline_moved_line[];     /* after a moved line: "(déplacé)" */
+extern const char outline_footer[];         /* what made the report (HTML) */
+
 #endif

@@ -11,6 +11,9 @@
  * byte goes through html_escape() (& < > " ' escaped, control characters
  * dropped), and only http(s) URLs become links; any other scheme
  * (javascript:, data:, vbscript:, …) is shown as inert text.
+ *
+ * What is said is the outline's (outline.c); this file only gives it its
+ * markup: a tag and a style per kind of line and role of span.
  */
 #include "common/common.h"
 #include "reports/report.h"
@@ -106,21 +109,28 @@ static void value(struct buf *o, const char *v)
 		text(o, v);
 }
 
+/* A deleted or inserted passage of a diff: coloured and marked. */
+static void passage(struct buf *o, enum diff_op op, const char *s)
+{
+	if (op == DIFF_DELETE)
+		buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
+	else
+		buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
+	text(o, s);
+	if (op == DIFF_DELETE)
+		buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
+	else
+		buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
+}
+
 static void words(struct buf *o, const struct diff *w)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		const struct diff_edit *e = &w->v[i];
-		if (e->op == DIFF_DELETE) {
-			buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
+		if (e->op == DIFF_EQUAL)
 			text(o, e->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
-		} else if (e->op == DIFF_INSERT) {
-			buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
-			text(o, e->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
-		} else {
-			text(o, e->text);
-		}
+		else
+			passage(o, e->op, e->text);
 	}
 }
 
@@ -131,21 +141,58 @@ static void diff_cell(struct buf *o, const char *sign, const char *bg)
 		   "padding:2px 6px;background:%s;font-size:14px;line-height:1.4;\">", bg, sign, bg);
 }
 
-static void render_diff(struct buf *o, const struct report_change *c, const char *what)
+static void para_open(struct buf *o)
+{
+	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;\">");
+}
+
+/* The spans of a line: roles as markup, every string escaped. */
+static void spans(struct buf *o, const struct outline_line *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct span *sp = &l->v[i];
+		switch (sp->kind) {
+		case SPAN_TEXT:
+			text(o, sp->text);
+			break;
+		case SPAN_LABEL:
+			buf_addstr(o, "<strong>");
+			text(o, sp->text);
+			buf_addstr(o, "</strong>");
+			break;
+		case SPAN_URL:
+			html_link(o, sp->url, sp->text);
+			break;
+		case SPAN_VALUE:
+			value(o, sp->text);
+			break;
+		case SPAN_OLD:
+			buf_addstr(o, "<del style=\"" STYLE_DEL "\">[-");
+			text(o, sp->text);
+			buf_addstr(o, "-]</del>");
+			break;
+		case SPAN_NEW:
+			buf_addstr(o, "<ins style=\"" STYLE_INS "\">{+");
+			value(o, sp->text);
+			buf_addstr(o, "+}</ins>");
+			break;
+		}
+	}
+}
+
+static void render_diff(struct buf *o, const struct outline_line *l)
 {
 	struct diff_view v;
-	diff_view_build(c->old_text, c->new_text, HTML_CONTEXT, &v);
+	diff_view_build(l->change->old_text, l->change->new_text, HTML_CONTEXT, &v);
 	if (!v.n) {
-		buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:8px 0;\">Texte identique "
-			   "(seuls les éléments ci-dessus ont changé).</p>\n");
+		buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:8px 0;\">");
+		text(o, outline_same_text);
+		buf_addstr(o, "</p>\n");
 		goto cleanup;
 	}
-	buf_addstr(o, "<p style=\"" FONT "font-size:13px;color:#555555;margin:10px 0 4px 0;\">"
-		   "Texte ");
-	text(o, what);
-	buf_addstr(o, ", passages supprimés "
-		   "<del style=\"" STYLE_DEL "\">[-ainsi-]</del> et ajoutés "
-		   "<ins style=\"" STYLE_INS "\">{+ainsi+}</ins> :</p>\n"
+	buf_addstr(o, "<p style=\"" FONT "font-size:13px;color:#555555;margin:10px 0 4px 0;\">");
+	spans(o, l);
+	buf_addstr(o, "</p>\n"
 		   "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" "
 		   "border=\"0\" style=\"border:1px solid #dddddd;border-collapse:collapse;\">\n");
 	for (size_t i = 0; i < v.n; i++) {
@@ -153,7 +200,9 @@ static void render_diff(struct buf *o, const struct report_change *c, const char
 		switch (r->kind) {
 		case ROW_GAP:
 			diff_cell(o, "&nbsp;", "#f6f6f6");
-			buf_addstr(o, "<span style=\"color:#777777;\">[…]</span>");
+			buf_addstr(o, "<span style=\"color:#777777;\">");
+			text(o, outline_gap);
+			buf_addstr(o, "</span>");
 			break;
 		case ROW_CONTEXT:
 			diff_cell(o, "&nbsp;", "#ffffff");
@@ -161,24 +210,21 @@ static void render_diff(struct buf *o, const struct report_change *c, const char
 			break;
 		case ROW_DELETE:
 			diff_cell(o, "−", "#fff5f5");
-			buf_addstr(o, "<del style=\"" STYLE_DEL "\"><span style=\"" STYLE_MARK "\">[-</span>");
-			text(o, r->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">-]</span></del>");
-			if (r->moved)
-				buf_addstr(o, " <em style=\"color:#555555;\">(déplacé)</em>");
+			passage(o, DIFF_DELETE, r->text);
 			break;
 		case ROW_INSERT:
 			diff_cell(o, "+", "#f3fcf4");
-			buf_addstr(o, "<ins style=\"" STYLE_INS "\"><span style=\"" STYLE_MARK "\">{+</span>");
-			text(o, r->text);
-			buf_addstr(o, "<span style=\"" STYLE_MARK "\">+}</span></ins>");
-			if (r->moved)
-				buf_addstr(o, " <em style=\"color:#555555;\">(déplacé)</em>");
+			passage(o, DIFF_INSERT, r->text);
 			break;
 		case ROW_CHANGE:
 			diff_cell(o, "~", "#fffbea");
 			words(o, &r->words);
 			break;
+		}
+		if (r->moved && (r->kind == ROW_DELETE || r->kind == ROW_INSERT)) {
+			buf_addstr(o, " <em style=\"color:#555555;\">");
+			text(o, outline_moved_line);
+			buf_addstr(o, "</em>");
 		}
 		buf_addstr(o, "</td></tr>\n");
 	}
@@ -187,356 +233,104 @@ cleanup:
 	diff_view_release(&v);
 }
 
-static void para_open(struct buf *o)
+/* The opening tag of a line of each kind (FACT: a list item; a run of
+ * them is one list). */
+static const char *line_open(enum line_kind kind)
 {
-	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;\">");
+	switch (kind) {
+	case LINE_ALERT:
+		return "<p style=\"" FONT "font-size:14px;margin:4px 0;font-weight:bold;\">";
+	case LINE_REVIEW:
+		return "<p style=\"" FONT "font-size:14px;margin:4px 0;color:#333333;font-style:italic;\">";
+	case LINE_DETAIL:
+		return "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">";
+	case LINE_DOCUMENT:
+		return "<p style=\"" FONT "font-size:14px;margin:10px 0 4px 0;\">";
+	case LINE_CODE:
+		return "<pre style=\"font-family:monospace;font-size:13px;margin:4px 0;"
+		       "white-space:pre-wrap;word-break:break-all;\">";
+	case LINE_FACT:
+		return "<li style=\"margin:2px 0;\">";
+	default:
+		return "<p style=\"" FONT "font-size:14px;margin:4px 0;\">";
+	}
 }
 
-static void page_head(struct buf *o, const struct report_page *p)
+static void render_entry(struct buf *o, const struct outline_entry *e)
 {
-	char *h = fr_page_heading(p);
 	buf_addstr(o, "<tr><td style=\"padding:14px 20px 14px 20px;border-top:1px solid #e5e5e5;\">\n"
 		   "<h3 style=\"" FONT "font-size:16px;margin:0 0 4px 0;color:#1a1a1a;\">");
-	text(o, h);
+	text(o, e->heading);
 	buf_addstr(o, "</h3>\n");
-	free(h);
-	if (p->url) {
+	if (e->url) {
 		para_open(o);
-		buf_addstr(o, "Page officielle : ");
-		html_link(o, p->url, NULL);
+		text(o, outline_official_page);
+		html_link(o, e->url, NULL);
 		buf_addstr(o, "</p>\n");
 	}
-	char *also = fr_also_for(p);
-	if (also) {
+	if (e->also) {
 		para_open(o);
-		text(o, also);
+		text(o, e->also);
 		buf_addstr(o, "</p>\n");
 	}
-	free(also);
-}
-
-static void page_tail(struct buf *o)
-{
+	for (size_t i = 0; i < e->n; i++) {
+		const struct outline_line *l = &e->v[i];
+		bool fact = l->kind == LINE_FACT;
+		if (l->kind == LINE_TARGET)
+			continue; /* the links show their addresses */
+		if (l->kind == LINE_DIFF) {
+			render_diff(o, l);
+			continue;
+		}
+		if (fact && (!i || e->v[i - 1].kind != LINE_FACT))
+			buf_addstr(o, "<ul style=\"" FONT "font-size:14px;margin:6px 0;padding-left:20px;\">\n");
+		buf_addstr(o, line_open(l->kind));
+		spans(o, l);
+		buf_addstr(o, fact ? "</li>\n" : l->kind == LINE_CODE ? "</pre>\n" : "</p>\n");
+		if (fact && (i + 1 == e->n || e->v[i + 1].kind != LINE_FACT))
+			buf_addstr(o, "</ul>\n");
+	}
 	buf_addstr(o, "</td></tr>\n");
 }
 
-/* « Détail technique » of a failure (status code, crawler's message),
- * smaller, after the editor's sentence; nothing when there is none. */
-static void detail(struct buf *o, long http_status, const char *error)
-{
-	char *d = fr_failure_detail(http_status, error);
-	if (!d)
-		return;
-	buf_addstr(o, "<p style=\"" FONT "font-size:12px;color:#555555;margin:4px 0;\">Détail technique : ");
-	text(o, d);
-	buf_addstr(o, "</p>\n");
-	free(d);
-}
-
-/* Who reviewed a stored change, when and why; nothing while pending. */
-static void review_line(struct buf *o, const struct report_change *c)
-{
-	char *r = fr_review(c);
-	if (!r)
-		return;
-	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;color:#333333;font-style:italic;\">");
-	text(o, r);
-	buf_addstr(o, "</p>\n");
-	free(r);
-}
-
-static void render_change(struct buf *o, const struct report_page *p)
-{
-	const struct report_change *c = p->change;
-	char now[11], before[11];
-	struct fact_list facts;
-
-	page_head(o, p);
-	pw_time_fr(c->detected_at, now);
-	para_open(o);
-	if (c->previous_at) {
-		pw_time_fr(c->previous_at, before);
-		textf(o, "Modification n° %lld détectée le %s ; version précédente du %s.",
-		      (long long)c->id, now, before);
-	} else {
-		textf(o, "Modification n° %lld détectée le %s.", (long long)c->id, now);
-	}
-	buf_addstr(o, "</p>\n");
-	if (c->reverted_to) {
-		char back[11];
-		pw_time_fr(c->reverted_to, back);
-		buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;font-weight:bold;\">");
-		textf(o, "Texte revenu à la version du %s (ce n'est pas un nouveau texte).", back);
-		buf_addstr(o, "</p>\n");
-	}
-	review_line(o, c);
-	char *back = fr_recovered(p, c->detected_at);
-	if (back) {
-		para_open(o);
-		textf(o, "%s Le texte a changé pendant l'interruption.", back);
-		buf_addstr(o, "</p>\n");
-		free(back);
-	}
-	if (p->url_moved && p->final_url) {
-		para_open(o);
-		buf_addstr(o, "Adresse officielle de la page modifiée : ");
-		html_link(o, p->url, NULL);
-		buf_addstr(o, " → ");
-		html_link(o, p->final_url, NULL);
-		buf_addstr(o, "</p>\n");
-	}
-	facts_from_delta(&c->deltas, &facts);
-	if (facts.n) {
-		buf_addstr(o, "<ul style=\"" FONT "font-size:14px;margin:6px 0;padding-left:20px;\">\n");
-		for (size_t i = 0; i < facts.n; i++) {
-			buf_addstr(o, "<li style=\"margin:2px 0;\"><strong>");
-			text(o, facts.v[i].label);
-			buf_addstr(o, "</strong> : ");
-			if (facts.v[i].from) {
-				buf_addstr(o, "<del style=\"" STYLE_DEL "\">[-");
-				text(o, facts.v[i].from);
-				buf_addstr(o, "-]</del> → <ins style=\"" STYLE_INS "\">{+");
-				value(o, facts.v[i].to);
-				buf_addstr(o, "+}</ins>");
-			} else {
-				value(o, facts.v[i].to);
-			}
-			buf_addstr(o, "</li>\n");
-		}
-		buf_addstr(o, "</ul>\n");
-	}
-	fact_list_release(&facts);
-	render_diff(o, c, "de la page");
-	page_tail(o);
-}
-
-static void doc_label(struct buf *o, const struct report_document *d)
-{
-	const char *t = d->title && *d->title ? d->title : d->url;
-	buf_addstr(o, "« ");
-	html_link(o, d->url, t);
-	buf_addstr(o, " »");
-	if (d->type && *d->type)
-		textf(o, " (%s)", d->type);
-}
-
-static void render_document(struct buf *o, const struct report_document *d)
-{
-	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:10px 0 4px 0;\"><strong>");
-	switch (d->status) {
-	case DOC_CHANGED: text(o, "Document modifié"); break;
-	case DOC_NEW: text(o, "Nouveau document lié"); break;
-	case DOC_REMOVED: text(o, "Document retiré de la page"); break;
-	case DOC_REPLACED: text(o, "Document remplacé"); break;
-	case DOC_FAILED: text(o, "Document inaccessible"); break;
-	case DOC_UNCHANGED: text(o, "Document"); break;
-	}
-	buf_addstr(o, "</strong> : ");
-	if (d->status == DOC_REPLACED) {
-		struct report_document old = { .url = d->replaced_url, .title = d->replaced_title,
-					       .type = d->type };
-		doc_label(o, &old);
-		text(o, " → ");
-	}
-	doc_label(o, d);
-	if (d->status == DOC_NEW)
-		text(o, ", enregistré comme version de référence.");
-	else if (d->status == DOC_REMOVED)
-		text(o, " (son historique est conservé).");
-	else if (d->status == DOC_FAILED) {
-		const char *what = fr_doc_failure(d->failure, d->http_status);
-		textf(o, " — %s", what);
-		if (d->failing_since) {
-			char since[11];
-			pw_time_fr(d->failing_since, since);
-			textf(o, ", depuis le %s", since);
-		}
-		if (d->fail_count > 1)
-			textf(o, " (%d échecs de suite)", d->fail_count);
-		text(o, ".");
-	}
-	buf_addstr(o, "</p>\n");
-	if (d->note && *d->note) {
-		para_open(o);
-		text(o, d->note);
-		buf_addstr(o, "</p>\n");
-	}
-	if (d->status == DOC_CHANGED && d->change) {
-		const struct report_change *c = d->change;
-		char now[11], before[11];
-		pw_time_fr(c->detected_at, now);
-		para_open(o);
-		if (c->previous_at) {
-			pw_time_fr(c->previous_at, before);
-			textf(o, "Modification n° %lld détectée le %s ; version précédente du %s.",
-			      (long long)c->id, now, before);
-		} else {
-			textf(o, "Modification n° %lld détectée le %s.", (long long)c->id, now);
-		}
-		buf_addstr(o, "</p>\n");
-		review_line(o, c);
-		render_diff(o, c, "du document");
-	}
-	if (d->status == DOC_REPLACED && d->change)
-		render_diff(o, d->change, "du document");
-	if (d->status == DOC_FAILED)
-		detail(o, d->http_status, d->error);
-}
-
-static void render_documents(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	for (size_t i = 0; i < p->n_documents; i++)
-		if (doc_has_news(p, &p->documents[i]))
-			render_document(o, &p->documents[i]);
-	page_tail(o);
-}
-
-/* A new official address: what to copy where. */
-static void render_move(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;font-weight:bold;\">");
-	buf_addstr(o, "L'adresse officielle a changé : ");
-	html_link(o, p->url, NULL);
-	buf_addstr(o, " → ");
-	html_link(o, p->final_url, NULL);
-	buf_addstr(o, "</p>\n");
-	char *todo = fr_move_instruction(p);
-	para_open(o);
-	text(o, todo);
-	buf_addstr(o, "</p>\n");
-	free(todo);
-	if (p->watchlist_line > 0) {
-		buf_addstr(o, "<pre style=\"font-family:monospace;font-size:13px;margin:4px 0;"
-			   "white-space:pre-wrap;word-break:break-all;\">url: ");
-		text(o, p->final_url);
-		buf_addstr(o, "</pre>\n");
-	}
-	page_tail(o);
-}
-
-static void render_recovered(struct buf *o, const struct report *r, const struct report_page *p)
-{
-	char *back = fr_recovered(p, r->finished_at ? r->finished_at : r->started_at);
-	if (!back)
-		return;
-	page_head(o, p);
-	para_open(o);
-	text(o, back);
-	buf_addstr(o, "</p>\n");
-	free(back);
-	page_tail(o);
-}
-
-static void render_failure(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	para_open(o);
-	const char *what = fr_failure(p->failure, p->http_status);
-	textf(o, "%c%s", what[0] >= 'a' && what[0] <= 'z' ? what[0] - 32 : what[0], what + 1);
-	if (p->failing_since) {
-		char since[11];
-		pw_time_fr(p->failing_since, since);
-		textf(o, ", depuis le %s", since);
-	}
-	if (p->fail_count > 1)
-		textf(o, " (%d échecs de suite)", p->fail_count);
-	buf_addstr(o, ".</p>\n");
-	if (p->final_url && (p->failure == PW_FAIL_MOVED || p->url_moved)) {
-		para_open(o);
-		buf_addstr(o, "Nouvelle adresse : ");
-		html_link(o, p->final_url, NULL);
-		buf_addstr(o, "</p>\n");
-	}
-	if (p->ack_reminder) {
-		para_open(o);
-		buf_addstr(o, "Panne déjà connue (acquittée) : rappel hebdomadaire.</p>\n");
-	}
-	detail(o, p->http_status, p->error);
-	page_tail(o);
-}
-
-static void render_new(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	para_open(o);
-	buf_addstr(o, "Nouvelle page suivie : texte enregistré comme version de référence.</p>\n");
-	if (p->fields.n) {
-		buf_addstr(o, "<ul style=\"" FONT "font-size:14px;margin:6px 0;padding-left:20px;\">\n");
-		for (size_t i = 0; i < p->fields.n; i++) {
-			const struct field *f = &p->fields.v[i];
-			for (size_t j = 0; j < f->values.n; j++) {
-				if (fact_shown_elsewhere(p, f->name, f->values.v[j]))
-					continue;
-				char *v = fr_field_value(f->name, f->values.v[j]);
-				buf_addstr(o, "<li style=\"margin:2px 0;\"><strong>");
-				text(o, fr_field_label(f->name));
-				buf_addstr(o, "</strong> : ");
-				value(o, v);
-				buf_addstr(o, "</li>\n");
-				free(v);
-			}
-		}
-		buf_addstr(o, "</ul>\n");
-	}
-	for (size_t i = 0; i < p->n_documents; i++) {
-		const struct report_document *d = &p->documents[i];
-		if (d->status != DOC_NEW)
-			continue;
-		para_open(o);
-		buf_addstr(o, "Document lié, enregistré : ");
-		doc_label(o, d);
-		buf_addstr(o, "</p>\n");
-	}
-	page_tail(o);
-}
-
-/* grouped: the page's republication is said in the group entry */
-static void render_quiet(struct buf *o, const struct report_page *p, bool grouped)
-{
-	char *h = fr_page_heading(p);
-	if (p->republished && !grouped) {
-		char *d = p->page_updated ? fr_field_value("page_updated", p->page_updated) : NULL;
-		buf_addstr(o, "<li style=\"margin:2px 0;\">");
-		if (d)
-			textf(o, "%s : page republiée le %s, texte inchangé.", h, d);
-		else
-			textf(o, "%s : page republiée, texte inchangé.", h);
-		buf_addstr(o, "</li>\n");
-		free(d);
-	}
-	if (p->rules_changed) {
-		buf_addstr(o, "<li style=\"margin:2px 0;\">");
-		textf(o, "Règles d'extraction modifiées pour %s ; aucune alerte émise pour ce changement.", h);
-		buf_addstr(o, "</li>\n");
-	}
-	free(h);
-}
-
-static void section(struct buf *o, const char *title, size_t count)
+static void render_section(struct buf *o, const struct outline_section *s)
 {
 	buf_addstr(o, "<tr><td style=\"padding:18px 20px 6px 20px;background:#f0f3f7;"
 		   "border-top:2px solid #2b4a6f;\"><h2 style=\"" FONT "font-size:19px;margin:0;color:#2b4a6f;\">");
-	textf(o, "%s (%zu)", title, count);
+	textf(o, "%s (%zu)", s->title, s->count);
 	buf_addstr(o, "</h2></td></tr>\n");
+	for (size_t i = 0; i < s->n; i++)
+		render_entry(o, &s->v[i]);
+	for (size_t i = 0; i < s->n_lines; i++) {
+		const struct outline_line *l = &s->lines[i];
+		if (l->kind != LINE_BULLET) {
+			buf_addstr(o, "<tr><td style=\"padding:10px 20px;\">");
+			para_open(o);
+			spans(o, l);
+			buf_addstr(o, "</p></td></tr>\n");
+			continue;
+		}
+		if (!i || s->lines[i - 1].kind != LINE_BULLET)
+			buf_addstr(o, "<tr><td style=\"padding:10px 20px;\"><ul style=\"" FONT
+				   "font-size:14px;margin:0;padding-left:20px;color:#333333;\">\n");
+		buf_addstr(o, "<li style=\"margin:2px 0;\">");
+		spans(o, l);
+		buf_addstr(o, "</li>\n");
+		if (i + 1 == s->n_lines || s->lines[i + 1].kind != LINE_BULLET)
+			buf_addstr(o, "</ul></td></tr>\n");
+	}
 }
 
 char *report_render_html(const struct report *r)
 {
 	struct buf o;
-	struct report_counts c;
-	size_t n_quiet = 0;
+	struct outline ol;
 
 	buf_init(&o, HTML_MAX);
-	report_count(r, &c);
-	char *summary = report_summary(r);
-	char *title = r->title && *r->title ? xasprintf("Veille des préfectures — %s", r->title)
-					    : xstrdup("Veille des préfectures");
-
+	outline_build(r, &ol);
 	buf_addstr(&o, "<!DOCTYPE html>\n<html lang=\"fr\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
-	text(&o, title);
+	text(&o, ol.title);
 	buf_addstr(&o, "</title>\n</head>\n<body style=\"margin:0;padding:0;background:#eef0f3;\">\n"
 		   "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" border=\"0\" "
 		   "style=\"background:#eef0f3;\"><tr><td align=\"center\" style=\"padding:16px 8px;\">\n"
@@ -544,102 +338,23 @@ char *report_render_html(const struct report *r)
 		   "style=\"width:100%;max-width:760px;background:#ffffff;border:1px solid #d0d4da;\">\n"
 		   "<tr><td style=\"padding:18px 20px;background:#2b4a6f;\">"
 		   "<h1 style=\"" FONT "font-size:22px;margin:0;color:#ffffff;\">");
-	text(&o, title);
+	text(&o, ol.title);
 	buf_addstr(&o, "</h1>\n");
-	if (r->finished_at || r->started_at) {
-		char d[11];
-		pw_time_fr(r->finished_at ? r->finished_at : r->started_at, d);
+	if (ol.subtitle) {
 		buf_addstr(&o, "<p style=\"" FONT "font-size:14px;margin:6px 0 0 0;color:#dfe7f1;\">");
-		if (r->run_id)
-			textf(&o, "Vérification n° %lld du %s", (long long)r->run_id, d);
-		else
-			textf(&o, "Rapport du %s", d);
+		text(&o, ol.subtitle);
 		buf_addstr(&o, "</p>\n");
 	}
 	buf_addstr(&o, "<p style=\"" FONT "font-size:16px;margin:8px 0 0 0;color:#ffffff;font-weight:bold;\">");
-	text(&o, summary);
+	text(&o, ol.summary);
 	buf_addstr(&o, "</p>\n</td></tr>\n");
-
-	if (c.changed) {
-		section(&o, "Modifications", (size_t)c.changed);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
-				render_change(&o, &r->pages[i]);
-	}
-	if (c.moved) {
-		section(&o, "Adresses à mettre à jour", (size_t)c.moved);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_is_moved(&r->pages[i]))
-				render_move(&o, &r->pages[i]);
-	}
-	size_t n_docs = 0;
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_docs += page_doc_news(&r->pages[i]);
-	if (n_docs) {
-		section(&o, "Documents liés", n_docs);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_doc_news(&r->pages[i]))
-				render_documents(&o, &r->pages[i]);
-	}
-	if (c.failed) {
-		section(&o, "Pages inaccessibles", (size_t)c.failed);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
-				render_failure(&o, &r->pages[i]);
-		if (c.failed > c.failed_listed + c.failed_ack) {
-			int k = c.failed - c.failed_listed - c.failed_ack;
-			buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\">");
-			para_open(&o);
-			textf(&o, "%d autre%s page%s en échec passager, sous le seuil d'alerte : non détaillée%s.",
-			      k, k > 1 ? "s" : "", k > 1 ? "s" : "", k > 1 ? "s" : "");
-			buf_addstr(&o, "</p></td></tr>\n");
-		}
-		if (c.failed_ack) {
-			int k = c.failed_ack;
-			buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\">");
-			para_open(&o);
-			textf(&o, "%d page%s en panne connue (acquittée%s) : rappel une fois par semaine.",
-			      k, k > 1 ? "s" : "", k > 1 ? "s" : "");
-			buf_addstr(&o, "</p></td></tr>\n");
-		}
-	}
-	size_t n_back = 0;
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_back += r->pages[i].recovered && page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
-	if (n_back) {
-		section(&o, "De nouveau accessibles", n_back);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_UNCHANGED)
-				render_recovered(&o, r, &r->pages[i]);
-	}
-	if (c.new_pages) {
-		section(&o, "Nouvelles pages", (size_t)c.new_pages);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_NEW)
-				render_new(&o, &r->pages[i]);
-	}
-	size_t n_group;
-	char *group = republished_group(r, &n_group);
-	n_quiet = quiet_entries(r, group != NULL);
-	if (n_quiet) {
-		section(&o, "Pour information", n_quiet);
-		buf_addstr(&o, "<tr><td style=\"padding:10px 20px;\"><ul style=\"" FONT
-			   "font-size:14px;margin:0;padding-left:20px;color:#333333;\">\n");
-		if (group) {
-			buf_addstr(&o, "<li style=\"margin:2px 0;\">");
-			textf(&o, "%zu pages republiées (date de mise à jour changée), texte inchangé : %s.",
-			      n_group, group);
-			buf_addstr(&o, "</li>\n");
-		}
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_wants_quiet_line(&r->pages[i]))
-				render_quiet(&o, &r->pages[i], group != NULL);
-		buf_addstr(&o, "</ul></td></tr>\n");
-	}
-	free(group);
+	for (size_t i = 0; i < ol.n; i++)
+		render_section(&o, &ol.v[i]);
 	buf_addstr(&o, "<tr><td style=\"padding:14px 20px;border-top:1px solid #e5e5e5;" FONT
-		   "font-size:12px;color:#666666;\">Rapport produit par prefwatch. Les liens mènent aux pages officielles des préfectures."
-		   "</td></tr>\n</table>\n</td></tr></table>\n</body>\n</html>\n");
+		   "font-size:12px;color:#666666;\">");
+	text(&o, outline_footer);
+	buf_addstr(&o, "</td></tr>\n</table>\n</td></tr></table>\n</body>\n</html>\n");
+	outline_release(&ol);
 	if (o.toobig) {
 		/* a cut document would be broken HTML: say so instead */
 		buf_release(&o);
@@ -648,7 +363,5 @@ char *report_render_html(const struct report *r)
 			   "Rapport trop volumineux</title></head><body><p>Rapport trop volumineux "
 			   "pour être affiché ; voir la version texte.</p></body></html>\n");
 	}
-	free(summary);
-	free(title);
 	return buf_detach(&o, NULL);
 }

@@ -32,14 +32,15 @@
  * ({url, title} of the link it takes the place of)}]; run.documents has
  * "replaced" when some are.
  *
- * A hand-written writer: strings are escaped as RFC 8259 asks (", \ and
- * control characters, the latter as \u00XX), valid UTF-8 passes through,
- * invalid bytes become U+FFFD so the output is always valid JSON. Times
- * are ISO 8601 UTC.
+ * Written with json_writer.h, which places the commas and escapes the
+ * strings (valid UTF-8 passes through, invalid bytes become U+FFFD, so the
+ * output is always valid JSON); times are ISO 8601 UTC. The line breaks
+ * below (jw_break) are the report's historical layout, kept byte for byte.
  */
 #include "common/common.h"
 #include "reports/report.h"
 #include "reports/internal.h"
+#include "reports/json_writer.h"
 
 #include <unistd.h>
 
@@ -57,108 +58,54 @@ static int json_flush(struct buf *o, int fd)
 	return 0;
 }
 
-static void json_str(struct buf *o, const char *s)
+/* A failure's name; a failure without one is an HTTP error. */
+static const char *failure_name(enum pw_failure f)
 {
-	if (!s) {
-		buf_addstr(o, "null");
-		return;
-	}
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0;
-	buf_addch(o, '"');
-	while (i < len) {
-		unsigned char c = p[i];
-		if (c == '"' || c == '\\') {
-			buf_addch(o, '\\');
-			buf_addch(o, (char)c);
-			i++;
-		} else if (c < 0x20 || c == 0x7F) {
-			switch (c) {
-			case '\n': buf_addstr(o, "\\n"); break;
-			case '\t': buf_addstr(o, "\\t"); break;
-			case '\r': buf_addstr(o, "\\r"); break;
-			default: buf_printf(o, "\\u%04x", c);
-			}
-			i++;
-		} else if (c < 0x80) {
-			buf_addch(o, (char)c);
-			i++;
-		} else {
-			size_t n = utf8_seq_len(p + i, len - i);
-			if (n) {
-				buf_add(o, s + i, n);
-				i += n;
-			} else {
-				buf_addstr(o, "\\ufffd");
-				i++;
-			}
-		}
-	}
-	buf_addch(o, '"');
+	return pw_failure_name(f)[0] ? pw_failure_name(f) : "http_error";
 }
 
-static void json_time(struct buf *o, time_t t)
+static void key_status(struct json_writer *w, long http_status)
 {
-	if (!t) {
-		buf_addstr(o, "null");
-		return;
-	}
-	char iso[21];
-	pw_time_iso(t, iso);
-	json_str(o, iso);
+	if (http_status)
+		jw_key_int(w, "http_status", http_status);
+	else
+		jw_key_null(w, "http_status");
 }
 
-static void key(struct buf *o, const char *k)
+/* {"name": [values], ...} */
+static void json_fields(struct json_writer *w, const struct fieldset *fs)
 {
-	json_str(o, k);
-	buf_addstr(o, ": ");
-}
-
-static void json_fields(struct buf *o, const struct fieldset *fs)
-{
-	buf_addch(o, '{');
+	jw_object_begin(w);
 	for (size_t i = 0; i < fs->n; i++) {
-		if (i)
-			buf_addstr(o, ", ");
-		key(o, fs->v[i].name);
-		buf_addch(o, '[');
-		for (size_t j = 0; j < fs->v[i].values.n; j++) {
-			if (j)
-				buf_addstr(o, ", ");
-			json_str(o, fs->v[i].values.v[j]);
-		}
-		buf_addch(o, ']');
+		jw_key(w, fs->v[i].name);
+		jw_array_begin(w);
+		for (size_t j = 0; j < fs->v[i].values.n; j++)
+			jw_string(w, fs->v[i].values.v[j]);
+		jw_end(w);
 	}
-	buf_addch(o, '}');
+	jw_end(w);
 }
 
-static void json_delta(struct buf *o, const struct fieldset *delta)
+/* [{"name", "removed": [...], "added": [...]}] from fields_delta() form */
+static void json_delta(struct json_writer *w, const struct fieldset *delta)
 {
-	buf_addch(o, '[');
+	jw_array_begin(w);
 	for (size_t i = 0; i < delta->n; i++) {
 		const struct field *f = &delta->v[i];
-		buf_addstr(o, i ? ", {" : "{");
-		key(o, "name");
-		json_str(o, f->name);
+		jw_object_begin(w);
+		jw_key_string(w, "name", f->name);
 		for (int pass = 0; pass < 2; pass++) {
 			char sign = pass ? '+' : '-';
-			bool first = true;
-			buf_addstr(o, ", ");
-			key(o, pass ? "added" : "removed");
-			buf_addch(o, '[');
-			for (size_t j = 0; j < f->values.n; j++) {
-				if (f->values.v[j][0] != sign)
-					continue;
-				if (!first)
-					buf_addstr(o, ", ");
-				json_str(o, f->values.v[j] + 1);
-				first = false;
-			}
-			buf_addch(o, ']');
+			jw_key(w, pass ? "added" : "removed");
+			jw_array_begin(w);
+			for (size_t j = 0; j < f->values.n; j++)
+				if (f->values.v[j][0] == sign)
+					jw_string(w, f->values.v[j] + 1);
+			jw_end(w);
 		}
-		buf_addch(o, '}');
+		jw_end(w);
 	}
-	buf_addch(o, ']');
+	jw_end(w);
 }
 
 static const char *op_name(enum diff_op op)
@@ -166,225 +113,159 @@ static const char *op_name(enum diff_op op)
 	return op == DIFF_DELETE ? "delete" : op == DIFF_INSERT ? "insert" : "equal";
 }
 
-static void json_words(struct buf *o, const struct report_change *c, size_t *moved)
+/* The changed lines with their word edits; *moved: lines moved. */
+static void json_words(struct json_writer *w, const struct report_change *c, size_t *moved)
 {
 	struct diff_view v;
-	bool first = true;
 	diff_view_build(c->old_text, c->new_text, 0, &v);
 	*moved = 0;
-	buf_addch(o, '[');
+	jw_array_begin_lines(w, 6);
 	for (size_t i = 0; i < v.n; i++) {
 		const struct diff_row *r = &v.v[i];
 		*moved += r->moved && r->kind == ROW_INSERT;
 		if (r->kind != ROW_CHANGE)
 			continue;
-		buf_addstr(o, first ? "\n      {" : ",\n      {");
-		first = false;
-		key(o, "old_line");
-		buf_printf(o, "%zu, ", r->old_no);
-		key(o, "new_line");
-		buf_printf(o, "%zu, ", r->new_no);
-		key(o, "edits");
-		buf_addch(o, '[');
+		jw_object_begin(w);
+		jw_key_int(w, "old_line", (long long)r->old_no);
+		jw_key_int(w, "new_line", (long long)r->new_no);
+		jw_key(w, "edits");
+		jw_array_begin(w);
 		for (size_t j = 0; j < r->words.n; j++) {
-			buf_addstr(o, j ? ", {" : "{");
-			key(o, "op");
-			json_str(o, op_name(r->words.v[j].op));
-			buf_addstr(o, ", ");
-			key(o, "text");
-			json_str(o, r->words.v[j].text);
-			buf_addch(o, '}');
+			jw_object_begin(w);
+			jw_key_string(w, "op", op_name(r->words.v[j].op));
+			jw_key_string(w, "text", r->words.v[j].text);
+			jw_end(w);
 		}
-		buf_addstr(o, "]}");
+		jw_end(w);
+		jw_end(w);
 	}
-	buf_addstr(o, first ? "]" : "\n     ]");
+	jw_end(w);
 	diff_view_release(&v);
 }
 
-static void json_change(struct buf *o, const struct report_change *c)
+static void json_change(struct json_writer *w, const struct report_change *c)
 {
 	size_t moved;
 	char *diff = diff_unified(c->old_text, c->new_text, "avant", "après", JSON_CONTEXT);
-	buf_addstr(o, "{");
-	key(o, "id");
-	buf_printf(o, "%lld", (long long)c->id);
-	buf_addstr(o, ",\n     ");
-	key(o, "detected_at");
-	json_time(o, c->detected_at);
-	buf_addstr(o, ", ");
-	key(o, "previous_snapshot_at");
-	json_time(o, c->previous_at);
-	buf_addstr(o, ", ");
-	key(o, "reverted_to");
-	json_time(o, c->reverted_to);
-	buf_addstr(o, ", ");
-	key(o, "state");
-	json_str(o, c->state ? c->state : "pending");
+	jw_object_begin(w);
+	jw_key_int(w, "id", (long long)c->id);
+	jw_break(w, 5);
+	jw_key_time(w, "detected_at", c->detected_at);
+	jw_key_time(w, "previous_snapshot_at", c->previous_at);
+	jw_key_time(w, "reverted_to", c->reverted_to);
+	jw_key_string(w, "state", c->state ? c->state : "pending");
 	if (c->state) {
 		/* only on a reviewed or dismissed change (stored changes) */
-		buf_addstr(o, ", ");
-		key(o, "review");
-		buf_addstr(o, "{");
-		key(o, "by");
-		json_str(o, c->reviewed_by);
-		buf_addstr(o, ", ");
-		key(o, "at");
-		json_time(o, c->reviewed_at);
-		buf_addstr(o, ", ");
-		key(o, "note");
-		json_str(o, c->note);
-		buf_addstr(o, "}");
+		jw_key(w, "review");
+		jw_object_begin(w);
+		jw_key_string(w, "by", c->reviewed_by);
+		jw_key_time(w, "at", c->reviewed_at);
+		jw_key_string(w, "note", c->note);
+		jw_end(w);
 	}
-	buf_addstr(o, ",\n     ");
-	key(o, "diff");
-	json_str(o, diff);
-	buf_addstr(o, ",\n     ");
-	key(o, "fields");
-	json_delta(o, &c->deltas);
-	buf_addstr(o, ",\n     ");
-	key(o, "words");
-	json_words(o, c, &moved);
-	buf_addstr(o, ",\n     ");
-	key(o, "moved_lines");
-	buf_printf(o, "%zu}", moved);
+	jw_break(w, 5);
+	jw_key_string(w, "diff", diff);
+	jw_break(w, 5);
+	jw_key(w, "fields");
+	json_delta(w, &c->deltas);
+	jw_break(w, 5);
+	jw_key(w, "words");
+	json_words(w, c, &moved);
+	jw_break(w, 5);
+	jw_key_int(w, "moved_lines", (long long)moved);
+	jw_end(w);
 	free(diff);
 }
 
-static void json_documents(struct buf *o, const struct report_page *p)
+static void json_document(struct json_writer *w, const struct report_document *d)
 {
-	buf_addstr(o, "[");
-	bool first = true;
-	for (size_t i = 0; i < p->n_documents; i++) {
-		const struct report_document *d = &p->documents[i];
-		bool failed = d->status == DOC_FAILED;
-		if (d->superseded)
-			continue; /* said by the replacement's entry */
-		buf_addstr(o, first ? "\n    {" : ",\n    {");
-		first = false;
-		key(o, "url");
-		json_str(o, d->url);
-		buf_addstr(o, ", ");
-		key(o, "title");
-		json_str(o, d->title);
-		buf_addstr(o, ", ");
-		key(o, "type");
-		json_str(o, d->type);
-		buf_addstr(o, ", ");
-		key(o, "status");
-		json_str(o, doc_status_name(d->status));
-		buf_addstr(o, ",\n     ");
-		key(o, "http_status");
-		if (d->http_status)
-			buf_printf(o, "%ld", d->http_status);
-		else
-			buf_addstr(o, "null");
-		buf_addstr(o, ", ");
-		key(o, "note");
-		json_str(o, d->note);
-		buf_addstr(o, ", ");
-		key(o, "failure");
-		if (failed)
-			json_str(o, pw_failure_name(d->failure)[0] ? pw_failure_name(d->failure) : "http_error");
-		else
-			buf_addstr(o, "null");
-		buf_addstr(o, ", ");
-		key(o, "error");
-		json_str(o, failed ? (d->error ? d->error : fr_doc_failure(d->failure, d->http_status)) : NULL);
-		buf_addstr(o, ", ");
-		key(o, "fail_count");
-		buf_printf(o, "%d, ", failed ? d->fail_count : 0);
-		key(o, "failing_since");
-		json_time(o, failed ? d->failing_since : 0);
-		buf_addstr(o, ", ");
-		key(o, "listed");
-		buf_addstr(o, failed && d->listed ? "true" : "false");
-		buf_addstr(o, ",\n     ");
-		key(o, "change");
-		if ((d->status == DOC_CHANGED || d->status == DOC_REPLACED) && d->change)
-			json_change(o, d->change);
-		else
-			buf_addstr(o, "null");
-		if (d->status == DOC_REPLACED) {
-			buf_addstr(o, ", ");
-			key(o, "replaces");
-			buf_addch(o, '{');
-			key(o, "url");
-			json_str(o, d->replaced_url);
-			buf_addstr(o, ", ");
-			key(o, "title");
-			json_str(o, d->replaced_title);
-			buf_addch(o, '}');
-		}
-		buf_addstr(o, "}");
+	bool failed = d->status == DOC_FAILED;
+	jw_object_begin(w);
+	jw_key_string(w, "url", d->url);
+	jw_key_string(w, "title", d->title);
+	jw_key_string(w, "type", d->type);
+	jw_key_string(w, "status", doc_status_name(d->status));
+	jw_break(w, 5);
+	key_status(w, d->http_status);
+	jw_key_string(w, "note", d->note);
+	jw_key_string(w, "failure", failed ? failure_name(d->failure) : NULL);
+	jw_key_string(w, "error", failed ? (d->error ? d->error : fr_doc_failure(d->failure, d->http_status))
+				 : NULL);
+	jw_key_int(w, "fail_count", failed ? d->fail_count : 0);
+	jw_key_time(w, "failing_since", failed ? d->failing_since : 0);
+	jw_key_bool(w, "listed", failed && d->listed);
+	jw_break(w, 5);
+	jw_key(w, "change");
+	if ((d->status == DOC_CHANGED || d->status == DOC_REPLACED) && d->change)
+		json_change(w, d->change);
+	else
+		jw_null(w);
+	if (d->status == DOC_REPLACED) {
+		jw_key(w, "replaces");
+		jw_object_begin(w);
+		jw_key_string(w, "url", d->replaced_url);
+		jw_key_string(w, "title", d->replaced_title);
+		jw_end(w);
 	}
-	buf_addstr(o, p->n_documents ? "\n   ]" : "]");
+	jw_end(w);
+}
+
+static void json_documents(struct json_writer *w, const struct report_page *p)
+{
+	jw_array_begin_lines(w, 4);
+	for (size_t i = 0; i < p->n_documents; i++)
+		if (!p->documents[i].superseded) /* said by the replacement's entry */
+			json_document(w, &p->documents[i]);
+	jw_end(w);
+}
+
+/* The members a failed page adds. */
+static void json_failure(struct json_writer *w, const struct report_page *p)
+{
+	jw_break(w, 3);
+	jw_key_string(w, "failure", failure_name(p->failure));
+	jw_key_string(w, "error", p->error ? p->error : fr_failure(p->failure, p->http_status));
+	jw_key_time(w, "failing_since", p->failing_since);
+	jw_key_int(w, "fail_count", p->fail_count);
+	jw_key_bool(w, "listed", p->listed);
+	if (p->acknowledged) {
+		jw_key_bool(w, "acknowledged", true);
+		jw_key_bool(w, "reminder", p->ack_reminder);
+	}
 }
 
 /* -1 (errno set) when a spooled text cannot be read back. */
-static int json_page(struct buf *o, const struct report *r, const struct report_page *p)
+static int json_page(struct json_writer *w, const struct report *r, const struct report_page *p)
 {
 	enum page_status st = page_effective_status(p);
-	buf_addstr(o, "  {");
-	key(o, "id");
-	json_str(o, p->id);
-	buf_addstr(o, ", ");
-	key(o, "office");
-	json_str(o, p->office_id ? p->office_id : p->id);
-	buf_addstr(o, ", ");
-	key(o, "url");
-	json_str(o, p->url);
+	jw_object_begin(w);
+	jw_key_string(w, "id", p->id);
+	jw_key_string(w, "office", p->office_id ? p->office_id : p->id);
+	jw_key_string(w, "url", p->url);
 	if (p->also_ids.n) {
-		buf_addstr(o, ", ");
-		key(o, "also_for");
-		buf_addch(o, '[');
-		for (size_t i = 0; i < p->also_ids.n; i++) {
-			buf_addstr(o, i ? ", " : "");
-			json_str(o, p->also_ids.v[i]);
-		}
-		buf_addch(o, ']');
+		jw_key(w, "also_for");
+		jw_array_begin(w);
+		for (size_t i = 0; i < p->also_ids.n; i++)
+			jw_string(w, p->also_ids.v[i]);
+		jw_end(w);
 	}
-	buf_addstr(o, ", ");
-	key(o, "status");
-	json_str(o, page_status_name(st));
-	buf_addstr(o, ",\n   ");
-	key(o, "http_status");
-	if (p->http_status)
-		buf_printf(o, "%ld", p->http_status);
-	else
-		buf_addstr(o, "null");
-	buf_addstr(o, ", ");
-	key(o, "final_url");
-	json_str(o, p->final_url);
-	buf_addstr(o, ", ");
-	key(o, "url_moved");
-	buf_addstr(o, p->url_moved ? "true" : "false");
-	buf_addstr(o, ",\n   ");
-	key(o, "region");
-	json_str(o, p->region);
-	buf_addstr(o, ", ");
-	key(o, "departement");
-	json_str(o, p->departement);
-	buf_addstr(o, ", ");
-	key(o, "departement_name");
-	json_str(o, p->departement_name);
-	buf_addstr(o, ", ");
-	key(o, "office_name");
-	json_str(o, p->office_name);
-	buf_addstr(o, ",\n   ");
-	key(o, "page_updated");
-	json_str(o, p->page_updated);
-	buf_addstr(o, ", ");
-	key(o, "republished");
-	buf_addstr(o, p->republished ? "true" : "false");
-	buf_addstr(o, ", ");
-	key(o, "rules_changed");
-	buf_addstr(o, p->rules_changed ? "true" : "false");
-	buf_addstr(o, ", ");
-	key(o, "fields");
-	json_fields(o, &p->fields);
+	jw_key_string(w, "status", page_status_name(st));
+	jw_break(w, 3);
+	key_status(w, p->http_status);
+	jw_key_string(w, "final_url", p->final_url);
+	jw_key_bool(w, "url_moved", p->url_moved);
+	jw_break(w, 3);
+	jw_key_string(w, "region", p->region);
+	jw_key_string(w, "departement", p->departement);
+	jw_key_string(w, "departement_name", p->departement_name);
+	jw_key_string(w, "office_name", p->office_name);
+	jw_break(w, 3);
+	jw_key_string(w, "page_updated", p->page_updated);
+	jw_key_bool(w, "republished", p->republished);
+	jw_key_bool(w, "rules_changed", p->rules_changed);
+	jw_key(w, "fields");
+	json_fields(w, &p->fields);
 	if (st == PAGE_NEW || st == PAGE_CHANGED) {
-		buf_addstr(o, ",\n   ");
-		key(o, "text");
 		/* a changed page's text is its change's new text (one copy); a
 		 * new page's may be in the report's spool */
 		char *t;
@@ -393,64 +274,87 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 				  p->id ? p->id : "?", strerror(errno));
 			return -1;
 		}
-		json_str(o, t ? t : "");
+		jw_break(w, 3);
+		jw_key_string(w, "text", t ? t : "");
 		free(t);
 	}
 	if (st == PAGE_CHANGED) {
-		buf_addstr(o, ",\n   ");
-		key(o, "change");
-		json_change(o, p->change);
+		jw_break(w, 3);
+		jw_key(w, "change");
+		json_change(w, p->change);
 	}
-	if (st == PAGE_FAILED) {
-		buf_addstr(o, ",\n   ");
-		key(o, "failure");
-		json_str(o, pw_failure_name(p->failure)[0] ? pw_failure_name(p->failure) : "http_error");
-		buf_addstr(o, ", ");
-		key(o, "error");
-		json_str(o, p->error ? p->error : fr_failure(p->failure, p->http_status));
-		buf_addstr(o, ", ");
-		key(o, "failing_since");
-		json_time(o, p->failing_since);
-		buf_addstr(o, ", ");
-		key(o, "fail_count");
-		buf_printf(o, "%d", p->fail_count);
-		buf_addstr(o, ", ");
-		key(o, "listed");
-		buf_addstr(o, p->listed ? "true" : "false");
-		if (p->acknowledged) {
-			buf_addstr(o, ", ");
-			key(o, "acknowledged");
-			buf_addstr(o, "true, ");
-			key(o, "reminder");
-			buf_addstr(o, p->ack_reminder ? "true" : "false");
-		}
-	}
+	if (st == PAGE_FAILED)
+		json_failure(w, p);
 	if (page_is_moved(p) && p->watchlist_file && p->watchlist_line > 0) {
 		/* where to copy the new address */
-		buf_addstr(o, ",\n   ");
-		key(o, "watchlist");
-		buf_addch(o, '{');
-		key(o, "file");
-		json_str(o, p->watchlist_file);
-		buf_addstr(o, ", ");
-		key(o, "line");
-		buf_printf(o, "%d}", p->watchlist_line);
+		jw_break(w, 3);
+		jw_key(w, "watchlist");
+		jw_object_begin(w);
+		jw_key_string(w, "file", p->watchlist_file);
+		jw_key_int(w, "line", p->watchlist_line);
+		jw_end(w);
 	}
 	if (p->recovered && st != PAGE_FAILED) {
-		buf_addstr(o, ",\n   ");
-		key(o, "recovered");
-		buf_addch(o, '{');
-		key(o, "failing_since");
-		json_time(o, p->was_failing_since);
-		buf_addch(o, '}');
+		jw_break(w, 3);
+		jw_key(w, "recovered");
+		jw_object_begin(w);
+		jw_key_time(w, "failing_since", p->was_failing_since);
+		jw_end(w);
 	}
 	if (p->n_documents) {
-		buf_addstr(o, ",\n   ");
-		key(o, "documents");
-		json_documents(o, p);
+		jw_break(w, 3);
+		jw_key(w, "documents");
+		json_documents(w, p);
 	}
-	buf_addstr(o, "}");
+	jw_end(w);
 	return 0;
+}
+
+/* "run": the counts, and the additions only when non-zero (older readers
+ * see the same object). */
+static void json_run(struct json_writer *w, const struct report *r)
+{
+	struct report_counts c;
+
+	report_count(r, &c);
+	jw_object_begin(w);
+	if (r->run_id)
+		jw_key_int(w, "id", (long long)r->run_id);
+	else
+		jw_key_null(w, "id");
+	jw_key_string(w, "title", r->title);
+	jw_key_time(w, "started_at", r->started_at);
+	jw_key_time(w, "finished_at", r->finished_at);
+	jw_break(w, 2);
+	jw_key_int(w, "pages", c.pages);
+	jw_key_int(w, "new", c.new_pages);
+	jw_key_int(w, "unchanged", c.unchanged);
+	jw_key_int(w, "changed", c.changed);
+	jw_key_int(w, "failed", c.failed);
+	jw_key_int(w, "failed_listed", c.failed_listed);
+	if (c.moved)
+		jw_key_int(w, "moved", c.moved);
+	if (c.recovered)
+		jw_key_int(w, "recovered", c.recovered);
+	if (c.failed_ack)
+		jw_key_int(w, "failed_acknowledged", c.failed_ack);
+	bool any_docs = false;
+	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
+		any_docs = r->pages[i].n_documents > 0;
+	if (any_docs) {
+		jw_break(w, 2);
+		jw_key(w, "documents");
+		jw_object_begin(w);
+		jw_key_int(w, "new", c.doc_new);
+		jw_key_int(w, "changed", c.doc_changed);
+		jw_key_int(w, "removed", c.doc_removed);
+		jw_key_int(w, "failed", c.doc_failed);
+		jw_key_int(w, "failed_listed", c.doc_failed_listed);
+		if (c.doc_replaced)
+			jw_key_int(w, "replaced", c.doc_replaced);
+		jw_end(w);
+	}
+	jw_end(w);
 }
 
 /* Page entries are flushed to fd as they are written when fd >= 0, so a
@@ -459,56 +363,28 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
  * when the report (or, when streaming, one page entry) is over JSON_MAX. */
 static int json_report(const struct report *r, struct buf *o, int fd)
 {
-	struct report_counts c;
+	struct json_writer w;
 
-	report_count(r, &c);
-	buf_addstr(o, "{\"format\": \"prefwatch-report/1\",\n \"run\": {");
-	key(o, "id");
-	if (r->run_id)
-		buf_printf(o, "%lld", (long long)r->run_id);
-	else
-		buf_addstr(o, "null");
-	buf_addstr(o, ", ");
-	key(o, "title");
-	json_str(o, r->title);
-	buf_addstr(o, ", ");
-	key(o, "started_at");
-	json_time(o, r->started_at);
-	buf_addstr(o, ", ");
-	key(o, "finished_at");
-	json_time(o, r->finished_at);
-	buf_printf(o, ",\n  \"pages\": %d, \"new\": %d, \"unchanged\": %d, \"changed\": %d, "
-		   "\"failed\": %d, \"failed_listed\": %d",
-		   c.pages, c.new_pages, c.unchanged, c.changed, c.failed, c.failed_listed);
-	/* additions, only when non-zero (older readers see the same object) */
-	if (c.moved)
-		buf_printf(o, ", \"moved\": %d", c.moved);
-	if (c.recovered)
-		buf_printf(o, ", \"recovered\": %d", c.recovered);
-	if (c.failed_ack)
-		buf_printf(o, ", \"failed_acknowledged\": %d", c.failed_ack);
-	bool any_docs = false;
-	for (size_t i = 0; i < r->n_pages && !any_docs; i++)
-		any_docs = r->pages[i].n_documents > 0;
-	if (any_docs) {
-		buf_printf(o, ",\n  \"documents\": {\"new\": %d, \"changed\": %d, \"removed\": %d, "
-			   "\"failed\": %d, \"failed_listed\": %d",
-			   c.doc_new, c.doc_changed, c.doc_removed, c.doc_failed, c.doc_failed_listed);
-		if (c.doc_replaced)
-			buf_printf(o, ", \"replaced\": %d", c.doc_replaced);
-		buf_addch(o, '}');
-	}
-	buf_addstr(o, "},\n \"pages\": [");
+	jw_init(&w, o);
+	jw_object_begin(&w);
+	jw_key_string(&w, "format", "prefwatch-report/1");
+	jw_break(&w, 1);
+	jw_key(&w, "run");
+	json_run(&w, r);
+	jw_break(&w, 1);
+	jw_key(&w, "pages");
+	jw_array_begin_lines(&w, 2);
 	for (size_t i = 0; i < r->n_pages; i++) {
-		buf_addstr(o, i ? ",\n" : "\n");
-		if (json_page(o, r, &r->pages[i]) < 0)
+		if (json_page(&w, r, &r->pages[i]) < 0)
 			return -1;
 		if (o->toobig)
 			return -2;
 		if (fd >= 0 && json_flush(o, fd) < 0)
 			return -1;
 	}
-	buf_addstr(o, r->n_pages ? "\n ]}\n" : "]}\n");
+	jw_end(&w);
+	jw_end(&w);
+	buf_addch(o, '\n');
 	if (o->toobig)
 		return -2;
 	return fd >= 0 ? json_flush(o, fd) : 0;

@@ -6,6 +6,9 @@
  * a URL, which stays whole so that it remains clickable); no-break spaces
  * of French typography are not break points. Deleted words are marked
  * [-ancien-] and inserted ones {+nouveau+}, as git's --word-diff does.
+ *
+ * What is said is the outline's (outline.c); this file only lays it out:
+ * indentation by depth and kind, wrapping, the diff's margin.
  */
 #include "common/common.h"
 #include "reports/report.h"
@@ -74,17 +77,6 @@ static void wrap(struct buf *o, const char *prefix, size_t rest, const char *s)
 	buf_addch(o, '\n');
 }
 
-static void wrapf(struct buf *o, const char *prefix, size_t rest, const char *fmt, ...) PW_PRINTF(4, 5);
-static void wrapf(struct buf *o, const char *prefix, size_t rest, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = xvasprintf(fmt, ap);
-	va_end(ap);
-	wrap(o, prefix, rest, s);
-	free(s);
-}
-
 static void section(struct buf *o, const char *title, size_t count)
 {
 	char *t = xasprintf("%s (%zu)", title, count);
@@ -94,20 +86,6 @@ static void section(struct buf *o, const char *title, size_t count)
 		buf_addch(o, '=');
 	buf_addstr(o, "\n");
 	free(t);
-}
-
-static void page_head(struct buf *o, const struct report_page *p)
-{
-	char *h = fr_page_heading(p);
-	buf_addch(o, '\n');
-	wrap(o, "• ", 2, h);
-	free(h);
-	if (p->url)
-		wrap(o, "  ", 2, p->url);
-	char *also = fr_also_for(p);
-	if (also)
-		wrap(o, "  ", 2, also);
-	free(also);
 }
 
 static void words_into(struct buf *line, const struct diff *w)
@@ -123,43 +101,45 @@ static void words_into(struct buf *line, const struct diff *w)
 	}
 }
 
-static void render_diff(struct buf *o, const struct report_change *c, const char *indent)
+/* The diff rows, marked -/+/~ in the margin and [-…-]{+…+} inline. */
+static void render_diff(struct buf *o, const struct outline_line *l, const char *indent)
 {
 	struct diff_view v;
 	struct buf line;
 
 	buf_init(&line, TEXT_MAX);
-	diff_view_build(c->old_text, c->new_text, TEXT_CONTEXT, &v);
+	diff_view_build(l->change->old_text, l->change->new_text, TEXT_CONTEXT, &v);
 	if (!v.n) {
-		wrap(o, "  ", 2, "Texte identique (seuls les éléments ci-dessus ont changé).");
+		wrap(o, "  ", 2, outline_same_text);
 		goto cleanup;
 	}
-	buf_printf(o, "\n%sTexte, avec les passages supprimés [-ainsi-] et ajoutés {+ainsi+} :\n",
-		   indent);
+	buf_printf(o, "\n%s%s\n", indent, l->intro_marked);
 	for (size_t i = 0; i < v.n; i++) {
 		const struct diff_row *r = &v.v[i];
 		const char *prefix = "      ";
 		buf_reset(&line);
 		switch (r->kind) {
 		case ROW_GAP:
-			buf_addstr(&line, "[…]");
+			buf_addstr(&line, outline_gap);
 			break;
 		case ROW_CONTEXT:
 			buf_addstr(&line, r->text);
 			break;
 		case ROW_DELETE:
 			prefix = "    - ";
-			buf_printf(&line, "[-%s-]%s", r->text, r->moved ? " (déplacé)" : "");
+			buf_printf(&line, "[-%s-]", r->text);
 			break;
 		case ROW_INSERT:
 			prefix = "    + ";
-			buf_printf(&line, "{+%s+}%s", r->text, r->moved ? " (déplacé)" : "");
+			buf_printf(&line, "{+%s+}", r->text);
 			break;
 		case ROW_CHANGE:
 			prefix = "    ~ ";
 			words_into(&line, &r->words);
 			break;
 		}
+		if (r->moved && (r->kind == ROW_DELETE || r->kind == ROW_INSERT))
+			buf_printf(&line, " %s", outline_moved_line);
 		wrap(o, prefix, 6, buf_str(&line));
 	}
 
@@ -168,338 +148,105 @@ cleanup:
 	diff_view_release(&v);
 }
 
-static void render_change(struct buf *o, const struct report_page *p)
+/* The spans of a line as plain text: roles do not show, a link is its
+ * text (the address is on a line of its own where it matters). */
+static void spans_into(struct buf *b, const struct outline_line *l)
 {
-	const struct report_change *c = p->change;
-	char now[11], before[11];
-	struct fact_list facts;
-
-	page_head(o, p);
-	pw_time_fr(c->detected_at, now);
-	if (c->previous_at) {
-		pw_time_fr(c->previous_at, before);
-		wrapf(o, "  ", 2, "Modification n° %lld détectée le %s ; version précédente du %s.",
-		      (long long)c->id, now, before);
-	} else {
-		wrapf(o, "  ", 2, "Modification n° %lld détectée le %s.", (long long)c->id, now);
-	}
-	if (c->reverted_to) {
-		char back[11];
-		pw_time_fr(c->reverted_to, back);
-		wrapf(o, "  ", 2, "Texte revenu à la version du %s (ce n'est pas un nouveau texte).", back);
-	}
-	char *review = fr_review(c);
-	if (review)
-		wrap(o, "  ", 2, review);
-	free(review);
-	char *back = fr_recovered(p, c->detected_at);
-	if (back)
-		wrapf(o, "  ", 2, "%s Le texte a changé pendant l'interruption.", back);
-	free(back);
-	if (p->url_moved && p->final_url)
-		wrapf(o, "  ", 4, "Adresse officielle de la page modifiée : %s → %s",
-		      p->url ? p->url : "?", p->final_url);
-	facts_from_delta(&c->deltas, &facts);
-	for (size_t i = 0; i < facts.n; i++) {
-		if (facts.v[i].from)
-			wrapf(o, "  ", 4, "%s : %s → %s", facts.v[i].label, facts.v[i].from, facts.v[i].to);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct span *sp = &l->v[i];
+		if (sp->kind == SPAN_URL)
+			buf_addstr(b, sp->text ? sp->text : sp->url ? sp->url : "?");
 		else
-			wrapf(o, "  ", 4, "%s : %s", facts.v[i].label, facts.v[i].to);
+			buf_addstr(b, sp->text);
 	}
-	fact_list_release(&facts);
-	render_diff(o, c, "  ");
 }
 
-/* « Title » (PDF) */
-static char *doc_label(const struct report_document *d)
+/* A line of an entry: indented by its depth; facts, addresses and
+ * details hang their continuation lines. */
+static void render_line(struct buf *o, const struct outline_line *l)
 {
-	const char *t = d->title && *d->title ? d->title : d->url;
-	if (d->type && *d->type)
-		return xasprintf("« %s » (%s)", t ? t : "?", d->type);
-	return xasprintf("« %s »", t ? t : "?");
-}
+	size_t indent = 2 + 2 * (size_t)l->depth, rest = indent;
+	char prefix[16];
+	struct buf b;
 
-static void render_document(struct buf *o, const struct report_document *d)
-{
-	char *label = doc_label(d);
-	char when[11];
-	buf_addch(o, '\n');
-	switch (d->status) {
-	case DOC_CHANGED:
-		wrapf(o, "  ", 4, "Document modifié : %s", label);
-		break;
-	case DOC_NEW:
-		wrapf(o, "  ", 4, "Nouveau document lié : %s, enregistré comme version de référence.",
-		      label);
-		break;
-	case DOC_REMOVED:
-		wrapf(o, "  ", 4, "Document retiré de la page : %s (son historique est conservé).", label);
-		break;
-	case DOC_REPLACED: {
-		struct report_document old = { .url = d->replaced_url, .title = d->replaced_title,
-					       .type = d->type };
-		char *was = doc_label(&old);
-		wrapf(o, "  ", 4, "Document remplacé : %s → %s", was, label);
-		free(was);
-		if (d->replaced_url)
-			wrapf(o, "    ", 4, "Ancien lien : %s", d->replaced_url);
-		break;
-	}
-	case DOC_FAILED: {
-		const char *what = fr_doc_failure(d->failure, d->http_status);
-		struct buf l;
-		buf_init(&l, 4096);
-		buf_printf(&l, "Document inaccessible : %s — %s", label, what);
-		if (d->failing_since) {
-			pw_time_fr(d->failing_since, when);
-			buf_printf(&l, ", depuis le %s", when);
-		}
-		if (d->fail_count > 1)
-			buf_printf(&l, " (%d échecs de suite)", d->fail_count);
-		buf_addch(&l, '.');
-		wrap(o, "  ", 4, buf_str(&l));
-		buf_release(&l);
-		break;
-	}
-	case DOC_UNCHANGED:
-		break;
-	}
-	if (d->url && d->status == DOC_REPLACED)
-		wrapf(o, "    ", 4, "Nouveau lien : %s", d->url);
-	else if (d->url)
-		wrap(o, "    ", 4, d->url);
-	if (d->note && *d->note)
-		wrap(o, "    ", 4, d->note);
-	if (d->status == DOC_REPLACED && d->change)
-		render_diff(o, d->change, "    ");
-	if (d->status == DOC_CHANGED && d->change) {
-		const struct report_change *c = d->change;
-		char now[11], before[11];
-		pw_time_fr(c->detected_at, now);
-		if (c->previous_at) {
-			pw_time_fr(c->previous_at, before);
-			wrapf(o, "    ", 4, "Modification n° %lld détectée le %s ; version précédente du %s.",
-			      (long long)c->id, now, before);
-		} else {
-			wrapf(o, "    ", 4, "Modification n° %lld détectée le %s.", (long long)c->id, now);
-		}
-		char *review = fr_review(c);
-		if (review)
-			wrap(o, "    ", 4, review);
-		free(review);
-		render_diff(o, c, "    ");
-	}
-	if (d->status == DOC_FAILED) {
-		char *detail = fr_failure_detail(d->http_status, d->error);
-		if (detail)
-			wrapf(o, "    ", 6, "Détail technique : %s", detail);
-		free(detail);
-	}
-	free(label);
-}
-
-/* Under the page's office: every document of the page that is news. */
-static void render_documents(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	for (size_t i = 0; i < p->n_documents; i++)
-		if (doc_has_news(p, &p->documents[i]))
-			render_document(o, &p->documents[i]);
-}
-
-/* A new official address: what to copy where. */
-static void render_move(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	wrapf(o, "  ", 2, "L'adresse officielle a changé : %s → %s", p->url ? p->url : "?",
-	      p->final_url);
-	char *todo = fr_move_instruction(p);
-	wrap(o, "  ", 2, todo);
-	free(todo);
-	if (p->watchlist_line > 0)
-		wrapf(o, "    ", 4, "url: %s", p->final_url);
-}
-
-static void render_recovered(struct buf *o, const struct report *r, const struct report_page *p)
-{
-	char *back = fr_recovered(p, r->finished_at ? r->finished_at : r->started_at);
-	if (!back)
+	switch (l->kind) {
+	case LINE_DIFF:
+		memset(prefix, ' ', indent);
+		prefix[indent] = '\0';
+		render_diff(o, l, prefix);
 		return;
-	page_head(o, p);
-	wrap(o, "  ", 2, back);
-	free(back);
+	case LINE_DOCUMENT:
+		buf_addch(o, '\n');
+		indent -= 2;
+		rest = indent + 2;
+		break;
+	case LINE_CODE:
+		indent += 2;
+		rest = indent;
+		break;
+	case LINE_FACT:
+	case LINE_LINK:
+	case LINE_DETAIL:
+		rest += 2;
+		break;
+	default:
+		break;
+	}
+	memset(prefix, ' ', indent);
+	prefix[indent] = '\0';
+	buf_init(&b, TEXT_MAX);
+	spans_into(&b, l);
+	wrap(o, prefix, rest, buf_str(&b));
+	buf_release(&b);
 }
 
-static void render_failure(struct buf *o, const struct report_page *p)
+static void render_entry(struct buf *o, const struct outline_entry *e)
 {
-	struct buf l;
-	buf_init(&l, 4096);
-	page_head(o, p);
-	const char *what = fr_failure(p->failure, p->http_status);
-	/* capitalised first letter: all the French labels start in ASCII */
-	buf_addch(&l, (char)(what[0] >= 'a' && what[0] <= 'z' ? what[0] - 32 : what[0]));
-	buf_addstr(&l, what + 1);
-	if (p->failing_since) {
-		char since[11];
-		pw_time_fr(p->failing_since, since);
-		buf_printf(&l, ", depuis le %s", since);
-	}
-	if (p->fail_count > 1)
-		buf_printf(&l, " (%d échecs de suite)", p->fail_count);
-	buf_addch(&l, '.');
-	wrap(o, "  ", 2, buf_str(&l));
-	if (p->final_url && (p->failure == PW_FAIL_MOVED || p->url_moved))
-		wrapf(o, "  ", 4, "Nouvelle adresse : %s", p->final_url);
-	if (p->ack_reminder)
-		wrap(o, "  ", 2, "Panne déjà connue (acquittée) : rappel hebdomadaire.");
-	char *detail = fr_failure_detail(p->http_status, p->error);
-	if (detail)
-		wrapf(o, "  ", 4, "Détail technique : %s", detail);
-	free(detail);
-	buf_release(&l);
+	buf_addch(o, '\n');
+	wrap(o, "• ", 2, e->heading);
+	if (e->url)
+		wrap(o, "  ", 2, e->url);
+	if (e->also)
+		wrap(o, "  ", 2, e->also);
+	for (size_t i = 0; i < e->n; i++)
+		render_line(o, &e->v[i]);
 }
 
-static void render_fields(struct buf *o, const struct report_page *p)
+static void render_section(struct buf *o, const struct outline_section *s)
 {
-	const struct fieldset *fs = &p->fields;
-	for (size_t i = 0; i < fs->n; i++) {
-		const struct field *f = &fs->v[i];
-		for (size_t j = 0; j < f->values.n; j++) {
-			if (fact_shown_elsewhere(p, f->name, f->values.v[j]))
-				continue;
-			char *v = fr_field_value(f->name, f->values.v[j]);
-			wrapf(o, "  ", 4, "%s : %s", fr_field_label(f->name), v);
-			free(v);
-		}
-	}
-}
+	struct buf b;
 
-static void render_new(struct buf *o, const struct report_page *p)
-{
-	page_head(o, p);
-	wrap(o, "  ", 2, "Nouvelle page suivie : texte enregistré comme version de référence.");
-	render_fields(o, p);
-	for (size_t i = 0; i < p->n_documents; i++) {
-		const struct report_document *d = &p->documents[i];
-		if (d->status != DOC_NEW)
-			continue;
-		char *label = doc_label(d);
-		wrapf(o, "  ", 4, "Document lié, enregistré : %s", label);
-		if (d->url)
-			wrap(o, "    ", 4, d->url);
-		free(label);
+	section(o, s->title, s->count);
+	for (size_t i = 0; i < s->n; i++)
+		render_entry(o, &s->v[i]);
+	buf_init(&b, TEXT_MAX);
+	for (size_t i = 0; i < s->n_lines; i++) {
+		const struct outline_line *l = &s->lines[i];
+		bool bullet = l->kind == LINE_BULLET;
+		/* a blank line before each note, and before a list of bullets */
+		if (!bullet || !i || s->lines[i - 1].kind != LINE_BULLET)
+			buf_addch(o, '\n');
+		buf_reset(&b);
+		spans_into(&b, l);
+		wrap(o, bullet ? "• " : "", bullet ? 2 : 0, buf_str(&b));
 	}
-}
-
-/* grouped: the page's republication is said in the group entry */
-static void render_quiet(struct buf *o, const struct report_page *p, bool grouped)
-{
-	char *h = fr_page_heading(p);
-	if (p->republished && !grouped) {
-		char *d = p->page_updated ? fr_field_value("page_updated", p->page_updated) : NULL;
-		if (d)
-			wrapf(o, "• ", 2, "%s : page republiée le %s, texte inchangé.", h, d);
-		else
-			wrapf(o, "• ", 2, "%s : page republiée, texte inchangé.", h);
-		free(d);
-	}
-	if (p->rules_changed)
-		wrapf(o, "• ", 2, "Règles d'extraction modifiées pour %s ; aucune alerte émise pour ce changement.", h);
-	free(h);
+	buf_release(&b);
 }
 
 char *report_render_text(const struct report *r)
 {
 	struct buf o;
-	struct report_counts c;
-	size_t n_quiet = 0;
+	struct outline ol;
 
 	buf_init(&o, TEXT_MAX);
-	report_count(r, &c);
-	char *summary = report_summary(r);
-	if (r->title && *r->title)
-		wrapf(&o, "", 0, "Veille des préfectures — %s", r->title);
-	else
-		wrap(&o, "", 0, "Veille des préfectures");
-	if (r->finished_at || r->started_at) {
-		char d[11];
-		pw_time_fr(r->finished_at ? r->finished_at : r->started_at, d);
-		if (r->run_id)
-			wrapf(&o, "", 0, "Vérification n° %lld du %s", (long long)r->run_id, d);
-		else
-			wrapf(&o, "", 0, "Rapport du %s", d);
-	}
-	wrap(&o, "", 0, summary);
-	free(summary);
-
-	if (c.changed) {
-		section(&o, "Modifications", (size_t)c.changed);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
-				render_change(&o, &r->pages[i]);
-	}
-	if (c.moved) {
-		section(&o, "Adresses à mettre à jour", (size_t)c.moved);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_is_moved(&r->pages[i]))
-				render_move(&o, &r->pages[i]);
-	}
-	size_t n_docs = 0;
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_docs += page_doc_news(&r->pages[i]);
-	if (n_docs) {
-		section(&o, "Documents liés", n_docs);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_doc_news(&r->pages[i]))
-				render_documents(&o, &r->pages[i]);
-	}
-	if (c.failed) {
-		section(&o, "Pages inaccessibles", (size_t)c.failed);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
-				render_failure(&o, &r->pages[i]);
-		if (c.failed > c.failed_listed + c.failed_ack) {
-			int k = c.failed - c.failed_listed - c.failed_ack;
-			buf_addch(&o, '\n');
-			wrapf(&o, "", 0, "%d autre%s page%s en échec passager, sous le seuil d'alerte : non détaillée%s.",
-			      k, k > 1 ? "s" : "", k > 1 ? "s" : "", k > 1 ? "s" : "");
-		}
-		if (c.failed_ack) {
-			int k = c.failed_ack;
-			buf_addch(&o, '\n');
-			wrapf(&o, "", 0, "%d page%s en panne connue (acquittée%s) : rappel une fois par semaine.",
-			      k, k > 1 ? "s" : "", k > 1 ? "s" : "");
-		}
-	}
-	size_t n_back = 0;
-	for (size_t i = 0; i < r->n_pages; i++)
-		n_back += r->pages[i].recovered && page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
-	if (n_back) {
-		section(&o, "De nouveau accessibles", n_back);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_UNCHANGED)
-				render_recovered(&o, r, &r->pages[i]);
-	}
-	if (c.new_pages) {
-		section(&o, "Nouvelles pages", (size_t)c.new_pages);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_NEW)
-				render_new(&o, &r->pages[i]);
-	}
-	size_t n_group;
-	char *group = republished_group(r, &n_group);
-	n_quiet = quiet_entries(r, group != NULL);
-	if (n_quiet) {
-		section(&o, "Pour information", n_quiet);
-		buf_addch(&o, '\n');
-		if (group)
-			wrapf(&o, "• ", 2, "%zu pages republiées (date de mise à jour changée), texte inchangé : %s.",
-			      n_group, group);
-		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_wants_quiet_line(&r->pages[i]))
-				render_quiet(&o, &r->pages[i], group != NULL);
-	}
-	free(group);
+	outline_build(r, &ol);
+	wrap(&o, "", 0, ol.title);
+	if (ol.subtitle)
+		wrap(&o, "", 0, ol.subtitle);
+	wrap(&o, "", 0, ol.summary);
+	for (size_t i = 0; i < ol.n; i++)
+		render_section(&o, &ol.v[i]);
+	outline_release(&ol);
 	if (o.toobig)
 		buf_addstr(&o, "\n[rapport tronqué : trop volumineux]\n");
 	return buf_detach(&o, NULL);

@@ -166,11 +166,36 @@ static void test_json(void)
 	report_release(&r);
 }
 
+/* A new page whose only fact is the link of a document it lists: the
+ * link is said once, with the document, and the HTML has no empty list
+ * where the facts would have been. */
+static void test_new_page_facts_all_elsewhere(void)
+{
+	struct report r;
+	report_init(&r);
+	r.run_id = 1;
+	struct report_page *p = page(&r, "02-laon", PAGE_NEW);
+	p->text = xstrdup("texte");
+	fieldset_add(&p->fields, "links", "https://www.aisne.gouv.fr/docs/liste.pdf");
+	doc(p, "liste.pdf", "Liste", DOC_NEW);
+	char *t = report_render_text(&r), *h = report_render_html(&r);
+	CHECK_CONTAINS(t, "Document lié, enregistré : « Liste » (PDF)\n"
+			  "    https://www.aisne.gouv.fr/docs/liste.pdf\n");
+	CHECK(!strstr(t, "Lien :"));
+	CHECK_CONTAINS(h, "Document lié, enregistré : « <a href=\"https://www.aisne.gouv.fr/docs/liste.pdf\"");
+	CHECK(!strstr(h, "padding-left:20px;\">\n</ul>"));
+	CHECK(!strstr(h, "<li"));
+	free(t);
+	free(h);
+	report_release(&r);
+}
+
 int main(void)
 {
 	TEST_RUN(test_news_and_counts);
 	TEST_RUN(test_text);
 	TEST_RUN(test_html);
 	TEST_RUN(test_json);
+	TEST_RUN(test_new_page_facts_all_elsewhere);
 	return test_finish();
 }
