@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
 	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
 	{ "config",  cmd_config,  "print the effective configuration and its origins" },
+	{ "guide",   cmd_guide,   "write the editors' guide from the verified pages (md, html, odt)" },
 };
 
 static void usage(FILE *out)
