@@ -55,9 +55,10 @@ static char *check_sentence(const struct guide_check *c)
 				 "dernier lu", url, *date ? " depuis le " : "", date,
 				 failure_words(c->detail));
 	case GUIDE_CHECK_PENDING:
-		return xasprintf("un changement de la page %s%s%s attend sa relecture "
+		return xasprintf("un changement de la page %s%s%s%s attend sa relecture "
 				 "(prefwatch show %lld) ; le texte reproduit est le nouveau", url,
-				 *date ? ", détecté le " : "", date, (long long)c->change_id);
+				 *date ? ", détecté le " : "", date, *date ? "," : "",
+				 (long long)c->change_id);
 	case GUIDE_CHECK_NO_TEXT:
 		return xasprintf("la page %s n'a encore jamais été lue : rien n'est reproduit", url);
 	case GUIDE_CHECK_NOTE:

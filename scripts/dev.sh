@@ -21,7 +21,7 @@ BUILD_PKGS=(build-essential cmake pkg-config
 # clang and its libFuzzer runtime for tests/fuzz/run.sh.
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev)
+	clang libclang-rt-dev pandoc)
 
 need_install() {
 	local p
