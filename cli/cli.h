@@ -42,6 +42,7 @@ int cmd_reextract(int argc, char **argv);
 int cmd_import(int argc, char **argv);   /* import.c */
 int cmd_export(int argc, char **argv);   /* import.c */
 int cmd_coverage(int argc, char **argv); /* coverage.c */
+int cmd_guide(int argc, char **argv);     /* guide.c */
 
 struct watchlist;
 struct wl_page;

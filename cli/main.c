@@ -30,6 +30,7 @@ static const struct cli_command commands[] = {
 	{ "import",  cmd_import,  N_("turn a spreadsheet (CSV, TSV, ODS) into watchlist YAML") },
 	{ "export",  cmd_export,  N_("write the watchlist as a spreadsheet (CSV, ODS)") },
 	{ "coverage", cmd_coverage, N_("count, per région and département, what is watched and what remains") },
+	{ "guide",   cmd_guide,   N_("write the editors' guide from the verified pages (md, html, odt)") },
 };
 
 static void usage(FILE *out)

@@ -23,7 +23,7 @@ BUILD_PKGS=(build-essential cmake pkg-config gettext
 # fr_FR.UTF-8 locale the French messages are tested under (e2e_i18n).
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev locales)
+	clang libclang-rt-dev locales pandoc)
 
 need_install() {
 	local p

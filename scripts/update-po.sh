@@ -22,7 +22,7 @@ fi
 
 # the modules' sources, in a stable order (tests, benchmarks and fuzzers
 # print nothing a user reads)
-mapfile -t sources < <(find cli common crawler judge mail reports store watchlist \
+mapfile -t sources < <(find cli common crawler evidence guide judge mail reports store watchlist \
 	-name '*.c' -print | LC_ALL=C sort)
 
 xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
