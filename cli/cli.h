@@ -39,6 +39,9 @@ int cmd_dismiss(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int cmd_reextract(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_prune(int argc, char **argv);
 
 struct watchlist;
 struct wl_page;
@@ -141,6 +144,13 @@ struct change_record;
  * document's change a CHANGED document under its page (st, may be NULL,
  * gives the document's title). */
 void cli_report_add_change(struct report *r, const struct change_record *c, struct store *st);
+
+/* ---- evidence.c ---- */
+struct fetch_result;
+struct store_exchange;
+/* The exchange of a fetch as the store keeps it (borrowed from res; sha,
+ * 65 bytes, gets the body's SHA-256 in hex): false when res has none. */
+bool cli_exchange_of(const struct fetch_result *res, struct store_exchange *x, char sha[65]);
 
 /* ---- util ---- */
 /* Parses a positive change id; -1 if not one. */

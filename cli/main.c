@@ -24,6 +24,9 @@ static const struct cli_command commands[] = {
 	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
 	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
 	{ "config",  cmd_config,  "print the effective configuration and its origins" },
+	{ "evidence", cmd_evidence, "write the HTTP exchanges behind a change or page as WARC" },
+	{ "verify",  cmd_verify,  "check every digest of a WARC file" },
+	{ "prune",   cmd_prune,   "delete kept exchanges no change cites (--keep-evidence)" },
 };
 
 static void usage(FILE *out)

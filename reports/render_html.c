@@ -233,16 +233,24 @@ static void detail(struct buf *o, long http_status, const char *error)
 	free(d);
 }
 
-/* Who reviewed a stored change, when and why; nothing while pending. */
+/* Who reviewed a stored change, when and why (nothing while pending),
+ * then the evidence it cites, if kept. */
 static void review_line(struct buf *o, const struct report_change *c)
 {
 	char *r = fr_review(c);
-	if (!r)
-		return;
-	buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;color:#333333;font-style:italic;\">");
-	text(o, r);
-	buf_addstr(o, "</p>\n");
+	char *proof = fr_evidence(c);
+	if (r) {
+		buf_addstr(o, "<p style=\"" FONT "font-size:14px;margin:4px 0;color:#333333;font-style:italic;\">");
+		text(o, r);
+		buf_addstr(o, "</p>\n");
+	}
+	if (proof) {
+		buf_addstr(o, "<p style=\"" FONT "font-size:12px;margin:4px 0;color:#555555;\">");
+		text(o, proof);
+		buf_addstr(o, "</p>\n");
+	}
 	free(r);
+	free(proof);
 }
 
 static void render_change(struct buf *o, const struct report_page *p)

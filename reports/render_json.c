@@ -235,6 +235,23 @@ static void json_change(struct buf *o, const struct report_change *c)
 		json_str(o, c->note);
 		buf_addstr(o, "}");
 	}
+	buf_addstr(o, ", ");
+	key(o, "evidence");
+	if (c->evidence_sha256) {
+		/* what `prefwatch evidence ID` writes as WARC */
+		buf_addstr(o, "{");
+		key(o, "at");
+		json_time(o, c->evidence_at);
+		buf_addstr(o, ", ");
+		key(o, "sha256");
+		json_str(o, c->evidence_sha256);
+		buf_addstr(o, ", ");
+		key(o, "command");
+		buf_printf(o, "\"prefwatch evidence %lld\"", (long long)c->id);
+		buf_addstr(o, "}");
+	} else {
+		buf_addstr(o, "null");
+	}
 	buf_addstr(o, ",\n     ");
 	key(o, "diff");
 	json_str(o, diff);

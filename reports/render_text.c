@@ -192,6 +192,10 @@ static void render_change(struct buf *o, const struct report_page *p)
 	if (review)
 		wrap(o, "  ", 2, review);
 	free(review);
+	char *proof = fr_evidence(c);
+	if (proof)
+		wrap(o, "  ", 2, proof);
+	free(proof);
 	char *back = fr_recovered(p, c->detected_at);
 	if (back)
 		wrapf(o, "  ", 2, "%s Le texte a changé pendant l'interruption.", back);
@@ -287,6 +291,10 @@ static void render_document(struct buf *o, const struct report_document *d)
 		if (review)
 			wrap(o, "    ", 4, review);
 		free(review);
+		char *proof = fr_evidence(c);
+		if (proof)
+			wrap(o, "    ", 4, proof);
+		free(proof);
 		render_diff(o, c, "    ");
 	}
 	if (d->status == DOC_FAILED) {

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # Build: compiler, cmake, pkg-config and the libraries.
 BUILD_PKGS=(build-essential cmake pkg-config
 	libcurl4-openssl-dev libxml2-dev libpcre2-dev libsqlite3-dev libyaml-dev
-	zlib1g-dev libxxhash-dev ca-certificates poppler-utils odt2txt docx2txt)
+	zlib1g-dev libxxhash-dev libssl-dev ca-certificates poppler-utils odt2txt docx2txt)
 # Tests: Debian's Python for the loopback HTTP/SMTP servers and scenarios,
 # sqlite3 for integrity checks, chromium to render the HTML report,
 # man/groff to check the man page, systemd-analyze to verify the units,
