@@ -825,6 +825,34 @@ static int decode_body(struct job *j, struct fetch_result *res, struct fetch_exc
 	return 0;
 }
 
+/* Credentials from ~/.netrc travel in the request's Authorization header:
+ * evidence is handed to others, so its value is replaced (the header's
+ * presence stays visible). */
+static char *redact_credentials(const char *h, size_t len, size_t *out_len)
+{
+	static const char *const names[] = { "authorization:", "proxy-authorization:" };
+	struct buf b;
+	size_t i = 0;
+	buf_init(&b, 0);
+	while (i < len) {
+		const char *nl = memchr(h + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - h) + 1 : len;
+		bool secret = false;
+		for (size_t k = 0; k < PW_ARRAY_SIZE(names) && !secret; k++) {
+			size_t n = strlen(names[k]);
+			if (end - i > n && !strncasecmp(h + i, names[k], n)) {
+				buf_add(&b, h + i, n);
+				buf_addstr(&b, " [removed by prefwatch]\r\n");
+				secret = true;
+			}
+		}
+		if (!secret)
+			buf_add(&b, h + i, end - i);
+		i = end;
+	}
+	return buf_detach(&b, out_len);
+}
+
 /* The exchange of a 2xx result, from what the callbacks saw. NULL when a
  * head overflowed its cap (nothing partial is ever given as evidence). */
 static struct fetch_exchange *take_exchange(struct job *j)
@@ -834,7 +862,8 @@ static struct fetch_exchange *take_exchange(struct job *j)
 	    !j->resp_head.len)
 		return NULL;
 	struct fetch_exchange *x = xcalloc(1, sizeof(*x));
-	x->request = buf_detach(&j->req_head, &x->request_len);
+	x->request = redact_credentials(j->req_head.ptr, j->req_head.len, &x->request_len);
+	buf_release(&j->req_head);
 	x->response = buf_detach(&j->resp_head, &x->response_len);
 	buf_init(&j->req_head, 1);
 	buf_init(&j->resp_head, 1);

@@ -616,6 +616,10 @@ def case_netrc(root, srv):
             for r in reqs(srv)}
     check_eq(auth.get(("127.0.0.1", "/ok.html")), "Basic cmVkYWN0aW9uOm0wdA==", "netrc login sent")
     check_eq(auth.get(("localhost", "/ok.html")), None, "not to another host")
+    x = res[u].get("exchange") or {}
+    check("Authorization: [removed by prefwatch]\r\n" in x.get("request", ""),
+          "the exchange kept as evidence does not hold the credentials: %r" % x.get("request"))
+    check("cmVkYWN0aW9uOm0wdA" not in json.dumps(res[u]), "no credentials anywhere in the result")
 
 
 def case_user_agent_callback_add(root, srv):
