@@ -18,10 +18,11 @@ BUILD_PKGS=(build-essential cmake pkg-config
 # sqlite3 for integrity checks, chromium to render the HTML report,
 # man/groff to check the man page, systemd-analyze to verify the units,
 # valgrind for the memcheck run, openssl/nginx for TLS and HTTP/2 fetch tests,
-# clang and its libFuzzer runtime for tests/fuzz/run.sh.
+# clang and its libFuzzer runtime for tests/fuzz/run.sh,
+# nodejs and npm for the independent WARC reader (node_reader below).
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev)
+	clang libclang-rt-dev nodejs npm)
 
 need_install() {
 	local p
@@ -40,6 +41,16 @@ deps() {
 	export DEBIAN_FRONTEND=noninteractive
 	"${sudo[@]}" apt-get update -q
 	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${pkgs[@]}"
+}
+
+# The evidence tests read prefwatch's WARC files with an independent
+# reader, webrecorder's warcio.js (Debian 12 packages no WARC reader), from
+# the npm registry into tests/.node (ignored); they skip without it.
+node_reader() {
+	command -v npm >/dev/null || { echo "dev.sh: npm missing: WARC reader test will skip" >&2; return 0; }
+	[ -d tests/.node/node_modules/warcio ] && return 0
+	npm install --prefix tests/.node --no-audit --no-fund --no-save warcio@2.4.11 >/dev/null ||
+		echo "dev.sh: cannot install warcio (no network?): WARC reader test will skip" >&2
 }
 
 build() {
@@ -63,11 +74,11 @@ run)
 	[ "$rc" -le 1 ] || exit "$rc"
 	;;
 test)
-	deps test; build build
+	deps test; build build; node_reader
 	ctest --test-dir build --output-on-failure -j 2 --timeout 600
 	;;
 test-asan)
-	deps test
+	deps test; node_reader
 	build build-asan -DCMAKE_BUILD_TYPE=Debug -DPREFWATCH_SANITIZE=ON
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan --output-on-failure -j 2 --timeout 900

@@ -442,14 +442,16 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"                       body_sha256)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	/* a change's evidence: the exchange recorded with it, else the latest
-	 * of its new snapshot up to the change (a text that came back) */
+	 * of its new snapshot up to the change (a text that came back);
+	 * "up to" is also by change id, as one second may hold several */
 	[ST_XCHG_OF_CHANGE] =
 		"SELECT x.id, x.page_id, x.snapshot_id, x.change_id, x.at, x.target_uri, x.ip,"
 		"       x.body_sha256, b.size"
 		" FROM changes c"
 		" JOIN exchanges x ON x.id = (SELECT x2.id FROM exchanges x2"
 		"   WHERE x2.change_id = ?1"
-		"      OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at)"
+		"      OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at"
+		"          AND (x2.change_id IS NULL OR x2.change_id < ?1))"
 		"   ORDER BY x2.change_id IS ?1 DESC, x2.at DESC, x2.id DESC LIMIT 1)"
 		" JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
 		" WHERE c.id = ?1",
@@ -461,11 +463,12 @@ static const char *const stmt_sql[ST__COUNT] = {
 		" JOIN exchanges x ON x.id IN ("
 		"   (SELECT x2.id FROM exchanges x2"
 		"     WHERE x2.change_id = ?1"
-		"        OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at)"
+		"        OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at"
+		"            AND (x2.change_id IS NULL OR x2.change_id < ?1))"
 		"     ORDER BY x2.change_id IS ?1 DESC, x2.at DESC, x2.id DESC LIMIT 1),"
 		"   (SELECT x3.id FROM exchanges x3"
 		"     WHERE x3.snapshot_id = c.old_snapshot AND x3.at <= c.detected_at"
-		"       AND x3.change_id IS NOT ?1"
+		"       AND (x3.change_id IS NULL OR x3.change_id < ?1)"
 		"     ORDER BY x3.at DESC, x3.id DESC LIMIT 1))"
 		" JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
 		" WHERE c.id = ?1 ORDER BY x.at, x.id",
