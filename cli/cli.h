@@ -43,6 +43,9 @@ int cmd_import(int argc, char **argv);   /* import.c */
 int cmd_export(int argc, char **argv);   /* import.c */
 int cmd_coverage(int argc, char **argv); /* coverage.c */
 int cmd_guide(int argc, char **argv);     /* guide.c */
+int cmd_evidence(int argc, char **argv); /* evidence.c */
+int cmd_verify(int argc, char **argv);   /* evidence.c */
+int cmd_prune(int argc, char **argv);    /* evidence.c */
 
 struct watchlist;
 struct wl_page;
@@ -151,6 +154,13 @@ struct change_record;
  * document's change a CHANGED document under its page (st, may be NULL,
  * gives the document's title). */
 void cli_report_add_change(struct report *r, const struct change_record *c, struct store *st);
+
+/* ---- evidence.c ---- */
+struct fetch_result;
+struct store_exchange;
+/* The exchange of a fetch as the store keeps it (borrowed from res; sha,
+ * 65 bytes, gets the body's SHA-256 in hex): false when res has none. */
+bool cli_exchange_of(const struct fetch_result *res, struct store_exchange *x, char sha[65]);
 
 /* ---- util ---- */
 /* Parses a positive change id; -1 if not one. */

@@ -132,9 +132,14 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 	struct report_document *rd = doc_report(ctx, dj);
 	struct page_outcome o = { 0 };
 	struct outcome_ids ids;
+	struct store_exchange xe;
+	char xsha[65];
 	fill_fetch(&o, res);
 	o.kind = kind;
 	o.text = text;
+	/* every document version keeps what was served, as proof */
+	if (cli_exchange_of(res, &xe, xsha))
+		o.exchange = &xe;
 	o.raw = res->body;
 	o.raw_len = res->body_len;
 	o.body_hash = hash;
@@ -179,6 +184,10 @@ static void doc_has_text(struct run_ctx *ctx, struct doc_job *dj, const struct f
 	ch->old_text = xstrdup(dj->st.text ? dj->st.text : "");
 	ch->new_text = xstrdup(text);
 	ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
+	if (o.exchange && ids.change_id) {
+		ch->evidence_at = xe.at;
+		ch->evidence_sha256 = xstrdup(xsha);
+	}
 	rd->status = DOC_CHANGED;
 	rd->change = ch;
 	log_info(_("%s: document '%s' changed (change #%lld)"), dj->pj->page->id, dj->url,

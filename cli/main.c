@@ -31,6 +31,9 @@ static const struct cli_command commands[] = {
 	{ "export",  cmd_export,  N_("write the watchlist as a spreadsheet (CSV, ODS)") },
 	{ "coverage", cmd_coverage, N_("count, per région and département, what is watched and what remains") },
 	{ "guide",   cmd_guide,   N_("write the editors' guide from the verified pages (md, html, odt)") },
+	{ "evidence", cmd_evidence, N_("write the HTTP exchanges behind a change or page as WARC") },
+	{ "verify",  cmd_verify,  N_("check every digest of a WARC file") },
+	{ "prune",   cmd_prune,   N_("delete kept exchanges no change cites (--keep-evidence)") },
 };
 
 static void usage(FILE *out)

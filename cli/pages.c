@@ -167,9 +167,14 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 	struct fieldset deltas = FIELDSET_INIT;
 	char *fields = fieldset_serialize(&ex->fields);
 	char *serial_deltas = NULL;
+	struct store_exchange xe;
+	char xsha[65];
 
 	fill_fetch(&o, res);
 	o.kind = is_new ? OUTCOME_NEW : OUTCOME_CHANGED;
+	/* the version starts here: keep what was served, as proof */
+	if (cli_exchange_of(res, &xe, xsha))
+		o.exchange = &xe;
 	o.text = ex->text;
 	o.fields = fields;
 	o.raw = res->html;
@@ -199,6 +204,10 @@ static void page_has_text(struct run_ctx *ctx, struct page_job *job, const struc
 		ch->new_text = xstrdup(ex->text);
 		copy_fields(&ch->deltas, &deltas);
 		ch->reverted_to = ids.reverted_to ? ids.reverted_to_at : 0;
+		if (o.exchange && ids.change_id) {
+			ch->evidence_at = xe.at;
+			ch->evidence_sha256 = xstrdup(xsha);
+		}
 		rp->change = ch;
 		ctx->counts.changed++;
 		log_info(_("%s: changed (change #%lld)"), job->page->id, (long long)ids.change_id);

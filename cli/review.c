@@ -87,6 +87,10 @@ static struct report_change *change_from_record(const struct change_record *c, b
 	if (with_deltas)
 		deltas_at_detection(c, &ch->deltas);
 	ch->reverted_to = c->reverted_to_at;
+	if (c->evidence_sha256) {
+		ch->evidence_at = c->evidence_at;
+		ch->evidence_sha256 = xstrdup(c->evidence_sha256);
+	}
 	if (c->state && strcmp(c->state, "pending")) {
 		ch->state = xstrdup(c->state);
 		ch->reviewed_by = c->reviewed_by ? xstrdup(c->reviewed_by) : NULL;

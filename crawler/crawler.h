@@ -83,6 +83,27 @@ struct fetch_request {
  * No URL in a result carries user-info: final_url and error are redacted
  * (pw_url_redact()). IDN hosts are fetched when LC_CTYPE is a UTF-8
  * locale (libcurl converts them with libidn2): call pw_locale_init(). */
+/* The HTTP exchange of a successful fetch, as it went over the wire, for
+ * evidence (WARC): the last request of the transfer (the final redirect
+ * hop) and its response. libcurl undoes any Transfer-Encoding (chunked)
+ * itself, so body is the entity body as served: compressed where the
+ * server compressed it. */
+struct fetch_exchange {
+	char *request;             /* request line and headers as sent, CRLF, ending
+				    * with the blank line */
+	size_t request_len;
+	char *response;            /* status line and headers as received, ending
+				    * with the blank line */
+	size_t response_len;
+	char *body;                /* the body as received when a Content-Encoding was
+				    * undone; NULL: fetch_result.body is it byte for byte */
+	size_t body_len;
+	char *encoding;            /* Content-Encoding as served; NULL for none */
+	char *ip;                  /* address connected to (CURLINFO_PRIMARY_IP) */
+	time_t at;                 /* when the request was sent */
+};
+void fetch_exchange_free(struct fetch_exchange *x);
+
 struct fetch_result {
 	enum pw_failure failure;   /* PW_FAIL_NONE on success */
 	char *error;               /* human-readable (English), NULL on success */
@@ -94,13 +115,17 @@ struct fetch_result {
 	char *etag;
 	char *last_modified;
 	char *content_type;
-	char *body;                /* raw bytes (content-encoding undone) */
+	char *body;                /* raw bytes (content-encoding undone: gzip and
+				    * deflate are asked for and decoded here) */
 	size_t body_len;
 	char *html;                /* body decoded to valid UTF-8 */
 	size_t html_len;
 	char *charset;             /* charset the body was decoded from */
 	int attempts;
 	double seconds;            /* total time including retries */
+	/* 2xx with a body only (else NULL): the exchange as on the wire.
+	 * Owned; fetch_result_release() frees it; a callback may steal it */
+	struct fetch_exchange *exchange;
 };
 
 struct crawler;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <zlib.h>
 
 #define DEFAULT_UA_URL "https://www.gisti.org/prefwatch"
 #define HEADER_VALUE_MAX 1024
@@ -39,6 +40,9 @@
 #define BINARY_NULS 8
 #define BINARY_SCAN 4096
 #define BINARY_CTRL_RATIO 20
+/* request and response heads kept for evidence: far above what is ever
+ * sent or what libcurl accepts (its own cap on response headers) */
+#define EXCHANGE_HEAD_MAX (512 * 1024)
 
 struct host {
 	char *name;
@@ -68,6 +72,13 @@ struct job {
 	int hops;                 /* redirect responses seen */
 	bool all_permanent;       /* every hop was 301/308 */
 	char *etag, *last_modified, *content_type;
+	char *content_encoding;
+	/* the exchange as on the wire, for evidence: the last request sent
+	 * and the head of the response being read */
+	struct buf req_head, resp_head;
+	bool resp_started;        /* a response began since the last request */
+	bool interim;             /* inside a 1xx response's head */
+	time_t req_at;
 	int connections;          /* requests about to be sent (prereq calls) */
 	bool origin_internal;     /* the watched URL's own address is internal */
 	char *blocked_url;        /* a hop refused as a way into the local network */
@@ -282,11 +293,19 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
 	size_t len = size * nmemb;
 	const char *v;
 
+	if (j->interim) {
+		/* a 1xx head ends with its blank line; the real response follows */
+		if (len <= 2 && (line[0] == '\r' || line[0] == '\n'))
+			j->interim = false;
+		return len;
+	}
 	if (len > 5 && !strncmp(line, "HTTP/", 5)) {
 		const char *sp = memchr(line, ' ', len);
 		long status = sp ? strtol(sp + 1, NULL, 10) : 0;
-		if (status >= 100 && status < 200)
+		if (status >= 100 && status < 200) {
+			j->interim = true;
 			return len;     /* interim response, the real one follows */
+		}
 		if (is_redirect(j->cur_status)) {
 			j->hops++;
 			if (j->cur_status != 301 && j->cur_status != 308)
@@ -296,10 +315,16 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
 		free(j->etag);
 		free(j->last_modified);
 		free(j->content_type);
-		j->etag = j->last_modified = j->content_type = NULL;
+		free(j->content_encoding);
+		j->etag = j->last_modified = j->content_type = j->content_encoding = NULL;
 		buf_reset(&j->body);
+		buf_reset(&j->resp_head);
+		j->resp_started = true;
+		buf_add(&j->resp_head, line, len);
 		return len;
 	}
+	/* past the cap the head is marked overflowed: no evidence is given */
+	buf_add(&j->resp_head, line, len);
 	if (header_is(line, len, "etag", &v)) {
 		free(j->etag);
 		j->etag = header_value(v, len - (size_t)(v - line));
@@ -309,8 +334,29 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
 	} else if (header_is(line, len, "content-type", &v)) {
 		free(j->content_type);
 		j->content_type = header_value(v, len - (size_t)(v - line));
+	} else if (header_is(line, len, "content-encoding", &v)) {
+		free(j->content_encoding);
+		j->content_encoding = header_value(v, len - (size_t)(v - line));
 	}
 	return len;
+}
+
+/* Sees the request heads as libcurl sends them (CURLOPT_VERBOSE is on for
+ * this only: the default printing is replaced). A head after a response
+ * began is the next hop's request: it replaces the one kept. */
+static int debug_cb(CURL *e, curl_infotype type, char *data, size_t size, void *userp)
+{
+	struct job *j = userp;
+	(void)e;
+	if (type != CURLINFO_HEADER_OUT)
+		return 0;
+	if (j->resp_started || !j->req_head.len) {
+		buf_reset(&j->req_head);
+		j->resp_started = false;
+		j->req_at = time(NULL);
+	}
+	buf_add(&j->req_head, data, size);
+	return 0;
 }
 
 static void attempt_reset(struct job *j)
@@ -324,7 +370,12 @@ static void attempt_reset(struct job *j)
 	free(j->etag);
 	free(j->last_modified);
 	free(j->content_type);
-	j->etag = j->last_modified = j->content_type = NULL;
+	free(j->content_encoding);
+	j->etag = j->last_modified = j->content_type = j->content_encoding = NULL;
+	buf_release(&j->req_head);
+	buf_release(&j->resp_head);
+	j->resp_started = j->interim = false;
+	j->req_at = 0;
 	j->too_large = false;
 	j->cur_status = 0;
 	j->hops = 0;
@@ -394,6 +445,8 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	const struct crawler_config *cfg = &c->cfg;
 	attempt_reset(j);
 	buf_init(&j->body, (size_t)cfg->max_body);
+	buf_init(&j->req_head, EXCHANGE_HEAD_MAX);
+	buf_init(&j->resp_head, EXCHANGE_HEAD_MAX);
 	j->errbuf = xcalloc(1, CURL_ERROR_SIZE);
 	j->easy = curl_easy_init();
 	if (!j->easy)
@@ -422,7 +475,13 @@ static int job_start(struct crawler *c, struct job *j, double now)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, cfg->max_redirects);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	/* the body is kept as served (evidence), so libcurl must not decode
+	 * it: we ask only for what zlib decodes (decode_body()) */
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	curl_easy_setopt(e, CURLOPT_HTTP_CONTENT_DECODING, 0L);
+	curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, debug_cb);
+	curl_easy_setopt(e, CURLOPT_DEBUGDATA, j);
+	curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, j->headers);
 	/* session cookies set by a redirecting front page (common on state
@@ -669,11 +728,177 @@ static bool clearly_binary(const char *body, size_t len)
 	return ctrl >= BINARY_NULS && ctrl * BINARY_CTRL_RATIO > wide;
 }
 
-/* Fills the body side of a 2xx result: content type check and decoding. */
+/* Undoes a gzip or deflate Content-Encoding (several gzip members in a
+ * row included; "deflate" with or without its zlib wrapper, as servers
+ * send both), capped at max bytes. 0 with *out owned; -1 with *err (a
+ * static reason) and *too_large telling a bomb from corrupt data. */
+static int inflate_body(const char *in, size_t len, bool gzip, size_t max, char **out,
+			size_t *out_len, const char **err, bool *too_large)
+{
+	struct buf b;
+	z_stream zs;
+	char chunk[16384];
+	int ret = -1;
+	bool raw = false;
+
+	*too_large = false;
+	buf_init(&b, max);
+retry:
+	memset(&zs, 0, sizeof(zs));
+	if (inflateInit2(&zs, gzip ? 16 + MAX_WBITS : raw ? -MAX_WBITS : MAX_WBITS) != Z_OK) {
+		*err = "cannot initialise zlib";
+		goto cleanup;
+	}
+	zs.next_in = (Bytef *)in;
+	zs.avail_in = (uInt)len;
+	for (;;) {
+		zs.next_out = (Bytef *)chunk;
+		zs.avail_out = sizeof(chunk);
+		int zrc = inflate(&zs, Z_NO_FLUSH);
+		if (buf_add(&b, chunk, sizeof(chunk) - zs.avail_out) < 0) {
+			*too_large = true;
+			*err = "decoded body too large";
+			inflateEnd(&zs);
+			goto cleanup;
+		}
+		if (zrc == Z_STREAM_END) {
+			/* gzip allows members one after another */
+			if (gzip && zs.avail_in > 0 && inflateReset(&zs) == Z_OK)
+				continue;
+			break;
+		}
+		if (zrc == Z_DATA_ERROR && !gzip && !raw && b.len == 0) {
+			inflateEnd(&zs);
+			raw = true;
+			goto retry;
+		}
+		if (zrc != Z_OK || (zs.avail_in == 0 && zs.avail_out != 0)) {
+			*err = zrc == Z_OK || zrc == Z_BUF_ERROR ? "truncated compressed data"
+								 : "corrupt compressed data";
+			inflateEnd(&zs);
+			goto cleanup;
+		}
+	}
+	inflateEnd(&zs);
+	*out = buf_detach(&b, out_len);
+	ret = 0;
+cleanup:
+	buf_release(&b);
+	return ret;
+}
+
+/* The body arrived as served (CURLOPT_HTTP_CONTENT_DECODING off): keeps
+ * those bytes for the exchange and decodes res->body. -1 with the failure
+ * set when the encoding is unknown or the data does not decode. */
+static int decode_body(struct job *j, struct fetch_result *res, struct fetch_exchange *x)
+{
+	const char *ce = j->content_encoding;
+	const char *why = NULL;
+	bool gzip, big = false;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	if (!ce || !*ce || !strcasecmp(ce, "identity"))
+		return 0;
+	gzip = !strcasecmp(ce, "gzip") || !strcasecmp(ce, "x-gzip");
+	if (!gzip && strcasecmp(ce, "deflate")) {
+		res->failure = PW_FAIL_BAD_CONTENT;
+		res->error = xasprintf("cannot decode body of '%s': unsupported content encoding "
+				       "'%s'", j->shown_url, ce);
+		return -1;
+	}
+	if (inflate_body(res->body, res->body_len, gzip, (size_t)j->crawler->cfg.max_body, &out,
+			 &out_len, &why, &big) < 0) {
+		res->failure = big ? PW_FAIL_TOO_LARGE : PW_FAIL_BAD_CONTENT;
+		res->error = big ? xasprintf("body of '%s' larger than %ld bytes once decoded",
+					     j->shown_url, j->crawler->cfg.max_body)
+				 : xasprintf("cannot decode body of '%s': %s (content encoding '%s')",
+					     j->shown_url, why, ce);
+		return -1;
+	}
+	x->body = res->body;
+	x->body_len = res->body_len;
+	res->body = out;
+	res->body_len = out_len;
+	return 0;
+}
+
+/* Credentials from ~/.netrc travel in the request's Authorization header:
+ * evidence is handed to others, so its value is replaced (the header's
+ * presence stays visible). */
+static char *redact_credentials(const char *h, size_t len, size_t *out_len)
+{
+	static const char *const names[] = { "authorization:", "proxy-authorization:" };
+	struct buf b;
+	size_t i = 0;
+	buf_init(&b, 0);
+	while (i < len) {
+		const char *nl = memchr(h + i, '\n', len - i);
+		size_t end = nl ? (size_t)(nl - h) + 1 : len;
+		bool secret = false;
+		for (size_t k = 0; k < PW_ARRAY_SIZE(names) && !secret; k++) {
+			size_t n = strlen(names[k]);
+			if (end - i > n && !strncasecmp(h + i, names[k], n)) {
+				buf_add(&b, h + i, n);
+				buf_addstr(&b, " [removed by prefwatch]\r\n");
+				secret = true;
+			}
+		}
+		if (!secret)
+			buf_add(&b, h + i, end - i);
+		i = end;
+	}
+	return buf_detach(&b, out_len);
+}
+
+/* The exchange of a 2xx result, from what the callbacks saw. NULL when a
+ * head overflowed its cap (nothing partial is ever given as evidence). */
+static struct fetch_exchange *take_exchange(struct job *j)
+{
+	char *ip = NULL;
+	if (j->req_head.toobig || j->resp_head.toobig || !j->req_head.len ||
+	    !j->resp_head.len)
+		return NULL;
+	struct fetch_exchange *x = xcalloc(1, sizeof(*x));
+	x->request = redact_credentials(j->req_head.ptr, j->req_head.len, &x->request_len);
+	buf_release(&j->req_head);
+	x->response = buf_detach(&j->resp_head, &x->response_len);
+	buf_init(&j->req_head, 1);
+	buf_init(&j->resp_head, 1);
+	x->encoding = j->content_encoding ? xstrdup(j->content_encoding) : NULL;
+	if (curl_easy_getinfo(j->easy, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip && *ip)
+		x->ip = xstrdup(ip);
+	x->at = j->req_at ? j->req_at : time(NULL);
+	return x;
+}
+
+void fetch_exchange_free(struct fetch_exchange *x)
+{
+	if (!x)
+		return;
+	free(x->request);
+	free(x->response);
+	free(x->body);
+	free(x->encoding);
+	free(x->ip);
+	free(x);
+}
+
+/* Fills the body side of a 2xx result: the exchange, the content-encoding
+ * undone, the content type check and decoding. */
 static void take_body(struct job *j, struct fetch_result *res)
 {
 	res->body = buf_detach(&j->body, &res->body_len);
 	buf_init(&j->body, 1);
+	res->exchange = take_exchange(j);
+	struct fetch_exchange scratch = { 0 };
+	if (decode_body(j, res, res->exchange ? res->exchange : &scratch) < 0) {
+		free(scratch.body);
+		fetch_exchange_free(res->exchange);
+		res->exchange = NULL;
+		return;
+	}
+	free(scratch.body);
 	const char *ct = res->content_type;
 	if (j->document)
 		return;     /* raw bytes: the document's converter judges them */
@@ -921,5 +1146,6 @@ void fetch_result_release(struct fetch_result *res)
 	free(res->body);
 	free(res->html);
 	free(res->charset);
+	fetch_exchange_free(res->exchange);
 	memset(res, 0, sizeof(*res));
 }

@@ -82,6 +82,10 @@ char *fr_failure_detail(long http_status, const char *error);
  * reviewed change, "Écartée …" for a dismissed one, NULL while pending
  * (owned). */
 char *fr_review(const struct report_change *c);
+/* « Preuve : version du JJ/MM/AAAA HH:MM (UTC), empreinte SHA-256 …
+ * (prefwatch evidence ID) » for a change whose exchange was kept, so an
+ * editor can quote it; NULL when none was. Owned. */
+char *fr_evidence(const struct report_change *c);
 /* "Région › Département (NN) › Office", skipping missing parts; owned. */
 char *fr_page_heading(const struct report_page *p);
 /* "Concerne aussi : Sous-préfecture de Cambrai (même procédure)." for a

@@ -71,6 +71,7 @@ static void change_free(struct report_change *c)
 	free(c->state);
 	free(c->reviewed_by);
 	free(c->note);
+	free(c->evidence_sha256);
 	free(c);
 }
 
@@ -796,6 +797,20 @@ char *fr_review(const struct report_change *c)
 		buf_printf(&b, " : « %s »", c->note);
 	buf_addch(&b, '.');
 	return buf_detach(&b, NULL);
+}
+
+char *fr_evidence(const struct report_change *c)
+{
+	char day[11], hm[6];
+	struct tm tm;
+	if (!c->evidence_sha256)
+		return NULL;
+	pw_time_fr(c->evidence_at, day);
+	gmtime_r(&c->evidence_at, &tm);
+	strftime(hm, sizeof(hm), "%H:%M", &tm);
+	/* UTC, like every date of the reports and the WARC-Date it cites */
+	return xasprintf("Preuve : version du %s %s, empreinte SHA-256 %s (prefwatch evidence %lld)",
+			 day, hm, c->evidence_sha256, (long long)c->id);
 }
 
 struct field_words {

@@ -157,6 +157,10 @@ static void review(struct outline_entry *e, int depth, const struct report_chang
 	char *r = fr_review(c);
 	if (r)
 		sentence(e, LINE_REVIEW, depth, r);
+	/* the evidence it cites, if kept (prefwatch evidence ID) */
+	char *proof = fr_evidence(c);
+	if (proof)
+		sentence(e, LINE_NOTE, depth, proof);
 }
 
 /* NEEDSWORK: the two formats have always worded this sentence apart; one

@@ -163,6 +163,19 @@ static void json_change(struct json_writer *w, const struct report_change *c)
 		jw_key_string(w, "note", c->note);
 		jw_end(w);
 	}
+	if (c->evidence_sha256) {
+		/* what `prefwatch evidence ID` writes as WARC */
+		char *cmd = xasprintf("prefwatch evidence %lld", (long long)c->id);
+		jw_key(w, "evidence");
+		jw_object_begin(w);
+		jw_key_time(w, "at", c->evidence_at);
+		jw_key_string(w, "sha256", c->evidence_sha256);
+		jw_key_string(w, "command", cmd);
+		jw_end(w);
+		free(cmd);
+	} else {
+		jw_key_null(w, "evidence");
+	}
 	jw_break(w, 5);
 	jw_key_string(w, "diff", diff);
 	jw_break(w, 5);

@@ -70,6 +70,11 @@ struct report_change {
 	char *reviewed_by;
 	time_t reviewed_at;
 	char *note;
+	/* the HTTP exchange kept as proof of new_text (prefwatch evidence ID):
+	 * when it was fetched and the SHA-256 (hex) of the body as served;
+	 * evidence_sha256 NULL when none was kept */
+	time_t evidence_at;
+	char *evidence_sha256;
 };
 
 /* A document the page links (crawler's doc_links_find()), with what

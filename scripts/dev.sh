@@ -14,16 +14,18 @@ cd "$(dirname "$0")/.."
 # builds the French message catalogue; xgettext for scripts/update-po.sh).
 BUILD_PKGS=(build-essential cmake pkg-config gettext
 	libcurl4-openssl-dev libxml2-dev libpcre2-dev libsqlite3-dev libyaml-dev
-	zlib1g-dev libxxhash-dev ca-certificates poppler-utils odt2txt docx2txt)
+	zlib1g-dev libxxhash-dev libssl-dev ca-certificates poppler-utils odt2txt docx2txt)
 # Tests: Debian's Python for the loopback HTTP/SMTP servers and scenarios,
 # sqlite3 for integrity checks, chromium to render the HTML report,
 # man/groff to check the man page, systemd-analyze to verify the units,
 # valgrind for the memcheck run, openssl/nginx for TLS and HTTP/2 fetch tests,
 # clang and its libFuzzer runtime for tests/fuzz/run.sh, locales for the
-# fr_FR.UTF-8 locale the French messages are tested under (e2e_i18n).
+# fr_FR.UTF-8 locale the French messages are tested under (e2e_i18n),
+# pandoc for the guide's ODT, nodejs and npm for the independent WARC
+# reader (node_reader below).
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev locales pandoc)
+	clang libclang-rt-dev locales pandoc nodejs npm)
 
 need_install() {
 	local p
@@ -61,6 +63,16 @@ deps_install() {
 	"${sudo[@]}" apt-get install -y -q --no-install-recommends "${pkgs[@]}"
 }
 
+# The evidence tests read prefwatch's WARC files with an independent
+# reader, webrecorder's warcio.js (Debian 12 packages no WARC reader), from
+# the npm registry into tests/.node (ignored); they skip without it.
+node_reader() {
+	command -v npm >/dev/null || { echo "dev.sh: npm missing: WARC reader test will skip" >&2; return 0; }
+	[ -d tests/.node/node_modules/warcio ] && return 0
+	npm install --prefix tests/.node --no-audit --no-fund --no-save warcio@2.4.11 >/dev/null ||
+		echo "dev.sh: cannot install warcio (no network?): WARC reader test will skip" >&2
+}
+
 build() {
 	local dir=${1:-build}; shift || true
 	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
@@ -82,11 +94,11 @@ run)
 	[ "$rc" -le 1 ] || exit "$rc"
 	;;
 test)
-	deps test; build build
+	deps test; build build; node_reader
 	ctest --test-dir build --output-on-failure -j 2 --timeout 600
 	;;
 test-asan)
-	deps test
+	deps test; node_reader
 	# LeakSanitizer stops the world through /proc/PID/task: where /proc is
 	# not mounted (a bare chroot) it dies of a "fatal error" in every
 	# program, so leaks are not checked there (ASan and UBSan still are).

@@ -167,6 +167,37 @@ static const struct migration migrations[] = {
 	  "ALTER TABLE pages ADD COLUMN ack_note TEXT;"
 	  "ALTER TABLE pages ADD COLUMN ack_reminded_at INTEGER;"
 	  "PRAGMA user_version = 4;" },
+	/* Evidence: the HTTP exchange behind every version that starts (a
+	 * new page, a change, a reversion, a document version), linked to the
+	 * snapshot it proves and the change it came with. Bodies as served
+	 * are kept once per SHA-256 (a page served the same bytes on many
+	 * nights, or by two pages), zlib-compressed like snapshots' raw. */
+	{ 5,
+	  "CREATE TABLE exchange_bodies ("
+	  "  sha256 TEXT PRIMARY KEY,"
+	  "  data   BLOB NOT NULL,"           /* zlib (compress2) of the body */
+	  "  size   INTEGER NOT NULL"         /* uncompressed length */
+	  ");"
+	  "CREATE TABLE exchanges ("
+	  "  id           INTEGER PRIMARY KEY,"
+	  "  page_id      TEXT NOT NULL REFERENCES pages(id),"
+	  "  snapshot_id  INTEGER NOT NULL REFERENCES snapshots(id),"
+	  "  change_id    INTEGER REFERENCES changes(id),"
+	  "  fetch_id     INTEGER REFERENCES fetches(id),"
+	  "  at           INTEGER NOT NULL,"
+	  "  target_uri   TEXT NOT NULL,"
+	  "  ip           TEXT,"
+	  "  request      BLOB NOT NULL,"     /* zlib, like the response head */
+	  "  request_len  INTEGER NOT NULL,"
+	  "  response     BLOB NOT NULL,"
+	  "  response_len INTEGER NOT NULL,"
+	  "  body_sha256  TEXT NOT NULL REFERENCES exchange_bodies(sha256)"
+	  ");"
+	  "CREATE INDEX exchanges_snapshot ON exchanges(snapshot_id, at);"
+	  "CREATE INDEX exchanges_change ON exchanges(change_id) WHERE change_id IS NOT NULL;"
+	  "CREATE INDEX exchanges_page ON exchanges(page_id, at);"
+	  "CREATE INDEX exchanges_body ON exchanges(body_sha256);"
+	  "PRAGMA user_version = 5;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -213,6 +244,15 @@ enum stmt_id {
 	ST_DOC_UPSERT,
 	ST_DOCS_UNLINK,
 	ST_DOCS_LIST,
+	ST_XBODY_PUT,
+	ST_XCHG_INSERT,
+	ST_XCHG_OF_CHANGE,
+	ST_XCHG_FOR_CHANGE,
+	ST_XCHG_PAGE_CURRENT,
+	ST_XCHG_PAGE_ALL,
+	ST_XCHG_READ,
+	ST_XCHG_PRUNE,
+	ST_XBODY_PRUNE,
 	ST__COUNT
 };
 
@@ -392,6 +432,72 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"SELECT id, url, doc_title, active, first_seen, doc_unlinked_at,"
 		"       current_snapshot IS NOT NULL"
 		" FROM pages WHERE parent_page = ?1 ORDER BY first_seen, rowid",
+	/* evidence: a body already kept (same bytes) is not stored again */
+	[ST_XBODY_PUT] =
+		"INSERT INTO exchange_bodies (sha256, data, size) VALUES (?1, ?2, ?3)"
+		" ON CONFLICT (sha256) DO NOTHING",
+	[ST_XCHG_INSERT] =
+		"INSERT INTO exchanges (page_id, snapshot_id, change_id, fetch_id, at, target_uri,"
+		"                       ip, request, request_len, response, response_len,"
+		"                       body_sha256)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	/* a change's evidence: the exchange recorded with it, else the latest
+	 * of its new snapshot up to the change (a text that came back);
+	 * "up to" is also by change id, as one second may hold several */
+	[ST_XCHG_OF_CHANGE] =
+		"SELECT x.id, x.page_id, x.snapshot_id, x.change_id, x.at, x.target_uri, x.ip,"
+		"       x.body_sha256, b.size"
+		" FROM changes c"
+		" JOIN exchanges x ON x.id = (SELECT x2.id FROM exchanges x2"
+		"   WHERE x2.change_id = ?1"
+		"      OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at"
+		"          AND (x2.change_id IS NULL OR x2.change_id < ?1))"
+		"   ORDER BY x2.change_id IS ?1 DESC, x2.at DESC, x2.id DESC LIMIT 1)"
+		" JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
+		" WHERE c.id = ?1",
+	/* the same and the old text's, oldest first */
+	[ST_XCHG_FOR_CHANGE] =
+		"SELECT x.id, x.page_id, x.snapshot_id, x.change_id, x.at, x.target_uri, x.ip,"
+		"       x.body_sha256, b.size"
+		" FROM changes c"
+		" JOIN exchanges x ON x.id IN ("
+		"   (SELECT x2.id FROM exchanges x2"
+		"     WHERE x2.change_id = ?1"
+		"        OR (x2.snapshot_id = c.new_snapshot AND x2.at <= c.detected_at"
+		"            AND (x2.change_id IS NULL OR x2.change_id < ?1))"
+		"     ORDER BY x2.change_id IS ?1 DESC, x2.at DESC, x2.id DESC LIMIT 1),"
+		"   (SELECT x3.id FROM exchanges x3"
+		"     WHERE x3.snapshot_id = c.old_snapshot AND x3.at <= c.detected_at"
+		"       AND (x3.change_id IS NULL OR x3.change_id < ?1)"
+		"     ORDER BY x3.at DESC, x3.id DESC LIMIT 1))"
+		" JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
+		" WHERE c.id = ?1 ORDER BY x.at, x.id",
+	[ST_XCHG_PAGE_CURRENT] =
+		"SELECT x.id, x.page_id, x.snapshot_id, x.change_id, x.at, x.target_uri, x.ip,"
+		"       x.body_sha256, b.size"
+		" FROM pages p"
+		" JOIN exchanges x ON x.id = (SELECT x2.id FROM exchanges x2"
+		"   WHERE x2.snapshot_id = p.current_snapshot ORDER BY x2.at DESC, x2.id DESC LIMIT 1)"
+		" JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
+		" WHERE p.id = ?1",
+	[ST_XCHG_PAGE_ALL] =
+		"SELECT x.id, x.page_id, x.snapshot_id, x.change_id, x.at, x.target_uri, x.ip,"
+		"       x.body_sha256, b.size"
+		" FROM exchanges x JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
+		" WHERE x.page_id = ?1 OR x.page_id IN (SELECT id FROM pages WHERE parent_page = ?1)"
+		" ORDER BY x.at, x.id",
+	[ST_XCHG_READ] =
+		"SELECT x.request, x.request_len, x.response, x.response_len, b.data, b.size"
+		" FROM exchanges x JOIN exchange_bodies b ON b.sha256 = x.body_sha256"
+		" WHERE x.id = ?1",
+	/* cited: recorded with a change, or the old or new text of one */
+	[ST_XCHG_PRUNE] =
+		"DELETE FROM exchanges WHERE (?1 = 0 OR at < ?1) AND change_id IS NULL"
+		"  AND snapshot_id NOT IN (SELECT new_snapshot FROM changes)"
+		"  AND snapshot_id NOT IN (SELECT old_snapshot FROM changes"
+		"                          WHERE old_snapshot IS NOT NULL)",
+	[ST_XBODY_PRUNE] =
+		"DELETE FROM exchange_bodies WHERE sha256 NOT IN (SELECT body_sha256 FROM exchanges)",
 };
 
 struct store {
@@ -1243,6 +1349,49 @@ static int insert_change(struct store *s, int64_t run_id, const struct page_outc
 	return 0;
 }
 
+/* Keeps the outcome's exchange for snapshot snap: its body once per
+ * SHA-256, its heads compressed, linked to the change and the fetch. */
+static int exchange_put(struct store *s, const struct page_outcome *o, int64_t snap,
+			const struct outcome_ids *ids)
+{
+	const struct store_exchange *x = o->exchange;
+	sqlite3_stmt *st = stmt(s, ST_XBODY_PUT);
+	unsigned char *z1 = NULL, *z2 = NULL, *z3 = NULL;
+	int ret = -1;
+
+	if (!x->target_uri || !x->request || !x->response || !x->body || !x->body_sha256) {
+		store_set_error(s, "cannot keep the exchange of '%s': incomplete", o->page_id);
+		return -1;
+	}
+	bind_text(st, 1, x->body_sha256);
+	if (bind_raw(s, st, 2, x->body, x->body_len, &z1) < 0) {
+		stmt_done(st);
+		goto cleanup;
+	}
+	if (exec_stmt(s, st, "keep exchange body") < 0)
+		goto cleanup;
+	st = stmt(s, ST_XCHG_INSERT);
+	bind_text(st, 1, o->page_id);
+	sqlite3_bind_int64(st, 2, snap);
+	bind_id(st, 3, ids->change_id);
+	bind_id(st, 4, ids->fetch_id);
+	bind_time(st, 5, x->at);
+	bind_text(st, 6, x->target_uri);
+	bind_text(st, 7, x->ip);
+	if (bind_raw(s, st, 8, x->request, x->request_len, &z2) < 0 ||
+	    bind_raw(s, st, 10, x->response, x->response_len, &z3) < 0) {
+		stmt_done(st);
+		goto cleanup;
+	}
+	bind_text(st, 12, x->body_sha256);
+	ret = exec_stmt(s, st, "keep exchange");
+cleanup:
+	free(z1);
+	free(z2);
+	free(z3);
+	return ret;
+}
+
 static int commit_page_body(struct store *s, int64_t run_id, const struct page_outcome *o,
 			    struct outcome_ids *ids)
 {
@@ -1280,6 +1429,8 @@ static int commit_page_body(struct store *s, int64_t run_id, const struct page_o
 					  &ids->change_id) < 0)
 				return -1;
 		}
+		if (o->exchange && exchange_put(s, o, id, ids) < 0)
+			return -1;
 		ids->snapshot_id = id;
 		return page_ok(s, o, id);
 	}
@@ -1336,6 +1487,7 @@ void change_record_release(struct change_record *c)
 	free(c->state);
 	free(c->reviewed_by);
 	free(c->note);
+	free(c->evidence_sha256);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -1382,7 +1534,201 @@ int store_change_get(struct store *s, int64_t id, struct change_record *out)
 		ret = -1;
 	}
 	stmt_done(st);
+	if (ret == 0) {
+		struct store_exchange_info x;
+		int e = store_change_evidence(s, id, &x);
+		if (e < 0) {
+			change_record_release(out);
+			return -1;
+		}
+		if (e == 0) {
+			out->evidence_id = x.id;
+			out->evidence_at = x.at;
+			out->evidence_sha256 = x.body_sha256;
+			x.body_sha256 = NULL;
+		}
+		store_exchange_info_release(&x);
+	}
 	return ret;
+}
+
+/* ---- evidence ---- */
+
+void store_exchange_info_release(struct store_exchange_info *x)
+{
+	if (!x)
+		return;
+	free(x->page_id);
+	free(x->target_uri);
+	free(x->ip);
+	free(x->body_sha256);
+	memset(x, 0, sizeof(*x));
+}
+
+static void exchange_info_row(sqlite3_stmt *st, struct store_exchange_info *x)
+{
+	x->id = sqlite3_column_int64(st, 0);
+	x->page_id = col_text(st, 1);
+	x->snapshot_id = sqlite3_column_int64(st, 2);
+	x->change_id = sqlite3_column_int64(st, 3);
+	x->at = col_time(st, 4);
+	x->target_uri = col_text(st, 5);
+	x->ip = col_text(st, 6);
+	x->body_sha256 = col_text(st, 7);
+	x->body_len = (size_t)sqlite3_column_int64(st, 8);
+}
+
+int store_change_evidence(struct store *s, int64_t change_id, struct store_exchange_info *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_XCHG_OF_CHANGE);
+	int ret = 1;
+	memset(out, 0, sizeof(*out));
+	sqlite3_bind_int64(st, 1, change_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		exchange_info_row(st, out);
+		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		store_db_error(s, "read evidence");
+		ret = -1;
+	}
+	stmt_done(st);
+	return ret;
+}
+
+int store_exchanges_each(struct store *s, int64_t change_id, const char *page_id, bool all,
+			 store_exchange_fn fn, void *ctx)
+{
+	sqlite3_stmt *st;
+	struct store_exchange_info *v = NULL;
+	size_t n = 0, alloc = 0;
+	int ret = -1, rc;
+
+	if ((change_id > 0) == (page_id != NULL)) {
+		store_set_error(s, "cannot list exchanges: give a change or a page");
+		return -1;
+	}
+	if (change_id > 0) {
+		st = stmt(s, ST_XCHG_FOR_CHANGE);
+		sqlite3_bind_int64(st, 1, change_id);
+	} else {
+		st = stmt(s, all ? ST_XCHG_PAGE_ALL : ST_XCHG_PAGE_CURRENT);
+		bind_text(st, 1, page_id);
+	}
+	/* rows first, callbacks after: fn may read the exchanges' bytes */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == alloc) {
+			alloc = alloc ? 2 * alloc : 8;
+			v = xrealloc(v, alloc * sizeof(*v));
+		}
+		exchange_info_row(st, &v[n++]);
+	}
+	if (rc != SQLITE_DONE)
+		store_db_error(s, "list exchanges");
+	stmt_done(st);
+	if (rc != SQLITE_DONE)
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (fn(&v[i], ctx))
+			break;
+	ret = 0;
+cleanup:
+	for (size_t i = 0; i < n; i++)
+		store_exchange_info_release(&v[i]);
+	free(v);
+	return ret;
+}
+
+/* Inflates the zlib blob of column i, whose length is column i+1. */
+static int col_unzip(struct store *s, sqlite3_stmt *st, int i, const char *what, char **out,
+		     size_t *out_len)
+{
+	sqlite3_int64 len = sqlite3_column_int64(st, i + 1);
+	const void *z = sqlite3_column_blob(st, i);
+	int zlen = sqlite3_column_bytes(st, i);
+	if (len < 0 || len > STORE_RAW_MAX) {
+		store_set_error(s, "%s: implausible length %lld", what, (long long)len);
+		return -1;
+	}
+	char *p = xmalloc((size_t)len + 1);
+	uLongf got = (uLongf)len;
+	if (len > 0) {
+		int zrc = uncompress((Bytef *)p, &got, z, (uLong)zlen);
+		if (zrc != Z_OK || got != (uLongf)len) {
+			store_set_error(s, "%s: corrupt data (zlib error %d)", what, zrc);
+			free(p);
+			return -1;
+		}
+	}
+	p[len] = '\0';
+	*out = p;
+	*out_len = (size_t)len;
+	return 0;
+}
+
+int store_exchange_read(struct store *s, int64_t id, struct store_exchange_data *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_XCHG_READ);
+	int ret = -1;
+	char what[64];
+
+	memset(out, 0, sizeof(*out));
+	snprintf(what, sizeof(what), "exchange %lld", (long long)id);
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		store_set_error(s, "no exchange %lld", (long long)id);
+		goto cleanup;
+	}
+	if (rc != SQLITE_ROW) {
+		store_db_error(s, "read exchange");
+		goto cleanup;
+	}
+	if (col_unzip(s, st, 0, what, &out->request, &out->request_len) < 0 ||
+	    col_unzip(s, st, 2, what, &out->response, &out->response_len) < 0 ||
+	    col_unzip(s, st, 4, what, &out->body, &out->body_len) < 0)
+		goto cleanup;
+	ret = 0;
+cleanup:
+	stmt_done(st);
+	if (ret < 0)
+		store_exchange_data_release(out);
+	return ret;
+}
+
+void store_exchange_data_release(struct store_exchange_data *d)
+{
+	if (!d)
+		return;
+	free(d->request);
+	free(d->response);
+	free(d->body);
+	memset(d, 0, sizeof(*d));
+}
+
+int store_prune_exchanges(struct store *s, time_t before, size_t *exchanges, size_t *bodies)
+{
+	size_t nx = 0, nb = 0;
+	if (tx_begin(s) < 0)
+		return -1;
+	sqlite3_stmt *st = stmt(s, ST_XCHG_PRUNE);
+	bind_time(st, 1, before);
+	if (exec_stmt(s, st, "prune exchanges") < 0)
+		goto fail;
+	nx = (size_t)sqlite3_changes(s->db);
+	if (exec_stmt(s, stmt(s, ST_XBODY_PRUNE), "prune exchange bodies") < 0)
+		goto fail;
+	nb = (size_t)sqlite3_changes(s->db);
+	if (tx_commit(s) < 0)
+		goto fail;
+	if (exchanges)
+		*exchanges = nx;
+	if (bodies)
+		*bodies = nb;
+	return 0;
+fail:
+	tx_rollback(s);
+	return -1;
 }
 
 /* Steps a bound statement whose first column is an id and collects the

@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -97,6 +97,22 @@ int store_run_finish(struct store *s, int64_t run_id, time_t finished_at,
 
 /* ---- one page's outcome, committed atomically ---- */
 
+/* The HTTP exchange that proves a version (evidence, schema 5): kept as
+ * given, compressed; bodies are stored once per body_sha256, however many
+ * exchanges (nights, pages) served the same bytes. All borrowed. */
+struct store_exchange {
+	const char *target_uri;     /* the URL the final request went to */
+	time_t at;                  /* when the request was sent */
+	const char *ip;             /* address connected to; may be NULL */
+	const char *request;        /* request head as sent */
+	size_t request_len;
+	const char *response;       /* response head as received */
+	size_t response_len;
+	const char *body;           /* body as served (compressed if it was) */
+	size_t body_len;
+	const char *body_sha256;    /* hex SHA-256 of body, by the caller: its key */
+};
+
 enum outcome_kind {
 	OUTCOME_FAILED,       /* fetch or extraction failed: streak grows, snapshot kept */
 	OUTCOME_UNCHANGED,    /* same text (or 304): streak reset */
@@ -129,6 +145,9 @@ struct page_outcome {
 	const char *rules_fp;
 	/* CHANGED only */
 	const char *field_deltas;   /* serialised, reports' format */
+	/* NEW, CHANGED, BASELINE: the exchange the text comes from, linked to
+	 * the snapshot (and the change); NULL for none */
+	const struct store_exchange *exchange;
 	/* FAILED only: tonight's listing is the weekly reminder of an
 	 * acknowledged failure (a failure of another kind ends the
 	 * acknowledgement; any other outcome ends it too) */
@@ -175,6 +194,11 @@ struct change_record {
 	time_t reviewed_at;
 	char *note;
 	time_t reported_at;             /* 0 if never reported */
+	/* the exchange that proves the new text (store_change_evidence()'s);
+	 * evidence_id 0 when none was kept */
+	int64_t evidence_id;
+	time_t evidence_at;
+	char *evidence_sha256;          /* of the body as served */
 };
 void change_record_release(struct change_record *c);
 
@@ -210,6 +234,56 @@ int store_change_review(struct store *s, int64_t id, const char *state,
 /* Sets reported_at on these changes, in one transaction; a change already
  * reported keeps its first time, unknown ids are ignored. */
 int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at);
+
+/* ---- evidence: the exchanges behind versions (schema 5) ---- */
+
+struct store_exchange_info {
+	int64_t id;
+	char *page_id;
+	int64_t snapshot_id;
+	int64_t change_id;          /* 0 unless recorded with a change */
+	time_t at;
+	char *target_uri;
+	char *ip;                   /* may be NULL */
+	char *body_sha256;
+	size_t body_len;
+};
+void store_exchange_info_release(struct store_exchange_info *x);
+
+/* The exchange that proves change_id's new text: the one recorded with
+ * the change, else the latest kept for its new snapshot up to the change.
+ * 0 found, 1 none (no such change, or no exchange kept), -1 error. */
+int store_change_evidence(struct store *s, int64_t change_id, struct store_exchange_info *out);
+
+/* Which exchanges store_exchanges_each() walks, oldest first:
+ *  change_id > 0: the change's evidence and the one of its old text (its
+ *                 old snapshot's latest up to the change), if kept;
+ *  page_id:       the page's current snapshot's latest exchange, or with
+ *                 all every exchange of the page and of its documents.
+ * Setting both is an error. x is borrowed for the call. */
+typedef int (*store_exchange_fn)(const struct store_exchange_info *x, void *ctx);
+int store_exchanges_each(struct store *s, int64_t change_id, const char *page_id, bool all,
+			 store_exchange_fn fn, void *ctx);
+
+/* The exchange's bytes, decompressed (owned by *out; released with
+ * store_exchange_data_release()). -1 if unknown or corrupt. */
+struct store_exchange_data {
+	char *request;
+	size_t request_len;
+	char *response;
+	size_t response_len;
+	char *body;
+	size_t body_len;
+};
+int store_exchange_read(struct store *s, int64_t id, struct store_exchange_data *out);
+void store_exchange_data_release(struct store_exchange_data *d);
+
+/* prefwatch prune --keep-evidence: deletes the exchanges no change cites
+ * (an exchange is cited when its snapshot is a change's old or new text)
+ * kept before `before` (0: any time), then the bodies no exchange uses
+ * any more. One transaction. *exchanges and *bodies (may be NULL) get
+ * the numbers deleted. */
+int store_prune_exchanges(struct store *s, time_t before, size_t *exchanges, size_t *bodies);
 
 /* ---- history ---- */
 

@@ -1255,6 +1255,8 @@ static void test_outbox_migration_v3(void)
 			   "ALTER TABLE pages DROP COLUMN ack_by;"
 			   "ALTER TABLE pages DROP COLUMN ack_note;"
 			   "ALTER TABLE pages DROP COLUMN ack_reminded_at;"
+			   "DROP TABLE exchanges;"
+			   "DROP TABLE exchange_bodies;"
 			   "PRAGMA user_version = 2;"), SQLITE_OK);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM pragma_table_info('outbox') WHERE name = 'parked_at'",
 			NULL), 0);
@@ -1271,6 +1273,63 @@ static void test_outbox_migration_v3(void)
 	bool parked = true;
 	CHECK_INT(store_outbox_failed(s, os.ids[0], 10, "554 non", true, 3, &parked), 0);
 	CHECK(!parked);
+	store_close(s);
+	free(path);
+}
+
+/* A version 4 database (before evidence) migrates to 5: its history
+ * kept, the exchange tables there; then a change's exchange is kept once
+ * per body, cited, and survives prune while an uncited one goes. */
+static void test_evidence_migration_v5(void)
+{
+	char *path = db_path("evidence-v4");
+	struct store *s = open_ok(path);
+	struct page_outcome o = { .page_id = "02-laon", .kind = OUTCOME_NEW, .at = 1000,
+				  .text = "voie postale", .fields = "", .rules_fp = "r" };
+	struct outcome_ids ids;
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	store_close(s);
+	CHECK_INT(raw_exec(path, "DROP TABLE exchanges; DROP TABLE exchange_bodies;"
+			   "PRAGMA user_version = 4;"), SQLITE_OK);
+	s = open_ok(path);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+			" ('exchanges', 'exchange_bodies')", NULL), 2);
+
+	struct store_exchange x = { .target_uri = "https://a.example/aes", .at = 2000,
+				    .ip = "192.0.2.1", .request = "GET / HTTP/1.1\r\n\r\n",
+				    .request_len = 18, .response = "HTTP/1.1 200 OK\r\n\r\n",
+				    .response_len = 19, .body = "<p>en ligne</p>", .body_len = 15,
+				    .body_sha256 = "aa" };
+	o.kind = OUTCOME_CHANGED;
+	o.at = 2000;
+	o.text = "en ligne";
+	o.exchange = &x;
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	int64_t change = ids.change_id;
+	/* another page served the very same bytes: one body row */
+	struct page_outcome o2 = { .page_id = "59-lille", .kind = OUTCOME_NEW, .at = 2000,
+				   .text = "x", .fields = "", .rules_fp = "r", .exchange = &x };
+	CHECK_INT(store_commit_page(s, 0, &o2, &ids), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM exchanges", NULL), 2);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM exchange_bodies", NULL), 1);
+	struct change_record c;
+	CHECK_INT(store_change_get(s, change, &c), 0);
+	CHECK_INT(c.evidence_at, 2000);
+	CHECK_STR(c.evidence_sha256, "aa");
+	change_record_release(&c);
+	struct store_exchange_data d;
+	CHECK_INT(store_exchange_read(s, 1, &d), 0);
+	CHECK_STR(d.body, "<p>en ligne</p>");
+	CHECK_STR(d.request, "GET / HTTP/1.1\r\n\r\n");
+	store_exchange_data_release(&d);
+	size_t nx = 9, nb = 9;
+	CHECK_INT(store_prune_exchanges(s, 0, &nx, &nb), 0);
+	CHECK_INT((long long)nx, 1);   /* the other page's: no change cites it */
+	CHECK_INT((long long)nb, 0);   /* its body is the cited one's */
+	CHECK_INT(q_int(path, "SELECT count(*) FROM exchanges WHERE change_id IS NOT NULL", NULL), 1);
 	store_close(s);
 	free(path);
 }
@@ -1396,6 +1455,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_outbox);
 	TEST_RUN(test_outbox_parking);
 	TEST_RUN(test_outbox_migration_v3);
+	TEST_RUN(test_evidence_migration_v5);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
 }

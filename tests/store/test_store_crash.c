@@ -344,7 +344,7 @@ static void test_sigkill_during_migration(void)
 			long long tables = q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 						 " AND name NOT LIKE 'sqlite_%'",
 						 NULL);
-			CHECK((v == 0 && tables == 0) || (v == STORE_SCHEMA_VERSION && tables == 6));
+			CHECK((v == 0 && tables == 0) || (v == STORE_SCHEMA_VERSION && tables == 8));
 			complete += v == STORE_SCHEMA_VERSION;
 		}
 		sqlite3_close(db);

@@ -67,6 +67,35 @@ static void field(const char *name, const char *s)
 	json_str(s, s ? strlen(s) : 0);
 }
 
+static void hex_field(const char *name, const char *s, size_t len)
+{
+	printf(", \"%s\": \"", name);
+	for (size_t i = 0; i < len; i++)
+		printf("%02x", (unsigned char)s[i]);
+	putchar('"');
+}
+
+/* The exchange kept for evidence; its bytes in hex (they may be binary). */
+static void exchange_field(const struct fetch_result *res)
+{
+	const struct fetch_exchange *x = res->exchange;
+	if (!x) {
+		fputs(", \"exchange\": null", stdout);
+		return;
+	}
+	fputs(", \"exchange\": {\"request\": ", stdout);
+	json_str(x->request, x->request_len);
+	fputs(", \"response\": ", stdout);
+	json_str(x->response, x->response_len);
+	if (x->body)
+		hex_field("body_hex", x->body, x->body_len);
+	else
+		fputs(", \"body_hex\": null", stdout);
+	field("encoding", x->encoding);
+	field("ip", x->ip);
+	printf(", \"at\": %lld}", (long long)x->at);
+}
+
 static void on_done(struct crawler *c, const struct fetch_request *req,
 		    struct fetch_result *res, void *ctx)
 {
@@ -91,6 +120,7 @@ static void on_done(struct crawler *c, const struct fetch_request *req,
 	printf(", \"body_len\": %zu, \"html\": ", res->body_len);
 	json_str(res->html, res->html_len);
 	field("charset", res->charset);
+	exchange_field(res);
 	printf(", \"attempts\": %d, \"seconds\": %.3f}\n", res->attempts, res->seconds);
 	fflush(stdout);
 done:

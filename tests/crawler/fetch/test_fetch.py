@@ -220,6 +220,49 @@ def case_gzip(root, srv):
     check("gzip" in ae, "Accept-Encoding offers gzip: %r" % ae)
 
 
+def case_exchange(root, srv):
+    """The exchange kept for evidence: the request head as sent, the
+    final response's head, the body as served (gzip bytes untouched), the
+    address, the time; a redirect keeps the last hop's."""
+    import gzip
+    write(root, "p.html", PAGE)
+    served = gzip.compress(PAGE.encode(), 9, mtime=0)
+    with open(os.path.join(root, "p.gz"), "wb") as f:
+        f.write(served)
+    srv.write_routes({"/z.html": {"file": "p.gz", "content_type": "text/html; charset=utf-8",
+                                  "headers": {"Content-Encoding": "gzip"}},
+                      "/r.html": {"redirect": "/p.html", "status": 301}})
+    z, r = srv.url("/z.html"), srv.url("/r.html")
+    t0 = int(time.time())
+    res, _, _, _ = run(srv, [z, r], "--host-delay", 0)
+    check_eq(res[z]["failure"], "", "gzip page read")
+    check_eq(res[z]["html"], PAGE, "decoded for extraction")
+    x = res[z].get("exchange")
+    check(x is not None, "gzip page has an exchange")
+    if x:
+        check_eq(bytes.fromhex(x["body_hex"] or ""), served, "body kept as served, compressed")
+        check_eq(x["encoding"], "gzip", "encoding as served")
+        check(x["request"].startswith("GET /z.html HTTP/1.1\r\n"), "request line: %r" % x["request"][:40])
+        check("Accept-Encoding: gzip" in x["request"], "request headers as sent")
+        check(x["request"].endswith("\r\n\r\n"), "request head ends with its blank line")
+        check(x["response"].startswith("HTTP/1.") and " 200 " in x["response"].split("\r\n")[0],
+              "status line: %r" % x["response"][:30])
+        check("Content-Encoding: gzip" in x["response"], "response headers as received")
+        check(x["response"].endswith("\r\n\r\n"), "response head ends with its blank line")
+        check_eq(x["ip"], "127.0.0.1", "address connected to")
+        check(t0 - 1 <= x["at"] <= int(time.time()) + 1, "time of the request")
+    x = res[r].get("exchange")
+    check(x is not None, "redirected page has an exchange")
+    if x:
+        check(x["request"].startswith("GET /p.html "), "last hop's request: %r" % x["request"][:30])
+        check(" 200 " in x["response"].split("\r\n")[0], "final response's head")
+        check(x["body_hex"] is None, "identity body: the result's own body")
+    srv.write_routes({"/nf.html": {"status": 404, "body": "no"}})
+    nf = srv.url("/nf.html")
+    res, _, _, _ = run(srv, [nf], "--host-delay", 0)
+    check(res[nf].get("exchange") is None, "a failure has no exchange")
+
+
 def case_retry_500(root, srv):
     write(root, "r.html", PAGE)
     srv.write_routes({"/r.html": {"sequence": [{"status": 500, "body": "oops"}, {"status": 503, "body": "x"}, {}]}})
@@ -597,6 +640,10 @@ def case_netrc(root, srv):
             for r in reqs(srv)}
     check_eq(auth.get(("127.0.0.1", "/ok.html")), "Basic cmVkYWN0aW9uOm0wdA==", "netrc login sent")
     check_eq(auth.get(("localhost", "/ok.html")), None, "not to another host")
+    x = res[u].get("exchange") or {}
+    check("Authorization: [removed by prefwatch]\r\n" in x.get("request", ""),
+          "the exchange kept as evidence does not hold the credentials: %r" % x.get("request"))
+    check("cmVkYWN0aW9uOm0wdA" not in json.dumps(res[u]), "no credentials anywhere in the result")
 
 
 def case_user_agent_callback_add(root, srv):
