@@ -31,6 +31,10 @@
  * one's text against this one's), and for a replaced document replaces
  * ({url, title} of the link it takes the place of)}]; run.documents has
  * "replaced" when some are.
+ * A page searched for its new address (failed as moved, not_found or
+ * no_content, the first night) has "relocation": {found, threshold,
+ * candidates: [{url, title, score}] (best first, at most 3), searched
+ * (French), problems (English)}.
  *
  * A hand-written writer: strings are escaped as RFC 8259 asks (", \ and
  * control characters, the latter as \u00XX), valid UTF-8 passes through,
@@ -435,6 +439,41 @@ static int json_page(struct buf *o, const struct report *r, const struct report_
 		buf_addstr(o, ", ");
 		key(o, "line");
 		buf_printf(o, "%d}", p->watchlist_line);
+	}
+	if (p->relocation) {
+		const struct report_relocation *rl = p->relocation;
+		buf_addstr(o, ",\n   ");
+		key(o, "relocation");
+		buf_printf(o, "{\"found\": %s, \"threshold\": %.2f, ", rl->found ? "true" : "false",
+			   rl->threshold);
+		key(o, "candidates");
+		buf_addch(o, '[');
+		for (size_t i = 0; i < rl->n; i++) {
+			buf_addstr(o, i ? ", {" : "{");
+			key(o, "url");
+			json_str(o, rl->v[i].url);
+			buf_addstr(o, ", ");
+			key(o, "title");
+			if (rl->v[i].title)
+				json_str(o, rl->v[i].title);
+			else
+				buf_addstr(o, "null");
+			buf_printf(o, ", \"score\": %.4f}", rl->v[i].score);
+		}
+		buf_addstr(o, "], ");
+		const struct strvec *lists[] = { &rl->searched, &rl->problems };
+		const char *names[] = { "searched", "problems" };
+		for (size_t k = 0; k < 2; k++) {
+			buf_addstr(o, k ? ", " : "");
+			key(o, names[k]);
+			buf_addch(o, '[');
+			for (size_t i = 0; i < lists[k]->n; i++) {
+				buf_addstr(o, i ? ", " : "");
+				json_str(o, lists[k]->v[i]);
+			}
+			buf_addch(o, ']');
+		}
+		buf_addch(o, '}');
 	}
 	if (p->recovered && st != PAGE_FAILED) {
 		buf_addstr(o, ",\n   ");

@@ -320,6 +320,19 @@ static void render_move(struct buf *o, const struct report_page *p)
 		wrapf(o, "    ", 4, "url: %s", p->final_url);
 }
 
+/* Where a gone page may be now (fr_relocation_lines()). */
+static void render_relocation(struct buf *o, const struct report_page *p)
+{
+	struct strvec l = STRVEC_INIT;
+	page_head(o, p);
+	fr_relocation_lines(p, &l);
+	for (size_t i = 0; i < l.n; i++)
+		wrap(o, "  ", 4, l.v[i]);
+	for (size_t i = 0; i < p->relocation->problems.n; i++)
+		wrapf(o, "  ", 4, "Détail technique : %s", p->relocation->problems.v[i]);
+	strvec_release(&l);
+}
+
 static void render_recovered(struct buf *o, const struct report *r, const struct report_page *p)
 {
 	char *back = fr_recovered(p, r->finished_at ? r->finished_at : r->started_at);
@@ -443,6 +456,15 @@ char *report_render_text(const struct report *r)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_is_moved(&r->pages[i]))
 				render_move(&o, &r->pages[i]);
+	}
+	size_t n_reloc = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n_reloc += r->pages[i].relocation != NULL;
+	if (n_reloc) {
+		section(&o, "Nouvelles adresses probables", n_reloc);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (r->pages[i].relocation)
+				render_relocation(&o, &r->pages[i]);
 	}
 	size_t n_docs = 0;
 	for (size_t i = 0; i < r->n_pages; i++)
