@@ -39,6 +39,7 @@ int cmd_dismiss(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_mail(int argc, char **argv);
 int cmd_reextract(int argc, char **argv);
+int cmd_relocate(int argc, char **argv);
 
 struct watchlist;
 struct wl_page;

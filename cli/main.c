@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
 	{ "dismiss", cmd_dismiss, "mark changes as not relevant for the guide" },
 	{ "report",  cmd_report,  "render stored changes as text, HTML or JSON" },
 	{ "reextract", cmd_reextract, "extract stored history again with today's rules" },
+	{ "relocate", cmd_relocate, "follow a moved page to its new address" },
 	{ "mail",    cmd_mail,    "send reports kept unsent (--resend)" },
 	{ "config",  cmd_config,  "print the effective configuration and its origins" },
 };
