@@ -241,9 +241,11 @@ static void got_links(struct rjob *j, const struct fetch_result *res, size_t max
 				  &l);
 	strvec_push_nodup(&p->searched, xasprintf("%s %s (%zu lien%s)", j->what, j->url, l.n,
 						  l.n > 1 ? "s" : ""));
-	p->links.v = xrealloc(p->links.v, (p->links.n + l.n + 1) * sizeof(*p->links.v));
-	memcpy(p->links.v + p->links.n, l.v, l.n * sizeof(*l.v));
-	p->links.n += l.n;
+	if (l.n) {
+		p->links.v = xrealloc(p->links.v, (p->links.n + l.n) * sizeof(*p->links.v));
+		memcpy(p->links.v + p->links.n, l.v, l.n * sizeof(*l.v));
+		p->links.n += l.n;
+	}
 	free(l.v);
 }
 
@@ -423,7 +425,8 @@ static void rank_candidates(struct run_ctx *ctx, struct rpage *p, const struct s
 		if (!excluded(watched, p, s->urls.v[i]))
 			add_cand(p, &seen, s->urls.v[i], NULL);
 	strmap_release(&seen);
-	qsort(p->c, p->nc, sizeof(*p->c), cmp_rank);
+	if (p->nc > 1)
+		qsort(p->c, p->nc, sizeof(*p->c), cmp_rank);
 	size_t n = 0;
 	for (size_t i = 0; i < p->nc && n < rl->lim.max_fetch_page; i++) {
 		if (p->c[i].rank <= 0 || rl->night_fetches >= rl->lim.max_fetch_night)
@@ -453,7 +456,8 @@ static void fill_report(struct run_ctx *ctx, struct rpage *p)
 	struct report_relocation *r = xcalloc(1, sizeof(*r));
 	struct rsite *s = p->site;
 	size_t fetched = 0;
-	qsort(p->c, p->nc, sizeof(*p->c), cmp_score);
+	if (p->nc > 1)
+		qsort(p->c, p->nc, sizeof(*p->c), cmp_score);
 	for (size_t i = 0; i < p->nc; i++)
 		fetched += p->c[i].fetched;
 	r->threshold = RELOCATE_THRESHOLD;
@@ -695,7 +699,7 @@ int cmd_relocate(int argc, char **argv)
 	struct pw_url u = PW_URL_INIT;
 
 	watchlist_init(&wl);
-	settings_init(&set);
+	memset(&set, 0, sizeof(set)); /* settings_load() initialises it */
 	if (settings_load(&set) < 0) {
 		rc = EXIT_USAGE;
 		goto cleanup;
