@@ -46,6 +46,7 @@ int cmd_guide(int argc, char **argv);     /* guide.c */
 int cmd_evidence(int argc, char **argv); /* evidence.c */
 int cmd_verify(int argc, char **argv);   /* evidence.c */
 int cmd_prune(int argc, char **argv);    /* evidence.c */
+int cmd_relocate(int argc, char **argv); /* relocate.c */
 
 struct watchlist;
 struct wl_page;

@@ -34,6 +34,7 @@ static const struct cli_command commands[] = {
 	{ "evidence", cmd_evidence, N_("write the HTTP exchanges behind a change or page as WARC") },
 	{ "verify",  cmd_verify,  N_("check every digest of a WARC file") },
 	{ "prune",   cmd_prune,   N_("delete kept exchanges no change cites (--keep-evidence)") },
+	{ "relocate", cmd_relocate, N_("follow a moved page to its new address") },
 };
 
 static void usage(FILE *out)

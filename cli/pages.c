@@ -112,6 +112,8 @@ static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct 
 	rp->ack_reminder = d->reminder;
 	ctx->counts.failed++;
 	log_info(_("%s: failed (%s): %s"), job->page->id, pw_failure_name(d->failure), rp->error);
+	if (d->search_new_address)
+		relocate_want(ctx, job, res);
 }
 
 static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,

@@ -432,6 +432,9 @@ static int crawl(struct run_ctx *ctx)
 	int crc;
 	while ((crc = crawler_run(ctx->crawler, on_fetched, ctx)) == 0 && ctx->pending)
 		process_pending(ctx);
+	/* then, for the pages gone tonight, where they went */
+	if (crc == 0)
+		crc = relocate_search(ctx);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	running_crawler = NULL;
@@ -540,6 +543,7 @@ int cmd_run(int argc, char **argv)
 		goto cleanup;
 	}
 	ctx.report = &report;
+	ctx.wl = &wl;
 	ctx.doc_domains = &wl.defaults.document_domains;
 	ctx.pending_tail = &ctx.pending;
 	doc_limits_init(&ctx.doc_limits);
@@ -587,6 +591,7 @@ cleanup:
 		doc_job_free(ctx.docs);
 		ctx.docs = next;
 	}
+	relocate_free(&ctx);
 	crawler_free(ctx.crawler);
 	store_close(ctx.store);
 	cli_unlock(lock_fd);

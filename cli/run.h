@@ -14,6 +14,8 @@
 
 struct report;
 struct wl_page;
+struct watchlist;
+struct relocation;
 
 enum job_kind { JOB_PAGE, JOB_DOCUMENT };
 
@@ -79,6 +81,8 @@ struct run_ctx {
 	/* fetched documents waiting for their converter, which runs between
 	 * crawler runs so that a slow file never stalls other transfers */
 	struct doc_job *pending, **pending_tail;
+	const struct watchlist *wl;
+	struct relocation *reloc;   /* pages to find a new address for (relocate.c) */
 };
 
 /* ---- pages.c ---- */
@@ -94,6 +98,16 @@ bool listed_at_once(enum pw_failure f);
 const char *field_first(const struct fieldset *fs, const char *name);
 void copy_fields(struct fieldset *dst, const struct fieldset *src);
 void fill_fetch(struct page_outcome *o, const struct fetch_result *res);
+
+/* ---- relocate.c ---- */
+
+/* Notes that the page (failed tonight: res) should be searched for on its
+ * site after the crawl (the judge's search_new_address). */
+void relocate_want(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res);
+/* Searches the noted pages' sites through ctx->crawler and adds what it
+ * found to their report pages. 0, or -1 when the crawler was stopped. */
+int relocate_search(struct run_ctx *ctx);
+void relocate_free(struct run_ctx *ctx);
 
 /* ---- documents.c ---- */
 

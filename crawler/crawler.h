@@ -365,4 +365,76 @@ void doc_text_release(struct doc_text *d);
  * '\n' without a final one. Owned, never NULL. */
 char *doc_text_normalise(const char *s, size_t len);
 
+/* ======================= finding a moved page (finder.c) =======================
+ *
+ * When a page is gone (moved, not_found, no_content) the entry layer looks
+ * for its new address on the same site, fetching through the crawler (same
+ * politeness, limits, retries): robots.txt's Sitemap lines and
+ * /sitemap.xml (indexes followed to a depth, gzip undone), the links of the
+ * page the old address redirects to and of its parent section, and the
+ * site's search page (watchlist `search_url`). These functions parse what
+ * it fetched, each capped, and rank what they found.
+ */
+
+/* The caps of one search; documented in the README ("Moved pages"). */
+#define FINDER_MAX_BYTES ((size_t)8 * 1024 * 1024) /* a sitemap, after gunzip */
+#define FINDER_MAX_URLS ((size_t)50000)    /* sitemap URLs kept per site */
+#define FINDER_MAX_DEPTH 3                 /* sitemap index -> index -> sitemap */
+#define FINDER_MAX_SITEMAPS ((size_t)30)   /* sitemap files fetched per site */
+#define FINDER_MAX_LINKS ((size_t)2000)    /* links taken from one page */
+#define FINDER_MAX_FETCH_PAGE ((size_t)5)  /* candidates fetched per moved page */
+#define FINDER_MAX_FETCH_NIGHT ((size_t)50) /* candidates fetched per run */
+
+struct finder_limits {
+	size_t max_bytes, max_urls;
+	int max_depth;
+	size_t max_sitemaps, max_links, max_fetch_page, max_fetch_night;
+};
+void finder_limits_init(struct finder_limits *l);
+
+/* The absolute http(s) URLs of robots.txt's "Sitemap:" lines (any case),
+ * each once, at most FINDER_MAX_SITEMAPS, appended to out. */
+void finder_robots_sitemaps(const char *txt, size_t len, struct strvec *out);
+
+enum finder_sitemap_kind { FINDER_URLSET, FINDER_INDEX };
+/* Parses a sitemap file (gzip undone when the bytes say so, at most
+ * lim->max_bytes once expanded): its <loc> URLs (http(s) only) are
+ * appended to out, at most room of them (*truncated then says some were
+ * left); *kind says whether they are pages (urlset) or further sitemaps
+ * (sitemapindex). -1 with *err (owned, English: "too large: expands
+ * beyond N bytes", "not XML", "not a sitemap (root element <x>)", "corrupt
+ * gzip data") otherwise. */
+int finder_sitemap_parse(const char *body, size_t len, const struct finder_limits *lim,
+			 size_t room, enum finder_sitemap_kind *kind, struct strvec *out,
+			 bool *truncated, char **err);
+
+struct finder_link {
+	char *url;                 /* absolute, canonical (url_canonical()), no fragment */
+	char *text;                /* the link's text, spaces collapsed (<= 300 bytes) */
+};
+struct finder_links {
+	struct finder_link *v;
+	size_t n;
+};
+/* The <a href> links of a page (UTF-8 HTML) to the host of base_url, each
+ * URL once, at most max, in page order. out owned (finder_links_release). */
+void finder_html_links(const char *html, size_t len, const char *base_url, size_t max,
+		       struct finder_links *out);
+void finder_links_release(struct finder_links *l);
+
+/* How much url (with its link text, may be NULL) looks like the new
+ * address of the page at old_url, whose title and headings are old_words
+ * (may be NULL): the words of both paths and texts compared as sets
+ * (pw_similarity(), k = 1), in [0, 1]. A ranking, not a proof: the
+ * candidates ranked first are fetched and their text compared. */
+double finder_rank(const char *url, const char *text, const char *old_url, const char *old_words);
+
+/* pattern with its "{query}" replaced by query, URL-encoded (spaces as
+ * '+'); owned. */
+char *finder_search_url(const char *pattern, const char *query);
+/* The section above url: "https://a.fr/x/y/z.html" gives "https://a.fr/x/y/",
+ * "https://a.fr/x/y/" gives "https://a.fr/x/"; NULL for the site's root
+ * or an unparsable URL. Query and fragment dropped. Owned. */
+char *finder_parent_url(const char *url);
+
 #endif

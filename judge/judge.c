@@ -56,6 +56,11 @@ void judge_failure(const struct judge_policy *pol, const struct judge_state *st,
 	out->fail_count = st->fail_count + 1;
 	out->failing_since = st->failing_since ? st->failing_since : now;
 	out->listed = out->fail_count >= threshold || judge_listed_at_once(pol->item, failure);
+	/* once per streak: a search every night would cost the site the same
+	 * requests for the same answer */
+	out->search_new_address = pol->item == JUDGE_PAGE && st->fail_count == 0 &&
+				  (failure == PW_FAIL_MOVED || failure == PW_FAIL_NOT_FOUND ||
+				   failure == PW_FAIL_NO_CONTENT);
 	if (st->fail_count > 0 && st->ack_failure != PW_FAIL_NONE && st->ack_failure == failure) {
 		/* known to the editors: a weekly reminder, not a nightly alarm */
 		time_t last = st->ack_reminded_at > st->ack_at ? st->ack_reminded_at : st->ack_at;

@@ -32,6 +32,8 @@
  *   (listed or acknowledged) is also a recovery, announced once
  *   FAILED of the kind an editor acknowledged is listed only as a weekly
  *   reminder; another kind ends the acknowledgement
+ *   FAILED of a page as moved, not_found or no_content, the first night
+ *   of its streak, also asks to search the site for the new address
  *
  *   confirming fetch --failure, or 304-------------> FLICKER
  *                    --same bytes as the first------> CHANGED
@@ -125,6 +127,10 @@ struct judge_decision {
 	bool listed;                /* shown to the editors tonight */
 	bool acknowledged;          /* an editor acknowledged this kind of failure */
 	bool reminder;              /* acknowledged, listed tonight as the weekly reminder */
+	/* the page seems to have a new address (moved, not_found, no_content)
+	 * and this is the first night of the streak: look for it on the site
+	 * tonight, once (a page only; a document's new address is its page's) */
+	bool search_new_address;
 	/* UNCHANGED after a parse: the page's own stamp moved */
 	bool republished;
 	/* not FAILED: the item reads again after a failure the editors were

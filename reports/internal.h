@@ -125,6 +125,14 @@ char *fr_recovered(const struct report_page *p, time_t now);
 /* The instruction under a moved page: « Mettre à jour le lien dans le
  * guide et dans la liste de surveillance (FILE, ligne N) : » (owned). */
 char *fr_move_instruction(const struct report_page *p);
+/* The French lines of a page's search for its new address (section
+ * « Nouvelles adresses probables »): « Nouvelle adresse probable : URL
+ * (similarité 0,93) — ancienne : URL », the two next candidates, the
+ * command that follows it; or « aucune page correspondante trouvée sur
+ * le site »; then what was searched. Appended to out; none without a
+ * search. */
+void fr_relocation_lines(const struct report_page *p, struct strvec *out);
+
 /* True when p gets a line under "Pour information": republished or rules
  * changed, and otherwise unchanged. */
 bool page_wants_quiet_line(const struct report_page *p);

@@ -154,6 +154,14 @@ void jw_int(struct json_writer *w, long long v)
 	buf_printf(w->out, "%lld", v);
 }
 
+void jw_double(struct json_writer *w, double v, int decimals)
+{
+	value_begin(w);
+	/* the C locale's '.': prefwatch never takes LC_NUMERIC from the
+	 * environment (cli/main.c) */
+	buf_printf(w->out, "%.*f", decimals, v);
+}
+
 void jw_bool(struct json_writer *w, bool v)
 {
 	value_begin(w);
@@ -187,6 +195,12 @@ void jw_key_int(struct json_writer *w, const char *key, long long v)
 {
 	jw_key(w, key);
 	jw_int(w, v);
+}
+
+void jw_key_double(struct json_writer *w, const char *key, double v, int decimals)
+{
+	jw_key(w, key);
+	jw_double(w, v, decimals);
 }
 
 void jw_key_bool(struct json_writer *w, const char *key, bool v)

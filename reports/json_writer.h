@@ -60,6 +60,7 @@ void jw_key(struct json_writer *w, const char *key);
 /* Values: an array's elements, or after jw_key(). */
 void jw_string(struct json_writer *w, const char *s);   /* NULL: null */
 void jw_int(struct json_writer *w, long long v);
+void jw_double(struct json_writer *w, double v, int decimals); /* fixed point */
 void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
 void jw_time(struct json_writer *w, time_t t);          /* 0: null */
@@ -67,6 +68,7 @@ void jw_time(struct json_writer *w, time_t t);          /* 0: null */
 /* jw_key() and the value, in one call. */
 void jw_key_string(struct json_writer *w, const char *key, const char *s);
 void jw_key_int(struct json_writer *w, const char *key, long long v);
+void jw_key_double(struct json_writer *w, const char *key, double v, int decimals);
 void jw_key_bool(struct json_writer *w, const char *key, bool v);
 void jw_key_null(struct json_writer *w, const char *key);
 void jw_key_time(struct json_writer *w, const char *key, time_t t);

@@ -97,6 +97,7 @@ void report_release(struct report *r)
 		free(p->page_updated);
 		change_free(p->change);
 		free(p->error);
+		report_relocation_free(p->relocation);
 		for (size_t j = 0; j < p->n_documents; j++) {
 			struct report_document *d = &p->documents[j];
 			free(d->url);
@@ -250,6 +251,61 @@ char *fr_recovered(const struct report_page *p, time_t now)
 	pw_time_fr(p->was_failing_since, since);
 	return xasprintf("De nouveau accessible depuis le %s (inaccessible depuis le %s).", back,
 			 since);
+}
+
+void report_relocation_free(struct report_relocation *rl)
+{
+	if (!rl)
+		return;
+	for (size_t i = 0; i < rl->n; i++) {
+		free(rl->v[i].url);
+		free(rl->v[i].title);
+	}
+	free(rl->v);
+	strvec_release(&rl->searched);
+	strvec_release(&rl->problems);
+	free(rl);
+}
+
+/* "0,93": the French decimal comma. */
+static char *fr_score(double score)
+{
+	char *s = xasprintf("%.2f", score);
+	for (char *c = s; *c; c++)
+		if (*c == '.')
+			*c = ',';
+	return s;
+}
+
+void fr_relocation_lines(const struct report_page *p, struct strvec *out)
+{
+	const struct report_relocation *rl = p->relocation;
+	struct buf b = BUF_INIT;
+	if (!rl)
+		return;
+	if (rl->found) {
+		char *sc = fr_score(rl->v[0].score);
+		strvec_push_nodup(out, xasprintf("Nouvelle adresse probable : %s (similarité %s) — "
+						 "ancienne : %s", rl->v[0].url, sc,
+						 p->url ? p->url : "?"));
+		free(sc);
+		for (size_t i = 1; i < rl->n; i++) {
+			sc = fr_score(rl->v[i].score);
+			buf_printf(&b, "%s%s (%s)", i > 1 ? " ; " : "", rl->v[i].url, sc);
+			free(sc);
+		}
+		if (b.len)
+			strvec_push_nodup(out, xasprintf("Autres candidates : %s", buf_str(&b)));
+		strvec_push_nodup(out, xasprintf("Pour suivre la page à cette adresse : prefwatch "
+						 "relocate %s %s --write", p->id, rl->v[0].url));
+	} else {
+		strvec_push(out, "Nouvelle adresse : aucune page correspondante trouvée sur le site.");
+	}
+	buf_reset(&b);
+	for (size_t i = 0; i < rl->searched.n; i++)
+		buf_printf(&b, "%s%s", i ? " ; " : "", rl->searched.v[i]);
+	strvec_push_nodup(out, xasprintf("Recherché : %s.", b.len ? buf_str(&b) : "rien (aucune source)"));
+	buf_release(&b);
 }
 
 char *fr_move_instruction(const struct report_page *p)

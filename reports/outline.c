@@ -319,6 +319,19 @@ static void move_entry(struct outline_section *s, const struct report_page *p)
 	}
 }
 
+/* Where a gone page may be now (fr_relocation_lines()). */
+static void relocation_entry(struct outline_section *s, const struct report_page *p)
+{
+	struct outline_entry *e = add_entry(s, p);
+	struct strvec l = STRVEC_INIT;
+	fr_relocation_lines(p, &l);
+	for (size_t i = 0; i < l.n; i++)
+		sentence(e, LINE_FACT, 0, xstrdup(l.v[i]));
+	for (size_t i = 0; i < p->relocation->problems.n; i++)
+		technical_detail(e, 0, 0, p->relocation->problems.v[i]);
+	strvec_release(&l);
+}
+
 static void failure_entry(struct outline_section *s, const struct report_page *p)
 {
 	struct outline_entry *e = add_entry(s, p);
@@ -458,6 +471,15 @@ void outline_build(const struct report *r, struct outline *o)
 		for (size_t i = 0; i < r->n_pages; i++)
 			if (page_is_moved(&r->pages[i]))
 				move_entry(s, &r->pages[i]);
+	}
+	n = 0;
+	for (size_t i = 0; i < r->n_pages; i++)
+		n += r->pages[i].relocation != NULL;
+	if (n) {
+		s = add_section(o, "Nouvelles adresses probables", n);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (r->pages[i].relocation)
+				relocation_entry(s, &r->pages[i]);
 	}
 	n = 0;
 	for (size_t i = 0; i < r->n_pages; i++)

@@ -31,6 +31,10 @@
  * one's text against this one's), and for a replaced document replaces
  * ({url, title} of the link it takes the place of)}]; run.documents has
  * "replaced" when some are.
+ * A page searched for its new address (failed as moved, not_found or
+ * no_content, the first night) has "relocation": {found, threshold,
+ * candidates: [{url, title, score}] (best first, at most 3), searched
+ * (French), problems (English)}.
  *
  * Written with json_writer.h, which places the commas and escapes the
  * strings (valid UTF-8 passes through, invalid bytes become U+FFFD, so the
@@ -305,6 +309,34 @@ static int json_page(struct json_writer *w, const struct report *r, const struct
 		jw_object_begin(w);
 		jw_key_string(w, "file", p->watchlist_file);
 		jw_key_int(w, "line", p->watchlist_line);
+		jw_end(w);
+	}
+	if (p->relocation) {
+		const struct report_relocation *rl = p->relocation;
+		jw_break(w, 3);
+		jw_key(w, "relocation");
+		jw_object_begin(w);
+		jw_key_bool(w, "found", rl->found);
+		jw_key_double(w, "threshold", rl->threshold, 2);
+		jw_key(w, "candidates");
+		jw_array_begin(w);
+		for (size_t i = 0; i < rl->n; i++) {
+			jw_object_begin(w);
+			jw_key_string(w, "url", rl->v[i].url);
+			jw_key_string(w, "title", rl->v[i].title);
+			jw_key_double(w, "score", rl->v[i].score, 4);
+			jw_end(w);
+		}
+		jw_end(w);
+		const struct strvec *lists[] = { &rl->searched, &rl->problems };
+		const char *names[] = { "searched", "problems" };
+		for (size_t k = 0; k < 2; k++) {
+			jw_key(w, names[k]);
+			jw_array_begin(w);
+			for (size_t i = 0; i < lists[k]->n; i++)
+				jw_string(w, lists[k]->v[i]);
+			jw_end(w);
+		}
 		jw_end(w);
 	}
 	if (p->recovered && st != PAGE_FAILED) {

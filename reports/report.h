@@ -106,6 +106,24 @@ struct report_document {
 	bool listed;               /* over the threshold (as for pages): shown */
 };
 
+/* Where a page that seems to have moved may be now: what the run's search
+ * of the site found (cli/relocate.c), said once (see store.h). */
+struct report_candidate {
+	char *url;
+	char *title;               /* the candidate's <title>, may be NULL */
+	double score;              /* text similarity to the last good snapshot, [0, 1] */
+};
+#define REPORT_RELOCATION_SHOWN 3 /* the best candidate and the two next */
+struct report_relocation {
+	struct report_candidate *v; /* best first, at most REPORT_RELOCATION_SHOWN */
+	size_t n;
+	bool found;                /* v[0] is over the threshold: proposed */
+	double threshold;
+	struct strvec searched;    /* French: each place searched, with its figures */
+	struct strvec problems;    /* English: a source that could not be read, named
+				    * ("sitemap 'URL': too large: ..."), for « Détail technique » */
+};
+
 struct report_page {
 	char *id;
 	char *office_id;
@@ -147,6 +165,9 @@ struct report_page {
 	/* linked documents, owned (report_page_add_document()) */
 	struct report_document *documents;
 	size_t n_documents;
+	/* FAILED as moved, not_found or no_content, the first night: what the
+	 * search for its new address found; owned, NULL when none was made */
+	struct report_relocation *relocation;
 };
 
 struct report {
@@ -171,6 +192,7 @@ struct report_page *report_add_page(struct report *r);
  * freed by report_release()). */
 struct report_document *report_page_add_document(struct report_page *p);
 void report_release(struct report *r);
+void report_relocation_free(struct report_relocation *rl); /* accepts NULL */
 /* Keeps text as p's text (a NEW page's). Only the JSON report prints it,
  * and a first run over thousands of pages would otherwise hold them all in
  * memory until the end: it goes to an unlinked temporary file in $TMPDIR

@@ -198,6 +198,26 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX exchanges_page ON exchanges(page_id, at);"
 	  "CREATE INDEX exchanges_body ON exchanges(body_sha256);"
 	  "PRAGMA user_version = 5;" },
+	/* A page moved: `prefwatch relocate` gives it a new URL and keeps the
+	 * old one as an alias (until when it was the page's address), so the
+	 * history goes on under the same id. The new addresses a run found
+	 * and proposed are kept so that each is proposed once. (Version 5 is
+	 * another change, taken in parallel: migrations run in order.) */
+	{ 6,
+	  "CREATE TABLE IF NOT EXISTS page_aliases ("
+	  "  page_id TEXT NOT NULL REFERENCES pages(id),"
+	  "  url     TEXT NOT NULL,"
+	  "  until   INTEGER NOT NULL"
+	  ");"
+	  "CREATE INDEX IF NOT EXISTS page_aliases_page ON page_aliases(page_id);"
+	  "CREATE TABLE IF NOT EXISTS relocations ("
+	  "  page_id     TEXT NOT NULL REFERENCES pages(id),"
+	  "  url         TEXT NOT NULL,"
+	  "  score       REAL NOT NULL,"
+	  "  proposed_at INTEGER NOT NULL,"
+	  "  PRIMARY KEY (page_id, url)"
+	  ");"
+	  "PRAGMA user_version = 6;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -253,6 +273,11 @@ enum stmt_id {
 	ST_XCHG_READ,
 	ST_XCHG_PRUNE,
 	ST_XBODY_PRUNE,
+	ST_PAGE_URL,
+	ST_ALIAS_ADD,
+	ST_PAGE_RELOCATE,
+	ST_RELOCATION_ADD,
+	ST_ALIASES_LIST,
 	ST__COUNT
 };
 
@@ -316,6 +341,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"UPDATE pages SET ack_failure = last_failure, ack_at = ?2, ack_by = ?3,"
 		"  ack_note = ?4, ack_reminded_at = NULL"
 		" WHERE id = ?1 AND fail_count > 0 AND last_failure IS NOT NULL",
+	[ST_PAGE_URL] = "SELECT url FROM pages WHERE id = ?1 AND parent_page IS NULL",
+	[ST_ALIAS_ADD] = "INSERT INTO page_aliases (page_id, url, until) VALUES (?1, ?2, ?3)",
+	/* the streak was the old address's: the editors dealt with it */
+	[ST_PAGE_RELOCATE] =
+		"UPDATE pages SET url = ?2, final_url = ?2, etag = NULL, last_modified = NULL,"
+		"  fail_count = 0, failing_since = NULL, last_failure = NULL,"
+		"  ack_failure = NULL, ack_at = NULL, ack_reminded_at = NULL WHERE id = ?1",
+	[ST_RELOCATION_ADD] =
+		"INSERT OR IGNORE INTO relocations (page_id, url, score, proposed_at)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[ST_ALIASES_LIST] = "SELECT url FROM page_aliases WHERE page_id = ?1 ORDER BY until, rowid",
 	[ST_RUN_BEGIN] = "INSERT INTO runs (started_at) VALUES (?1)",
 	[ST_RUN_FINISH] =
 		"UPDATE runs SET finished_at = ?2, pages = ?3, new_pages = ?4,"
@@ -1863,6 +1899,76 @@ int store_ack_failure(struct store *s, const char *page_id, const char *by, cons
 	}
 	store_set_error(s, "page '%s' is not failing", page_id);
 	return 2;
+}
+
+int store_relocate_page(struct store *s, const char *page_id, const char *url, time_t at)
+{
+	char *old = NULL;
+	int ret = -1;
+	if (tx_begin(s) < 0)
+		return -1;
+	sqlite3_stmt *q = stmt(s, ST_PAGE_URL);
+	bind_text(q, 1, page_id);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		old = col_text(q, 0);
+	else if (rc != SQLITE_DONE)
+		store_db_error(s, "read page");
+	stmt_done(q);
+	if (rc == SQLITE_DONE) {
+		store_set_error(s, "unknown page '%s'", page_id);
+		ret = 1;
+		goto fail;
+	}
+	if (rc != SQLITE_ROW)
+		goto fail;
+	if (old && strcmp(old, url)) {
+		sqlite3_stmt *st = stmt(s, ST_ALIAS_ADD);
+		bind_text(st, 1, page_id);
+		bind_text(st, 2, old);
+		bind_time(st, 3, at);
+		if (exec_stmt(s, st, "record the old address") < 0)
+			goto fail;
+	}
+	sqlite3_stmt *st = stmt(s, ST_PAGE_RELOCATE);
+	bind_text(st, 1, page_id);
+	bind_text(st, 2, url);
+	if (exec_stmt(s, st, "relocate page") < 0 || tx_commit(s) < 0)
+		goto fail;
+	free(old);
+	return 0;
+fail:
+	tx_rollback(s);
+	free(old);
+	return ret;
+}
+
+int store_page_aliases(struct store *s, const char *page_id, struct strvec *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_ALIASES_LIST);
+	int rc;
+	bind_text(st, 1, page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strvec_push(out, (const char *)sqlite3_column_text(st, 0));
+	if (rc != SQLITE_DONE)
+		store_db_error(s, "read aliases");
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_relocation_propose(struct store *s, const char *page_id, const char *url, double score,
+			     time_t at, bool *first)
+{
+	sqlite3_stmt *st = stmt(s, ST_RELOCATION_ADD);
+	*first = false;
+	bind_text(st, 1, page_id);
+	bind_text(st, 2, url);
+	sqlite3_bind_double(st, 3, score);
+	bind_time(st, 4, at);
+	if (exec_stmt(s, st, "record a proposed address") < 0)
+		return -1;
+	*first = sqlite3_changes(s->db) == 1;
+	return 0;
 }
 
 int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at)

@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -175,6 +175,23 @@ struct outcome_ids {
  * ids (may be NULL) is filled on success. */
 int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
 		      struct outcome_ids *ids);
+
+/* ---- moved pages (schema version 6) ---- */
+
+/* Gives page_id the address url from now on (`prefwatch relocate`): the
+ * address it had is kept as an alias (until `at`), its history, snapshots
+ * and changes go on under the same id, so that its next fetch is compared
+ * with the old snapshots. Its failure streak (the old address's) and
+ * conditional-request validators are cleared. One transaction. 0; 1 for
+ * an unknown page (or a document); -1 on error. */
+int store_relocate_page(struct store *s, const char *page_id, const char *url, time_t at);
+/* The page's earlier addresses, oldest first, appended to out. */
+int store_page_aliases(struct store *s, const char *page_id, struct strvec *out);
+/* Records that a run proposed url as page_id's new address, with its
+ * similarity score: *first is true the first time that pair is
+ * recorded, false when it was proposed before (then nothing changes). */
+int store_relocation_propose(struct store *s, const char *page_id, const char *url, double score,
+			     time_t at, bool *first);
 
 /* ---- changes and review ---- */
 

@@ -611,6 +611,20 @@ cleanup:
 	return msg;
 }
 
+/* A site search address: an http(s) URL holding "{query}" once, where the
+ * words of a moved page's title go (URL-encoded). */
+static char *search_url_problem(const char *url)
+{
+	const char *q = strstr(url, "{query}");
+	if (!q || strstr(q + 1, "{query}"))
+		return xasprintf("bad search_url '%s': expected '{query}' exactly once, where the "
+				 "searched words go", url);
+	char *probe = xasprintf("%.*sx%s", (int)(q - url), url, q + 7);
+	char *msg = url_problem(probe);
+	free(probe);
+	return msg;
+}
+
 struct xpath_error {
 	char msg[200];
 	int offset;
@@ -749,7 +763,7 @@ struct loader {
 };
 
 enum check { CHECK_NONE, CHECK_ID, CHECK_URL, CHECK_XPATH, CHECK_REGEX, CHECK_DOMAIN, CHECK_DEPARTEMENT,
-	     CHECK_PARAM, CHECK_RESOLVE };
+	     CHECK_PARAM, CHECK_RESOLVE, CHECK_SEARCH_URL };
 
 /* A link parameter name for ignore_params: URL-safe name characters, an
  * optional final '*' (a prefix). */
@@ -793,6 +807,9 @@ static bool check_value(struct loader *ld, const struct ynode *node, const char 
 		break;
 	case CHECK_RESOLVE:
 		pw_resolve_parse(v, NULL, NULL, NULL, &msg);
+		break;
+	case CHECK_SEARCH_URL:
+		msg = search_url_problem(v);
 		break;
 	case CHECK_DEPARTEMENT:
 		if (!departement_valid(v))
@@ -918,6 +935,7 @@ static void page_release(struct wl_page *p)
 	free(p->id);
 	free(p->url);
 	free(p->select);
+	free(p->search_url);
 	strvec_release(&p->exclude);
 	strvec_release(&p->ignore);
 	strvec_release(&p->ignore_params);
@@ -942,7 +960,7 @@ static void office_release(struct wl_office *o)
 
 static const char *const page_keys[] = {
 	"url", "id", "select", "exclude", "ignore", "ignore_params", "documents", "max_documents",
-	"verified", NULL
+	"verified", "search_url", NULL
 };
 
 /* Fills p from node; returns false if anything was wrong. */
@@ -982,6 +1000,7 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	get_list(ld, node, "exclude", CHECK_XPATH, &p->exclude);
 	get_list(ld, node, "ignore", CHECK_REGEX, &p->ignore);
 	get_list(ld, node, "ignore_params", CHECK_PARAM, &p->ignore_params);
+	p->search_url = get_string(ld, node, "search_url", false, CHECK_SEARCH_URL, "page");
 
 	v = ynode_get(node, "documents");
 	if (v && yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "documents")) {
@@ -1111,7 +1130,8 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 
 static const char *const defaults_keys[] = {
 	"ignore", "user_agent_url", "ca_bundle", "connect_timeout", "timeout", "low_speed_limit",
-	"low_speed_time", "max_body", "failure_threshold", "document_domains", "ignore_params", "resolve", NULL
+	"low_speed_time", "max_body", "failure_threshold", "document_domains", "ignore_params", "resolve",
+	"search_url", NULL
 };
 
 /* Fills d (a fresh struct, all "unset"); merged into wl only if clean. */
@@ -1137,6 +1157,7 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 	get_list(ld, node, "ignore", CHECK_REGEX, &d->ignore);
 	d->user_agent_url = get_string(ld, node, "user_agent_url", false, CHECK_URL, "defaults");
 	d->ca_bundle = get_string(ld, node, "ca_bundle", false, CHECK_NONE, "defaults");
+	d->search_url = get_string(ld, node, "search_url", false, CHECK_SEARCH_URL, "defaults");
 	for (size_t i = 0; i < PW_ARRAY_SIZE(numbers); i++) {
 		const struct ynode *v = ynode_get(node, numbers[i].key);
 		if (v)
@@ -1164,6 +1185,7 @@ static void defaults_release(struct wl_defaults *d)
 	strvec_release(&d->resolve);
 	free(d->user_agent_url);
 	free(d->ca_bundle);
+	free(d->search_url);
 	defaults_init(d);
 }
 
@@ -1191,6 +1213,11 @@ static void defaults_merge(struct wl_defaults *to, struct wl_defaults *from)
 		free(to->ca_bundle);
 		to->ca_bundle = from->ca_bundle;
 		from->ca_bundle = NULL;
+	}
+	if (from->search_url) {
+		free(to->search_url);
+		to->search_url = from->search_url;
+		from->search_url = NULL;
 	}
 #define MERGE(f) do { if (from->f >= 0) to->f = from->f; } while (0)
 	MERGE(connect_timeout);

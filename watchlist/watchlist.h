@@ -37,6 +37,9 @@ struct wl_page {
 	/* false: a weak match (a general page, an attribution not checked)
 	 * that an editor still has to confirm; watched all the same */
 	bool verified;
+	/* the site's search page, "{query}" standing for the words searched
+	 * (a moved page's title), or NULL: defaults' search_url then applies */
+	char *search_url;
 	const struct wl_office *office; /* borrowed back-pointer */
 	char *file;           /* file and line the page was declared at */
 	int line;
@@ -84,6 +87,9 @@ struct wl_defaults {
 	 * a pinned address, or the test suite's loopback server). A name
 	 * pinned here counts as a public site for the redirect check */
 	struct strvec resolve;
+	/* the sites' search page for a moved page's new address, "{query}"
+	 * standing for the words searched; NULL: no search page */
+	char *search_url;
 };
 
 struct watchlist {

@@ -38,6 +38,7 @@ struct row {
 	bool want_republished;
 	bool want_ack, want_reminder;   /* FAILED */
 	bool want_recovered;            /* not FAILED */
+	bool want_search;               /* FAILED: search_new_address */
 };
 
 /* Rows override the defaults of STORED() and FIRST() field by field. */
@@ -50,6 +51,22 @@ struct row {
 #define FIRST(...) { .url = "https://p.fr/aes", .final_url = "https://p.fr/aes", __VA_ARGS__ }
 
 static const struct row rows[] = {
+	/* a page that seems to have moved searches its new address once (the
+	 * first night of its streak: the rows "listed at once" below) */
+	{ "second night of a 404: no new search", JUDGE_PAGE, 2, "r1",
+	  STORED(.fail_count = 1, .failing_since = T0 - DAY, .last_failure = PW_FAIL_NOT_FOUND),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 2, .want_since = T0 - DAY, .want_listed = true },
+	{ "a 404 after a timeout streak: no search", JUDGE_PAGE, 2, "r1",
+	  STORED(.fail_count = 1, .failing_since = T0 - DAY, .last_failure = PW_FAIL_TIMEOUT),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 2, .want_since = T0 - DAY, .want_listed = true },
+	{ "a timeout does not search", JUDGE_PAGE, 1, "r1", STORED(), AT_FETCH,
+	  .f = FIRST(.failure = PW_FAIL_TIMEOUT), .want = JUDGE_FAILED, .want_fail_count = 1,
+	  .want_since = T0, .want_listed = true },
+	{ "a document's 404 does not search", JUDGE_DOCUMENT, 2, "d1", STORED(.rules_fp = "d1"),
+	  AT_FETCH, .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
+	  .want_fail_count = 1, .want_since = T0, .want_listed = true },
 	/* failures and their streaks */
 	{ "first failure of a page waits a night", JUDGE_PAGE, 2, "r1", STORED(), AT_FETCH,
 	  .f = FIRST(.failure = PW_FAIL_TIMEOUT), .want = JUDGE_FAILED,
@@ -67,16 +84,20 @@ static const struct row rows[] = {
 	  .want_fail_count = 1, .want_since = T0, .want_listed = true },
 	{ "a 404 is listed at once", JUDGE_PAGE, 2, "r1", STORED(), AT_FETCH,
 	  .f = FIRST(.failure = PW_FAIL_NOT_FOUND), .want = JUDGE_FAILED,
-	  .want_fail_count = 1, .want_since = T0, .want_listed = true },
+	  .want_fail_count = 1, .want_since = T0, .want_listed = true,
+	  .want_search = true },
 	{ "a move to the home page is listed at once", JUDGE_PAGE, 2, "r1", STORED(), AT_FETCH,
 	  .f = FIRST(.failure = PW_FAIL_MOVED), .want = JUDGE_FAILED,
-	  .want_fail_count = 1, .want_since = T0, .want_listed = true },
+	  .want_fail_count = 1, .want_since = T0, .want_listed = true,
+	  .want_search = true },
 	{ "a page without text (classified) is listed at once", JUDGE_PAGE, 2, "r1", STORED(),
 	  AT_TEXT, .t = { .failure = PW_FAIL_NO_CONTENT }, .want = JUDGE_FAILED,
-	  .want_fail_count = 1, .want_since = T0, .want_listed = true },
+	  .want_fail_count = 1, .want_since = T0, .want_listed = true,
+	  .want_search = true },
 	{ "a soft 404 (classified) is listed at once", JUDGE_PAGE, 2, "r1", STORED(), AT_TEXT,
 	  .t = { .failure = PW_FAIL_NOT_FOUND, .text = "Page introuvable" },
-	  .want = JUDGE_FAILED, .want_fail_count = 1, .want_since = T0, .want_listed = true },
+	  .want = JUDGE_FAILED, .want_fail_count = 1, .want_since = T0, .want_listed = true,
+	  .want_search = true },
 	{ "a page's unparsable body waits a night", JUDGE_PAGE, 2, "r1", STORED(), AT_TEXT,
 	  .t = { .failure = PW_FAIL_BAD_CONTENT }, .want = JUDGE_FAILED,
 	  .want_fail_count = 1, .want_since = T0, .want_listed = false },
@@ -248,10 +269,15 @@ static void test_table(void)
 			CHECK_INT(d.acknowledged, r->want_ack);
 			CHECK_INT(d.reminder, r->want_reminder);
 			CHECK_INT(d.recovered, false);
+			if (d.search_new_address != r->want_search)
+				fprintf(stderr, "row '%s': search_new_address %d\n", r->name,
+					d.search_new_address);
+			CHECK_INT(d.search_new_address, r->want_search);
 		} else {
 			CHECK_INT(d.fail_count, 0);
 			CHECK_INT(d.listed, false);
 			CHECK_INT(d.acknowledged, false);
+			CHECK_INT(d.search_new_address, false);
 			if (d.recovered != r->want_recovered)
 				fprintf(stderr, "row '%s': recovered %d\n", r->name, d.recovered);
 			CHECK_INT(d.recovered, r->want_recovered);

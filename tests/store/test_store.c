@@ -1334,6 +1334,73 @@ static void test_evidence_migration_v5(void)
 	free(path);
 }
 
+/* A moved page (schema 6): relocate keeps its history under the same id,
+ * the old URL as an alias, and clears the old address's streak; a
+ * proposed address is recorded once. A version 4 file gains the tables. */
+static void test_relocate(void)
+{
+	char *path = db_path("relocate.db");
+	struct store *s = open_ok(path);
+	struct page_state st;
+	struct strvec aliases = STRVEC_INIT;
+	bool first = false;
+	int64_t run;
+	if (!s) {
+		free(path);
+		return;
+	}
+	store_close(s);
+	CHECK_INT(raw_exec(path, "DROP TABLE page_aliases; DROP TABLE relocations;"
+			   "DROP TABLE exchanges; DROP TABLE exchange_bodies;"
+			   "PRAGMA user_version = 4;"), SQLITE_OK);
+	s = open_ok(path);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+			" ('page_aliases', 'relocations')", NULL), 2);
+
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_run_begin(s, 1000, &run), 0);
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "Procédure");
+	int64_t snap = commit(s, run, &o, NULL);
+	o = outcome("02-laon", OUTCOME_FAILED, 2000, NULL);
+	o.failure = PW_FAIL_NOT_FOUND;
+	commit(s, run, &o, NULL);
+
+	CHECK_INT(store_relocate_page(s, "02-laon", "https://www.aisne.gouv.fr/Demarches/aes", 3000), 0);
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK(st.has_snapshot);
+	CHECK_INT(st.snapshot_id, snap);
+	CHECK_STR(st.text, "Procédure");
+	CHECK_INT(st.fail_count, 0);
+	CHECK(st.last_failure == NULL);
+	CHECK_STR(st.final_url, "https://www.aisne.gouv.fr/Demarches/aes");
+	page_state_release(&st);
+	char *url = q_text(path, "SELECT url FROM pages WHERE id = '02-laon'");
+	CHECK_STR(url, "https://www.aisne.gouv.fr/Demarches/aes");
+	free(url);
+	CHECK_INT(store_page_aliases(s, "02-laon", &aliases), 0);
+	CHECK_INT(aliases.n, 1);
+	if (aliases.n)
+		CHECK_STR(aliases.v[0], "https://www.aisne.gouv.fr/aes");
+	CHECK_INT(q_int(path, "SELECT until FROM page_aliases WHERE page_id = '02-laon'", NULL), 3000);
+	/* the same address again adds no alias; an unknown page is refused */
+	CHECK_INT(store_relocate_page(s, "02-laon", "https://www.aisne.gouv.fr/Demarches/aes", 3100), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM page_aliases", NULL), 1);
+	CHECK_INT(store_relocate_page(s, "99-nowhere", "https://a.fr/", 3100), 1);
+	CHECK_CONTAINS(store_errmsg(s), "unknown page");
+
+	CHECK_INT(store_relocation_propose(s, "59-lille", "https://www.nord.gouv.fr/new", 0.93, 4000,
+					   &first), 0);
+	CHECK(first);
+	CHECK_INT(store_relocation_propose(s, "59-lille", "https://www.nord.gouv.fr/new", 0.95, 5000,
+					   &first), 0);
+	CHECK(!first);
+	CHECK_INT(q_int(path, "SELECT proposed_at FROM relocations", NULL), 4000);
+	strvec_release(&aliases);
+	store_close(s);
+	free(path);
+}
+
 /* A file-size limit stands in for a full disk: commits fail cleanly in
  * a child, and the file holds every commit that succeeded. */
 static void test_full_disk_fails_cleanly(void)
@@ -1456,6 +1523,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_outbox_parking);
 	TEST_RUN(test_outbox_migration_v3);
 	TEST_RUN(test_evidence_migration_v5);
+	TEST_RUN(test_relocate);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
 }

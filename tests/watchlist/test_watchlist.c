@@ -367,6 +367,34 @@ static void test_ignore_params(void)
 	expect_errors("ignore-params.yaml", e);
 }
 
+static void test_search_url(void)
+{
+	/* "{query}" once, and an http(s) URL around it */
+	static const char *const e[] = {
+		"search-url.yaml:21:21: bad search_url 'https://www.aisne.gouv.fr/recherche?q=aes': "
+		"expected '{query}' exactly once, where the searched words go",
+		"search-url.yaml:30:21: unsupported scheme 'ftp' in url 'ftp://www.aisne.gouv.fr/x': "
+		"only http and https are allowed",
+		NULL
+	};
+	expect_errors("search-url.yaml", e);
+
+	/* the valid ones are kept: the defaults' and a page's own */
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	char *path = test_path("watchlist/data/search-url.yaml");
+	watchlist_init(&wl);
+	watchlist_load(&wl, path, &errs);
+	CHECK_STR(wl.defaults.search_url, "https://www.aisne.gouv.fr/recherche?q={query}");
+	const struct wl_page *p = watchlist_find_page(&wl, "02-laon");
+	CHECK(p != NULL);
+	if (p)
+		CHECK_STR(p->search_url, "https://www.aisne.gouv.fr/search/{query}/");
+	watchlist_release(&wl);
+	strvec_release(&errs);
+	free(path);
+}
+
 static void test_wrong_type(void)
 {
 	static const char *const e[] = {
@@ -1063,6 +1091,7 @@ int main(void)
 	TEST_RUN(test_bad_kind);
 	TEST_RUN(test_controls_and_credentials);
 	TEST_RUN(test_resolve_entries);
+	TEST_RUN(test_search_url);
 	TEST_RUN(test_page_without_id);
 	TEST_RUN(test_bad_xpath);
 	TEST_RUN(test_bad_regex);
