@@ -122,8 +122,14 @@ char *cli_locale_dir(void)
 				return dir;
 			free(dir);
 		}
+		return xstrdup(PREFWATCH_LOCALEDIR);
 	}
-	return xstrdup(PREFWATCH_LOCALEDIR);
+	/* no /proc (a bare chroot): the installed catalogue if there is one,
+	 * else the build tree's */
+	char *mo = xasprintf("%s/fr/LC_MESSAGES/" PW_TEXTDOMAIN ".mo", PREFWATCH_LOCALEDIR);
+	bool installed = !access(mo, R_OK);
+	free(mo);
+	return xstrdup(installed ? PREFWATCH_LOCALEDIR : PREFWATCH_BUILD_LOCALEDIR);
 }
 
 /* flock on the database file itself: one writer command at a time per

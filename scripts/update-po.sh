@@ -22,8 +22,10 @@ fi
 
 # the modules' sources, in a stable order (tests, benchmarks and fuzzers
 # print nothing a user reads)
-mapfile -t sources < <(find cli common crawler evidence guide judge mail reports store watchlist \
-	-name '*.c' -print | LC_ALL=C sort)
+# (a here-string, not a process substitution: /dev/fd needs /proc, which a
+# bare chroot lacks)
+mapfile -t sources <<<"$(find cli common crawler evidence guide judge mail reports store watchlist \
+	-name '*.c' -print | LC_ALL=C sort)"
 
 xgettext --language=C --from-code=UTF-8 --keyword=_ --keyword=N_ \
 	--add-comments=TRANSLATORS: --add-location=file --sort-output \

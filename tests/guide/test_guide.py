@@ -357,6 +357,9 @@ def pdf(s, back):
             or not shutil.which("pdftoppm"):
         print("skipped: chromium or poppler-utils (pdfinfo, pdftotext, pdftoppm) not installed")
         sys.exit(77)
+    if not os.path.exists("/proc/self/maps"):
+        print("skipped: /proc is not mounted here (a bare chroot?): chromium cannot run without it")
+        sys.exit(77)
     p, r = s.run()
     check(r is not None and r["run"]["new"] == 10, "night 1 (%s)" % p.stderr)
     html_path = os.path.join(s.dir, "guide.html")
