@@ -100,6 +100,11 @@ const struct wl_office *cli_serving_office(const struct watchlist *wl, const cha
  * after store_close(). */
 int cli_lock(const char *db, int *fd_out);
 void cli_unlock(int fd);
+/* What a writing command does first: the lock (unless lock is false),
+ * then the store. 0 with *out open, or EXIT_RUNNING/EXIT_DATABASE after
+ * printing why. The caller closes *out, then cli_unlock(*fd_out). */
+struct store;
+int cli_open_locked(const char *db, bool lock, int *fd_out, struct store **out);
 
 /* ---- config.c: effective settings and where they came from ---- */
 

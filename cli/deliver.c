@@ -177,7 +177,7 @@ int cmd_mail(int argc, char **argv)
 	struct settings s;
 	struct store *st = NULL;
 	struct strvec drop = STRVEC_INIT, retry = STRVEC_INIT;
-	char *db = NULL, *err = NULL;
+	char *db = NULL;
 	bool resend = false, list = false;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	const char *cl = "command line";
@@ -239,14 +239,8 @@ int cmd_mail(int argc, char **argv)
 	db = cli_db_path(settings_get(&s, S_DB));
 	/* Sending, dropping and retrying change the outbox: one at a time per
 	 * database, and never while a run mails, or a report goes out twice. */
-	if (!list && (rc = cli_lock(db, &lock_fd)))
+	if ((rc = cli_open_locked(db, !list, &lock_fd, &st)))
 		goto cleanup;
-	st = store_open(db, &err);
-	if (!st) {
-		log_error("%s", err);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
 	if (list) {
 		if (store_outbox_each_queued(st, list_one, NULL) < 0) {
 			log_error(_("cannot read the outbox: %s"), store_errmsg(st));
@@ -277,6 +271,5 @@ cleanup:
 	strvec_release(&retry);
 	settings_release(&s);
 	free(db);
-	free(err);
 	return rc;
 }

@@ -360,7 +360,7 @@ int cmd_prune(int argc, char **argv)
 	};
 	struct settings s;
 	struct store *st = NULL;
-	char *db = NULL, *err = NULL;
+	char *db = NULL;
 	const char *before_s = NULL;
 	bool keep = false;
 	time_t before = 0;
@@ -409,14 +409,8 @@ int cmd_prune(int argc, char **argv)
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
-	if ((rc = cli_lock(db, &lock_fd)))
+	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
-	st = store_open(db, &err);
-	if (!st) {
-		log_error("%s", err);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
 	if (store_prune_exchanges(st, before, &nx, &nb) < 0) {
 		log_error("cannot prune '%s': %s", db, store_errmsg(st));
 		rc = EXIT_DATABASE;
@@ -429,6 +423,5 @@ cleanup:
 	cli_unlock(lock_fd);
 	settings_release(&s);
 	free(db);
-	free(err);
 	return rc;
 }

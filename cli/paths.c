@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "store/store.h"
 #include "watchlist/watchlist.h"
 
 /* mkdir -p for the parent directories of path; best effort, the open that
@@ -142,6 +143,23 @@ char *cli_locale_dir(void)
  * that two first runs cannot both start; opened read-only, which flock
  * needs no more than, so that a read-only database gets the store's own
  * error. EXIT_RUNNING if another holds it. */
+int cli_open_locked(const char *db, bool lock, int *fd_out, struct store **out)
+{
+	char *err = NULL;
+	int rc;
+	*out = NULL;
+	*fd_out = -1;
+	if (lock && (rc = cli_lock(db, fd_out)))
+		return rc;
+	*out = store_open(db, &err);
+	if (!*out) {
+		log_error("%s", err);
+		free(err);
+		return EXIT_DATABASE;
+	}
+	return 0;
+}
+
 int cli_lock(const char *db, int *fd_out)
 {
 	int fd = open(db, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);

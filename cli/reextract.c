@@ -205,7 +205,7 @@ int cmd_reextract(int argc, char **argv)
 	struct settings s;
 	struct watchlist wl;
 	struct store *st = NULL;
-	char *db = NULL, *err = NULL;
+	char *db = NULL;
 	int c, rc = EXIT_OK, lock_fd = -1;
 	const char *cl = "command line";
 
@@ -240,14 +240,8 @@ int cmd_reextract(int argc, char **argv)
 			goto cleanup;
 		}
 	db = cli_db_path(settings_get(&s, S_DB));
-	if ((rc = cli_lock(db, &lock_fd)))
+	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
-	st = store_open(db, &err);
-	if (!st) {
-		log_error("%s", err);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
 	for (size_t i = 0; i < wl.n_offices; i++) {
 		for (size_t j = 0; j < wl.offices[i].n_pages; j++) {
 			const struct wl_page *p = &wl.offices[i].pages[j];
@@ -264,6 +258,5 @@ cleanup:
 	watchlist_release(&wl);
 	settings_release(&s);
 	free(db);
-	free(err);
 	return rc;
 }

@@ -693,7 +693,7 @@ int cmd_relocate(int argc, char **argv)
 	struct settings set;
 	struct watchlist wl;
 	struct store *st = NULL;
-	char *db = NULL, *err = NULL, *why = NULL;
+	char *db = NULL, *why = NULL;
 	bool write = false;
 	int lock_fd = -1, rc = EXIT_OK, c;
 	struct pw_url u = PW_URL_INIT;
@@ -753,13 +753,8 @@ int cmd_relocate(int argc, char **argv)
 		goto cleanup;
 	}
 	db = cli_db_path(settings_get(&set, S_DB));
-	if ((rc = cli_lock(db, &lock_fd)))
+	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
-	if (!(st = store_open(db, &err))) {
-		fprintf(stderr, "prefwatch: error: %s\n", err);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
 	int r = store_relocate_page(st, id, url, time(NULL));
 	if (r) {
 		fprintf(stderr, "prefwatch: error: %s%s\n", store_errmsg(st),
@@ -784,7 +779,6 @@ cleanup:
 	watchlist_release(&wl);
 	settings_release(&set);
 	free(db);
-	free(err);
 	free(why);
 	return rc;
 }

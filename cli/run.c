@@ -534,14 +534,8 @@ int cmd_run(int argc, char **argv)
 	if ((rc = check_outputs(&o)))
 		goto cleanup;
 	db = cli_db_path(settings_get(&o.set, S_DB));
-	if ((rc = cli_lock(db, &lock_fd)))
+	if ((rc = cli_open_locked(db, true, &lock_fd, &ctx.store)))
 		goto cleanup;
-	ctx.store = store_open(db, &err);
-	if (!ctx.store) {
-		log_error("%s", err);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
 	ctx.report = &report;
 	ctx.wl = &wl;
 	ctx.doc_domains = &wl.defaults.document_domains;
