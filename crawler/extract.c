@@ -146,8 +146,7 @@ static int rx_compile(struct rx *rx, const char *pattern, uint32_t extra, char *
 	(void)pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE);
 	rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
 	if (!rx->md) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("PCRE2 match data");
 	}
 	return 0;
 }
@@ -170,8 +169,7 @@ static bool builtins_init(void)
 	libxml_init();
 	builtins.mctx = pcre2_match_context_create(NULL);
 	if (!builtins.mctx) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("PCRE2 match context");
 	}
 	/* Subjects are untrusted page text: bound backtracking and memory. */
 	pcre2_set_match_limit(builtins.mctx, MATCH_LIMIT);
@@ -1050,8 +1048,7 @@ static char *canonical_http(const char *url, const struct strvec *extra)
 	struct buf b = BUF_INIT;
 
 	if (!u) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("curl_url");
 	}
 	if (curl_url_set(u, CURLUPART_URL, url, CURLU_ALLOW_SPACE) != CURLUE_OK)
 		goto cleanup;
@@ -1983,8 +1980,7 @@ static htmlDocPtr parse_html(const char *html, size_t len, const char *base_url,
 	htmlParserCtxtPtr c = htmlCreateMemoryParserCtxt(len ? html : " ", len ? (int)len : 1);
 	xmlCharEncodingHandlerPtr utf8 = xmlFindCharEncodingHandler("UTF-8");
 	if (!c || !utf8 || !c->input) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("HTML parser");
 	}
 	/* No HTML_PARSE_NOBLANKS: it drops whitespace-only text nodes, which
 	 * glues "<b>a</b> <i>b</i>" into "ab". */
@@ -2103,8 +2099,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	if ((rules && (rules->select || rules->exclude_src.n))) {
 		xctx = xmlXPathNewContext(doc);
 		if (!xctx) {
-			fprintf(stderr, "fatal: out of memory\n");
-			abort();
+			pw_die_oom("XPath context");
 		}
 		for (size_t i = 0; i < rules->exclude_src.n; i++)
 			mark_excluded(xctx, rules->exclude[i]);

@@ -175,8 +175,7 @@ static bool compile(struct rx *r, const char *pattern, uint32_t flags)
 	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
 	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
 	if (!r->md) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("PCRE2 match data");
 	}
 	return true;
 }
@@ -188,8 +187,7 @@ static bool rx_init(void)
 	rx.done = true;
 	rx.mctx = pcre2_match_context_create(NULL);
 	if (!rx.mctx) {
-		fprintf(stderr, "fatal: out of memory\n");
-		abort();
+		pw_die_oom("PCRE2 match context");
 	}
 	pcre2_set_match_limit(rx.mctx, MATCH_LIMIT);
 	pcre2_set_heap_limit(rx.mctx, HEAP_LIMIT_KIB);
