@@ -21,11 +21,11 @@ BUILD_PKGS=(build-essential cmake pkg-config gettext
 # valgrind for the memcheck run, openssl/nginx for TLS and HTTP/2 fetch tests,
 # clang and its libFuzzer runtime for tests/fuzz/run.sh, locales for the
 # fr_FR.UTF-8 locale the French messages are tested under (e2e_i18n),
-# pandoc for the guide's ODT, nodejs and npm for the independent WARC
-# reader (node_reader below).
+# pandoc for the guide's ODT. Node.js and npm, for the independent WARC
+# reader, are optional and installed apart (node_tools below).
 TEST_PKGS=(python3 python3-aiosmtpd sqlite3 chromium man-db groff-base systemd
 	util-linux iproute2 gzip groff valgrind e2fsprogs openssl nginx-light diffutils
-	clang libclang-rt-dev locales pandoc nodejs npm)
+	clang libclang-rt-dev locales pandoc)
 
 need_install() {
 	local p
@@ -50,7 +50,19 @@ deps() {
 	local pkgs=("${BUILD_PKGS[@]}")
 	[ "${1:-}" = test ] && pkgs+=("${TEST_PKGS[@]}")
 	deps_install "${pkgs[@]}"
-	if [ "${1:-}" = test ]; then french_locale; fi
+	if [ "${1:-}" = test ]; then french_locale; node_tools; fi
+}
+
+# npm only feeds one optional test, so it never fails the set-up. A machine
+# may already carry Node.js from another source (NodeSource's nodejs bundles
+# npm and conflicts with Debian's npm package): then nothing is installed.
+node_tools() {
+	command -v npm >/dev/null && return 0
+	local sudo=()
+	[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q \
+		--no-install-recommends nodejs npm ||
+		echo "dev.sh: cannot install nodejs/npm: WARC reader test will skip" >&2
 }
 
 deps_install() {
