@@ -508,9 +508,13 @@ char *report_summary(const struct report *r)
 					 "adresses à mettre à jour") : NULL;
 	char *back = c.recovered ? fr_count(c.recovered, "page de nouveau accessible",
 					    "pages de nouveau accessibles") : NULL;
-	char *s = xasprintf("%s — %s, %s, %s%s%s%s%s%s%s", pages, chg, fail, nw,
+	char *stale = c.stale ? fr_count(c.stale, "page antérieure à la loi",
+					 "pages antérieures à la loi") : NULL;
+	char *s = xasprintf("%s — %s, %s, %s%s%s%s%s%s%s%s%s", pages, chg, fail, nw,
 			    moved ? " ; " : "", moved ? moved : "", back ? " ; " : "",
-			    back ? back : "", docs ? " ; " : "", docs ? docs : "");
+			    back ? back : "", stale ? " ; " : "", stale ? stale : "",
+			    docs ? " ; " : "", docs ? docs : "");
+	free(stale);
 	free(moved);
 	free(back);
 	free(docs);
