@@ -12,20 +12,52 @@
 #include "crawler/crawler.h"
 #include "watchlist/watchlist.h"
 
+/* A file named like the bundled table of legal events is one, wherever
+ * it is (`prefwatch check watchlist/NAME.yaml ...` checks it too). */
+static bool is_laws_file(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	return !strcmp(base ? base + 1 : path, CLI_LAWS_FILE);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct watchlist wl;
+	struct law_table laws;
 	struct strvec files = STRVEC_INIT;
+	char *laws_path = NULL;
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf(_("usage: prefwatch check [FILE...]\n\n"
+		printf(_("usage: prefwatch check [--laws FILE] [FILE...]\n\n"
 		       "Validates watchlist files (the bundled ones by default) and prints\n"
-		       "every error as FILE:LINE:COLUMN: message. Fetches nothing.\n"));
+		       "every error as FILE:LINE:COLUMN: message. Fetches nothing.\n"
+		       "The table of legal events (a file named laws.yaml, --laws FILE, or\n"
+		       "without FILE the bundled one) is validated too.\n"));
 		return EXIT_OK;
 	}
-	for (int i = 1; i < argc; i++)
-		strvec_push(&files, argv[i]);
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--laws") && i + 1 < argc) {
+			free(laws_path);
+			laws_path = xstrdup(argv[++i]);
+		} else if (is_laws_file(argv[i])) {
+			free(laws_path);
+			laws_path = xstrdup(argv[i]);
+		} else {
+			strvec_push(&files, argv[i]);
+		}
+	}
+	/* no argument: the bundled watchlists and table */
+	bool bundled = !files.n && !laws_path;
 	watchlist_init(&wl);
-	int n = cli_load_watchlists(&wl, &files);
+	law_table_init(&laws);
+	int n = 0;
+	if (files.n || bundled)
+		n = cli_load_watchlists(&wl, &files);
+	if (n >= 0 && (laws_path || bundled)) {
+		if (!laws_path)
+			laws_path = cli_bundled_laws();
+		if (laws_path)
+			n += cli_load_laws(&laws, laws_path);
+	}
 	int rc = EXIT_OK;
 	if (n < 0) {
 		rc = EXIT_USAGE;
@@ -33,11 +65,16 @@ int cmd_check(int argc, char **argv)
 		fprintf(stderr, _("prefwatch: %d error%s\n"), n, n > 1 ? "s" : "");
 		rc = EXIT_USAGE;
 	} else {
-		printf(_("%zu office%s, %zu page%s: ok\n"), wl.n_offices, wl.n_offices > 1 ? "s" : "",
-		       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
+		if (files.n || bundled)
+			printf(_("%zu office%s, %zu page%s: ok\n"), wl.n_offices, wl.n_offices > 1 ? "s" : "",
+			       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
+		if (laws.file)
+			printf(_("%s: %zu legal event%s: ok\n"), laws.file, laws.n, laws.n > 1 ? "s" : "");
 	}
+	law_table_release(&laws);
 	watchlist_release(&wl);
 	strvec_release(&files);
+	free(laws_path);
 	return rc;
 }
 

@@ -88,6 +88,38 @@ char *cli_locale_dir(void);
  * added to it), printing every error as FILE:LINE:COLUMN: message.
  * Returns the number of errors, -1 if no bundled watchlist exists. */
 int cli_load_watchlists(struct watchlist *wl, struct strvec *files);
+/* The table of legal events beside the bundled watchlists (the one
+ * file of their directory that is not a watchlist). */
+#define CLI_LAWS_FILE "laws.yaml"
+/* Its path where the bundled watchlists are found, or NULL. Owned. */
+char *cli_bundled_laws(void);
+struct law_table;
+/* Loads path (NULL or "": the bundled table, when there is one; none is
+ * no error, then t stays empty), printing every error as
+ * FILE:LINE:COLUMN: message. Returns the number of errors. */
+int cli_load_laws(struct law_table *t, const char *path);
+/* ---- stale.c: pages stale against the law ---- */
+struct store;
+struct store_law_flag;
+struct report;
+struct report_page;
+/* The fingerprint an evaluation is recorded with (t's, or "none" when no
+ * table is loaded). Borrowed. */
+const char *cli_laws_fingerprint(const struct law_table *t);
+/* The flags text (stamped page_updated, ISO or NULL) gets from t, as the
+ * store keeps them (*out owned: store_law_flags_release() form). */
+int cli_stale_judge(const struct law_table *t, const char *text, const char *page_updated,
+		    struct store_law_flag **out, size_t *n_out);
+/* Evaluates page_id's current snapshot against t again when the snapshot
+ * or t's fingerprint changed since its last evaluation, and stores its
+ * flags. 0, or -1 (store_errmsg()). */
+int cli_stale_refresh(struct store *s, const struct law_table *t, const char *page_id, time_t now);
+/* Adds to rp the page's flags due tonight (first raised, or weekly), or
+ * with all every flag it has (`prefwatch show`). */
+int cli_stale_report(struct store *s, const char *page_id, struct report_page *rp, time_t now,
+		     bool all);
+/* Records that the flags of r were reported at `at`. */
+int cli_stale_mark_reported(struct store *s, const struct report *r, time_t at);
 struct wl_office;
 /* The office with this id, or NULL (borrowed from wl). */
 const struct wl_office *cli_office_find(const struct watchlist *wl, const char *id);

@@ -58,7 +58,9 @@ static int list_yaml(const char *dir, struct strvec *files)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t n = strlen(e->d_name);
-		if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml") && e->d_name[0] != '.')
+		/* the table of legal events lives beside the watchlists */
+		if (n > 5 && !strcmp(e->d_name + n - 5, ".yaml") && e->d_name[0] != '.' &&
+		    strcmp(e->d_name, CLI_LAWS_FILE))
 			strvec_push_nodup(files, xasprintf("%s/%s", dir, e->d_name));
 	}
 	closedir(d);
@@ -93,6 +95,58 @@ int cli_bundled_watchlists(struct strvec *files)
 	if (!list_yaml(PREFWATCH_DATADIR "/watchlists", files))
 		return 0;
 	return list_yaml(PREFWATCH_SOURCE_DIR "/watchlist", files);
+}
+
+static char *laws_in(const char *dir)
+{
+	char *path = xasprintf("%s/" CLI_LAWS_FILE, dir);
+	if (!access(path, F_OK))
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* The same places as the bundled watchlists, in the same order: the table
+ * found is the one beside the watchlists a run loads by default. */
+char *cli_bundled_laws(void)
+{
+	const char *env = getenv("PREFWATCH_WATCHLIST_DIR");
+	if (env && *env)
+		return laws_in(env);
+	char exe[4096], *path;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			char *dir = xasprintf("%s/../share/prefwatch/watchlists", exe);
+			path = laws_in(dir);
+			free(dir);
+			if (path)
+				return path;
+		}
+	}
+	if ((path = laws_in(PREFWATCH_DATADIR "/watchlists")))
+		return path;
+	return laws_in(PREFWATCH_SOURCE_DIR "/watchlist");
+}
+
+int cli_load_laws(struct law_table *t, const char *path)
+{
+	struct strvec errs = STRVEC_INIT;
+	char *bundled = NULL;
+	if (!path || !*path)
+		path = bundled = cli_bundled_laws();
+	if (!path)
+		return 0;  /* no table: no page is judged against the law */
+	law_table_load(t, path, &errs);
+	for (size_t i = 0; i < errs.n; i++)
+		fprintf(stderr, "%s\n", errs.v[i]);
+	int n = (int)errs.n;
+	strvec_release(&errs);
+	free(bundled);
+	return n;
 }
 
 char *cli_locale_dir(void)

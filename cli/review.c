@@ -405,6 +405,10 @@ int cmd_show(int argc, char **argv)
 	} else {
 		/* the review (who, when, the note) is in the report itself */
 		cli_report_add_change(&r, &c, s);
+		/* the legal events the page predates, as last judged */
+		if (r.n_pages && cli_stale_report(s, c.page_id, &r.pages[r.n_pages - 1], time(NULL),
+						  true) < 0)
+			log_warn(_("cannot read the law flags of '%s': %s"), c.page_id, store_errmsg(s));
 		add_also_for(&r, &o);
 		r.started_at = r.finished_at = c.detected_at;
 		emit(o.html, o.want_html ? report_render_html(&r) : report_render_text(&r));
@@ -477,6 +481,19 @@ static int history_of(struct store *s, const char *page, bool *had)
 		printf(_("failing  %d consecutive runs since %s (%s)\n"), st.fail_count, since,
 		       st.last_failure ? st.last_failure : "?");
 	}
+	struct store_law_flags flags;
+	if (store_law_flags_get(s, page, &flags) < 0) {
+		rc = EXIT_DATABASE;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < flags.n; i++) {
+		const struct store_law_flag *lf = &flags.v[i];
+		char since[21];
+		pw_time_iso(lf->flagged_at, since);
+		printf(_("stale    predates %s since %s%s: %s\n"), lf->title, since,
+		       lf->undated ? _(" (undated page)") : "", lf->evidence ? lf->evidence : "?");
+	}
+	store_law_flags_release(&flags);
 cleanup:
 	if (rc)
 		log_error(_("cannot read the history of '%s': %s"), page, store_errmsg(s));

@@ -26,6 +26,7 @@
 
 struct run_opts {
 	struct settings set;        /* configuration file, then flags */
+	const char *laws;           /* --laws FILE, else the bundled table */
 	struct strvec only;
 	enum log_level level;
 };
@@ -60,7 +61,7 @@ static void run_usage(FILE *out)
 		"                     [--json FILE] [--text FILE] [--html FILE]\n"
 		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n"
 		"                     [--mail] [--mail-always] [--smtp-url URL] [--mail-from ADDR]\n"
-		"                     [--mail-to ADDR]... [--sendmail PATH]\n\n"
+		"                     [--mail-to ADDR]... [--sendmail PATH] [--laws FILE]\n\n"
 		"Fetches every page of the watchlist (the bundled ones by default), compares\n"
 		"its procedure text with the stored snapshot, stores the outcome and writes\n"
 		"the report (French). The text report goes to --text FILE, or to stdout only\n"
@@ -69,7 +70,9 @@ static void run_usage(FILE *out)
 		"devices and FIFOs are written in place, regular files replaced atomically.\n"
 		"--mail sends the report by e-mail when there is something to report\n"
 		"(--mail-always: every night); a report that cannot be sent is kept and\n"
-		"sent by the next run. Flags override the configuration file.\n"));
+		"sent by the next run. Flags override the configuration file.\n"
+		"--laws FILE: the table of legal events pages are judged against (else the\n"
+		"bundled laws.yaml beside the watchlists).\n"));
 }
 
 static int parse_run_opts(int argc, char **argv, struct run_opts *o)
@@ -89,6 +92,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "mail-from", required_argument, NULL, 'F' },
 		{ "mail-to", required_argument, NULL, 'T' },
 		{ "sendmail", required_argument, NULL, 'M' },
+		{ "laws", required_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -129,6 +133,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'F': settings_set(s, S_MAIL_FROM, optarg, cl); break;
 		case 'T': settings_set_list(&s->mail_to, &s->mail_to_origin, optarg, cl); break;
 		case 'M': settings_set(s, S_SENDMAIL, optarg, cl); break;
+		case 'L': o->laws = optarg; break;
 		case 'q': o->level = LOG_ERROR; break;
 		case 'v': o->level = LOG_DEBUG; break;
 		case 'h': run_usage(stdout); return -1;
@@ -349,7 +354,29 @@ static void mark_reported(struct store *s, const struct report *r, bool *db_erro
 		log_error(_("cannot mark changes as reported: %s"), store_errmsg(s));
 		*db_error = true;
 	}
+	if (cli_stale_mark_reported(s, r, time(NULL)) < 0) {
+		log_error(_("cannot mark stale pages as reported: %s"), store_errmsg(s));
+		*db_error = true;
+	}
 	free(ids);
+}
+
+/* Every page of the run against the table of legal events (evaluated
+ * again only where its text or the table changed), and the flags due
+ * tonight into its report entry. A page's failure here is said and the
+ * others go on. */
+static void stale_pass(struct run_ctx *ctx, const struct law_table *laws,
+		       const struct page_job *jobs, size_t n_jobs)
+{
+	time_t now = time(NULL);
+	for (size_t i = 0; i < n_jobs; i++) {
+		const char *id = jobs[i].page->id;
+		if (cli_stale_refresh(ctx->store, laws, id, now) < 0 ||
+		    cli_stale_report(ctx->store, id, &ctx->report->pages[jobs[i].rp], now, false) < 0) {
+			log_error(_("cannot judge '%s' against the law: %s"), id, store_errmsg(ctx->store));
+			ctx->db_error = true;
+		}
+	}
 }
 
 /* --only with a served office's id runs the serving office's pages */
@@ -505,12 +532,14 @@ int cmd_run(int argc, char **argv)
 	struct run_ctx ctx = { 0 };
 	struct page_job *jobs = NULL;
 	struct rules_cache rules = { STRMAP_INIT, STRVEC_INIT, NULL, 0 };
+	struct law_table laws;
 	size_t n_jobs = 0;
 	char *db = NULL, *err = NULL;
 	int lock_fd = -1;
 	int rc = EXIT_OK;
 
 	watchlist_init(&wl);
+	law_table_init(&laws);
 	report_init(&report);
 	if (settings_load(&o.set) < 0) {
 		rc = EXIT_USAGE;
@@ -523,6 +552,10 @@ int cmd_run(int argc, char **argv)
 	}
 	log_set_level(o.level);
 	if (cli_load_watchlists(&wl, &o.set.watchlists)) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	if (cli_load_laws(&laws, o.laws)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
@@ -570,6 +603,7 @@ int cmd_run(int argc, char **argv)
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
 	}
+	stale_pass(&ctx, &laws, jobs, n_jobs);
 	rc = finish_run(&ctx, &o, n_jobs);
 
 cleanup:
@@ -591,6 +625,7 @@ cleanup:
 	cli_unlock(lock_fd);
 	report_release(&report);
 	watchlist_release(&wl);
+	law_table_release(&laws);
 	settings_release(&o.set);
 	strvec_release(&o.only);
 	free(db);

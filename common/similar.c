@@ -72,6 +72,21 @@ void pw_words(const char *s, struct strvec *out)
 	each_word(s, push_word, out);
 }
 
+static void join_word(const char *w, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	(void)buf_add(b, w, n);
+	(void)buf_addch(b, ' ');
+}
+
+char *pw_fold_words(const char *s)
+{
+	struct buf b = BUF_INIT;
+	(void)buf_addch(&b, ' ');
+	each_word(s, join_word, &b);
+	return buf_detach(&b, NULL);
+}
+
 struct hashes {
 	uint64_t *v;
 	size_t n, alloc;

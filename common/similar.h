@@ -16,6 +16,13 @@
  * everything else separates words. Appended to out (copies). */
 void pw_words(const char *s, struct strvec *out);
 
+/* The words of s (pw_words()) joined by single spaces, with one space
+ * before the first and one after the last (" le sejour "; "" has no word:
+ * " "), so that strstr() of a phrase folded the same way finds it only on
+ * word boundaries, whatever its accents, case, punctuation and spacing
+ * ("VALLS", "Valls," and "valls" are one). Owned. */
+char *pw_fold_words(const char *s);
+
 /* Jaccard similarity, in [0, 1], of the sets of k-word shingles (k
  * consecutive words of pw_words()) of a and b: 1 for the same words in
  * the same order, 0 for nothing in common. A text of fewer than k words

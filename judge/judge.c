@@ -149,3 +149,62 @@ void judge_text(const struct judge_policy *pol, const struct judge_state *st,
 	}
 	verdict(out, JUDGE_CONFIRM, pol, st);
 }
+
+/* ---- stale against the law ---- */
+
+static bool cites(const struct strvec *phrases, const char *folded, size_t *index)
+{
+	for (size_t i = 0; phrases && i < phrases->n; i++) {
+		if (strstr(folded, phrases->v[i])) {
+			*index = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool shows_sign(const struct judge_law *law, const char *folded, size_t *index)
+{
+	for (size_t i = 0; i < law->n_signs; i++) {
+		const struct strvec *sg = law->signs[i];
+		size_t j = 0;
+		while (j < sg->n && strstr(folded, sg->v[j]))
+			j++;
+		if (sg->n && j == sg->n) {
+			*index = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+void judge_stale(const struct judge_law *law, const char *folded, const char *page_updated,
+		 struct judge_stale_verdict *out)
+{
+	size_t i;
+	memset(out, 0, sizeof(*out));
+	if (!folded || cites(law->new_cites, folded, &i))
+		return;
+	bool dated = page_updated && strlen(page_updated) >= 10;
+	/* ISO dates compare as strings; only the day counts (a page updated
+	 * on the day of the event may already follow it) */
+	if (dated && strncmp(page_updated, law->date, 10) >= 0)
+		return;
+	if (cites(law->old_cites, folded, &out->index))
+		out->why = JUDGE_STALE_CITES;
+	else if (dated && shows_sign(law, folded, &out->index))
+		out->why = JUDGE_STALE_SIGN;
+	out->undated = out->why != JUDGE_STALE_NO && !dated;
+}
+
+bool judge_stale_due(time_t reported_at, time_t now, bool *reminder)
+{
+	*reminder = false;
+	if (!reported_at)
+		return true;
+	if (now - reported_at >= JUDGE_STALE_REMIND_SECONDS) {
+		*reminder = true;
+		return true;
+	}
+	return false;
+}

@@ -163,4 +163,48 @@ bool judge_listed_at_once(enum judge_item item, enum pw_failure f);
  * text, such as a site's home page.) */
 bool judge_moved(const struct judge_state *st, const struct judge_fetch *f);
 
+/* ---- stale against the law ----
+ *
+ * A legal event (watchlist's law table, folded phrases: pw_fold_words())
+ * makes a page stale when the page still describes the text it replaced:
+ *
+ *   the page cites the event's own text (cited_as) -------> not stale
+ *   stamped (page_updated) on or after the event's date ---> not stale
+ *   stamped before it, and shows a sign (every phrase of
+ *     one of the signs) or cites the replaced text -------> stale
+ *   not stamped, and cites the replaced text -------------> stale, undated
+ *     (a sign alone is not enough without a stamp: criteria such as
+ *     « 5 ans de présence » may still be true of a recent page)
+ *   anything else ------------------------------------------> not stale
+ *
+ * A flag is listed the night it is first raised, then once a week while
+ * it lasts (judge_stale_due()); a flag that no longer applies goes away
+ * without a word. Borrowed pointers stay the caller's. */
+struct judge_law {
+	const char *date;                 /* "YYYY-MM-DD" */
+	const struct strvec *new_cites;   /* folded citations of the event's text */
+	const struct strvec *old_cites;   /* folded citations of the replaced text */
+	const struct strvec *const *signs; /* each: folded phrases that must all appear */
+	size_t n_signs;
+};
+
+enum judge_stale_why { JUDGE_STALE_NO, JUDGE_STALE_CITES, JUDGE_STALE_SIGN };
+
+struct judge_stale_verdict {
+	enum judge_stale_why why;
+	bool undated;               /* stale, and the page has no stamp */
+	size_t index;               /* CITES: which old citation; SIGN: which sign */
+};
+
+/* Judges folded (pw_fold_words() of the page's text) against law, given
+ * the page's own update stamp (ISO "YYYY-MM-DD...", or NULL). */
+void judge_stale(const struct judge_law *law, const char *folded, const char *page_updated,
+		 struct judge_stale_verdict *out);
+
+/* A stale flag is listed again this long after it was last listed. */
+#define JUDGE_STALE_REMIND_SECONDS ((time_t)7 * 24 * 3600)
+/* Whether a flag last listed at reported_at (0: never) is listed tonight;
+ * *reminder says it is the weekly reminder rather than the first time. */
+bool judge_stale_due(time_t reported_at, time_t now, bool *reminder);
+
 #endif

@@ -45,6 +45,14 @@ struct report_document *report_page_add_document(struct report_page *p)
 	return d;
 }
 
+struct report_stale *report_page_add_stale(struct report_page *p)
+{
+	p->stale = xrealloc(p->stale, (p->n_stale + 1) * sizeof(*p->stale));
+	struct report_stale *f = &p->stale[p->n_stale++];
+	memset(f, 0, sizeof(*f));
+	return f;
+}
+
 void report_init(struct report *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -110,6 +118,14 @@ void report_release(struct report *r)
 			free(d->error);
 		}
 		free(p->documents);
+		for (size_t j = 0; j < p->n_stale; j++) {
+			free(p->stale[j].event);
+			free(p->stale[j].law_date);
+			free(p->stale[j].title);
+			free(p->stale[j].evidence);
+			free(p->stale[j].page_updated);
+		}
+		free(p->stale);
 	}
 	free(r->pages);
 	free(r->title);
@@ -383,6 +399,7 @@ void report_count(const struct report *r, struct report_counts *c)
 		}
 		c->moved += page_is_moved(p);
 		c->recovered += p->recovered && page_effective_status(p) != PAGE_FAILED;
+		c->stale += p->n_stale > 0;
 		for (size_t j = 0; j < p->n_documents; j++) {
 			const struct report_document *d = &p->documents[j];
 			if (d->superseded)
@@ -452,7 +469,7 @@ bool report_has_news(const struct report *r)
 	report_count(r, &c);
 	/* a new official address is news: the guide's link must change; a
 	 * page back after a failure the editors were told of too */
-	if (c.changed || c.new_pages || c.failed_listed || c.moved || c.recovered)
+	if (c.changed || c.new_pages || c.failed_listed || c.moved || c.recovered || c.stale)
 		return true;
 	/* a linked document alone is news, whatever its page did */
 	if (c.doc_changed || c.doc_new || c.doc_removed || c.doc_replaced || c.doc_failed_listed)
@@ -491,9 +508,13 @@ char *report_summary(const struct report *r)
 					 "adresses à mettre à jour") : NULL;
 	char *back = c.recovered ? fr_count(c.recovered, "page de nouveau accessible",
 					    "pages de nouveau accessibles") : NULL;
-	char *s = xasprintf("%s — %s, %s, %s%s%s%s%s%s%s", pages, chg, fail, nw,
+	char *stale = c.stale ? fr_count(c.stale, "page antérieure à la loi",
+					 "pages antérieures à la loi") : NULL;
+	char *s = xasprintf("%s — %s, %s, %s%s%s%s%s%s%s%s%s", pages, chg, fail, nw,
 			    moved ? " ; " : "", moved ? moved : "", back ? " ; " : "",
-			    back ? back : "", docs ? " ; " : "", docs ? docs : "");
+			    back ? back : "", stale ? " ; " : "", stale ? stale : "",
+			    docs ? " ; " : "", docs ? docs : "");
+	free(stale);
 	free(moved);
 	free(back);
 	free(docs);
@@ -524,6 +545,9 @@ char *report_subject(const struct report *r)
 						   "pages de nouveau accessibles"));
 	if (c.new_pages)
 		strvec_push_nodup(&parts, fr_count(c.new_pages, "nouvelle page", "nouvelles pages"));
+	if (c.stale)
+		strvec_push_nodup(&parts, fr_count(c.stale, "page antérieure à la loi",
+						   "pages antérieures à la loi"));
 	if (c.doc_changed)
 		strvec_push_nodup(&parts, fr_count(c.doc_changed, "document modifié", "documents modifiés"));
 	if (c.doc_new)

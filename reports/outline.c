@@ -2,7 +2,8 @@
  * outline.c - what the text and HTML reports say, decided once.
  *
  * The sections in their order (changes, addresses to update, linked
- * documents, failures, recoveries, new pages, « Pour information »), the
+ * documents, failures, recoveries, pages stale against the law, new
+ * pages, « Pour information »), the
  * pages each lists, the lines of each entry and every French sentence are
  * here; render_text.c and render_html.c only format the outline (see
  * internal.h). A sentence is split into spans only where a format treats
@@ -378,6 +379,44 @@ static void new_entry(struct outline_section *s, const struct report_page *p)
 	}
 }
 
+/* "à la circulaire …", "au décret …", "aux …": the table's title is
+ * written with its article, as it reads after « antérieure ». */
+static char *fr_to(const char *title)
+{
+	if (!strncmp(title, "le ", 3))
+		return xasprintf("au %s", title + 3);
+	if (!strncmp(title, "les ", 4))
+		return xasprintf("aux %s", title + 4);
+	return xasprintf("à %s", title);
+}
+
+/* « Pages antérieures à la loi »: one entry per page, a sentence per
+ * legal event it predates. */
+static void stale_entry(struct outline_section *s, const struct report_page *p)
+{
+	struct outline_entry *e = add_entry(s, p);
+	for (size_t i = 0; i < p->n_stale; i++) {
+		const struct report_stale *f = &p->stale[i];
+		char *to = fr_to(f->title ? f->title : "la loi");
+		char *stamp = f->page_updated ? fr_field_value("page_updated", f->page_updated) : NULL;
+		char *found = f->evidence ? xasprintf(" : « %s »", f->evidence) : xstrdup("");
+		if (f->undated || !stamp)
+			sentence(e, LINE_ALERT, 0, xasprintf("Page antérieure %s (page non datée) : elle "
+							  "cite encore le texte remplacé%s.", to, found));
+		else
+			sentence(e, LINE_ALERT, 0, xasprintf("Page antérieure %s : mise à jour le %s, elle "
+							  "décrit encore le texte remplacé%s.", to, stamp, found));
+		if (f->reminder && f->flagged_at) {
+			char d[11];
+			pw_time_fr(f->flagged_at, d);
+			sentence(e, LINE_NOTE, 0, xasprintf("Rappel hebdomadaire : signalée depuis le %s.", d));
+		}
+		free(to);
+		free(stamp);
+		free(found);
+	}
+}
+
 /* « Pour information »: grouped: the page's republication is said in the
  * group's bullet. */
 static void quiet_bullets(struct outline_section *s, const struct report_page *p, bool grouped)
@@ -504,6 +543,12 @@ void outline_build(const struct report *r, struct outline *o)
 			if (back)
 				sentence(add_entry(s, p), LINE_NOTE, 0, back);
 		}
+	}
+	if (c.stale) {
+		s = add_section(o, "Pages antérieures à la loi", (size_t)c.stale);
+		for (size_t i = 0; i < r->n_pages; i++)
+			if (r->pages[i].n_stale)
+				stale_entry(s, &r->pages[i]);
 	}
 	if (c.new_pages) {
 		s = add_section(o, "Nouvelles pages", (size_t)c.new_pages);

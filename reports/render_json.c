@@ -31,6 +31,14 @@
  * one's text against this one's), and for a replaced document replaces
  * ({url, title} of the link it takes the place of)}]; run.documents has
  * "replaced" when some are.
+ * A page listed tonight as predating a legal event of the editors' table
+ * (the night it is first found, then weekly) has "stale_law": [{event
+ * (the event's date and title, its identity), law_date, title, undated
+ * (the page has no stamp: flagged for citing the replaced text),
+ * page_updated (the page's stamp it was judged with, or null), evidence
+ * (the phrases found, as in the table, or null), flagged_at (first
+ * found), reminder (true: tonight's is the weekly reminder)}], and the
+ * run has "stale" (pages so listed) when non-zero.
  * A page searched for its new address (failed as moved, not_found or
  * no_content, the first night) has "relocation": {found, threshold,
  * candidates: [{url, title, score}] (best first, at most 3), searched
@@ -311,6 +319,25 @@ static int json_page(struct json_writer *w, const struct report *r, const struct
 		jw_key_int(w, "line", p->watchlist_line);
 		jw_end(w);
 	}
+	if (p->n_stale) {
+		jw_break(w, 3);
+		jw_key(w, "stale_law");
+		jw_array_begin(w);
+		for (size_t i = 0; i < p->n_stale; i++) {
+			const struct report_stale *f = &p->stale[i];
+			jw_object_begin(w);
+			jw_key_string(w, "event", f->event);
+			jw_key_string(w, "law_date", f->law_date);
+			jw_key_string(w, "title", f->title);
+			jw_key_bool(w, "undated", f->undated);
+			jw_key_string(w, "page_updated", f->page_updated);
+			jw_key_string(w, "evidence", f->evidence);
+			jw_key_time(w, "flagged_at", f->flagged_at);
+			jw_key_bool(w, "reminder", f->reminder);
+			jw_end(w);
+		}
+		jw_end(w);
+	}
 	if (p->relocation) {
 		const struct report_relocation *rl = p->relocation;
 		jw_break(w, 3);
@@ -381,6 +408,8 @@ static void json_run(struct json_writer *w, const struct report *r)
 		jw_key_int(w, "moved", c.moved);
 	if (c.recovered)
 		jw_key_int(w, "recovered", c.recovered);
+	if (c.stale)
+		jw_key_int(w, "stale", c.stale);
 	if (c.failed_ack)
 		jw_key_int(w, "failed_acknowledged", c.failed_ack);
 	bool any_docs = false;

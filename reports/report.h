@@ -124,6 +124,19 @@ struct report_relocation {
 				    * ("sitemap 'URL': too large: ..."), for « Détail technique » */
 };
 
+/* A legal event the page predates (judge_stale()), listed tonight: the
+ * night it was first raised, or as the weekly reminder. */
+struct report_stale {
+	char *event;               /* the event's key (date and title) */
+	char *law_date;            /* ISO date of the event, "2025-01-23" */
+	char *title;               /* "la circulaire du 23/01/2025" */
+	char *evidence;            /* the phrase(s) found, as in the table; may be NULL */
+	bool undated;              /* the page has no stamp of its own */
+	char *page_updated;        /* the page's stamp it was judged with (ISO), or NULL */
+	bool reminder;             /* raised earlier; tonight's is the weekly reminder */
+	time_t flagged_at;         /* first raised */
+};
+
 struct report_page {
 	char *id;
 	char *office_id;
@@ -168,6 +181,10 @@ struct report_page {
 	/* FAILED as moved, not_found or no_content, the first night: what the
 	 * search for its new address found; owned, NULL when none was made */
 	struct report_relocation *relocation;
+	/* legal events the page predates, listed tonight; owned
+	 * (report_page_add_stale()) */
+	struct report_stale *stale;
+	size_t n_stale;
 };
 
 struct report {
@@ -191,6 +208,8 @@ struct report_page *report_add_page(struct report *r);
 /* Appends a zeroed document to a page and returns it (owned by the page,
  * freed by report_release()). */
 struct report_document *report_page_add_document(struct report_page *p);
+/* Appends a zeroed stale flag to a page (owned by the page). */
+struct report_stale *report_page_add_stale(struct report_page *p);
 void report_release(struct report *r);
 void report_relocation_free(struct report_relocation *rl); /* accepts NULL */
 /* Keeps text as p's text (a NEW page's). Only the JSON report prints it,
@@ -209,6 +228,7 @@ struct report_counts {
 	int failed_ack;            /* failed, acknowledged, not listed tonight */
 	int moved;                 /* a new official address to copy (not failed) */
 	int recovered;             /* reads again after a failure the editors knew */
+	int stale;                 /* pages listed as predating a legal event */
 	/* linked documents, whatever their page's status */
 	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed, doc_replaced;
 };
@@ -216,7 +236,8 @@ struct report_counts {
  * failed) is quiet: it counts, renders and appears in JSON as unchanged,
  * with one informative line; so does a CHANGED page without its change. */
 void report_count(const struct report *r, struct report_counts *c);
-/* True when there is something to tell the editors: a change, a new page
+/* True when there is something to tell the editors: a change, a new page,
+ * a page newly found (or weekly reminded) to predate a legal event
  * or a listed failure (quiet pages and unlisted failures are not news);
  * also a document changed, newly linked, removed or failing (listed), even
  * when its page's own text did not change. */

@@ -218,6 +218,32 @@ static const struct migration migrations[] = {
 	  "  PRIMARY KEY (page_id, url)"
 	  ");"
 	  "PRAGMA user_version = 6;" },
+	/* Stale against the law: which legal events each page was last found
+	 * to predate (law_flags, one row per page and event while it lasts,
+	 * with when it was first raised and last reported: listed once, then
+	 * weekly), and what that finding was made of (law_evals: the page's
+	 * snapshot and the table's fingerprint), so that it is redone only
+	 * when the text or the table changed. (Another change may take
+	 * version 7 in parallel: migrations run in order.) */
+	{ 7,
+	  "CREATE TABLE IF NOT EXISTS law_evals ("
+	  "  page_id     TEXT PRIMARY KEY REFERENCES pages(id),"
+	  "  snapshot_id INTEGER NOT NULL,"
+	  "  laws_fp     TEXT NOT NULL,"
+	  "  at          INTEGER NOT NULL"
+	  ");"
+	  "CREATE TABLE IF NOT EXISTS law_flags ("
+	  "  page_id     TEXT NOT NULL REFERENCES pages(id),"
+	  "  event       TEXT NOT NULL,"      /* the event's date and title */
+	  "  title       TEXT NOT NULL,"
+	  "  undated     INTEGER NOT NULL,"
+	  "  evidence    TEXT,"               /* the phrase(s) found, as in the table */
+	  "  page_updated TEXT,"              /* the page's stamp it was judged with */
+	  "  flagged_at  INTEGER NOT NULL,"
+	  "  reported_at INTEGER,"
+	  "  PRIMARY KEY (page_id, event)"
+	  ");"
+	  "PRAGMA user_version = 7;" },
 };
 
 /* ---- statements, prepared once at open ---- */
@@ -278,10 +304,35 @@ enum stmt_id {
 	ST_PAGE_RELOCATE,
 	ST_RELOCATION_ADD,
 	ST_ALIASES_LIST,
+	ST_LAW_EVAL_GET,
+	ST_LAW_EVAL_PUT,
+	ST_LAW_FLAGS_LIST,
+	ST_LAW_FLAG_UPSERT,
+	ST_LAW_FLAG_DELETE,
+	ST_LAW_FLAG_REPORTED,
 	ST__COUNT
 };
 
 static const char *const stmt_sql[ST__COUNT] = {
+	[ST_LAW_EVAL_GET] = "SELECT snapshot_id, laws_fp FROM law_evals WHERE page_id = ?1",
+	[ST_LAW_EVAL_PUT] =
+		"INSERT INTO law_evals (page_id, snapshot_id, laws_fp, at) VALUES (?1, ?2, ?3, ?4)"
+		" ON CONFLICT (page_id) DO UPDATE SET snapshot_id = excluded.snapshot_id,"
+		"  laws_fp = excluded.laws_fp, at = excluded.at",
+	[ST_LAW_FLAGS_LIST] =
+		"SELECT event, title, undated, evidence, flagged_at, reported_at, page_updated"
+		" FROM law_flags"
+		" WHERE page_id = ?1 ORDER BY event",
+	[ST_LAW_FLAG_UPSERT] =
+		"INSERT INTO law_flags (page_id, event, title, undated, evidence, flagged_at,"
+		"                       page_updated)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		" ON CONFLICT (page_id, event) DO UPDATE SET title = excluded.title,"
+		"  undated = excluded.undated, evidence = excluded.evidence,"
+		"  page_updated = excluded.page_updated",
+	[ST_LAW_FLAG_DELETE] = "DELETE FROM law_flags WHERE page_id = ?1 AND event = ?2",
+	[ST_LAW_FLAG_REPORTED] =
+		"UPDATE law_flags SET reported_at = ?3 WHERE page_id = ?1 AND event = ?2",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
@@ -1982,6 +2033,141 @@ int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, t
 		sqlite3_bind_int64(st, 1, ids[i]);
 		bind_time(st, 2, at);
 		if (exec_stmt(s, st, "mark change reported") < 0) {
+			tx_rollback(s);
+			return -1;
+		}
+	}
+	if (tx_commit(s) < 0) {
+		tx_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- stale against the law (schema 7) ---- */
+
+int store_law_eval_get(struct store *s, const char *page_id, int64_t *snapshot_id, char **laws_fp)
+{
+	sqlite3_stmt *st = stmt(s, ST_LAW_EVAL_GET);
+	*snapshot_id = 0;
+	*laws_fp = NULL;
+	bind_text(st, 1, page_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*snapshot_id = sqlite3_column_int64(st, 0);
+		*laws_fp = col_text(st, 1);
+	} else if (rc != SQLITE_DONE) {
+		store_db_error(s, "read the law evaluation");
+	}
+	stmt_done(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+void store_law_flags_release(struct store_law_flags *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].event);
+		free(f->v[i].title);
+		free(f->v[i].evidence);
+		free(f->v[i].page_updated);
+	}
+	free(f->v);
+	f->v = NULL;
+	f->n = 0;
+}
+
+int store_law_flags_get(struct store *s, const char *page_id, struct store_law_flags *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_LAW_FLAGS_LIST);
+	size_t alloc = 0;
+	int rc;
+	out->v = NULL;
+	out->n = 0;
+	bind_text(st, 1, page_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (out->n == alloc) {
+			alloc = alloc ? alloc * 2 : 4;
+			out->v = xrealloc(out->v, alloc * sizeof(*out->v));
+		}
+		struct store_law_flag *f = &out->v[out->n++];
+		f->event = col_text(st, 0);
+		f->title = col_text(st, 1);
+		f->undated = sqlite3_column_int(st, 2) != 0;
+		f->evidence = col_text(st, 3);
+		f->flagged_at = col_time(st, 4);
+		f->reported_at = col_time(st, 5);
+		f->page_updated = col_text(st, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "read the law flags");
+		store_law_flags_release(out);
+	}
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_law_flags_set(struct store *s, const char *page_id, int64_t snapshot_id,
+			const char *laws_fp, const struct store_law_flag *v, size_t n, time_t at)
+{
+	struct store_law_flags old = { NULL, 0 };
+	if (tx_begin(s) < 0)
+		return -1;
+	if (store_law_flags_get(s, page_id, &old) < 0)
+		goto fail;
+	for (size_t i = 0; i < old.n; i++) {
+		bool kept = false;
+		for (size_t j = 0; j < n && !kept; j++)
+			kept = !strcmp(old.v[i].event, v[j].event);
+		if (kept)
+			continue;
+		sqlite3_stmt *st = stmt(s, ST_LAW_FLAG_DELETE);
+		bind_text(st, 1, page_id);
+		bind_text(st, 2, old.v[i].event);
+		if (exec_stmt(s, st, "drop a law flag") < 0)
+			goto fail;
+	}
+	for (size_t j = 0; j < n; j++) {
+		sqlite3_stmt *st = stmt(s, ST_LAW_FLAG_UPSERT);
+		bind_text(st, 1, page_id);
+		bind_text(st, 2, v[j].event);
+		bind_text(st, 3, v[j].title);
+		sqlite3_bind_int(st, 4, v[j].undated);
+		bind_text(st, 5, v[j].evidence);
+		bind_time(st, 6, at);
+		bind_text(st, 7, v[j].page_updated);
+		if (exec_stmt(s, st, "record a law flag") < 0)
+			goto fail;
+	}
+	sqlite3_stmt *st = stmt(s, ST_LAW_EVAL_PUT);
+	bind_text(st, 1, page_id);
+	sqlite3_bind_int64(st, 2, snapshot_id);
+	bind_text(st, 3, laws_fp);
+	bind_time(st, 4, at);
+	if (exec_stmt(s, st, "record the law evaluation") < 0 || tx_commit(s) < 0)
+		goto fail;
+	store_law_flags_release(&old);
+	return 0;
+fail:
+	tx_rollback(s);
+	store_law_flags_release(&old);
+	return -1;
+}
+
+int store_law_flags_mark_reported(struct store *s, const char *const *page_ids,
+				  const char *const *events, size_t n, time_t at)
+{
+	if (n == 0)
+		return 0;
+	if (tx_begin(s) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *st = stmt(s, ST_LAW_FLAG_REPORTED);
+		bind_text(st, 1, page_ids[i]);
+		bind_text(st, 2, events[i]);
+		bind_time(st, 3, at);
+		if (exec_stmt(s, st, "mark a law flag reported") < 0) {
 			tx_rollback(s);
 			return -1;
 		}

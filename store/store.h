@@ -20,7 +20,7 @@
 
 #include "common/common.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -192,6 +192,40 @@ int store_page_aliases(struct store *s, const char *page_id, struct strvec *out)
  * recorded, false when it was proposed before (then nothing changes). */
 int store_relocation_propose(struct store *s, const char *page_id, const char *url, double score,
 			     time_t at, bool *first);
+
+/* ---- stale against the law (schema version 7) ----
+ * Which legal events of the editors' table a page predates (the judge
+ * decides; the store keeps the flags and when each was last reported),
+ * and what the finding was made of, so that it is redone only when the
+ * page's snapshot or the table's fingerprint changed. */
+struct store_law_flag {
+	char *event;                /* the event's key (date and title) */
+	char *title;                /* "la circulaire du 23/01/2025" */
+	char *evidence;             /* the phrase(s) found, as in the table; may be NULL */
+	bool undated;               /* the page has no stamp of its own */
+	char *page_updated;         /* the stamp it was judged with (ISO), or NULL */
+	time_t flagged_at;          /* first raised (read only) */
+	time_t reported_at;         /* last listed in a report, 0 never (read only) */
+};
+struct store_law_flags {
+	struct store_law_flag *v;
+	size_t n;
+};
+/* What the page's flags were computed from: 0 with *snapshot_id and
+ * *laws_fp (owned) set; 1 never evaluated; -1 error. */
+int store_law_eval_get(struct store *s, const char *page_id, int64_t *snapshot_id, char **laws_fp);
+/* The page's flags, by event key; owned by *out. */
+int store_law_flags_get(struct store *s, const char *page_id, struct store_law_flags *out);
+void store_law_flags_release(struct store_law_flags *f);  /* accepts NULL */
+/* Records the evaluation of page_id's snapshot under laws_fp: its flags
+ * are now exactly v (event, title, undated, evidence read; a flag already
+ * raised keeps its flagged_at and reported_at, a new one is raised at
+ * `at`, the others are dropped). One transaction. */
+int store_law_flags_set(struct store *s, const char *page_id, int64_t snapshot_id,
+			const char *laws_fp, const struct store_law_flag *v, size_t n, time_t at);
+/* Sets reported_at of these (page, event) flags, in one transaction. */
+int store_law_flags_mark_reported(struct store *s, const char *const *page_ids,
+				  const char *const *events, size_t n, time_t at);
 
 /* ---- changes and review ---- */
 

@@ -136,6 +136,71 @@ size_t watchlist_page_count(const struct watchlist *wl);
 
 const char *office_kind_name(enum office_kind k); /* "prefecture" ... */
 
+/* ---- the table of legal events (laws.c) ----------------------------------
+ *
+ * A small YAML file the editors keep beside the watchlists (the bundled
+ * one is laws.yaml): each legal event that makes older pages wrong, with
+ * the phrases that betray a page still describing the text it replaced.
+ *
+ *   events:
+ *     - date: 2025-01-23                   # YYYY-MM-DD, a real date
+ *       name: circulaire relative aux orientations générales pour ...
+ *       title: la circulaire du 23/01/2025 # as it follows « antérieure à »
+ *       cited_as: [circulaire du 23 janvier 2025]   # optional: the new text
+ *       replaces:
+ *         name: circulaire du 28 novembre 2012 ...
+ *         date: 2012-11-28
+ *         cited_as: [circulaire du 28 novembre 2012, circulaire Valls]
+ *       signs:                             # optional
+ *         - 5 ans de présence et 2 documents par an   # one phrase, or
+ *         - [5 ans de présence, 8 mois sur les 24 derniers mois]  # all of these
+ *
+ * Every key is checked: a missing field, a bad date, an unknown key, an
+ * empty phrase, an event with neither signs nor citations of the replaced
+ * text, two events with the same date and title give "FILE:LINE:COLUMN:
+ * message", all at once. Each phrase is also kept folded (pw_fold_words():
+ * accents, case, punctuation and spacing do not count) for matching.
+ *
+ * Ownership: struct law_table owns everything in it; law_table_release()
+ * frees it. */
+struct law_sign {
+	struct strvec phrases;     /* as written; all must appear */
+	struct strvec folded;      /* the same, pw_fold_words() */
+};
+
+struct law_event {
+	char *date;                /* "2025-01-23" */
+	char *name;
+	char *title;               /* "la circulaire du 23/01/2025" */
+	char *key;                 /* "DATE TITLE": the event's identity in the store */
+	struct strvec cited_as, cited_folded;         /* the event's own text */
+	char *replaces_name;
+	char *replaces_date;
+	struct strvec old_cited_as, old_cited_folded; /* the replaced text */
+	struct law_sign *signs;
+	size_t n_signs;
+	int line;
+};
+
+struct law_table {
+	struct law_event *events;  /* in file order */
+	size_t n;
+	char *file;                /* NULL: no table loaded */
+	/* hash of what matching depends on (dates, titles, folded phrases):
+	 * a stored evaluation made under another fingerprint is redone */
+	char fingerprint[PW_HASH_HEX];
+};
+
+void law_table_init(struct law_table *t);
+/* Loads and validates path into t (which must be freshly initialised).
+ * Returns the number of errors appended to errs; after any error t holds
+ * no event. */
+int law_table_load(struct law_table *t, const char *path, struct strvec *errs);
+/* The same from memory; name is used in messages. */
+int law_table_load_buffer(struct law_table *t, const char *name, const char *data, size_t len,
+			  struct strvec *errs);
+void law_table_release(struct law_table *t);  /* accepts NULL */
+
 /* ---- strict YAML helper -------------------------------------------------
  *
  * The watchlist is parsed in two steps: the YAML file is read (libyaml,

@@ -197,7 +197,7 @@ def scenario_changes(binary):
                      " (SELECT count(*) FROM fetches WHERE page_id = pages.id)"
                      " FROM pages WHERE url LIKE '%formulaire.pdf'")
         check_eq(rows, [(0, 1, 1, 4)], "the removed document keeps its history")
-        check_eq(s.sql("PRAGMA user_version")[0][0], 6, "schema version")
+        check_eq(s.sql("PRAGMA user_version")[0][0], 7, "schema version")
     finally:
         s.close()
 

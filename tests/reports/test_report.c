@@ -586,6 +586,65 @@ static void test_republished_grouped(void)
 
 /* A page that serves other offices says so under its heading, in every
  * format. */
+/* Pages stale against the law: their own section, its count, the
+ * sentences (dated, undated, « au » before a masculine title, the weekly
+ * reminder), the subject and summary, news on a night without any other,
+ * and the JSON's stale_law and run.stale; HTML escapes page-derived text. */
+static void test_stale_law(void)
+{
+	struct report r;
+	report_init(&r);
+	r.run_id = 3;
+	r.started_at = r.finished_at = at("2026-12-03T02:00:00Z");
+	struct report_page *oise = page(&r, "60-beauvais", "60", "Oise", "Préfecture de l'Oise",
+					"https://www.oise.gouv.fr/aes");
+	struct report_page *quiet = page(&r, "02-laon", "02", "Aisne", "Préfecture de l'Aisne",
+					 "https://www.aisne.gouv.fr/aes");
+	struct report_page *bob = page(&r, "93-bobigny", "93", "Seine-Saint-Denis",
+				       "Préfecture <de> Bobigny", "https://www.seine-saint-denis.gouv.fr/aes");
+	oise->status = quiet->status = bob->status = PAGE_UNCHANGED;
+	CHECK(!report_has_news(&r));
+	struct report_stale *f = report_page_add_stale(oise);
+	f->event = xstrdup("2025-01-23 la circulaire du 23/01/2025");
+	f->law_date = xstrdup("2025-01-23");
+	f->title = xstrdup("la circulaire du 23/01/2025");
+	f->evidence = xstrdup("5 ans de présence » et « 18 mois de vie commune");
+	f->page_updated = xstrdup("2023-03-02");
+	f->flagged_at = at("2026-11-26T02:00:00Z");
+	f->reminder = true;
+	f = report_page_add_stale(bob);
+	f->event = xstrdup("2025-01-23 la circulaire du 23/01/2025");
+	f->title = xstrdup("le décret <du> 1er mars");
+	f->evidence = xstrdup("circulaire Valls");
+	f->undated = true;
+	CHECK(report_has_news(&r));
+	char *t = report_render_text(&r), *h = report_render_html(&r), *j = report_render_json(&r);
+	char *subj = report_subject(&r), *sum = report_summary(&r);
+	CHECK_CONTAINS(t, "Pages antérieures à la loi (2)\n");
+	CHECK_CONTAINS(t, "  Page antérieure à la circulaire du 23/01/2025 : mise à jour le 02/03/2023,\n"
+		       "  elle décrit encore le texte remplacé : « 5 ans de présence » et « 18 mois de\n"
+		       "  vie commune ».\n"
+		       "  Rappel hebdomadaire : signalée depuis le 26/11/2026.\n");
+	CHECK_CONTAINS(t, "  Page antérieure au décret <du> 1er mars (page non datée) : elle cite encore le\n"
+		       "  texte remplacé : « circulaire Valls ».\n");
+	CHECK(!strstr(t, "Aisne"));
+	CHECK_CONTAINS(h, "Page antérieure au décret &lt;du&gt; 1er mars (page non datée)");
+	CHECK_CONTAINS(subj, "2 pages antérieures à la loi");
+	CHECK_CONTAINS(sum, " ; 2 pages antérieures à la loi");
+	CHECK_CONTAINS(j, "\"stale\": 2");
+	CHECK_CONTAINS(j, "\"stale_law\": [{\"event\": \"2025-01-23 la circulaire du 23/01/2025\", "
+		       "\"law_date\": \"2025-01-23\", \"title\": \"la circulaire du 23/01/2025\", "
+		       "\"undated\": false, \"page_updated\": \"2023-03-02\"");
+	CHECK_CONTAINS(j, "\"flagged_at\": \"2026-11-26T02:00:00Z\", \"reminder\": true}]");
+	CHECK_CONTAINS(j, "\"undated\": true, \"page_updated\": null");
+	free(t);
+	free(h);
+	free(j);
+	free(subj);
+	free(sum);
+	report_release(&r);
+}
+
 static void test_also_for(void)
 {
 	struct report r;
@@ -1108,6 +1167,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_spool_in_tmpdir);
 	TEST_RUN(test_republished_grouped);
 	TEST_RUN(test_also_for);
+	TEST_RUN(test_stale_law);
 	TEST_RUN(test_hostile_html);
 	TEST_RUN(test_write_file);
 	TEST_RUN(test_text_wrapping);

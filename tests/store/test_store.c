@@ -1337,6 +1337,67 @@ static void test_evidence_migration_v5(void)
 /* A moved page (schema 6): relocate keeps its history under the same id,
  * the old URL as an alias, and clears the old address's streak; a
  * proposed address is recorded once. A version 4 file gains the tables. */
+/* A version 6 database (before the law flags) migrates to 7, its history
+ * kept; then a page's flags are replaced as a whole: a flag raised again
+ * keeps when it was first raised and last reported, one no longer given
+ * goes, and the evaluation remembers its snapshot and fingerprint. */
+static void test_law_flags_migration_v7(void)
+{
+	char *path = db_path("law-v6");
+	struct store *s = open_ok(path);
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "5 ans de présence");
+	struct outcome_ids ids;
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	store_close(s);
+	CHECK_INT(raw_exec(path, "DROP TABLE law_flags; DROP TABLE law_evals;"
+			   "PRAGMA user_version = 6;"), SQLITE_OK);
+	s = open_ok(path);
+	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots", NULL), 1);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name IN"
+			" ('law_flags', 'law_evals')", NULL), 2);
+
+	int64_t snap = 0;
+	char *fp = NULL;
+	CHECK_INT(store_law_eval_get(s, "02-laon", &snap, &fp), 1);
+	struct store_law_flag two[2] = {
+		{ .event = "2025-01-23 la circulaire", .title = "la circulaire",
+		  .evidence = "5 ans de présence", .page_updated = "2023-03-02" },
+		{ .event = "2024-01-01 le décret", .title = "le décret", .undated = true },
+	};
+	CHECK_INT(store_law_flags_set(s, "02-laon", ids.snapshot_id, "fp1", two, 2, 2000), 0);
+	CHECK_INT(store_law_eval_get(s, "02-laon", &snap, &fp), 0);
+	CHECK_INT(snap, ids.snapshot_id);
+	CHECK_STR(fp, "fp1");
+	free(fp);
+	const char *pid[1] = { "02-laon" }, *ev[1] = { "2025-01-23 la circulaire" };
+	CHECK_INT(store_law_flags_mark_reported(s, pid, ev, 1, 2500), 0);
+
+	/* evaluated again under another table: the circular's flag stays */
+	CHECK_INT(store_law_flags_set(s, "02-laon", ids.snapshot_id, "fp2", two, 1, 3000), 0);
+	struct store_law_flags f;
+	CHECK_INT(store_law_flags_get(s, "02-laon", &f), 0);
+	CHECK_INT(f.n, 1);
+	if (f.n == 1) {
+		CHECK_STR(f.v[0].event, "2025-01-23 la circulaire");
+		CHECK_STR(f.v[0].evidence, "5 ans de présence");
+		CHECK_STR(f.v[0].page_updated, "2023-03-02");
+		CHECK(!f.v[0].undated);
+		CHECK_INT(f.v[0].flagged_at, 2000);
+		CHECK_INT(f.v[0].reported_at, 2500);
+	}
+	store_law_flags_release(&f);
+	CHECK_INT(store_law_eval_get(s, "02-laon", &snap, &fp), 0);
+	CHECK_STR(fp, "fp2");
+	free(fp);
+	/* no flag any more */
+	CHECK_INT(store_law_flags_set(s, "02-laon", ids.snapshot_id, "fp3", NULL, 0, 4000), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM law_flags", NULL), 0);
+	store_close(s);
+	free(path);
+}
+
 static void test_relocate(void)
 {
 	char *path = db_path("relocate.db");
@@ -1523,6 +1584,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_outbox_parking);
 	TEST_RUN(test_outbox_migration_v3);
 	TEST_RUN(test_evidence_migration_v5);
+	TEST_RUN(test_law_flags_migration_v7);
 	TEST_RUN(test_relocate);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
