@@ -108,7 +108,9 @@ static void html_link(struct buf *o, const char *url, const char *label)
 	}
 	buf_addstr(o, "<a href=\"");
 	text(o, url);
-	buf_addstr(o, label ? "\" style=\"" STYLE_LINK "\">" : "\" style=\"" STYLE_LINK "word-break:break-all;\">");
+	/* an address shown as such may break anywhere, words only where they must */
+	buf_addstr(o, label ? "\" style=\"" STYLE_LINK "\">"
+			    : "\" style=\"color:#0645ad;background:#ffffff;overflow-wrap:anywhere;word-break:break-all;\">");
 	text(o, label ? label : url);
 	buf_addstr(o, "</a>");
 }
