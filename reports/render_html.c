@@ -148,6 +148,9 @@ static void value(struct buf *o, const char *v)
 #define FOLD_MIN 2
 /* Lines this long are sentences, not an address block's lines. */
 #define JOIN_MAX_LINE 100
+/* A line longer than this (a hostile page's one-line megabytes) is shown
+ * as plain text: its inline markup would cost a role per byte. */
+#define MD_PARSE_MAX (256u << 10)
 
 enum md_kind { MD_BLANK, MD_PLAIN, MD_HEADING, MD_ITEM, MD_CONT };
 
@@ -226,7 +229,7 @@ struct md_link {
 struct md_line {
 	const char *s;             /* borrowed */
 	size_t len;
-	struct md_attr *a;         /* len entries, owned */
+	struct md_attr *a;         /* len entries, owned; NULL past MD_PARSE_MAX: all text */
 	struct md_link *links;     /* owned */
 	size_t n_links, alloc_links;
 };
@@ -321,6 +324,8 @@ static void md_parse(const char *s, size_t len, const struct md_shape *sh, struc
 	memset(l, 0, sizeof(*l));
 	l->s = s;
 	l->len = len;
+	if (len > MD_PARSE_MAX)
+		return; /* no roles: text (md_piece) */
 	l->a = xcalloc(len ? len : 1, sizeof(*l->a));
 	for (size_t i = 0; i < len && i < sh->prefix; i++)
 		l->a[i].role = R_SYNTAX;
@@ -400,6 +405,18 @@ static char *md_url(const struct md_line *l, unsigned k)
 static void md_piece(struct buf *o, const struct md_line *l, size_t from, size_t to, enum diff_op op)
 {
 	bool open = false;
+	if (!l->a) {
+		/* a line too long to parse: its bytes as text */
+		if (from < to && from < l->len) {
+			char *piece = xstrndup(l->s + from, (to < l->len ? to : l->len) - from);
+			buf_addstr(o, op == DIFF_DELETE ? "<del style=\"" STYLE_DEL "\">" :
+				      op == DIFF_INSERT ? "<ins style=\"" STYLE_INS "\">" : "");
+			text(o, piece);
+			buf_addstr(o, op == DIFF_DELETE ? "</del>" : op == DIFF_INSERT ? "</ins>" : "");
+			free(piece);
+		}
+		return;
+	}
 	for (size_t i = from; i < to && i < l->len;) {
 		const struct md_attr *a = &l->a[i];
 		size_t j = i + 1;

@@ -241,6 +241,41 @@ static void build(struct report *r)
 	buf_release(&b);
 }
 
+/* Whether the declarations of a style attribute (st, n bytes) set the
+ * property name. */
+static bool style_sets(const char *st, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+	for (size_t i = 0; i < n;) {
+		while (i < n && st[i] == ' ')
+			i++;
+		if (n - i > k && !strncmp(st + i, name, k) && st[i + k] == ':')
+			return true;
+		while (i < n && st[i] != ';')
+			i++;
+		i++;
+	}
+	return false;
+}
+
+/* Dark modes that recolour a message keep it readable when no element
+ * sets a text colour without its background or the reverse: count those
+ * that do. */
+static int unpaired_colours(const char *h)
+{
+	int bad = 0;
+	for (const char *s = h; (s = strstr(s, "style=\"")); ) {
+		s += 7;
+		size_t n = strcspn(s, "\"");
+		if (style_sets(s, n, "color") != style_sets(s, n, "background")) {
+			fprintf(stderr, "  colour without its background (or the reverse): %.*s\n", (int)n, s);
+			bad++;
+		}
+		s += n;
+	}
+	return bad;
+}
+
 static void test_gallery(void)
 {
 	static const char *const sections[] = {
@@ -260,6 +295,9 @@ static void test_gallery(void)
 	CHECK_CONTAINS(h, "rappel hebdomadaire");
 	CHECK_CONTAINS(h, "Document remplacé");
 	CHECK(!strstr(h, "{+") && !strstr(h, "[-"));
+	CHECK_INT(unpaired_colours(h), 0);
+	CHECK_CONTAINS(h, "<meta name=\"color-scheme\" content=\"light\">");
+	CHECK(!strstr(h, "<style") && !strstr(h, "<script") && !strstr(h, "<img") && !strstr(h, "url("));
 	/* the text part stands alone: the same entries, its own marks */
 	CHECK_CONTAINS(t, "{+");
 	CHECK_CONTAINS(t, "https://www.aisne.gouv.fr/content/download/48213/312845/file/notice.pdf");

@@ -10,6 +10,8 @@
 #include "common/common.h"
 #include "reports/report.h"
 
+#include <time.h>
+
 #include "tests/common/test.h"
 
 /* The HTML of a report of one change from old_text to new_text: the part
@@ -258,6 +260,33 @@ static void test_escaping(void)
 	free(h);
 }
 
+/* A one-line page of megabytes: shown as escaped text, in bounded time. */
+static void test_huge_line(void)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	for (int i = 0; i < 40000; i++)
+		buf_addstr(&a, "mot **gras** [<lien>](https://x.example/?a=1&b=2) ");
+	buf_addstr(&b, buf_str(&a));
+	buf_addstr(&a, "fin.\n");
+	buf_addstr(&b, "fin modifiée.\n");
+	CHECK(a.len > (1u << 20));
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	char *h = diff_html(buf_str(&a), buf_str(&b));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "  a changed line of %zu bytes: %.2f s, %zu bytes of HTML\n", a.len, secs, strlen(h));
+	CHECK(secs < 30.0);
+	CHECK_CONTAINS(h, "[&lt;lien&gt;](https://x.example/?a=1&amp;b=2)");
+	/* too long to pair with its new version (diff.c): deleted, then inserted */
+	CHECK_CONTAINS(h, "fin.</del>");
+	CHECK_CONTAINS(h, "fin modifiée.</ins>");
+	CHECK(!strstr(h, "<lien>") && !strstr(h, "<a "));
+	free(h);
+	buf_release(&a);
+	buf_release(&b);
+}
+
 int main(int argc, char **argv)
 {
 	test_select(argc, argv);
@@ -269,5 +298,6 @@ int main(int argc, char **argv)
 	TEST_RUN(test_folding);
 	TEST_RUN(test_inserted_and_deleted_blocks);
 	TEST_RUN(test_escaping);
+	TEST_RUN(test_huge_line);
 	return test_finish();
 }
