@@ -150,7 +150,11 @@ static void value(struct buf *o, const char *v)
 #define JOIN_MAX_LINE 100
 /* A line longer than this (a hostile page's one-line megabytes) is shown
  * as plain text: its inline markup would cost a role per byte. */
-#define MD_PARSE_MAX (256u << 10)
+#define MD_PARSE_MAX (64u << 10)
+/* How far a link's text or address, or an emphasis, is looked for from
+ * where it opens: real ones are far shorter, and the bound keeps a line
+ * of hostile brackets and stars linear. */
+#define MD_SCAN_MAX 2048
 
 enum md_kind { MD_BLANK, MD_PLAIN, MD_HEADING, MD_ITEM, MD_CONT };
 
@@ -253,15 +257,18 @@ static bool md_alnum(unsigned char c)
  * not a link (an address has no space and is not empty). */
 static bool md_link_at(const char *s, size_t len, size_t i, size_t *close, size_t *end)
 {
-	size_t j = i + 1, k;
+	size_t j = i + 1, k, stop = len - i > MD_SCAN_MAX ? i + MD_SCAN_MAX : len;
 	int depth = 0;
-	while (j < len && s[j] != ']')
+	while (j < stop && s[j] != ']')
 		j++;
-	if (j + 1 >= len || s[j + 1] != '(')
+	if (j + 1 >= stop || s[j + 1] != '(')
 		return false;
+	stop = len - j > MD_SCAN_MAX ? j + MD_SCAN_MAX : len;
 	/* balanced parentheses belong to the address (…/Liste_(2026)) */
-	for (k = j + 2; k < len && s[k] != ' ' && (s[k] != ')' || depth > 0); k++)
+	for (k = j + 2; k < stop && s[k] != ' ' && (s[k] != ')' || depth > 0); k++)
 		depth += s[k] == '(' ? 1 : s[k] == ')' ? -1 : 0;
+	if (k >= stop)
+		return false;
 	if (k >= len || s[k] != ')' || k == j + 2)
 		return false;
 	*close = j;
@@ -300,6 +307,8 @@ static size_t md_emph_at(const char *s, size_t len, size_t i, size_t limit, size
 	if (n > 2 || (i > 0 && (md_alnum((unsigned char)s[i - 1]) || s[i - 1] == '*')) ||
 	    i + n >= limit || s[i + n] == ' ')
 		return 0;
+	if (limit - i > MD_SCAN_MAX)
+		limit = i + MD_SCAN_MAX;
 	for (size_t j = i + n + 1; j + n <= limit; j++) {
 		if (s[j] != '*' || s[j - 1] == ' ' || s[j - 1] == '*')
 			continue;
@@ -358,7 +367,7 @@ static void md_parse(const char *s, size_t len, const struct md_shape *sh, struc
 			i = end + 1;
 			continue;
 		}
-		if ((s[i] == 'h' || s[i] == 'H') && (n = md_bare_url_at(s, len, i)) != 0) {
+		if (s[i] == 'h' && (n = md_bare_url_at(s, len, i)) != 0) {
 			unsigned k = md_add_link(l, i, n);
 			for (size_t j = i; j < i + n; j++)
 				l->a[j] = (struct md_attr){ R_LABEL, emph, k };

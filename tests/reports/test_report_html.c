@@ -260,7 +260,8 @@ static void test_escaping(void)
 	free(h);
 }
 
-/* A one-line page of megabytes: shown as escaped text, in bounded time. */
+/* A one-line page of megabytes: shown as escaped text, in bounded time;
+ * a long line of unclosed markup: parsed in bounded time. */
 static void test_huge_line(void)
 {
 	struct buf a = BUF_INIT, b = BUF_INIT;
@@ -282,6 +283,23 @@ static void test_huge_line(void)
 	CHECK_CONTAINS(h, "fin.</del>");
 	CHECK_CONTAINS(h, "fin modifiée.</ins>");
 	CHECK(!strstr(h, "<lien>") && !strstr(h, "<a "));
+	free(h);
+
+	/* a line of hostile brackets and stars under the parse limit: each
+	 * one opens a link or an emphasis that never closes */
+	buf_reset(&a);
+	buf_reset(&b);
+	while (a.len < 60000)
+		buf_addstr(&a, "*a[b](c(**x[");
+	buf_addstr(&b, buf_str(&a));
+	buf_addstr(&b, " fin");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	h = diff_html(buf_str(&a), buf_str(&b));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr, "  a line of %zu bytes of brackets and stars: %.2f s\n", a.len, secs);
+	CHECK(secs < 10.0);
+	CHECK_CONTAINS(h, " fin</ins>");
 	free(h);
 	buf_release(&a);
 	buf_release(&b);
