@@ -533,9 +533,25 @@ static bool is_document(const char *url)
 	return false;
 }
 
+/* The schemes extract.c keeps for a link (its shown_scheme()): a page's
+ * literal text "[x](javascript:…)" reads like a link in the canonical text
+ * but must not become one of its link facts. */
+static bool link_scheme_ok(const char *u)
+{
+	size_t n = strspn(u, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+	if (u[n] != ':')
+		return true;    /* relative */
+	return (n == 4 && !strncasecmp(u, "http", 4)) || (n == 5 && !strncasecmp(u, "https", 5)) ||
+	       (n == 6 && !strncasecmp(u, "mailto", 6)) || (n == 3 && !strncasecmp(u, "tel", 3));
+}
+
 static void add_link(struct fieldset *out, const char *url, size_t n)
 {
 	char *u = xstrndup(url, n);
+	if (!link_scheme_ok(u)) {
+		free(u);
+		return;
+	}
 	fieldset_add(out, "links", u);
 	if (!strncasecmp(u, "mailto:", 7)) {
 		char *e = xstrndup(u + 7, strcspn(u + 7, "?"));

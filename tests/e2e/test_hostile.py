@@ -62,6 +62,7 @@ import html.parser
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import subprocess
@@ -92,6 +93,12 @@ ou <a href="&#106;avascript:alert('js4')">encore</a>.</p>
 <iframe src="javascript:alert('iframe')"></iframe>
 <img src="x" onerror="alert('img')">
 <svg><script>alert("svg-script")</script></svg>
+<h3>Pièces &lt;img src=x onerror=alert('h3')&gt;</h3>
+<p>Écrit comme un lien : [clic](javascript:alert('md-link')) et
+[data](data:text/html,&lt;script&gt;alert('md-data')&lt;/script&gt;) et
+**&lt;b onclick=alert('md-bold')&gt;gras** et des marques [-ôté-] {+ajouté+}</p>
+<ul><li><a href="https://www.demarches-simplifiees.fr/commencer/aes-02?x=&quot;&gt;&lt;script&gt;alert('href')&lt;/script&gt;">Lien
+piégé ](javascript:alert('label'))</a></li></ul>
 <p><a href="https://www.demarches-simplifiees.fr/commencer/aes-02">Déposer la demande</a></p>"""
 
 INJECT_TMPL = """<p>Format : %n%s%s%s%x%p et %1$s et %99999999d.</p>
@@ -412,6 +419,21 @@ def hostile(a):
                      "literal '<script>' text of the page shown escaped in the HTML report")
             pw.check("from-page-script" not in text2,
                      "the page's own <script> content is not procedure text")
+            # issue 15: the procedure is formatted (a heading, a list) and
+            # Markdown-looking text from the page stays inert text
+            pw.check(re.search(r"<h[4-6] [^>]*>(<ins [^>]*>)?Pièces &lt;img src=x "
+                               r"onerror=alert\(&#39;h3&#39;\)&gt;(</ins>)?</h[4-6]>", text2),
+                     "the page's heading is a heading, its markup-like text escaped")
+            pw.check("<li " in text2, "the page's list is a list")
+            for marker in ("md-link", "md-data", "md-bold", "label"):
+                pw.check("alert(&#39;%s&#39;)" % marker in text2,
+                         "Markdown-looking %s shown as text, escaped" % marker)
+            # wdiff marks are the text report's; in HTML only the page's own
+            # literal ones (escaped text of its paragraph) may appear
+            own = text2.replace("[-ôté-] {+ajouté+}", "")
+            pw.check("[-" not in own and "{+" not in own and "-]" not in own and "+}" not in own,
+                     "no wdiff marks in the HTML report")
+            pw.check("<ins " in text2, "the added passages are marked with <ins>")
         # the text report and JSON are not HTML; but the links fact must not
         # carry javascript: URLs as links either
         links = (sp.get("fields") or {}).get("links", [])

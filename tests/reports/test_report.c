@@ -430,8 +430,17 @@ static void test_golden_html(void)
 	CHECK(utf8_valid(h, strlen(h)));
 	CHECK_CONTAINS(h, "<del");
 	CHECK_CONTAINS(h, "<ins");
-	CHECK_CONTAINS(h, "[-</span>5<span");
-	CHECK_CONTAINS(h, "{+</span>3<span");
+	/* issue 15: the edit marked by the elements alone, no wdiff marks */
+	CHECK_CONTAINS(h, "line-through;\">5</del><ins style=\"background:#d9f5dd;color:#0b5a1e;"
+		       "text-decoration:underline;\">3</ins> ans.");
+	CHECK(!strstr(h, "[-") && !strstr(h, "-]") && !strstr(h, "{+") && !strstr(h, "+}"));
+	/* the address block, its lines kept, and the changed line in it */
+	CHECK_CONTAINS(h, "<address");
+	CHECK_CONTAINS(h, "Bureau de l&#39;immigration et de l&#39;intégration<br>\n<del");
+	CHECK_CONTAINS(h, "</ins><br>\n02000 Laon</address>");
+	/* one column of 640 px at most, that no content widens */
+	CHECK_CONTAINS(h, "max-width:640px;table-layout:fixed;");
+	CHECK_CONTAINS(h, "<meta name=\"color-scheme\" content=\"light\">");
 	CHECK_CONTAINS(h, "version précédente du 12/03/2026");
 	CHECK(!strstr(h, "<script"));
 	CHECK(!strstr(h, "<style"));       /* inline CSS only */

@@ -140,7 +140,8 @@ static void test_html(void)
 	CHECK_CONTAINS(h, "Notice &lt;script&gt;alert(1)&lt;/script&gt; &quot;x&quot;");
 	CHECK_CONTAINS(h, "<strong>Document modifié</strong> : « <a href=\"https://www.aisne.gouv.fr/docs/liste.pdf\"");
 	CHECK_CONTAINS(h, "Texte du document, passages supprimés");
-	CHECK_CONTAINS(h, "{+</span>Trois bulletins de salaire.<span");
+	/* issue 15: no wdiff marks in HTML, the insertion is the element */
+	CHECK_CONTAINS(h, "text-decoration:underline;\">Trois bulletins de salaire.</ins>");
 	CHECK(!strstr(h, "href=\"javascript"));
 	free(h);
 	report_release(&r);

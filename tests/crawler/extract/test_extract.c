@@ -789,6 +789,15 @@ static void test_facts(void)
 	CHECK(strvec_contains(&fieldset_find(&fs, "links")->values, "https://www.service-public.fr/x"));
 	fieldset_release(&fs);
 
+	/* a page's literal text that reads like a link to another scheme is
+	 * no link fact (issue 15's hostile report test found it) */
+	facts_extract("Écrit en texte : [clic](javascript:alert(1)) et [x](data:text/html,y) et "
+		      "[ok](https://www.nord.gouv.fr/aes).\n", &fs);
+	const struct field *lk = fieldset_find(&fs, "links");
+	CHECK_INT(lk->values.n, 1);
+	CHECK(strvec_contains(&lk->values, "https://www.nord.gouv.fr/aes"));
+	fieldset_release(&fs);
+
 	facts_extract("Déposez votre demande en ligne sur le site de l'ANEF.\n\n"
 		      "Vous pouvez aussi envoyer votre dossier par courriel à aes@pref.gouv.fr.\n\n"
 		      "Dépôt sur place au guichet du lundi au jeudi.\n\n"
