@@ -240,15 +240,19 @@ static void ext_link(struct buf *o, const char *url)
 	buf_addstr(o, "</a>");
 }
 
-/* The file name of an office's or a page's page: watchlist ids are
- * [a-z0-9-] already; anything else is replaced, so that no id can climb
- * out of office/. Owned. */
+/* The file name or anchor of an office or a département: watchlist ids
+ * are [a-z0-9-] already and codes ("2A") are folded to lower case;
+ * anything else is replaced, so that no id can climb out of office/.
+ * Owned. */
 static char *file_id(const char *id)
 {
 	char *s = xstrdup(id && *id ? id : "_");
-	for (char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+	for (char *p = s; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+		else if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
 			*p = '_';
+	}
 	return s;
 }
 
@@ -328,7 +332,7 @@ static const char style_css[] =
 	".sw{display:inline-block;width:1em;height:1em;border:1px solid #555;"
 	"vertical-align:-.15em;margin-right:.3em}\n"
 	"svg.map{width:100%;max-width:700px;height:auto;display:block;background:#fff}\n"
-	"svg.map path{stroke:#fff;stroke-width:.6}\n"
+	"svg.map path{stroke:#fff;stroke-width:.6;vector-effect:non-scaling-stroke}\n"
 	"svg.map a:hover path,svg.map a:focus path{stroke:#000;stroke-width:1.2}\n"
 	"svg.map rect.inset{fill:none;stroke:#aaa;stroke-width:.8}\n"
 	"svg.map text{font:10px sans-serif;fill:#333}\n"
