@@ -102,6 +102,9 @@ static int fill_page(struct store *st, const struct wl_page *pg, struct office_r
 			o->relocation_score = pc.proposed_score;
 		}
 	}
+	/* o->stale_law (« antérieure à la loi »): issue 14 detects a page that
+	 * describes the procedure as it was before the law; it sets the flag
+	 * here from what it stores. Nothing does yet: it stays false. */
 	struct fieldset fs = FIELDSET_INIT;
 	if (ps.fields && fieldset_parse(&fs, ps.fields) == 0) {
 		const struct field *m = fieldset_find(&fs, "method");
