@@ -263,6 +263,15 @@ def test(a):
         pw.check(not re.search(r"\sonerror=", everything), "no event handler attribute")
         pw.check("pwned-name" in idx, "the hostile name is shown, as text")
 
+        # a quiet night adds nothing to an office's page: it grows with changes
+        before = open(os.path.join(site, "office", "01-prefecture.html"), encoding="utf-8").read()
+        p, r = s.run("--dashboard", site)
+        after = open(os.path.join(site, "office", "01-prefecture.html"), encoding="utf-8").read()
+        strip = lambda t: re.sub(r"<footer>.*</footer>", "", re.sub(r"\d\d/\d\d/\d{4}", "", t), flags=re.S)
+        pw.check(r is not None and r["run"]["changed"] == 0, "night 3 is quiet")
+        pw.check_eq(len(after), len(before), "office page the same size after a quiet night")
+        pw.check_eq(strip(after), strip(before), "and the same content")
+
         # reviewed, then regenerated with the command: replaced in one step,
         # old files gone, the review shown with who made it
         cid = s.sql("SELECT id FROM changes WHERE page_id = '01-prefecture'")[0][0]
