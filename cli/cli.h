@@ -47,6 +47,7 @@ int cmd_evidence(int argc, char **argv); /* evidence.c */
 int cmd_verify(int argc, char **argv);   /* evidence.c */
 int cmd_prune(int argc, char **argv);    /* evidence.c */
 int cmd_relocate(int argc, char **argv); /* relocate.c */
+int cmd_dashboard(int argc, char **argv); /* dashboard.c */
 
 struct watchlist;
 struct wl_page;
@@ -192,6 +193,12 @@ struct change_record;
  * document's change a CHANGED document under its page (st, may be NULL,
  * gives the document's title). */
 void cli_report_add_change(struct report *r, const struct change_record *c, struct store *st);
+
+/* ---- dashboard.c ---- */
+/* Writes the dashboard of wl and st to dir (replaced in one step; see
+ * reports/dashboard.h): EXIT_OK, EXIT_DATABASE or EXIT_FAILURE_OTHER,
+ * after saying why. The store is only read. */
+int cli_dashboard_write(struct store *st, const struct watchlist *wl, const char *dir);
 
 /* ---- evidence.c ---- */
 struct fetch_result;

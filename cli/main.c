@@ -35,6 +35,7 @@ static const struct cli_command commands[] = {
 	{ "verify",  cmd_verify,  N_("check every digest of a WARC file") },
 	{ "prune",   cmd_prune,   N_("delete kept exchanges no change cites (--keep-evidence)") },
 	{ "relocate", cmd_relocate, N_("follow a moved page to its new address") },
+	{ "dashboard", cmd_dashboard, N_("write the dashboard: a static site of the whole watch") },
 };
 
 static void usage(FILE *out)

@@ -29,6 +29,7 @@ struct run_opts {
 	const char *laws;           /* --laws FILE, else the bundled table */
 	struct strvec only;
 	enum log_level level;
+	const char *dashboard;      /* --dashboard DIR, written after the report */
 };
 
 static struct crawler *volatile running_crawler;
@@ -61,7 +62,8 @@ static void run_usage(FILE *out)
 		"                     [--json FILE] [--text FILE] [--html FILE]\n"
 		"                     [--jobs N] [--host-delay MS] [--quiet|--verbose]\n"
 		"                     [--mail] [--mail-always] [--smtp-url URL] [--mail-from ADDR]\n"
-		"                     [--mail-to ADDR]... [--sendmail PATH] [--laws FILE]\n\n"
+		"                     [--mail-to ADDR]... [--sendmail PATH] [--laws FILE]\n"
+		"                     [--dashboard DIR]\n\n"
 		"Fetches every page of the watchlist (the bundled ones by default), compares\n"
 		"its procedure text with the stored snapshot, stores the outcome and writes\n"
 		"the report (French). The text report goes to --text FILE, or to stdout only\n"
@@ -70,7 +72,9 @@ static void run_usage(FILE *out)
 		"devices and FIFOs are written in place, regular files replaced atomically.\n"
 		"--mail sends the report by e-mail when there is something to report\n"
 		"(--mail-always: every night); a report that cannot be sent is kept and\n"
-		"sent by the next run. Flags override the configuration file.\n"
+		"sent by the next run. --dashboard DIR writes the dashboard (see\n"
+		"'prefwatch dashboard --help') after the report.\n"
+		"Flags override the configuration file.\n"
 		"--laws FILE: the table of legal events pages are judged against (else the\n"
 		"bundled laws.yaml beside the watchlists).\n"));
 }
@@ -93,6 +97,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "mail-to", required_argument, NULL, 'T' },
 		{ "sendmail", required_argument, NULL, 'M' },
 		{ "laws", required_argument, NULL, 'L' },
+		{ "dashboard", required_argument, NULL, 'B' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -134,6 +139,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		case 'T': settings_set_list(&s->mail_to, &s->mail_to_origin, optarg, cl); break;
 		case 'M': settings_set(s, S_SENDMAIL, optarg, cl); break;
 		case 'L': o->laws = optarg; break;
+		case 'B': o->dashboard = optarg; break;
 		case 'q': o->level = LOG_ERROR; break;
 		case 'v': o->level = LOG_DEBUG; break;
 		case 'h': run_usage(stdout); return -1;
@@ -511,6 +517,14 @@ static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jo
 	if (store_run_finish(ctx->store, ctx->run_id, report->finished_at, &ctx->counts) < 0) {
 		log_error(_("cannot finish the run: %s"), store_errmsg(ctx->store));
 		ctx->db_error = true;
+	}
+	/* after the report: a dashboard that cannot be written loses nothing */
+	if (o->dashboard) {
+		int drc = cli_dashboard_write(ctx->store, ctx->wl, o->dashboard);
+		if (drc == EXIT_DATABASE)
+			ctx->db_error = true;
+		else if (drc && !rc)
+			rc = drc;
 	}
 	if (ctx->db_error || mail_rc == EXIT_DATABASE)
 		rc = EXIT_DATABASE;

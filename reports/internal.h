@@ -259,4 +259,20 @@ extern const char outline_gap[];            /* unchanged lines left out */
 extern const char outline_moved_line[];     /* after a moved line: "(déplacé)" */
 extern const char outline_footer[];         /* what made the report (HTML) */
 
+/* ---- the dashboard's map (france_map.c, generated) ----
+ * One outline per département: metropolitan ones in the map's own
+ * coordinates (transform NULL), overseas ones scaled into an inset box at
+ * (inset_x, inset_y) by transform. */
+struct dash_map_shape {
+	const char *code;          /* "01", "2A", "971" */
+	const char *name;
+	const char *transform;     /* SVG transform, or NULL */
+	int inset_x, inset_y;      /* the inset's top left corner (overseas) */
+	const char *path;          /* SVG path data */
+};
+extern const char dash_map_viewbox[];
+extern const struct dash_map_shape dash_map_shapes[];
+extern const size_t dash_map_n_shapes;
+extern const int dash_map_inset_w, dash_map_inset_h;
+
 #endif

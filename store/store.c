@@ -310,6 +310,7 @@ enum stmt_id {
 	ST_LAW_FLAG_UPSERT,
 	ST_LAW_FLAG_DELETE,
 	ST_LAW_FLAG_REPORTED,
+	ST_PAGE_CHECKS,
 	ST__COUNT
 };
 
@@ -403,6 +404,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"INSERT OR IGNORE INTO relocations (page_id, url, score, proposed_at)"
 		" VALUES (?1, ?2, ?3, ?4)",
 	[ST_ALIASES_LIST] = "SELECT url FROM page_aliases WHERE page_id = ?1 ORDER BY until, rowid",
+	/* the dashboard's figures of one page: fetches_page covers both max() */
+	[ST_PAGE_CHECKS] =
+		"SELECT (SELECT max(at) FROM fetches WHERE page_id = ?1),"
+		"       (SELECT max(at) FROM fetches WHERE page_id = ?1 AND failure IS NULL),"
+		"       r.url, r.score, r.proposed_at"
+		" FROM (SELECT 1) LEFT JOIN"
+		"  (SELECT url, score, proposed_at FROM relocations WHERE page_id = ?1"
+		"   ORDER BY proposed_at DESC, score DESC LIMIT 1) r",
 	[ST_RUN_BEGIN] = "INSERT INTO runs (started_at) VALUES (?1)",
 	[ST_RUN_FINISH] =
 		"UPDATE runs SET finished_at = ?2, pages = ?3, new_pages = ?4,"
@@ -2005,6 +2014,35 @@ int store_page_aliases(struct store *s, const char *page_id, struct strvec *out)
 		store_db_error(s, "read aliases");
 	stmt_done(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_page_checks(struct store *s, const char *page_id, struct page_checks *out)
+{
+	sqlite3_stmt *st = stmt(s, ST_PAGE_CHECKS);
+	int rc;
+	memset(out, 0, sizeof(*out));
+	bind_text(st, 1, page_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->last_fetch_at = col_time(st, 0);
+		out->last_ok_at = col_time(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			out->proposed_url = col_text(st, 2);
+			out->proposed_score = sqlite3_column_double(st, 3);
+			out->proposed_at = col_time(st, 4);
+		}
+		rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE)
+		store_db_error(s, "read page checks");
+	stmt_done(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void page_checks_release(struct page_checks *c)
+{
+	free(c->proposed_url);
+	c->proposed_url = NULL;
 }
 
 int store_relocation_propose(struct store *s, const char *page_id, const char *url, double score,

@@ -226,6 +226,20 @@ int store_law_flags_set(struct store *s, const char *page_id, int64_t snapshot_i
 /* Sets reported_at of these (page, event) flags, in one transaction. */
 int store_law_flags_mark_reported(struct store *s, const char *const *page_ids,
 				  const char *const *events, size_t n, time_t at);
+/* What the dashboard says of a page besides its state: when it was last
+ * fetched (whatever came back) and last read well, and the latest new
+ * address a run proposed for it (store_relocation_propose()). */
+struct page_checks {
+	time_t last_fetch_at;       /* 0: never fetched */
+	time_t last_ok_at;          /* last fetch without failure; 0: none */
+	char *proposed_url;         /* owned; NULL when none was ever proposed */
+	double proposed_score;
+	time_t proposed_at;
+};
+/* 0 with *out filled (zeroes for an unknown page), -1 on error. Release
+ * with page_checks_release(). */
+int store_page_checks(struct store *s, const char *page_id, struct page_checks *out);
+void page_checks_release(struct page_checks *c);
 
 /* ---- changes and review ---- */
 

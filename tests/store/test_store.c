@@ -1119,6 +1119,54 @@ static void test_snapshots_each(void)
 	free(path);
 }
 
+/* The dashboard's per-page figures: last fetch, last good one, latest
+ * proposed address; a file reopened sees the same. */
+static void test_page_checks(void)
+{
+	char *path = db_path("checks");
+	struct store *s = open_ok(path);
+	struct page_checks pc;
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_page_checks(s, "02-laon", &pc), 0);
+	CHECK_INT(pc.last_fetch_at, 0);
+	CHECK_INT(pc.last_ok_at, 0);
+	CHECK(pc.proposed_url == NULL);
+	page_checks_release(&pc);
+
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte");
+	commit(s, 0, &o, NULL);
+	o = outcome("02-laon", OUTCOME_FAILED, 2000, NULL);
+	o.failure = PW_FAIL_NOT_FOUND;
+	o.error = "404";
+	commit(s, 0, &o, NULL);
+	o.at = 3000;
+	commit(s, 0, &o, NULL);
+	bool first;
+	CHECK_INT(store_relocation_propose(s, "02-laon", "https://a.example/old-best", 0.7, 2000,
+					   &first), 0);
+	CHECK_INT(store_relocation_propose(s, "02-laon", "https://a.example/new", 0.9, 3000, &first),
+		  0);
+	store_close(s);
+
+	s = open_ok(path);
+	CHECK_INT(store_page_checks(s, "02-laon", &pc), 0);
+	CHECK_INT(pc.last_fetch_at, 3000);
+	CHECK_INT(pc.last_ok_at, 1000);
+	CHECK_STR(pc.proposed_url, "https://a.example/new");
+	CHECK(pc.proposed_score > 0.89 && pc.proposed_score < 0.91);
+	CHECK_INT(pc.proposed_at, 3000);
+	page_checks_release(&pc);
+	CHECK_INT(store_page_checks(s, "59-lille", &pc), 0);
+	CHECK_INT(pc.last_fetch_at, 0);
+	CHECK(pc.proposed_url == NULL);
+	page_checks_release(&pc);
+	CHECK_INT(store_page_checks(s, "nope", &pc), 0);
+	CHECK_INT(pc.last_fetch_at, 0);
+	page_checks_release(&pc);
+	store_close(s);
+	free(path);
+}
+
 struct outbox_seen {
 	int64_t ids[8];
 	char subjects[8][64];
@@ -1586,6 +1634,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_evidence_migration_v5);
 	TEST_RUN(test_law_flags_migration_v7);
 	TEST_RUN(test_relocate);
+	TEST_RUN(test_page_checks);
 	TEST_RUN(test_full_disk_fails_cleanly);
 	return test_finish();
 }
