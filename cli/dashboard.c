@@ -102,9 +102,14 @@ static int fill_page(struct store *st, const struct wl_page *pg, struct office_r
 			o->relocation_score = pc.proposed_score;
 		}
 	}
-	/* o->stale_law (« antérieure à la loi »): issue 14 detects a page that
-	 * describes the procedure as it was before the law; it sets the flag
-	 * here from what it stores. Nothing does yet: it stays false. */
+	/* « antérieure à la loi »: the flags the last run's judge_stale() left
+	 * in the store (cli/stale.c) */
+	struct store_law_flags lf = { 0 };
+	if (store_law_flags_get(st, pg->id, &lf) < 0)
+		goto cleanup;
+	if (lf.n)
+		o->stale_law = true;
+	store_law_flags_release(&lf);
 	struct fieldset fs = FIELDSET_INIT;
 	if (ps.fields && fieldset_parse(&fs, ps.fields) == 0) {
 		const struct field *m = fieldset_find(&fs, "method");

@@ -50,6 +50,7 @@ HOSTILE = ("<p>Envoyez le dossier par courrier à la préfecture. "
 CODES = ["01", "02", "06", "13", "14", "21", "29", "2A", "31", "33", "35", "44", "59", "62",
          "67", "69", "75", "76", "80", "971", "972", "973", "974", "976"]
 METHODS = ["postal", "online", "appointment", "mixed"]
+STALE = "14-prefecture"  # its page also cites the circular of 28/11/2012
 # the facts' method values by the map's category (reports/dashboard.h)
 CATEGORY = {"postal": "postal", "letterbox": "postal", "online": "online", "online_ds": "online",
             "email": "online", "appointment": "appointment", "in_person": "appointment"}
@@ -176,6 +177,8 @@ def test(a):
         offices, want = fixture()
         for o in offices:
             body = HOSTILE if o["method"] == "hostile" else BODIES[o["method"]]
+            if o["id"] == STALE:
+                body += "<p>Les critères restent ceux de la circulaire du 28 novembre 2012.</p>"
             title = "AES" if o["method"] != "hostile" else "AES <script>console.error('pwned-title')</script>"
             s.put(o["pages"][0]["url"], pw.page(title, body))
         s.route("/62-prefecture.html", {"status": 404, "body": "gone"})
@@ -240,6 +243,11 @@ def test(a):
         st = open(os.path.join(site, "map-status.html"), encoding="utf-8").read()
         pw.check('data-dep="62" data-value="failing"' in st, "62 failing on the status map")
         pw.check('data-dep="01" data-value="pending"' in st, "01 pending on the status map")
+        # a page stamped 2023 that cites the abrogated circular (issue 14)
+        pw.check('data-dep="14" data-value="stale_law"' in st, "14 stale against the law on the status map")
+        office = open(os.path.join(site, "office", STALE + ".html"), encoding="utf-8").read()
+        pw.check("antérieure à la loi" in office, "the office page says it predates the law")
+        pw.check('data-dep="13" data-value="up_to_date"' in st, "13 (no such citation) up to date")
         for code in ("971", "972", "973", "974", "976"):
             pw.check('<path data-dep="%s"' % code in doc and 'href="index.html#dep-%s"' % code in doc,
                      "overseas %s drawn and linked" % code)
