@@ -336,7 +336,7 @@ static char *condition_of(const char *s, size_t n, bool if_clause)
 				continue;
 			}
 		}
-		if (!strncmp(s + i, "’", strlen("’")) && i + strlen("’") <= n) {
+		if (i + strlen("’") <= n && !strncmp(s + i, "’", strlen("’"))) {
 			buf_addch(&b, '\'');
 			i += strlen("’") - 1;
 			continue;
@@ -645,9 +645,12 @@ static bool read_value(size_t i, const char *t, size_t len, PCRE2_SIZE *ov, stru
 			return true;
 		}
 		const char *cmp = t + c0;
-		const char *how = (cmp[0] == 'a' || cmp[0] == 'A') ? "au moins égal"
+		/* "supérieur ou égal" is "au moins égal": one wording per meaning */
+		bool gal = false;
+		for (size_t k = c0; k + 3 <= c1 && !gal; k++)
+			gal = !strncmp(t + k, "gal", 3);
+		const char *how = (cmp[0] == 'a' || cmp[0] == 'A') || gal ? "au moins égal"
 				  : (cmp[0] == 'i' || cmp[0] == 'I') ? "inférieur"
-				  : (strstr(cmp, "gal") && strstr(cmp, "gal") < t + c1) ? "au moins égal"
 				  : (cmp[0] == 's' || cmp[0] == 'S') ? "supérieur" : "équivalent";
 		if (!f->subject)
 			f->subject = "salaire";
