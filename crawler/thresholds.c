@@ -758,7 +758,8 @@ void thresholds_extract(const char *text, struct fieldset *out)
 			v[n++] = f;
 		}
 	}
-	qsort(v, n, sizeof(*v), found_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), found_cmp);
 	find_conditions(text, len, &conds, &n_conds);
 	for (size_t i = 0; i < n; i++) {
 		char *val = xasprintf("%s\t%s\t%s\t%s", v[i].kind, condition_at(conds, n_conds, v[i].ms),
