@@ -110,8 +110,15 @@ static void print_fields(const struct fieldset *fs)
 		if (!fs->v[i].values.n)
 			printf(_(" (none)"));
 		printf("\n");
-		for (size_t j = 0; j < fs->v[i].values.n; j++)
-			printf("  - %s\n", fs->v[i].values.v[j]);
+		for (size_t j = 0; j < fs->v[i].values.n; j++) {
+			/* a threshold's parts (KIND, CONDITION, SUBJECT, VALUE) are
+			 * tab-separated: shown with visible separators */
+			const char *v = fs->v[i].values.v[j];
+			printf("  - ");
+			for (; *v; v++)
+				fputs(*v == '\t' ? " | " : (char[2]){ *v, 0 }, stdout);
+			printf("\n");
+		}
 	}
 }
 

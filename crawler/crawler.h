@@ -12,7 +12,9 @@
  *  2. extraction (extract.c, facts.c): libxml2's HTML parser and XPath pick
  *     the procedure text out of the page; PCRE2 rules drop noise (date
  *     stamps, counters) and pick out the facts (method of filing, addresses,
- *     e-mails, phones, links, forms, the page's update stamp).
+ *     e-mails, phones, links, forms, the page's update stamp, and in
+ *     thresholds.c the legal thresholds and references with their
+ *     conditions).
  *
  * crawler_classify() joins the two: it turns a fetch plus its extraction
  * into a failure kind where the page is gone (soft 404, moved) or empty.
@@ -24,7 +26,7 @@
 
 /* Bumped whenever the built-in extraction changes the text it produces,
  * so that stored snapshots can be re-extracted instead of reported. */
-#define PW_EXTRACTOR_VERSION 4
+#define PW_EXTRACTOR_VERSION 5  /* 5: the facts hold the thresholds */
 
 /* ======================= fetching ======================= */
 
@@ -206,7 +208,7 @@ struct extraction {
 			      * followed by " (booking)" on the booking module;
 			      * "none: empty document" */
 	struct fieldset fields; /* method, method_evidence, addresses, emails, phones,
-				 * links, forms (always present, maybe empty),
+				 * links, forms, thresholds (always present, maybe empty),
 				 * page_updated (only if stamped) */
 	bool truncated;      /* the text reached its cap (8 MiB) and was cut: not
 			      * a text to compare (the caller fails it as too_large) */
@@ -244,6 +246,17 @@ void extraction_release(struct extraction *ex);
  * links and forms,
  * possibly empty, so that a value disappearing shows as a delta. */
 void facts_extract(const char *text, struct fieldset *out);
+
+/* The thresholds of a canonical text into the field "thresholds" (created
+ * even when empty), one value per threshold, in text order:
+ * "KIND\tCONDITION\tSUBJECT\tVALUE", KIND one of duration, count, money,
+ * contract, age, reference; CONDITION the normalised heading or « Si
+ * vous ... » line that governs it ("" when none); SUBJECT what it measures
+ * (présence, activité, âge, circulaire...); VALUE the normalised
+ * threshold ("présence 5 ans", "circulaire du 28/11/2012"). The table of
+ * rules and what is not a threshold are documented in thresholds.c.
+ * facts_extract_page() calls it. text may be NULL. */
+void thresholds_extract(const char *text, struct fieldset *out);
 
 /* What a page is, for its method of filing. */
 enum facts_page {

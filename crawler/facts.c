@@ -25,6 +25,8 @@
  *   links        every link target (absolute, as written by extract.c)
  *   forms        links to documents (PDF, DOC...) and CERFA numbers
  *   page_updated the update stamp, ISO date (set by extract_html)
+ *   thresholds   durations, counts, sums, ages and legal references with
+ *                their condition (thresholds.c)
  */
 #include "common/common.h"
 #include "crawler/crawler.h"
@@ -866,9 +868,12 @@ void facts_extract_page(const char *text, enum facts_page kind, const char *head
 
 	for (size_t i = 0; i < PW_ARRAY_SIZE(always); i++)
 		(void)fieldset_get(out, always[i]);
-	if (!text || !rx_init())
+	if (!text || !rx_init()) {
+		thresholds_extract(NULL, out);
 		return;
+	}
 	find_methods(text, len, kind, heading, out);
 	find_addresses(text, len, out);
 	find_values(text, len, out);
+	thresholds_extract(text, out);
 }

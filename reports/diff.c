@@ -20,6 +20,7 @@
 #include "common/common.h"
 #include "reports/report.h"
 #include "reports/internal.h"
+#include "common/similar.h"
 
 /* Largest edit distance explored: the trace costs about D^2 ints (9 MB). */
 #define DIFF_MAX_D 1500
@@ -629,18 +630,254 @@ static void delta_field(const struct field *of, const struct field *nf, const ch
 	strvec_release(&changes);
 }
 
+/* ---- threshold deltas ----
+ * Thresholds (crawler/thresholds.c: "KIND\tCONDITION\tSUBJECT\tVALUE")
+ * are paired old/new by what they mean, not compared as strings, so that
+ * only a changed number or reference is news:
+ *   1. a condition whose line was reworded is the same condition: an old
+ *      condition gone and a new one come are aliased when they hold the
+ *      same thresholds, or when their words are alike (pw_similarity);
+ *   2. the same threshold under the same condition is no delta, wherever
+ *      it sits in the text (a reordered list of conditions gives none);
+ *      a reference is the same wherever it is cited;
+ *   3. under one condition, a threshold of the same kind and subject
+ *      replaced by another is a change ("~OLD\tNEW");
+ *   4. the same threshold leaving a condition for another is a move
+ *      (">OLD\tNEW");
+ *   5. a reference replaced by one of its sort (a circular by a
+ *      circular) is a change;
+ *   6. what is left is removed ("-OLD") or added ("+NEW").
+ * Values are in that order of kinds, old thresholds' order within. */
+
+#define COND_ALIAS_SIMILARITY 0.5
+
+struct thr_item {
+	struct threshold t;
+	const char *raw;
+	const char *cond;   /* the condition compared: aliased to a new one */
+	bool used;
+};
+
+static void thr_items(const struct field *f, struct thr_item **out, size_t *n)
+{
+	*n = 0;
+	*out = xcalloc(f && f->values.n ? f->values.n : 1, sizeof(**out));
+	for (size_t i = 0; f && i < f->values.n; i++) {
+		struct thr_item *it = &(*out)[*n];
+		if (!threshold_parse(f->values.v[i], &it->t))
+			continue;
+		it->raw = f->values.v[i];
+		it->cond = it->t.condition;
+		(*n)++;
+	}
+}
+
+static bool has_condition(const struct thr_item *v, size_t n, const char *cond)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i].t.condition, cond))
+			return true;
+	return false;
+}
+
+/* Whether every kind+value of condition a in va is in condition b in vb
+ * and the other way round (references aside). */
+static bool same_values(const struct thr_item *va, size_t na, const char *a,
+			const struct thr_item *vb, size_t nb, const char *b)
+{
+	size_t seen = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct thr_item *x = pass ? vb : va, *y = pass ? va : vb;
+		size_t nx = pass ? nb : na, ny = pass ? na : nb;
+		const char *cx = pass ? b : a, *cy = pass ? a : b;
+		for (size_t i = 0; i < nx; i++) {
+			bool found = false;
+			if (strcmp(x[i].t.condition, cx) || !strcmp(x[i].t.kind, "reference"))
+				continue;
+			seen++;
+			for (size_t j = 0; j < ny && !found; j++)
+				found = !strcmp(y[j].t.condition, cy) && !strcmp(y[j].t.kind, x[i].t.kind) &&
+					!strcmp(y[j].t.value, x[i].t.value);
+			if (!found)
+				return false;
+		}
+	}
+	return seen > 0;
+}
+
+/* Step 1: old conditions gone, aliased to new conditions come (each new
+ * one taken once). */
+static void alias_conditions(struct thr_item *o, size_t no, const struct thr_item *n, size_t nn)
+{
+	struct strvec taken = STRVEC_INIT, tried = STRVEC_INIT;
+	for (size_t i = 0; i < no; i++) {
+		const char *c = o[i].t.condition, *best = NULL;
+		double best_sim = COND_ALIAS_SIMILARITY;
+		if (strvec_contains(&tried, c) || has_condition(n, nn, c))
+			continue;
+		strvec_push(&tried, c);
+		for (size_t j = 0; j < nn; j++) {
+			const char *d = n[j].t.condition;
+			if (has_condition(o, no, d) || strvec_contains(&taken, d))
+				continue;
+			if (same_values(o, no, c, n, nn, d)) {
+				best = d;
+				break;
+			}
+			double sim = pw_similarity(c, d, 1);
+			if (sim >= best_sim) {
+				best_sim = sim;
+				best = d;
+			}
+		}
+		if (!best)
+			continue;
+		strvec_push(&taken, best);
+		for (size_t k = i; k < no; k++)
+			if (!strcmp(o[k].t.condition, c))
+				o[k].cond = best;
+	}
+	strvec_release(&taken);
+	strvec_release(&tried);
+}
+
+static void thr_pair(struct fieldset *delta, char op, const struct thr_item *a, const struct thr_item *b)
+{
+	char *v = b ? xasprintf("%c%s\t%s", op, a->raw, b->raw) : xasprintf("%c%s", op, a->raw);
+	fieldset_add(delta, "thresholds", v);
+	free(v);
+}
+
+static void delta_thresholds(const struct field *of, const struct field *nf, struct fieldset *delta)
+{
+	struct thr_item *o, *n;
+	size_t no, nn;
+	thr_items(of, &o, &no);
+	thr_items(nf, &n, &nn);
+	alias_conditions(o, no, n, nn);
+	/* 2: the same */
+	for (size_t i = 0; i < no; i++) {
+		bool ref = !strcmp(o[i].t.kind, "reference");
+		for (size_t j = 0; j < nn && !o[i].used; j++) {
+			if (n[j].used || strcmp(o[i].t.kind, n[j].t.kind) || strcmp(o[i].t.value, n[j].t.value) ||
+			    (!ref && strcmp(o[i].cond, n[j].t.condition)))
+				continue;
+			o[i].used = n[j].used = true;
+		}
+	}
+	/* 3: changed under its condition; 4: moved; 5: a reference replaced */
+	for (int step = 3; step <= 5; step++) {
+		for (size_t i = 0; i < no; i++) {
+			bool ref = !strcmp(o[i].t.kind, "reference");
+			for (size_t j = 0; j < nn && !o[i].used; j++) {
+				const struct threshold *a = &o[i].t, *b = &n[j].t;
+				if (n[j].used || strcmp(a->kind, b->kind) || (step == 5) != ref)
+					continue;
+				if (step == 3 && (strcmp(o[i].cond, b->condition) || strcmp(a->subject, b->subject)))
+					continue;
+				if (step == 4 && strcmp(a->value, b->value))
+					continue;
+				if (step == 5 && strcmp(a->subject, b->subject))
+					continue;
+				o[i].used = n[j].used = true;
+				thr_pair(delta, step == 4 ? '>' : '~', &o[i], &n[j]);
+			}
+		}
+	}
+	for (size_t i = 0; i < no; i++)
+		if (!o[i].used)
+			thr_pair(delta, '-', &o[i], NULL);
+	for (size_t j = 0; j < nn; j++)
+		if (!n[j].used)
+			thr_pair(delta, '+', &n[j], NULL);
+	for (size_t i = 0; i < no; i++)
+		threshold_release(&o[i].t);
+	for (size_t j = 0; j < nn; j++)
+		threshold_release(&n[j].t);
+	free(o);
+	free(n);
+}
+
+bool threshold_parse(const char *s, struct threshold *t)
+{
+	char *parts[4];
+	const char *p = s;
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < 4; i++) {
+		size_t k = strcspn(p, "\t");
+		if (i < 3 && p[k] != '\t') {
+			for (int j = 0; j < i; j++)
+				free(parts[j]);
+			return false;
+		}
+		parts[i] = xstrndup(p, k);
+		p += k + (p[k] == '\t');
+	}
+	t->kind = parts[0];
+	t->condition = parts[1];
+	t->subject = parts[2];
+	t->value = parts[3];
+	return true;
+}
+
+void threshold_release(struct threshold *t)
+{
+	if (!t)
+		return;
+	free(t->kind);
+	free(t->condition);
+	free(t->subject);
+	free(t->value);
+	memset(t, 0, sizeof(*t));
+}
+
+bool threshold_delta_parse(const char *s, char *op, struct threshold *old_t, struct threshold *new_t)
+{
+	memset(old_t, 0, sizeof(*old_t));
+	memset(new_t, 0, sizeof(*new_t));
+	*op = s[0];
+	if (*op == '-' || *op == '+')
+		return threshold_parse(s + 1, *op == '-' ? old_t : new_t);
+	if (*op != '~' && *op != '>')
+		return false;
+	/* OLD is the first four tab-separated parts */
+	const char *p = s + 1;
+	for (int i = 0; i < 4 && p; i++) {
+		p = strchr(p, '\t');
+		if (p)
+			p++;
+	}
+	if (!p)
+		return false;
+	char *first = xstrndup(s + 1, (size_t)(p - 1 - (s + 1)));
+	bool ok = threshold_parse(first, old_t) && threshold_parse(p, new_t);
+	free(first);
+	if (!ok) {
+		threshold_release(old_t);
+		threshold_release(new_t);
+	}
+	return ok;
+}
+
 void fields_delta(const struct fieldset *old_f, const struct fieldset *new_f,
 		  struct fieldset *delta)
 {
 	static const struct fieldset empty = FIELDSET_INIT;
 	old_f = old_f ? old_f : &empty;
 	new_f = new_f ? new_f : &empty;
+	/* the thresholds first: the editors' most important news. Facts
+	 * read before the thresholds were (no field at all) say nothing of
+	 * them: not a page's worth of "added" */
+	const struct field *ot = fieldset_find(old_f, "thresholds"), *nt = fieldset_find(new_f, "thresholds");
+	if (ot && nt)
+		delta_thresholds(ot, nt, delta);
 	/* fields in the order the new page gives them, then the vanished ones */
 	for (size_t i = 0; i < new_f->n; i++)
-		delta_field(fieldset_find(old_f, new_f->v[i].name), &new_f->v[i],
-			    new_f->v[i].name, delta);
+		if (strcmp(new_f->v[i].name, "thresholds"))
+			delta_field(fieldset_find(old_f, new_f->v[i].name), &new_f->v[i],
+				    new_f->v[i].name, delta);
 	for (size_t i = 0; i < old_f->n; i++)
-		if (!fieldset_find(new_f, old_f->v[i].name))
+		if (strcmp(old_f->v[i].name, "thresholds") && !fieldset_find(new_f, old_f->v[i].name))
 			delta_field(&old_f->v[i], NULL, old_f->v[i].name, delta);
 }
 

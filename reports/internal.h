@@ -60,8 +60,25 @@ struct fact_list {
 	size_t n;
 };
 
-/* The field deltas (fields_delta() form) as sentences, in field order. */
+/* One threshold of the field "thresholds" (crawler/thresholds.c:
+ * "KIND\tCONDITION\tSUBJECT\tVALUE"), its parts owned. threshold_parse()
+ * is false (t empty) for a value without its four parts. */
+struct threshold {
+	char *kind, *condition, *subject, *value;
+};
+bool threshold_parse(const char *s, struct threshold *t);
+void threshold_release(struct threshold *t);
+/* One value of the "thresholds" delta (fields_delta(), see diff.c): *op is
+ * '-' (removed: old_t), '+' (added: new_t), '~' (changed) or '>' (moved to
+ * another condition), both set. false for anything else. */
+bool threshold_delta_parse(const char *s, char *op, struct threshold *old_t, struct threshold *new_t);
+
+/* The field deltas (fields_delta() form) as sentences, in field order,
+ * the thresholds first. */
 void facts_from_delta(const struct fieldset *delta, struct fact_list *out);
+/* In a change's deltas: how many conditions saw a threshold change (a
+ * move counts its two conditions) and how many references changed. */
+void threshold_delta_count(const struct fieldset *delta, int *conditions, int *references);
 void fact_list_release(struct fact_list *l);
 
 /* "Mode de dépôt" for "method", ...; the raw name for unknown fields. */

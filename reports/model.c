@@ -398,6 +398,12 @@ void report_count(const struct report *r, struct report_counts *c)
 			break;
 		}
 		c->moved += page_is_moved(p);
+		if (page_effective_status(p) == PAGE_CHANGED && p->change) {
+			int conds, refs;
+			threshold_delta_count(&p->change->deltas, &conds, &refs);
+			c->conditions += conds;
+			c->references += refs;
+		}
 		c->recovered += p->recovered && page_effective_status(p) != PAGE_FAILED;
 		c->stale += p->n_stale > 0;
 		for (size_t j = 0; j < p->n_documents; j++) {
@@ -535,6 +541,10 @@ char *report_subject(const struct report *r)
 	report_count(r, &c);
 	if (c.changed)
 		strvec_push_nodup(&parts, fr_count(c.changed, "modalité modifiée", "modalités modifiées"));
+	if (c.conditions)
+		strvec_push_nodup(&parts, fr_count(c.conditions, "condition modifiée", "conditions modifiées"));
+	if (c.references)
+		strvec_push_nodup(&parts, fr_count(c.references, "référence modifiée", "références modifiées"));
 	if (c.moved)
 		strvec_push_nodup(&parts, fr_count(c.moved, "adresse à mettre à jour",
 						   "adresses à mettre à jour"));
@@ -911,6 +921,7 @@ static const struct field_words field_words[] = {
 	{ "forms", "Formulaire", "Formulaire ajouté", "Formulaire retiré" },
 	{ "page_updated", "Date de mise à jour affichée", "Date de mise à jour affichée",
 	  "Date de mise à jour retirée" },
+	{ "thresholds", "Conditions", "Seuil ajouté", "Seuil retiré" },
 };
 
 static const struct field_words *field_words_find(const char *name)
@@ -969,12 +980,96 @@ static void fact_push(struct fact_list *l, char *label, char *from, char *to)
 	l->n++;
 }
 
+/* "la condition « X »", or the text outside any condition. */
+static char *fr_condition(const char *c)
+{
+	return *c ? xasprintf("la condition « %s »", c) : xstrdup("le texte hors condition");
+}
+
+/* The threshold deltas (diff.c's "thresholds" field) as sentences:
+ * « Condition « conjoint d'un étranger en situation régulière » :
+ * présence 5 ans → 3 ans », « Référence : circulaire du 28/11/2012 →
+ * circulaire du 23/01/2025 », « Seuil : présence 5 ans passe de la
+ * condition « X » à la condition « Y » ». */
+static void facts_from_thresholds(const struct field *f, struct fact_list *out)
+{
+	for (size_t j = 0; j < f->values.n; j++) {
+		struct threshold a, b;
+		char op;
+		if (!threshold_delta_parse(f->values.v[j], &op, &a, &b))
+			continue;
+		const struct threshold *t = op == '-' ? &a : &b;
+		bool ref = !strcmp(t->kind, "reference");
+		char *where = t->condition && *t->condition ? xasprintf(" (condition « %s »)", t->condition)
+							    : xstrdup("");
+		if (op == '~') {
+			const char *to = b.value;
+			size_t sl = strlen(b.subject);
+			/* "présence 5 ans → 3 ans": the subject said once */
+			if (!ref && !strcmp(a.subject, b.subject) && sl && !strncmp(a.value, a.subject, sl) &&
+			    !strncmp(b.value, b.subject, sl) && b.value[sl] == ' ')
+				to = b.value + sl + 1;
+			char *label = ref ? xstrdup("Référence")
+				      : *b.condition ? xasprintf("Condition « %s »", b.condition) : xstrdup("Seuil");
+			fact_push(out, label, xstrdup(a.value), xstrdup(to));
+		} else if (op == '>') {
+			char *from = fr_condition(a.condition), *into = fr_condition(b.condition);
+			fact_push(out, xstrdup(ref ? "Référence" : "Seuil"), NULL,
+				  xasprintf("%s passe de %s à %s", a.value, from, into));
+			free(from);
+			free(into);
+		} else if (op == '-') {
+			fact_push(out, ref ? xstrdup("Référence retirée") : xasprintf("Seuil retiré%s", where), NULL,
+				  xstrdup(a.value));
+		} else {
+			fact_push(out, ref ? xstrdup("Référence ajoutée") : xasprintf("Seuil ajouté%s", where), NULL,
+				  xstrdup(b.value));
+		}
+		free(where);
+		threshold_release(&a);
+		threshold_release(&b);
+	}
+}
+
+void threshold_delta_count(const struct fieldset *delta, int *conditions, int *references)
+{
+	struct strvec seen = STRVEC_INIT;
+	const struct field *f = delta ? fieldset_find(delta, "thresholds") : NULL;
+	*conditions = *references = 0;
+	for (size_t j = 0; f && j < f->values.n; j++) {
+		struct threshold a, b;
+		char op;
+		if (!threshold_delta_parse(f->values.v[j], &op, &a, &b))
+			continue;
+		const struct threshold *t = op == '-' ? &a : &b;
+		if (!strcmp(t->kind, "reference")) {
+			(*references)++;
+		} else {
+			/* a move touches both conditions */
+			for (int k = 0; k < (op == '>' ? 2 : 1); k++) {
+				const char *c = k ? a.condition : t->condition;
+				if (!strvec_contains(&seen, c))
+					strvec_push(&seen, c);
+			}
+		}
+		threshold_release(&a);
+		threshold_release(&b);
+	}
+	*conditions = (int)seen.n;
+	strvec_release(&seen);
+}
+
 void facts_from_delta(const struct fieldset *delta, struct fact_list *out)
 {
 	out->v = NULL;
 	out->n = 0;
+	const struct field *thr = delta ? fieldset_find(delta, "thresholds") : NULL;
+	if (thr)
+		facts_from_thresholds(thr, out);
 	for (size_t i = 0; delta && i < delta->n; i++) {
 		const struct field *f = &delta->v[i];
+		if (f == thr)
+			continue;
 		const struct field_words *w = field_words_find(f->name);
 		struct strvec rem = STRVEC_INIT, add = STRVEC_INIT;
 		for (size_t j = 0; j < f->values.n; j++) {

@@ -9,7 +9,10 @@
  * plus, for tools: run.failed_listed and run.title, run.moved,
  * run.recovered and run.failed_acknowledged (when non-zero); per page region,
  * departement, departement_name, office_name, url_moved, page_updated,
- * fields ({"name": [values]}), republished, rules_changed, also_for (ids
+ * fields ({"name": [values]}, all but thresholds), thresholds (when the
+ * facts were read by an extractor that reads them: [{kind (duration |
+ * count | money | contract | age | reference), condition, subject,
+ * value}], crawler/thresholds.c), republished, rules_changed, also_for (ids
  * of the offices whose watchlist served_by names this page's office; only
  * when there are some), and for failed
  * pages failing_since, fail_count, listed and, for a failure an editor
@@ -18,7 +21,10 @@
  * ({file, line} of its entry); for a page readable again after a failure
  * the editors were told of, recovered ({failing_since}); per change detected_at,
  * previous_snapshot_at, diff (unified, lines), fields ([{name, removed,
- * added}]), words ([{old_line, new_line, edits: [{op, text}]}], one entry
+ * added}], the thresholds apart), thresholds (when some changed:
+ * [{change: changed | moved | removed | added, kind, old, new}], old and
+ * new a page threshold or null; paired by condition and kind, see
+ * reports/diff.c), words ([{old_line, new_line, edits: [{op, text}]}], one entry
  * per changed line paired with its new version, equal runs included as
  * context), moved_lines, reverted_to (ISO time or null), state and, on a
  * reviewed or dismissed change only, review ({by, at, note}).
@@ -84,11 +90,71 @@ static void key_status(struct json_writer *w, long http_status)
 		jw_key_null(w, "http_status");
 }
 
-/* {"name": [values], ...} */
+/* {"kind", "condition", "subject", "value"} */
+static void json_threshold(struct json_writer *w, const struct threshold *t)
+{
+	jw_object_begin(w);
+	jw_key_string(w, "kind", t->kind);
+	jw_key_string(w, "condition", t->condition);
+	jw_key_string(w, "subject", t->subject);
+	jw_key_string(w, "value", t->value);
+	jw_end(w);
+}
+
+/* A page's thresholds: [{kind, condition, subject, value}] */
+static void json_thresholds(struct json_writer *w, const struct fieldset *fs)
+{
+	const struct field *f = fieldset_find(fs, "thresholds");
+	jw_array_begin(w);
+	for (size_t i = 0; f && i < f->values.n; i++) {
+		struct threshold t;
+		if (!threshold_parse(f->values.v[i], &t))
+			continue;
+		json_threshold(w, &t);
+		threshold_release(&t);
+	}
+	jw_end(w);
+}
+
+/* A change's threshold deltas: [{change (changed|moved|removed|added),
+ * kind, old, new (a threshold, or null)}] */
+static void json_threshold_delta(struct json_writer *w, const struct fieldset *delta)
+{
+	const struct field *f = fieldset_find(delta, "thresholds");
+	jw_array_begin(w);
+	for (size_t i = 0; f && i < f->values.n; i++) {
+		struct threshold a, b;
+		char op;
+		if (!threshold_delta_parse(f->values.v[i], &op, &a, &b))
+			continue;
+		jw_object_begin(w);
+		jw_key_string(w, "change", op == '~' ? "changed" : op == '>' ? "moved" : op == '-' ? "removed"
+											: "added");
+		jw_key_string(w, "kind", op == '-' ? a.kind : b.kind);
+		jw_key(w, "old");
+		if (a.kind)
+			json_threshold(w, &a);
+		else
+			jw_null(w);
+		jw_key(w, "new");
+		if (b.kind)
+			json_threshold(w, &b);
+		else
+			jw_null(w);
+		jw_end(w);
+		threshold_release(&a);
+		threshold_release(&b);
+	}
+	jw_end(w);
+}
+
+/* {"name": [values], ...}; the thresholds apart (json_thresholds) */
 static void json_fields(struct json_writer *w, const struct fieldset *fs)
 {
 	jw_object_begin(w);
 	for (size_t i = 0; i < fs->n; i++) {
+		if (!strcmp(fs->v[i].name, "thresholds"))
+			continue;
 		jw_key(w, fs->v[i].name);
 		jw_array_begin(w);
 		for (size_t j = 0; j < fs->v[i].values.n; j++)
@@ -104,6 +170,8 @@ static void json_delta(struct json_writer *w, const struct fieldset *delta)
 	jw_array_begin(w);
 	for (size_t i = 0; i < delta->n; i++) {
 		const struct field *f = &delta->v[i];
+		if (!strcmp(f->name, "thresholds"))
+			continue;  /* json_threshold_delta() */
 		jw_object_begin(w);
 		jw_key_string(w, "name", f->name);
 		for (int pass = 0; pass < 2; pass++) {
@@ -194,6 +262,11 @@ static void json_change(struct json_writer *w, const struct report_change *c)
 	jw_key(w, "fields");
 	json_delta(w, &c->deltas);
 	jw_break(w, 5);
+	if (fieldset_find(&c->deltas, "thresholds")) {
+		jw_key(w, "thresholds");
+		json_threshold_delta(w, &c->deltas);
+		jw_break(w, 5);
+	}
 	jw_key(w, "words");
 	json_words(w, c, &moved);
 	jw_break(w, 5);
@@ -290,6 +363,10 @@ static int json_page(struct json_writer *w, const struct report *r, const struct
 	jw_key_bool(w, "rules_changed", p->rules_changed);
 	jw_key(w, "fields");
 	json_fields(w, &p->fields);
+	if (fieldset_find(&p->fields, "thresholds")) {
+		jw_key(w, "thresholds");
+		json_thresholds(w, &p->fields);
+	}
 	if (st == PAGE_NEW || st == PAGE_CHANGED) {
 		/* a changed page's text is its change's new text (one copy); a
 		 * new page's may be in the report's spool */

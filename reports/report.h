@@ -48,7 +48,11 @@ char *diff_unified(const char *a, const char *b, const char *label_a,
 		   const char *label_b, int context);
 
 /* Field deltas between two fieldsets: for each field whose values differ, a
- * field named like it with values prefixed "-" (removed) or "+" (added). */
+ * field named like it with values prefixed "-" (removed) or "+" (added).
+ * The field "thresholds" comes first and is paired by meaning (condition
+ * and kind, see diff.c): "~OLD\tNEW" a changed threshold or reference,
+ * ">OLD\tNEW" one moved to another condition, "-OLD", "+NEW"; none when
+ * either side has no such field (facts read before thresholds were). */
 void fields_delta(const struct fieldset *old_f, const struct fieldset *new_f,
 		  struct fieldset *delta);
 
@@ -229,6 +233,9 @@ struct report_counts {
 	int moved;                 /* a new official address to copy (not failed) */
 	int recovered;             /* reads again after a failure the editors knew */
 	int stale;                 /* pages listed as predating a legal event */
+	/* in tonight's changes: conditions whose thresholds changed (a move
+	 * counts both), legal references changed */
+	int conditions, references;
 	/* linked documents, whatever their page's status */
 	int doc_new, doc_changed, doc_removed, doc_failed, doc_failed_listed, doc_replaced;
 };
