@@ -30,11 +30,16 @@ int cmd_check(int argc, char **argv)
 	if (n < 0) {
 		rc = EXIT_USAGE;
 	} else if (n > 0) {
-		fprintf(stderr, _("prefwatch: %d error%s\n"), n, n > 1 ? "s" : "");
+		fprintf(stderr, ngettext("prefwatch: %d error\n", "prefwatch: %d errors\n", (unsigned long)n), n);
 		rc = EXIT_USAGE;
 	} else {
-		printf(_("%zu office%s, %zu page%s: ok\n"), wl.n_offices, wl.n_offices > 1 ? "s" : "",
-		       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
+		size_t np = watchlist_page_count(&wl);
+		char *offices = xasprintf(ngettext("%zu office", "%zu offices", wl.n_offices), wl.n_offices);
+		char *pages = xasprintf(ngettext("%zu page", "%zu pages", np), np);
+		/* TRANSLATORS: "3 offices, 4 pages: ok" */
+		printf(_("%s, %s: ok\n"), offices, pages);
+		free(offices);
+		free(pages);
 	}
 	watchlist_release(&wl);
 	strvec_release(&files);

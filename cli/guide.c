@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char guide_usage[] =
+static const char guide_usage[] = N_(
 	"usage: prefwatch guide [--region NAME]... [--departement CODE]... [--format md|html|odt]\n"
 	"                       [-o FILE] [--watchlist FILE]... [--db FILE]\n\n"
 	"Writes the editors' guide (« Modalités de dépôt d'une demande d'admission\n"
@@ -39,7 +39,7 @@ static const char guide_usage[] =
 	"  -o, --output FILE    write there (replaced atomically); default: standard\n"
 	"                       output (odt needs a file)\n"
 	"  --watchlist FILE     the watchlists (else the configured or bundled ones)\n"
-	"  --db FILE            the database\n";
+	"  --db FILE            the database\n");
 
 struct guide_opts {
 	struct strvec regions, deps, watchlists;
@@ -117,7 +117,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 		struct page_state ps = { 0 };
 		strvec_push(&o->urls, pg->url);
 		if (store_page_state(st, pg->id, &ps) < 0) {
-			log_error("cannot read page '%s': %s", pg->id, store_errmsg(st));
+			log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
 			page_state_release(&ps);
 			rc = -1;
 			break;
@@ -133,7 +133,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 			 * or reviewed, whichever is later */
 			struct last_seen_ctx l = { ps.snapshot_id, 0 };
 			if (store_snapshots_each(st, pg->id, find_last_seen, &l) < 0) {
-				log_error("cannot read page '%s': %s", pg->id, store_errmsg(st));
+				log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
 				page_state_release(&ps);
 				rc = -1;
 				break;
@@ -235,7 +235,7 @@ static int build_guide(struct guide *g, const struct watchlist *wl, struct store
 	size_t selected = 0;
 	int rc = 0;
 	if (store_changes_each(st, NULL, collect_change, &cc) < 0) {
-		log_error("cannot read changes: %s", store_errmsg(st));
+		log_error(_("cannot read changes: %s"), store_errmsg(st));
 		rc = -1;
 		goto cleanup;
 	}
@@ -310,17 +310,17 @@ static int write_odt(const char *md, const char *output)
 	char *src = NULL, *part = NULL;
 	int fd = -1, rc = EXIT_FAILURE_OTHER;
 	if (!pandoc) {
-		log_error("--format odt needs pandoc, which is not installed (apt-get install "
-			  "pandoc); --format md writes the Markdown it converts");
+		log_error(_("--format odt needs pandoc, which is not installed (apt-get install "
+			  "pandoc); --format md writes the Markdown it converts"));
 		goto cleanup;
 	}
 	fd = pw_tmpfile("prefwatch-guide", &src);
 	if (fd < 0) {
-		log_error("cannot create a temporary file: %s", strerror(errno));
+		log_error(_("cannot create a temporary file: %s"), strerror(errno));
 		goto cleanup;
 	}
 	if (pw_write_all(fd, md, strlen(md)) < 0) {
-		log_error("cannot write '%s': %s", src, strerror(errno));
+		log_error(_("cannot write '%s': %s"), src, strerror(errno));
 		goto cleanup;
 	}
 	close(fd);
@@ -328,7 +328,7 @@ static int write_odt(const char *md, const char *output)
 	part = xasprintf("%s.part", output);
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_error("cannot start pandoc: %s", strerror(errno));
+		log_error(_("cannot start pandoc: %s"), strerror(errno));
 		goto cleanup;
 	}
 	if (pid == 0) {
@@ -341,19 +341,19 @@ static int write_odt(const char *md, const char *output)
 	int status;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			log_error("cannot wait for pandoc: %s", strerror(errno));
+			log_error(_("cannot wait for pandoc: %s"), strerror(errno));
 			goto cleanup;
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error("pandoc could not convert the guide to '%s' (%s %d)", output,
+		log_error(_("pandoc could not convert the guide to '%s' (%s %d)"), output,
 			  WIFEXITED(status) ? "exit status" : "signal",
 			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		unlink(part);
 		goto cleanup;
 	}
 	if (rename(part, output) < 0) {
-		log_error("cannot write '%s': %s", output, strerror(errno));
+		log_error(_("cannot write '%s': %s"), output, strerror(errno));
 		unlink(part);
 		goto cleanup;
 	}
@@ -401,7 +401,7 @@ int cmd_guide(int argc, char **argv)
 		case 'w': strvec_push(&go.watchlists, optarg); break;
 		case 'd': go.db = optarg; break;
 		case 'h':
-			printf("%s", guide_usage);
+			printf("%s", _(guide_usage));
 			goto cleanup;
 		default:
 			rc = EXIT_USAGE;
@@ -409,16 +409,16 @@ int cmd_guide(int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		rc = cli_usage_error("guide", "unexpected argument '%s'", argv[optind]);
+		rc = cli_usage_error("guide", _("unexpected argument '%s'"), argv[optind]);
 		goto cleanup;
 	}
 	bool odt = !strcmp(go.format, "odt");
 	if (strcmp(go.format, "md") && strcmp(go.format, "html") && !odt) {
-		rc = cli_usage_error("guide", "unknown format '%s' (md, html or odt)", go.format);
+		rc = cli_usage_error("guide", _("unknown format '%s' (md, html or odt)"), go.format);
 		goto cleanup;
 	}
 	if (odt && (!go.output || report_output_is_stdout(go.output))) {
-		rc = cli_usage_error("guide", "--format odt needs -o FILE");
+		rc = cli_usage_error("guide", _("--format odt needs -o FILE"));
 		goto cleanup;
 	}
 	settings_release(&set);
@@ -437,7 +437,7 @@ int cmd_guide(int argc, char **argv)
 	db = cli_db_path(go.db ? go.db : settings_get(&set, S_DB));
 	/* a guide creates nothing: a wrong --db must not leave an empty file */
 	if (access(db, F_OK) < 0) {
-		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
@@ -454,8 +454,8 @@ int cmd_guide(int argc, char **argv)
 		goto cleanup;
 	}
 	if (brc > 0) {
-		rc = cli_usage_error("guide", "no office of the watchlist matches the --region and "
-					      "--departement given");
+		rc = cli_usage_error("guide", _("no office of the watchlist matches the --region and "
+					      "--departement given"));
 		goto cleanup;
 	}
 	out = !strcmp(go.format, "html") ? guide_render_html(g) : guide_render_md(g);
@@ -463,11 +463,11 @@ int cmd_guide(int argc, char **argv)
 		rc = write_odt(out, go.output);
 	} else if (go.output) {
 		if (report_write_file(go.output, out) < 0) {
-			log_error("cannot write '%s': %s", go.output, report_output_strerror(errno));
+			log_error(_("cannot write '%s': %s"), go.output, report_output_strerror(errno));
 			rc = EXIT_FAILURE_OTHER;
 		}
 	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
-		log_error("cannot write the guide to standard output: %s", strerror(errno));
+		log_error(_("cannot write the guide to standard output: %s"), strerror(errno));
 		rc = EXIT_FAILURE_OTHER;
 	}
 cleanup:
