@@ -589,6 +589,59 @@ static struct ynode *broken_list(struct ynode *root, const char **key)
 	return last->value;
 }
 
+/* Marks broken the nodes a syntax error cut: the last one of each level.
+ * A last key with an empty value ("pages:" before the line in error) lost
+ * its value: it goes, as if absent. */
+static void mark_last_broken(struct ynode *n)
+{
+	while (n && n->kind != YNODE_SCALAR && n->n) {
+		n->broken = true;
+		if (n->kind == YNODE_SEQ) {
+			n = n->items[n->n - 1];
+			continue;
+		}
+		struct ynode_pair *last = &n->pairs[n->n - 1];
+		if (ynode_is_null(last->value)) {
+			node_free(last->key);
+			node_free(last->value);
+			n->n--;
+			return;
+		}
+		n = last->value;
+	}
+	if (n && n->kind != YNODE_SCALAR)
+		n->broken = true;
+}
+
+/* libyaml reads a token ahead: at a syntax error on line L the value that
+ * ends line L-1 is never delivered ("kind: nope" before a tab-indented
+ * line is lost). The text before line L read alone gives it, when that
+ * text parses by itself; its errors were said by the first pass. */
+static void reread_before_error(struct reader *r, struct yaml_doc *doc)
+{
+	const char *stop = line_start(r->data, r->len, r->error_line);
+	if (!stop || stop == r->data)
+		return;
+	struct strvec scratch = STRVEC_INIT;
+	struct reader before = { .file = r->file, .data = r->data, .len = (size_t)(stop - r->data),
+				 .errs = &scratch, .first_line = r->first_line };
+	struct yaml_doc head = { NULL, NULL };
+	if (!yaml_parser_initialize(&before.parser)) {
+		pw_die_oom("libyaml parser");
+	}
+	yaml_parser_set_input_string(&before.parser, (const unsigned char *)before.data, before.len);
+	parse_stream(&before, &head);
+	yaml_parser_delete(&before.parser);
+	if (!before.fatal && head.root) {
+		mark_last_broken(head.root);
+		node_free(doc->root);
+		doc->root = head.root;
+		head.root = NULL;
+	}
+	node_free(head.root);
+	strvec_release(&scratch);
+}
+
 /* Reads data into doc->root; tabs (when scan) are reported first. After a
  * syntax error inside the top-level list, reads on from its next item,
  * whose items join the list. */
@@ -602,6 +655,8 @@ static void parse_all(struct reader *r, struct yaml_doc *doc, bool scan)
 	yaml_parser_set_input_string(&r->parser, (const unsigned char *)r->data, r->len);
 	parse_stream(r, doc);
 	yaml_parser_delete(&r->parser);
+	if (r->fatal && !r->limit && doc->root)
+		reread_before_error(r, doc);
 
 	const char *key = NULL;
 	struct ynode *list = broken_list(doc->root, &key);
