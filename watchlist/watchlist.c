@@ -829,13 +829,13 @@ bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node
 	if (node && node->broken)
 		return false;
 	if (!node) {
-		yaml_err(errs, file, NULL, _("%s: expected %s, got nothing"), what, ynode_kind_name(kind));
+		yaml_err(errs, file, NULL, _("%s: expected %s, got nothing"), _(what), ynode_kind_name(kind));
 		return false;
 	}
 	if (ynode_is_null(node))
-		yaml_err(errs, file, node, _("%s: expected %s, got an empty value"), what, ynode_kind_name(kind));
+		yaml_err(errs, file, node, _("%s: expected %s, got an empty value"), _(what), ynode_kind_name(kind));
 	else
-		yaml_err(errs, file, node, _("%s: expected %s, got %s"), what, ynode_kind_name(kind),
+		yaml_err(errs, file, node, _("%s: expected %s, got %s"), _(what), ynode_kind_name(kind),
 			 ynode_kind_name(node->kind));
 	return false;
 }
@@ -852,7 +852,7 @@ int yaml_check_keys(struct strvec *errs, const char *file, const struct ynode *m
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(*a, k->value);
 		if (!ok) {
-			yaml_err(errs, file, k, _("unknown key '%s' in %s"), k->value, what);
+			yaml_err(errs, file, k, _("unknown key '%s' in %s"), k->value, _(what));
 			unknown++;
 		}
 	}
@@ -952,8 +952,8 @@ static char *search_url_problem(const char *url)
 {
 	const char *q = strstr(url, "{query}");
 	if (!q || strstr(q + 1, "{query}"))
-		return xasprintf("bad search_url '%s': expected '{query}' exactly once, where the "
-				 "searched words go", url);
+		return xasprintf(_("bad search_url '%s': expected '{query}' exactly once, where the "
+				   "searched words go"), url);
 	char *probe = xasprintf("%.*sx%s", (int)(q - url), url, q + 7);
 	char *msg = url_problem(probe);
 	free(probe);
@@ -1166,7 +1166,7 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 	const struct ynode *v = ynode_get(map, key);
 	if (!v) {
 		if (required && !map->broken)
-			yaml_err(ld->errs, ld->file, map, _("missing required key '%s' in %s"), key, what);
+			yaml_err(ld->errs, ld->file, map, _("missing required key '%s' in %s"), key, _(what));
 		return NULL;
 	}
 	if (v->kind != YNODE_SCALAR) {
@@ -1174,7 +1174,7 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 		return NULL;
 	}
 	if (ynode_is_null(v) || !v->value[0]) {
-		yaml_err(ld->errs, ld->file, v, _("empty value for '%s' in %s"), key, what);
+		yaml_err(ld->errs, ld->file, v, _("empty value for '%s' in %s"), key, _(what));
 		return NULL;
 	}
 	if (!check_value(ld, v, key, check))
@@ -1330,12 +1330,12 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 		scalar_page_error(ld, node);
 		return false;
 	}
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "page"))
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("page")))
 		return false;
-	yaml_check_keys(ld->errs, ld->file, node, page_keys, "page");
+	yaml_check_keys(ld->errs, ld->file, node, page_keys, N_("page"));
 
-	p->url = get_string(ld, node, "url", true, CHECK_URL, "page");
-	p->id = get_string(ld, node, "id", false, CHECK_ID, "page");
+	p->url = get_string(ld, node, "url", true, CHECK_URL, N_("page"));
+	p->id = get_string(ld, node, "id", false, CHECK_ID, N_("page"));
 	if (p->id) {
 		claim_page_id(ld, p->id, ynode_get(node, "id"));
 	} else if (!ynode_get(node, "id") && !node->broken) {
@@ -1403,7 +1403,7 @@ static void check_office_keys(struct loader *ld, const struct ynode *node)
 							  "indent it under 'pages:' as '- %s: ...'"),
 				 k->value, k->value);
 		else
-			yaml_err(ld->errs, ld->file, k, _("unknown key '%s' in %s"), k->value, "office");
+			yaml_err(ld->errs, ld->file, k, _("unknown key '%s' in %s"), k->value, _("office"));
 	}
 }
 
@@ -1417,7 +1417,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	o->handles_aes = true;
 	o->file = xstrdup(ld->file);
 	o->line = node->line;
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "office"))
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("office")))
 		return false;
 	check_office_keys(ld, node);
 
@@ -1470,14 +1470,15 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	pages = ynode_get(node, "pages");
 	if (st && yaml_expect(ld->errs, ld->file, st, YNODE_SCALAR, "status")) {
 		if (strcmp(st->value, "to_find"))
-			yaml_err(ld->errs, ld->file, st, "bad value '%s' for 'status': expected to_find",
+			yaml_err(ld->errs, ld->file, st, _("bad value '%s' for 'status': expected to_find"),
 				 st->value);
 		else if (!o->handles_aes)
-			yaml_err(ld->errs, ld->file, st, "%s has status: to_find but %s", label,
-				 sb ? "served_by (its pages are the serving office's)" : "handles_aes: false");
+			yaml_err(ld->errs, ld->file, st, sb ?
+				 _("%s has status: to_find but served_by (its pages are the serving office's)") :
+				 _("%s has status: to_find but handles_aes: false"), label);
 		else if (pages && !(pages->kind == YNODE_SEQ && pages->n == 0) && !ynode_is_null(pages))
 			yaml_err(ld->errs, ld->file, st,
-				 "%s has status: to_find but lists pages (remove the status once a page is found)",
+				 _("%s has status: to_find but lists pages (remove the status once a page is found)"),
 				 label);
 		else
 			o->to_find = true;
@@ -1535,9 +1536,9 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 	};
 	size_t before = ld->errs->n;
 
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "defaults"))
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("defaults")))
 		return false;
-	yaml_check_keys(ld->errs, ld->file, node, defaults_keys, "defaults");
+	yaml_check_keys(ld->errs, ld->file, node, defaults_keys, N_("defaults"));
 	get_list(ld, node, "ignore", CHECK_REGEX, &d->ignore);
 	d->user_agent_url = get_string(ld, node, "user_agent_url", false, CHECK_URL, "defaults");
 	d->ca_bundle = get_string(ld, node, "ca_bundle", false, CHECK_NONE, "defaults");
@@ -1703,9 +1704,9 @@ static int load_any(struct watchlist *wl, const char *path, const char *data, si
 							  path));
 		goto cleanup;
 	}
-	if (!yaml_expect(errs, ld.file, root, YNODE_MAP, "watchlist file"))
+	if (!yaml_expect(errs, ld.file, root, YNODE_MAP, N_("watchlist file")))
 		goto cleanup;
-	yaml_check_keys(errs, ld.file, root, top_keys, "watchlist file");
+	yaml_check_keys(errs, ld.file, root, top_keys, N_("watchlist file"));
 
 	v = ynode_get(root, "defaults");
 	if (v && load_defaults(&ld, v, &d))
