@@ -131,6 +131,88 @@ static const char evidence_usage[] = N_(
 	"  --all       every exchange kept for the page (of the change) and its documents\n"
 	"'-o -' writes to standard output. 'prefwatch verify FILE' checks the digests.\n");
 
+/* What `evidence` names: a number is a change; a page whose id is a
+ * number is reached when no change has it. 0 with *change_id (0 for a
+ * page) and *page (owned) set, or an exit status after saying why. */
+static int evidence_target(struct store *st, const char *what, int64_t *change_id, char **page)
+{
+	int64_t id = cli_parse_id(what);
+	if (id > 0) {
+		struct change_record c = { 0 };
+		int g = store_change_get(st, id, &c);
+		if (g < 0) {
+			log_error(_("cannot read change %lld: %s"), (long long)id, store_errmsg(st));
+			return EXIT_DATABASE;
+		}
+		if (g == 0) {
+			*change_id = id;
+			*page = xstrdup(c.page_id);
+			change_record_release(&c);
+			return 0;
+		}
+		change_record_release(&c);
+	}
+	struct page_state ps;
+	if (store_page_state_light(st, what, &ps) < 0) {
+		log_error(_("cannot read page '%s': %s"), what, store_errmsg(st));
+		return EXIT_DATABASE;
+	}
+	bool known = ps.has_snapshot || ps.final_url || ps.fail_count;
+	page_state_release(&ps);
+	if (!known) {
+		log_error(_("no change or page '%s' in the database"), what);
+		return EXIT_USAGE;
+	}
+	*page = xstrdup(what);
+	return 0;
+}
+
+/* The output: stdout for "-", else a temporary file next to out (*tmp,
+ * owned) renamed over it by evidence_close(). NULL after saying why. */
+static FILE *evidence_open(const char *out, char **tmp)
+{
+	FILE *f = NULL;
+	if (!strcmp(out, "-"))
+		return stdout;
+	*tmp = xasprintf("%s.tmpXXXXXX", out);
+	int fd = mkstemp(*tmp);
+	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	/* mkstemp's 0600: a file to hand over, like any the user writes */
+	mode_t um = umask(0);
+	umask(um);
+	if (fchmod(fileno(f), 0666 & ~um) != 0)
+		log_warn(_("cannot set the mode of '%s': %s"), *tmp, strerror(errno));
+	return f;
+}
+
+/* Flushes f to disk and puts the file in place; *f and *tmp are NULL
+ * afterwards when done. 0, or -1 after saying why. */
+static int evidence_close(const char *out, FILE **f, char **tmp)
+{
+	if (fflush(*f) != 0 || (*f != stdout && fsync(fileno(*f)) != 0)) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		return -1;
+	}
+	if (*f == stdout)
+		return 0;
+	int cr = fclose(*f);
+	*f = NULL;
+	if (cr != 0 || rename(*tmp, out) != 0) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		return -1;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return 0;
+}
+
 int cmd_evidence(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -143,7 +225,6 @@ int cmd_evidence(int argc, char **argv)
 	const char *db = NULL, *out = NULL;
 	bool all = false;
 	struct store *st = NULL;
-	struct change_record c = { 0 };
 	struct warc_writer *w = NULL;
 	char *tmp = NULL, *err = NULL, *fields = NULL, *page = NULL;
 	FILE *f = NULL;
@@ -168,58 +249,12 @@ int cmd_evidence(int argc, char **argv)
 	if (!st)
 		return EXIT_DATABASE;
 
-	/* a number is a change; a page whose id is a number is reached when
-	 * no change has it */
 	const char *what = argv[optind];
-	int64_t id = cli_parse_id(what);
-	if (id > 0) {
-		int g = store_change_get(st, id, &c);
-		if (g < 0) {
-			log_error(_("cannot read change %lld: %s"), (long long)id, store_errmsg(st));
-			rc = EXIT_DATABASE;
-			goto cleanup;
-		}
-		if (g == 0) {
-			change_id = id;
-			page = xstrdup(c.page_id);
-		}
-	}
-	if (!change_id) {
-		struct page_state ps;
-		if (store_page_state_light(st, what, &ps) < 0) {
-			log_error(_("cannot read page '%s': %s"), what, store_errmsg(st));
-			rc = EXIT_DATABASE;
-			goto cleanup;
-		}
-		bool known = ps.has_snapshot || ps.final_url || ps.fail_count;
-		page_state_release(&ps);
-		if (!known) {
-			log_error(_("no change or page '%s' in the database"), what);
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-		page = xstrdup(what);
-	}
-
-	if (!strcmp(out, "-")) {
-		f = stdout;
-	} else {
-		tmp = xasprintf("%s.tmpXXXXXX", out);
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(f = fdopen(fd, "wb"))) {
-			log_error(_("cannot write '%s': %s"), out, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(tmp);
-			tmp = NULL;
-			rc = EXIT_FAILURE_OTHER;
-			goto cleanup;
-		}
-		/* mkstemp's 0600: a file to hand over, like any the user writes */
-		mode_t um = umask(0);
-		umask(um);
-		if (fchmod(fileno(f), 0666 & ~um) != 0)
-			log_warn(_("cannot set the mode of '%s': %s"), tmp, strerror(errno));
+	if ((rc = evidence_target(st, what, &change_id, &page)))
+		goto cleanup;
+	if (!(f = evidence_open(out, &tmp))) {
+		rc = EXIT_FAILURE_OTHER;
+		goto cleanup;
 	}
 	w = warc_writer_new(f);
 	const char *slash = strrchr(out, '/');
@@ -250,27 +285,18 @@ int cmd_evidence(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!e.n) {
-		log_error(_("no exchange is kept for %s '%s' (kept since schema 5, for every new "
-			  "version; 'prefwatch prune' may have dropped it)"),
-			  change_id ? "change" : "page", what);
+		if (change_id)
+			log_error(_("no exchange is kept for change '%s' (kept since schema 5, for every new "
+				    "version; 'prefwatch prune' may have dropped it)"), what);
+		else
+			log_error(_("no exchange is kept for page '%s' (kept since schema 5, for every new "
+				    "version; 'prefwatch prune' may have dropped it)"), what);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (fflush(f) != 0 || (f != stdout && fsync(fileno(f)) != 0)) {
-		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+	if (evidence_close(out, &f, &tmp) < 0) {
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
-	}
-	if (f != stdout) {
-		int cr = fclose(f);
-		f = NULL;
-		if (cr != 0 || rename(tmp, out) != 0) {
-			log_error(_("cannot write '%s': %s"), out, strerror(errno));
-			rc = EXIT_FAILURE_OTHER;
-			goto cleanup;
-		}
-		free(tmp);
-		tmp = NULL;
 	}
 	log_info(ngettext("%zu exchange written to '%s'", "%zu exchanges written to '%s'", e.n), e.n, out);
 cleanup:
@@ -281,7 +307,6 @@ cleanup:
 		unlink(tmp);
 		free(tmp);
 	}
-	change_record_release(&c);
 	store_close(st);
 	free(fields);
 	free(page);

@@ -369,10 +369,11 @@ cleanup:
 	return rc;
 }
 
-int cmd_guide(int argc, char **argv)
+/* The options of `guide` into go: 0, -1 after --help, else an exit status
+ * after saying why. */
+static int guide_args(int argc, char **argv, struct guide_opts *go)
 {
-	struct guide_opts go = { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, "md", NULL, NULL };
-	struct option longopts[] = {
+	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, 'r' },
 		{ "departement", required_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'f' },
@@ -382,43 +383,84 @@ int cmd_guide(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': strvec_push(&go->regions, optarg); break;
+		case 'D': strvec_push(&go->deps, optarg); break;
+		case 'f': go->format = optarg; break;
+		case 'o': go->output = optarg; break;
+		case 'w': strvec_push(&go->watchlists, optarg); break;
+		case 'd': go->db = optarg; break;
+		case 'h':
+			printf("%s", _(guide_usage));
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("guide", _("unexpected argument '%s'"), argv[optind]);
+	bool odt = !strcmp(go->format, "odt");
+	if (strcmp(go->format, "md") && strcmp(go->format, "html") && !odt)
+		return cli_usage_error("guide", _("unknown format '%s' (md, html or odt)"), go->format);
+	if (odt && (!go->output || report_output_is_stdout(go->output)))
+		return cli_usage_error("guide", _("--format odt needs -o FILE"));
+	return 0;
+}
+
+/* The existing database at db, or NULL after saying why: a guide creates
+ * nothing, so a wrong --db must not leave an empty file. */
+static struct store *guide_store(const char *db)
+{
+	char *err = NULL;
+	if (access(db, F_OK) < 0) {
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
+		return NULL;
+	}
+	struct store *st = store_open(db, &err);
+	if (!st)
+		log_error("%s", err);
+	free(err);
+	return st;
+}
+
+/* Renders g in go's format to its output: an exit status. */
+static int guide_write(const struct guide *g, const struct guide_opts *go)
+{
+	int rc = EXIT_OK;
+	char *out = !strcmp(go->format, "html") ? guide_render_html(g) : guide_render_md(g);
+	if (!strcmp(go->format, "odt")) {
+		rc = write_odt(out, go->output);
+	} else if (go->output) {
+		if (report_write_file(go->output, out) < 0) {
+			log_error(_("cannot write '%s': %s"), go->output, report_output_strerror(errno));
+			rc = EXIT_FAILURE_OTHER;
+		}
+	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
+		log_error(_("cannot write the guide to standard output: %s"), strerror(errno));
+		rc = EXIT_FAILURE_OTHER;
+	}
+	free(out);
+	return rc;
+}
+
+int cmd_guide(int argc, char **argv)
+{
+	struct guide_opts go = { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, "md", NULL, NULL };
 	struct watchlist wl;
 	struct settings set;
 	struct strvec files = STRVEC_INIT;
 	struct store *st = NULL;
 	struct guide *g = NULL;
-	char *db = NULL, *err = NULL, *out = NULL;
-	int rc = EXIT_OK, c;
+	char *db = NULL;
+	int rc;
 	watchlist_init(&wl);
 	settings_init(&set);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': strvec_push(&go.regions, optarg); break;
-		case 'D': strvec_push(&go.deps, optarg); break;
-		case 'f': go.format = optarg; break;
-		case 'o': go.output = optarg; break;
-		case 'w': strvec_push(&go.watchlists, optarg); break;
-		case 'd': go.db = optarg; break;
-		case 'h':
-			printf("%s", _(guide_usage));
-			goto cleanup;
-		default:
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage_error("guide", _("unexpected argument '%s'"), argv[optind]);
-		goto cleanup;
-	}
-	bool odt = !strcmp(go.format, "odt");
-	if (strcmp(go.format, "md") && strcmp(go.format, "html") && !odt) {
-		rc = cli_usage_error("guide", _("unknown format '%s' (md, html or odt)"), go.format);
-		goto cleanup;
-	}
-	if (odt && (!go.output || report_output_is_stdout(go.output))) {
-		rc = cli_usage_error("guide", _("--format odt needs -o FILE"));
+	rc = guide_args(argc, argv, &go);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto cleanup;
 	}
 	settings_release(&set);
@@ -429,21 +471,12 @@ int cmd_guide(int argc, char **argv)
 	const struct strvec *from = go.watchlists.n ? &go.watchlists : &set.watchlists;
 	for (size_t i = 0; i < from->n; i++)
 		strvec_push(&files, from->v[i]);
-	int nerr = cli_load_watchlists(&wl, &files);
-	if (nerr) {
+	if (cli_load_watchlists(&wl, &files)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	db = cli_db_path(go.db ? go.db : settings_get(&set, S_DB));
-	/* a guide creates nothing: a wrong --db must not leave an empty file */
-	if (access(db, F_OK) < 0) {
-		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
-	st = store_open(db, &err);
-	if (!st) {
-		log_error("%s", err);
+	if (!(st = guide_store(db))) {
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
@@ -458,23 +491,10 @@ int cmd_guide(int argc, char **argv)
 					      "--departement given"));
 		goto cleanup;
 	}
-	out = !strcmp(go.format, "html") ? guide_render_html(g) : guide_render_md(g);
-	if (odt) {
-		rc = write_odt(out, go.output);
-	} else if (go.output) {
-		if (report_write_file(go.output, out) < 0) {
-			log_error(_("cannot write '%s': %s"), go.output, report_output_strerror(errno));
-			rc = EXIT_FAILURE_OTHER;
-		}
-	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
-		log_error(_("cannot write the guide to standard output: %s"), strerror(errno));
-		rc = EXIT_FAILURE_OTHER;
-	}
+	rc = guide_write(g, &go);
 cleanup:
-	free(out);
 	guide_free(g);
 	store_close(st);
-	free(err);
 	free(db);
 	strvec_release(&files);
 	watchlist_release(&wl);

@@ -681,7 +681,9 @@ cleanup:
 	return ret;
 }
 
-int cmd_relocate(int argc, char **argv)
+/* The options of `relocate` into set and *write: 0, -1 after --help,
+ * else an exit status after saying why. */
+static int relocate_args(int argc, char **argv, struct settings *set, bool *write)
 {
 	static const struct option longopts[] = {
 		{ "watchlist", required_argument, NULL, 'w' },
@@ -690,31 +692,18 @@ int cmd_relocate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct settings set;
-	struct watchlist wl;
-	struct store *st = NULL;
-	char *db = NULL, *why = NULL;
-	bool write = false;
-	int lock_fd = -1, rc = EXIT_OK, c;
-	struct pw_url u = PW_URL_INIT;
-
-	watchlist_init(&wl);
-	memset(&set, 0, sizeof(set)); /* settings_load() initialises it */
-	if (settings_load(&set) < 0) {
-		rc = EXIT_USAGE;
-		goto cleanup;
-	}
+	int c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			settings_set_list(&set.watchlists, &set.watchlists_origin, optarg, "--watchlist");
+			settings_set_list(&set->watchlists, &set->watchlists_origin, optarg, "--watchlist");
 			break;
 		case 'd':
-			settings_set(&set, S_DB, optarg, "--db");
+			settings_set(set, S_DB, optarg, "--db");
 			break;
 		case 'W':
-			write = true;
+			*write = true;
 			break;
 		case 'h':
 			printf(_("usage: prefwatch relocate PAGE_ID URL [--write] [--watchlist FILE]... [--db FILE]\n\n"
@@ -724,25 +713,72 @@ int cmd_relocate(int argc, char **argv)
 			       "watchlist line to change; --write changes that line in the watchlist\n"
 			       "file in place (nothing else in the file changes). The next run compares\n"
 			       "the new page with the old snapshots: a real change is reported.\n"));
-			goto cleanup;
+			return -1;
 		default:
-			rc = cli_usage_error("relocate", _("see 'prefwatch relocate --help'"));
-			goto cleanup;
+			return cli_usage_error("relocate", _("see 'prefwatch relocate --help'"));
 		}
 	}
-	if (argc - optind != 2) {
-		rc = cli_usage_error("relocate", _("expected PAGE_ID and URL"));
+	if (argc - optind != 2)
+		return cli_usage_error("relocate", _("expected PAGE_ID and URL"));
+	return 0;
+}
+
+/* 0 if url is an http(s) address without credentials, else EXIT_USAGE
+ * after saying why. */
+static int relocate_check_url(const char *url)
+{
+	struct pw_url u = PW_URL_INIT;
+	char *why = NULL;
+	int rc = 0;
+	if (!pw_url_is_http(url) || pw_url_parse(url, &u, &why) < 0)
+		rc = cli_usage_error("relocate", _("bad url '%s': expected http://... or https://..."), url);
+	else if (u.has_userinfo)
+		rc = cli_usage_error("relocate", _("url holds a user name or password: put credentials in ~/.netrc"));
+	pw_url_release(&u);
+	free(why);
+	return rc;
+}
+
+/* After the store moved page p to url: the watchlist line to change,
+ * changed in place with write. An exit status. */
+static int relocate_watchlist(const struct wl_page *p, const char *url, bool write)
+{
+	printf(_("%s: new address recorded (%s kept as an alias); history continues\n"), p->id, p->url);
+	if (!strcmp(p->url, url)) {
+		printf(_("%s:%d: the watchlist already says url: %s\n"), p->file, p->line, url);
+	} else if (write) {
+		if (rewrite_watchlist(p->file, p->line, p->url, url) < 0)
+			return EXIT_FAILURE_OTHER;
+	} else {
+		printf(_("change the watchlist (or run again with --write):\n%s:%d: url: \"%s\"\n"), p->file,
+		       p->line, url);
+	}
+	return EXIT_OK;
+}
+
+int cmd_relocate(int argc, char **argv)
+{
+	struct settings set;
+	struct watchlist wl;
+	struct store *st = NULL;
+	char *db = NULL;
+	bool write = false;
+	int lock_fd = -1, rc = EXIT_OK;
+
+	watchlist_init(&wl);
+	memset(&set, 0, sizeof(set)); /* settings_load() initialises it */
+	if (settings_load(&set) < 0) {
+		rc = EXIT_USAGE;
+		goto cleanup;
+	}
+	rc = relocate_args(argc, argv, &set, &write);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto cleanup;
 	}
 	const char *id = argv[optind], *url = argv[optind + 1];
-	if (!pw_url_is_http(url) || pw_url_parse(url, &u, &why) < 0) {
-		rc = cli_usage_error("relocate", _("bad url '%s': expected http://... or https://..."), url);
+	if ((rc = relocate_check_url(url)))
 		goto cleanup;
-	}
-	if (u.has_userinfo) {
-		rc = cli_usage_error("relocate", _("url holds a user name or password: put credentials in ~/.netrc"));
-		goto cleanup;
-	}
 	if (cli_load_watchlists(&wl, &set.watchlists)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
@@ -756,29 +792,22 @@ int cmd_relocate(int argc, char **argv)
 	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
 	int r = store_relocate_page(st, id, url, time(NULL));
-	if (r) {
-		fprintf(stderr, _("prefwatch: error: %s%s\n"), store_errmsg(st),
-			r == 1 ? " (run prefwatch once to record it)" : "");
-		rc = r == 1 ? EXIT_USAGE : EXIT_DATABASE;
+	if (r == 1) {
+		fprintf(stderr, _("prefwatch: error: %s (run prefwatch once to record it)\n"), store_errmsg(st));
+		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	printf(_("%s: new address recorded (%s kept as an alias); history continues\n"), id, p->url);
-	if (!strcmp(p->url, url)) {
-		printf(_("%s:%d: the watchlist already says url: %s\n"), p->file, p->line, url);
-	} else if (write) {
-		if (rewrite_watchlist(p->file, p->line, p->url, url) < 0)
-			rc = EXIT_FAILURE_OTHER;
-	} else {
-		printf(_("change the watchlist (or run again with --write):\n%s:%d: url: \"%s\"\n"), p->file,
-		       p->line, url);
+	if (r) {
+		fprintf(stderr, _("prefwatch: error: %s\n"), store_errmsg(st));
+		rc = EXIT_DATABASE;
+		goto cleanup;
 	}
+	rc = relocate_watchlist(p, url, write);
 cleanup:
 	store_close(st);
 	cli_unlock(lock_fd);
-	pw_url_release(&u);
 	watchlist_release(&wl);
 	settings_release(&set);
 	free(db);
-	free(why);
 	return rc;
 }
