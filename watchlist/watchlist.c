@@ -5,7 +5,10 @@
  * of positioned nodes and refuses what an editor's file never needs
  * (aliases, several documents, duplicate keys), and a validator that walks
  * the tree and fills struct watchlist. Both collect errors instead of
- * stopping at the first one, so an editor fixes a file in one go.
+ * stopping at the first one, so an editor fixes a file in one go: libyaml
+ * stops at a syntax error, so every tab-indented line is said before
+ * parsing, what was read before the error is kept (and checked, but for
+ * what the error cut), and reading goes on at the next office.
  *
  * Every check that the rest of the program relies on happens here, with
  * the same libraries that will use the values later: URLs are parsed by
@@ -662,10 +665,14 @@ static void parse_all(struct reader *r, struct yaml_doc *doc, bool scan)
 	struct ynode *list = broken_list(doc->root, &key);
 	/* past that many, the file is not YAML at all: reading on would
 	 * only cost time (each pass copies the text) */
-	size_t from = list && r->fatal && !r->limit && r->resumed < YAML_MAX_RESUME
-		? resume_line(r, list) : 0;
+	size_t from = list && r->fatal && !r->limit ? resume_line(r, list) : 0;
 	if (!from)
 		return;
+	if (r->resumed >= YAML_MAX_RESUME) {
+		reader_err(r, from, 1, _("too many syntax errors: the file is not read past this line "
+					 "(fix the errors above first)"));
+		return;
+	}
 	size_t len;
 	char *text = resume_text(r, from, key, &len);
 	struct reader more = { .file = r->file, .data = text, .len = len, .errs = r->errs,

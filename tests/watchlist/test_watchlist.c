@@ -145,6 +145,30 @@ static void test_indentation_and_colons(void)
 	watchlist_release(&wl);
 }
 
+/* Reading on after a syntax error has a bound: a file that is not YAML
+ * at all costs one pass per error, each over the whole text. */
+static void test_syntax_errors_bounded(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "offices:\n");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&b, "  - id: x-%d\n    kind: a: b\n", i);
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load_buffer(&wl, "many.yaml", buf_str(&b), b.len, &errs), 52);
+	if (errs.n == 52) {
+		CHECK_STR(errs.v[0], "many.yaml:3:12: syntax error: unexpected ':' here: indent this line "
+			  "like the keys above it, or put a value holding ': ' in quotes");
+		CHECK_STR(errs.v[51], "many.yaml:104:1: too many syntax errors: the file is not read past "
+			  "this line (fix the errors above first)");
+	}
+	CHECK_INT(wl.n_offices, 0);
+	buf_release(&b);
+	strvec_release(&errs);
+	watchlist_release(&wl);
+}
+
 static void test_unknown_key(void)
 {
 	static const char *const e[] = {
@@ -1136,6 +1160,7 @@ int main(void)
 	TEST_RUN(test_syntax_error);
 	TEST_RUN(test_tabs);
 	TEST_RUN(test_indentation_and_colons);
+	TEST_RUN(test_syntax_errors_bounded);
 	TEST_RUN(test_unknown_key);
 	TEST_RUN(test_duplicate_office);
 	TEST_RUN(test_duplicate_office_across_files);
