@@ -62,14 +62,22 @@ int cmd_check(int argc, char **argv)
 	if (n < 0) {
 		rc = EXIT_USAGE;
 	} else if (n > 0) {
-		fprintf(stderr, _("prefwatch: %d error%s\n"), n, n > 1 ? "s" : "");
+		fprintf(stderr, ngettext("prefwatch: %d error\n", "prefwatch: %d errors\n", (unsigned long)n), n);
 		rc = EXIT_USAGE;
 	} else {
-		if (files.n || bundled)
-			printf(_("%zu office%s, %zu page%s: ok\n"), wl.n_offices, wl.n_offices > 1 ? "s" : "",
-			       watchlist_page_count(&wl), watchlist_page_count(&wl) > 1 ? "s" : "");
+		if (files.n || bundled) {
+			size_t np = watchlist_page_count(&wl);
+			char *offices = xasprintf(ngettext("%zu office", "%zu offices", wl.n_offices),
+						  wl.n_offices);
+			char *pages = xasprintf(ngettext("%zu page", "%zu pages", np), np);
+			/* TRANSLATORS: "3 offices, 4 pages: ok" */
+			printf(_("%s, %s: ok\n"), offices, pages);
+			free(offices);
+			free(pages);
+		}
 		if (laws.file)
-			printf(_("%s: %zu legal event%s: ok\n"), laws.file, laws.n, laws.n > 1 ? "s" : "");
+			printf(ngettext("%s: %zu legal event: ok\n", "%s: %zu legal events: ok\n", laws.n),
+			       laws.file, laws.n);
 	}
 	law_table_release(&laws);
 	watchlist_release(&wl);

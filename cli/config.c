@@ -211,8 +211,8 @@ static int load_file(struct settings *s, const char *path, struct strvec *errs)
 	struct yaml_doc doc;
 	size_t before = errs->n;
 	yaml_doc_load(&doc, path, errs);
-	if (doc.root && yaml_expect(errs, doc.file, doc.root, YNODE_MAP, "the configuration")) {
-		yaml_check_keys(errs, doc.file, doc.root, top, "the configuration");
+	if (doc.root && yaml_expect(errs, doc.file, doc.root, YNODE_MAP, N_("the configuration"))) {
+		yaml_check_keys(errs, doc.file, doc.root, top, N_("the configuration"));
 		const struct ynode *v;
 		if ((v = ynode_get(doc.root, "database")))
 			load_scalar(s, S_DB, &doc, v, errs);

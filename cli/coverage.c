@@ -104,7 +104,7 @@ static int count_office(const struct wl_office *o, struct store *st, long k[K__C
 		}
 		struct page_state ps;
 		if (store_page_state_light(st, p->id, &ps) < 0) {
-			log_error("cannot read the state of page '%s': %s", p->id, store_errmsg(st));
+			log_error(_("cannot read the state of page '%s': %s"), p->id, store_errmsg(st));
 			return -1;
 		}
 		failing = failing || ps.fail_count > 0;
@@ -235,6 +235,34 @@ static void render_json(struct buf *b, const struct coverage *c, bool have_db)
 	buf_addstr(b, "\n]}\n");
 }
 
+/* The options of `coverage`: 0, -1 after --help, else an exit status
+ * after saying why. */
+static int coverage_args(int argc, char **argv, bool *json, const char **db_flag,
+			 struct strvec *files)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf(_("usage: prefwatch coverage [--json] [--db FILE] [--watchlist FILE]...\n\n"
+			       "Prints, per région and département, the offices listed, those with\n"
+			       "pages watched, verified or still to check (verified: false), with a\n"
+			       "page failing now, the pages never read, the offices still to find\n"
+			       "(status: to_find) and those without an AES procedure of their own.\n"
+			       "A page stale against the law is not detected yet (no column).\n"
+			       "--json for tools. Reads the database, never creates it.\n"));
+			return -1;
+		}
+		if (!strcmp(argv[i], "--json"))
+			*json = true;
+		else if (!strcmp(argv[i], "--db") && i + 1 < argc)
+			*db_flag = argv[++i];
+		else if (!strcmp(argv[i], "--watchlist") && i + 1 < argc)
+			strvec_push(files, argv[++i]);
+		else
+			return cli_usage_error("coverage", _("unknown argument '%s'"), argv[i]);
+	}
+	return 0;
+}
+
 int cmd_coverage(int argc, char **argv)
 {
 	struct watchlist wl;
@@ -249,26 +277,10 @@ int cmd_coverage(int argc, char **argv)
 	int rc = EXIT_USAGE;
 
 	watchlist_init(&wl);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: prefwatch coverage [--json] [--db FILE] [--watchlist FILE]...\n\n"
-			       "Prints, per région and département, the offices listed, those with\n"
-			       "pages watched, verified or still to check (verified: false), with a\n"
-			       "page failing now, the pages never read, the offices still to find\n"
-			       "(status: to_find) and those without an AES procedure of their own.\n"
-			       "A page stale against the law is not detected yet (no column).\n"
-			       "--json for tools. Reads the database, never creates it.\n");
-			rc = EXIT_OK;
-			goto cleanup;
-		}
-		if (!strcmp(argv[i], "--json"))
-			json = true;
-		else if (!strcmp(argv[i], "--db") && i + 1 < argc)
-			db_flag = argv[++i];
-		else if (!strcmp(argv[i], "--watchlist") && i + 1 < argc)
-			strvec_push(&files, argv[++i]);
-		else
-			return cli_usage_error("coverage", "unknown argument '%s'", argv[i]);
+	int arc = coverage_args(argc, argv, &json, &db_flag, &files);
+	if (arc) {
+		rc = arc < 0 ? EXIT_OK : arc;
+		goto cleanup;
 	}
 	if (settings_load(&set) < 0)
 		goto cleanup;
@@ -279,7 +291,7 @@ int cmd_coverage(int argc, char **argv)
 	int n = cli_load_watchlists(&wl, &files);
 	if (n) {
 		if (n > 0)
-			fprintf(stderr, "prefwatch: %d error%s\n", n, n > 1 ? "s" : "");
+			fprintf(stderr, ngettext("prefwatch: %d error\n", "prefwatch: %d errors\n", (unsigned long)n), n);
 		goto cleanup;
 	}
 	db = cli_db_path(db_flag ? db_flag : settings_get(&set, S_DB));
@@ -301,7 +313,7 @@ int cmd_coverage(int argc, char **argv)
 		render_text(&out, &cov, st != NULL);
 	rc = EXIT_OK;
 	if (fwrite(buf_str(&out), 1, out.len, stdout) != out.len || fflush(stdout)) {
-		log_error("cannot write to standard output: %s", strerror(errno));
+		log_error(_("cannot write to standard output: %s"), strerror(errno));
 		rc = EXIT_FAILURE_OTHER;
 	}
 

@@ -56,7 +56,7 @@ static struct store *open_existing(const char *flag)
 		goto cleanup;
 	db = cli_db_path(flag ? flag : settings_get(&set, S_DB));
 	if (access(db, F_OK) < 0) {
-		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
 		goto cleanup;
 	}
 	s = store_open(db, &err);
@@ -85,7 +85,7 @@ static int export_one(const struct store_exchange_info *x, void *data)
 	char *err = NULL, *extra = NULL;
 
 	if (store_exchange_read(e->st, x->id, &d) < 0) {
-		log_error("cannot read exchange %lld: %s", (long long)x->id, store_errmsg(e->st));
+		log_error(_("cannot read exchange %lld: %s"), (long long)x->id, store_errmsg(e->st));
 		e->rc = EXIT_DATABASE;
 		return 1;
 	}
@@ -111,7 +111,7 @@ static int export_one(const struct store_exchange_info *x, void *data)
 		.extra = extra,
 	};
 	if (warc_write_exchange(e->w, &wx, &err) < 0) {
-		log_error("cannot write exchange %lld: %s", (long long)x->id, err);
+		log_error(_("cannot write exchange %lld: %s"), (long long)x->id, err);
 		e->rc = EXIT_FAILURE_OTHER;
 	} else {
 		e->n++;
@@ -122,14 +122,96 @@ static int export_one(const struct store_exchange_info *x, void *data)
 	return e->rc != EXIT_OK;
 }
 
-static const char evidence_usage[] =
+static const char evidence_usage[] = N_(
 	"usage: prefwatch evidence CHANGE_ID|PAGE_ID [--all] -o FILE.warc.gz [--db FILE]\n\n"
 	"Writes the HTTP exchanges kept as proof as a WARC 1.1 file (warcinfo,\n"
 	"request and response records, one gzip member each, SHA-256 digests):\n"
 	"  CHANGE_ID   the exchanges of the change's old and new texts\n"
 	"  PAGE_ID     the exchange of the page's current text\n"
 	"  --all       every exchange kept for the page (of the change) and its documents\n"
-	"'-o -' writes to standard output. 'prefwatch verify FILE' checks the digests.\n";
+	"'-o -' writes to standard output. 'prefwatch verify FILE' checks the digests.\n");
+
+/* What `evidence` names: a number is a change; a page whose id is a
+ * number is reached when no change has it. 0 with *change_id (0 for a
+ * page) and *page (owned) set, or an exit status after saying why. */
+static int evidence_target(struct store *st, const char *what, int64_t *change_id, char **page)
+{
+	int64_t id = cli_parse_id(what);
+	if (id > 0) {
+		struct change_record c = { 0 };
+		int g = store_change_get(st, id, &c);
+		if (g < 0) {
+			log_error(_("cannot read change %lld: %s"), (long long)id, store_errmsg(st));
+			return EXIT_DATABASE;
+		}
+		if (g == 0) {
+			*change_id = id;
+			*page = xstrdup(c.page_id);
+			change_record_release(&c);
+			return 0;
+		}
+		change_record_release(&c);
+	}
+	struct page_state ps;
+	if (store_page_state_light(st, what, &ps) < 0) {
+		log_error(_("cannot read page '%s': %s"), what, store_errmsg(st));
+		return EXIT_DATABASE;
+	}
+	bool known = ps.has_snapshot || ps.final_url || ps.fail_count;
+	page_state_release(&ps);
+	if (!known) {
+		log_error(_("no change or page '%s' in the database"), what);
+		return EXIT_USAGE;
+	}
+	*page = xstrdup(what);
+	return 0;
+}
+
+/* The output: stdout for "-", else a temporary file next to out (*tmp,
+ * owned) renamed over it by evidence_close(). NULL after saying why. */
+static FILE *evidence_open(const char *out, char **tmp)
+{
+	FILE *f = NULL;
+	if (!strcmp(out, "-"))
+		return stdout;
+	*tmp = xasprintf("%s.tmpXXXXXX", out);
+	int fd = mkstemp(*tmp);
+	if (fd < 0 || !(f = fdopen(fd, "wb"))) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	/* mkstemp's 0600: a file to hand over, like any the user writes */
+	mode_t um = umask(0);
+	umask(um);
+	if (fchmod(fileno(f), 0666 & ~um) != 0)
+		log_warn(_("cannot set the mode of '%s': %s"), *tmp, strerror(errno));
+	return f;
+}
+
+/* Flushes f to disk and puts the file in place; *f and *tmp are NULL
+ * afterwards when done. 0, or -1 after saying why. */
+static int evidence_close(const char *out, FILE **f, char **tmp)
+{
+	if (fflush(*f) != 0 || (*f != stdout && fsync(fileno(*f)) != 0)) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		return -1;
+	}
+	if (*f == stdout)
+		return 0;
+	int cr = fclose(*f);
+	*f = NULL;
+	if (cr != 0 || rename(*tmp, out) != 0) {
+		log_error(_("cannot write '%s': %s"), out, strerror(errno));
+		return -1;
+	}
+	free(*tmp);
+	*tmp = NULL;
+	return 0;
+}
 
 int cmd_evidence(int argc, char **argv)
 {
@@ -143,7 +225,6 @@ int cmd_evidence(int argc, char **argv)
 	const char *db = NULL, *out = NULL;
 	bool all = false;
 	struct store *st = NULL;
-	struct change_record c = { 0 };
 	struct warc_writer *w = NULL;
 	char *tmp = NULL, *err = NULL, *fields = NULL, *page = NULL;
 	FILE *f = NULL;
@@ -156,70 +237,24 @@ int cmd_evidence(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 'o': out = optarg; break;
 		case 'a': all = true; break;
-		case 'h': printf("%s", evidence_usage); return EXIT_OK;
-		default: return cli_usage_error("evidence", "unknown option");
+		case 'h': printf("%s", _(evidence_usage)); return EXIT_OK;
+		default: return cli_usage_error("evidence", _("unknown option"));
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error("evidence", "expected one change id or page id");
+		return cli_usage_error("evidence", _("expected one change id or page id"));
 	if (!out)
-		return cli_usage_error("evidence", "missing -o FILE.warc.gz");
+		return cli_usage_error("evidence", _("missing -o FILE.warc.gz"));
 	st = open_existing(db);
 	if (!st)
 		return EXIT_DATABASE;
 
-	/* a number is a change; a page whose id is a number is reached when
-	 * no change has it */
 	const char *what = argv[optind];
-	int64_t id = cli_parse_id(what);
-	if (id > 0) {
-		int g = store_change_get(st, id, &c);
-		if (g < 0) {
-			log_error("cannot read change %lld: %s", (long long)id, store_errmsg(st));
-			rc = EXIT_DATABASE;
-			goto cleanup;
-		}
-		if (g == 0) {
-			change_id = id;
-			page = xstrdup(c.page_id);
-		}
-	}
-	if (!change_id) {
-		struct page_state ps;
-		if (store_page_state_light(st, what, &ps) < 0) {
-			log_error("cannot read page '%s': %s", what, store_errmsg(st));
-			rc = EXIT_DATABASE;
-			goto cleanup;
-		}
-		bool known = ps.has_snapshot || ps.final_url || ps.fail_count;
-		page_state_release(&ps);
-		if (!known) {
-			log_error("no change or page '%s' in the database", what);
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-		page = xstrdup(what);
-	}
-
-	if (!strcmp(out, "-")) {
-		f = stdout;
-	} else {
-		tmp = xasprintf("%s.tmpXXXXXX", out);
-		int fd = mkstemp(tmp);
-		if (fd < 0 || !(f = fdopen(fd, "wb"))) {
-			log_error("cannot write '%s': %s", out, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			free(tmp);
-			tmp = NULL;
-			rc = EXIT_FAILURE_OTHER;
-			goto cleanup;
-		}
-		/* mkstemp's 0600: a file to hand over, like any the user writes */
-		mode_t um = umask(0);
-		umask(um);
-		if (fchmod(fileno(f), 0666 & ~um) != 0)
-			log_warn("cannot set the mode of '%s': %s", tmp, strerror(errno));
+	if ((rc = evidence_target(st, what, &change_id, &page)))
+		goto cleanup;
+	if (!(f = evidence_open(out, &tmp))) {
+		rc = EXIT_FAILURE_OTHER;
+		goto cleanup;
 	}
 	w = warc_writer_new(f);
 	const char *slash = strrchr(out, '/');
@@ -232,7 +267,7 @@ int cmd_evidence(int argc, char **argv)
 				       page);
 	if (warc_write_warcinfo(w, strcmp(out, "-") ? (slash ? slash + 1 : out) : NULL, fields,
 				&err) < 0) {
-		log_error("cannot write '%s': %s", out, err);
+		log_error(_("cannot write '%s': %s"), out, err);
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
 	}
@@ -241,7 +276,7 @@ int cmd_evidence(int argc, char **argv)
 		       : store_exchanges_each(st, change_id, change_id ? NULL : page, false,
 					      export_one, &e);
 	if (walk < 0) {
-		log_error("cannot list exchanges: %s", store_errmsg(st));
+		log_error(_("cannot list exchanges: %s"), store_errmsg(st));
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
@@ -250,29 +285,20 @@ int cmd_evidence(int argc, char **argv)
 		goto cleanup;
 	}
 	if (!e.n) {
-		log_error("no exchange is kept for %s '%s' (kept since schema 5, for every new "
-			  "version; 'prefwatch prune' may have dropped it)",
-			  change_id ? "change" : "page", what);
+		if (change_id)
+			log_error(_("no exchange is kept for change '%s' (kept since schema 5, for every new "
+				    "version; 'prefwatch prune' may have dropped it)"), what);
+		else
+			log_error(_("no exchange is kept for page '%s' (kept since schema 5, for every new "
+				    "version; 'prefwatch prune' may have dropped it)"), what);
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	if (fflush(f) != 0 || (f != stdout && fsync(fileno(f)) != 0)) {
-		log_error("cannot write '%s': %s", out, strerror(errno));
+	if (evidence_close(out, &f, &tmp) < 0) {
 		rc = EXIT_FAILURE_OTHER;
 		goto cleanup;
 	}
-	if (f != stdout) {
-		int cr = fclose(f);
-		f = NULL;
-		if (cr != 0 || rename(tmp, out) != 0) {
-			log_error("cannot write '%s': %s", out, strerror(errno));
-			rc = EXIT_FAILURE_OTHER;
-			goto cleanup;
-		}
-		free(tmp);
-		tmp = NULL;
-	}
-	log_info("%zu exchange%s written to '%s'", e.n, e.n > 1 ? "s" : "", out);
+	log_info(ngettext("%zu exchange written to '%s'", "%zu exchanges written to '%s'", e.n), e.n, out);
 cleanup:
 	warc_writer_free(w);
 	if (f && f != stdout)
@@ -281,7 +307,6 @@ cleanup:
 		unlink(tmp);
 		free(tmp);
 	}
-	change_record_release(&c);
 	store_close(st);
 	free(fields);
 	free(page);
@@ -295,11 +320,11 @@ static void print_check(const struct warc_record_check *r, void *ctx)
 {
 	const char *path = ctx;
 	if (r->problem)
-		printf("FAILED  record %zu (%s%s%s) at offset %zu: %s\n", r->index, r->type,
+		printf(_("FAILED  record %zu (%s%s%s) at offset %zu: %s\n"), r->index, r->type,
 		       r->target_uri ? " " : "", r->target_uri ? r->target_uri : "", r->offset,
 		       r->problem);
 	else
-		printf("ok      record %zu (%s%s%s)%s\n", r->index, r->type,
+		printf(_("ok      record %zu (%s%s%s)%s\n"), r->index, r->type,
 		       r->target_uri ? " " : "", r->target_uri ? r->target_uri : "",
 		       r->payload_checked ? ": block and payload digests match"
 					  : ": block digest matches");
@@ -320,18 +345,18 @@ int cmd_verify(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
-			printf("usage: prefwatch verify FILE.warc.gz\n\n"
+			printf(_("usage: prefwatch verify FILE.warc.gz\n\n"
 			       "Reads a WARC file record by record and checks every WARC-Block-Digest\n"
 			       "and WARC-Payload-Digest (sha256 or sha1, hex or base32). Exit status 0\n"
 			       "when every record has a block digest and every digest matches, 1 when\n"
-			       "one does not, 2 when the file cannot be read as WARC.\n");
+			       "one does not, 2 when the file cannot be read as WARC.\n"));
 			return EXIT_OK;
 		default:
-			return cli_usage_error("verify", "unknown option");
+			return cli_usage_error("verify", _("unknown option"));
 		}
 	}
 	if (optind + 1 != argc)
-		return cli_usage_error("verify", "expected one WARC file");
+		return cli_usage_error("verify", _("expected one WARC file"));
 	const char *path = argv[optind];
 	if (warc_verify(path, print_check, (void *)path, &n, &err) < 0) {
 		log_error("%s", err);
@@ -339,11 +364,11 @@ int cmd_verify(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (n.failed) {
-		printf("%zu of %zu records FAILED verification: '%s' is not what prefwatch wrote\n",
+		printf(_("%zu of %zu records FAILED verification: '%s' is not what prefwatch wrote\n"),
 		       n.failed, n.records, path);
 		return EXIT_PAGES_FAILED;
 	}
-	printf("%zu records, every digest matches\n", n.records);
+	printf(_("%zu records, every digest matches\n"), n.records);
 	return EXIT_OK;
 }
 
@@ -378,46 +403,50 @@ int cmd_prune(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 'b': before_s = optarg; break;
 		case 'h':
-			printf("usage: prefwatch prune --keep-evidence [--before YYYY-MM-DD] [--db FILE]\n\n"
+			printf(_("usage: prefwatch prune --keep-evidence [--before YYYY-MM-DD] [--db FILE]\n\n"
 			       "Deletes the kept HTTP exchanges that no change cites (an exchange is\n"
 			       "cited when it proves a change's old or new text), kept before the\n"
 			       "date if given, and the bodies no exchange uses any more. An exchange\n"
-			       "a change cites is never deleted.\n");
+			       "a change cites is never deleted.\n"));
 			goto cleanup;
 		default:
-			rc = cli_usage_error("prune", "unknown option");
+			rc = cli_usage_error("prune", _("unknown option"));
 			goto cleanup;
 		}
 	}
 	if (optind != argc) {
-		rc = cli_usage_error("prune", "unexpected argument '%s'", argv[optind]);
+		rc = cli_usage_error("prune", _("unexpected argument '%s'"), argv[optind]);
 		goto cleanup;
 	}
 	if (!keep) {
 		/* the only mode there is: say so rather than guess */
-		rc = cli_usage_error("prune", "--keep-evidence is required (exchanges a change cites "
-				     "are never deleted)");
+		rc = cli_usage_error("prune", _("--keep-evidence is required (exchanges a change cites "
+				     "are never deleted)"));
 		goto cleanup;
 	}
 	if (before_s && (before = pw_time_parse(before_s)) < 0) {
-		rc = cli_usage_error("prune", "bad date '%s' (expected YYYY-MM-DD)", before_s);
+		rc = cli_usage_error("prune", _("bad date '%s' (expected YYYY-MM-DD)"), before_s);
 		goto cleanup;
 	}
 	db = cli_db_path(settings_get(&s, S_DB));
 	if (access(db, F_OK) < 0) {
-		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
 	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
 	if (store_prune_exchanges(st, before, &nx, &nb) < 0) {
-		log_error("cannot prune '%s': %s", db, store_errmsg(st));
+		log_error(_("cannot prune '%s': %s"), db, store_errmsg(st));
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
-	printf("%zu exchange%s and %zu bod%s deleted; every exchange a change cites is kept\n", nx,
-	       nx == 1 ? "" : "s", nb, nb == 1 ? "y" : "ies");
+	char *xs = xasprintf(ngettext("%zu exchange", "%zu exchanges", nx), nx);
+	char *bs = xasprintf(ngettext("%zu body", "%zu bodies", nb), nb);
+	/* TRANSLATORS: "3 exchanges and 2 bodies deleted; ..." */
+	printf(_("%s and %s deleted; every exchange a change cites is kept\n"), xs, bs);
+	free(xs);
+	free(bs);
 cleanup:
 	store_close(st);
 	cli_unlock(lock_fd);

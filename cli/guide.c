@@ -23,7 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char guide_usage[] =
+static const char guide_usage[] = N_(
 	"usage: prefwatch guide [--region NAME]... [--departement CODE]... [--format md|html|odt]\n"
 	"                       [-o FILE] [--watchlist FILE]... [--db FILE]\n\n"
 	"Writes the editors' guide (« Modalités de dépôt d'une demande d'admission\n"
@@ -39,7 +39,7 @@ static const char guide_usage[] =
 	"  -o, --output FILE    write there (replaced atomically); default: standard\n"
 	"                       output (odt needs a file)\n"
 	"  --watchlist FILE     the watchlists (else the configured or bundled ones)\n"
-	"  --db FILE            the database\n";
+	"  --db FILE            the database\n");
 
 struct guide_opts {
 	struct strvec regions, deps, watchlists;
@@ -117,7 +117,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 		struct page_state ps = { 0 };
 		strvec_push(&o->urls, pg->url);
 		if (store_page_state(st, pg->id, &ps) < 0) {
-			log_error("cannot read page '%s': %s", pg->id, store_errmsg(st));
+			log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
 			page_state_release(&ps);
 			rc = -1;
 			break;
@@ -133,7 +133,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 			 * or reviewed, whichever is later */
 			struct last_seen_ctx l = { ps.snapshot_id, 0 };
 			if (store_snapshots_each(st, pg->id, find_last_seen, &l) < 0) {
-				log_error("cannot read page '%s': %s", pg->id, store_errmsg(st));
+				log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
 				page_state_release(&ps);
 				rc = -1;
 				break;
@@ -235,7 +235,7 @@ static int build_guide(struct guide *g, const struct watchlist *wl, struct store
 	size_t selected = 0;
 	int rc = 0;
 	if (store_changes_each(st, NULL, collect_change, &cc) < 0) {
-		log_error("cannot read changes: %s", store_errmsg(st));
+		log_error(_("cannot read changes: %s"), store_errmsg(st));
 		rc = -1;
 		goto cleanup;
 	}
@@ -310,17 +310,17 @@ static int write_odt(const char *md, const char *output)
 	char *src = NULL, *part = NULL;
 	int fd = -1, rc = EXIT_FAILURE_OTHER;
 	if (!pandoc) {
-		log_error("--format odt needs pandoc, which is not installed (apt-get install "
-			  "pandoc); --format md writes the Markdown it converts");
+		log_error(_("--format odt needs pandoc, which is not installed (apt-get install "
+			  "pandoc); --format md writes the Markdown it converts"));
 		goto cleanup;
 	}
 	fd = pw_tmpfile("prefwatch-guide", &src);
 	if (fd < 0) {
-		log_error("cannot create a temporary file: %s", strerror(errno));
+		log_error(_("cannot create a temporary file: %s"), strerror(errno));
 		goto cleanup;
 	}
 	if (pw_write_all(fd, md, strlen(md)) < 0) {
-		log_error("cannot write '%s': %s", src, strerror(errno));
+		log_error(_("cannot write '%s': %s"), src, strerror(errno));
 		goto cleanup;
 	}
 	close(fd);
@@ -328,7 +328,7 @@ static int write_odt(const char *md, const char *output)
 	part = xasprintf("%s.part", output);
 	pid_t pid = fork();
 	if (pid < 0) {
-		log_error("cannot start pandoc: %s", strerror(errno));
+		log_error(_("cannot start pandoc: %s"), strerror(errno));
 		goto cleanup;
 	}
 	if (pid == 0) {
@@ -341,19 +341,19 @@ static int write_odt(const char *md, const char *output)
 	int status;
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			log_error("cannot wait for pandoc: %s", strerror(errno));
+			log_error(_("cannot wait for pandoc: %s"), strerror(errno));
 			goto cleanup;
 		}
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error("pandoc could not convert the guide to '%s' (%s %d)", output,
+		log_error(_("pandoc could not convert the guide to '%s' (%s %d)"), output,
 			  WIFEXITED(status) ? "exit status" : "signal",
 			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 		unlink(part);
 		goto cleanup;
 	}
 	if (rename(part, output) < 0) {
-		log_error("cannot write '%s': %s", output, strerror(errno));
+		log_error(_("cannot write '%s': %s"), output, strerror(errno));
 		unlink(part);
 		goto cleanup;
 	}
@@ -369,10 +369,11 @@ cleanup:
 	return rc;
 }
 
-int cmd_guide(int argc, char **argv)
+/* The options of `guide` into go: 0, -1 after --help, else an exit status
+ * after saying why. */
+static int guide_args(int argc, char **argv, struct guide_opts *go)
 {
-	struct guide_opts go = { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, "md", NULL, NULL };
-	struct option longopts[] = {
+	static const struct option longopts[] = {
 		{ "region", required_argument, NULL, 'r' },
 		{ "departement", required_argument, NULL, 'D' },
 		{ "format", required_argument, NULL, 'f' },
@@ -382,43 +383,84 @@ int cmd_guide(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': strvec_push(&go->regions, optarg); break;
+		case 'D': strvec_push(&go->deps, optarg); break;
+		case 'f': go->format = optarg; break;
+		case 'o': go->output = optarg; break;
+		case 'w': strvec_push(&go->watchlists, optarg); break;
+		case 'd': go->db = optarg; break;
+		case 'h':
+			printf("%s", _(guide_usage));
+			return -1;
+		default:
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("guide", _("unexpected argument '%s'"), argv[optind]);
+	bool odt = !strcmp(go->format, "odt");
+	if (strcmp(go->format, "md") && strcmp(go->format, "html") && !odt)
+		return cli_usage_error("guide", _("unknown format '%s' (md, html or odt)"), go->format);
+	if (odt && (!go->output || report_output_is_stdout(go->output)))
+		return cli_usage_error("guide", _("--format odt needs -o FILE"));
+	return 0;
+}
+
+/* The existing database at db, or NULL after saying why: a guide creates
+ * nothing, so a wrong --db must not leave an empty file. */
+static struct store *guide_store(const char *db)
+{
+	char *err = NULL;
+	if (access(db, F_OK) < 0) {
+		log_error(_("no database at '%s' (a first 'prefwatch run' creates it)"), db);
+		return NULL;
+	}
+	struct store *st = store_open(db, &err);
+	if (!st)
+		log_error("%s", err);
+	free(err);
+	return st;
+}
+
+/* Renders g in go's format to its output: an exit status. */
+static int guide_write(const struct guide *g, const struct guide_opts *go)
+{
+	int rc = EXIT_OK;
+	char *out = !strcmp(go->format, "html") ? guide_render_html(g) : guide_render_md(g);
+	if (!strcmp(go->format, "odt")) {
+		rc = write_odt(out, go->output);
+	} else if (go->output) {
+		if (report_write_file(go->output, out) < 0) {
+			log_error(_("cannot write '%s': %s"), go->output, report_output_strerror(errno));
+			rc = EXIT_FAILURE_OTHER;
+		}
+	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
+		log_error(_("cannot write the guide to standard output: %s"), strerror(errno));
+		rc = EXIT_FAILURE_OTHER;
+	}
+	free(out);
+	return rc;
+}
+
+int cmd_guide(int argc, char **argv)
+{
+	struct guide_opts go = { STRVEC_INIT, STRVEC_INIT, STRVEC_INIT, "md", NULL, NULL };
 	struct watchlist wl;
 	struct settings set;
 	struct strvec files = STRVEC_INIT;
 	struct store *st = NULL;
 	struct guide *g = NULL;
-	char *db = NULL, *err = NULL, *out = NULL;
-	int rc = EXIT_OK, c;
+	char *db = NULL;
+	int rc;
 	watchlist_init(&wl);
 	settings_init(&set);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': strvec_push(&go.regions, optarg); break;
-		case 'D': strvec_push(&go.deps, optarg); break;
-		case 'f': go.format = optarg; break;
-		case 'o': go.output = optarg; break;
-		case 'w': strvec_push(&go.watchlists, optarg); break;
-		case 'd': go.db = optarg; break;
-		case 'h':
-			printf("%s", guide_usage);
-			goto cleanup;
-		default:
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage_error("guide", "unexpected argument '%s'", argv[optind]);
-		goto cleanup;
-	}
-	bool odt = !strcmp(go.format, "odt");
-	if (strcmp(go.format, "md") && strcmp(go.format, "html") && !odt) {
-		rc = cli_usage_error("guide", "unknown format '%s' (md, html or odt)", go.format);
-		goto cleanup;
-	}
-	if (odt && (!go.output || report_output_is_stdout(go.output))) {
-		rc = cli_usage_error("guide", "--format odt needs -o FILE");
+	rc = guide_args(argc, argv, &go);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto cleanup;
 	}
 	settings_release(&set);
@@ -429,21 +471,12 @@ int cmd_guide(int argc, char **argv)
 	const struct strvec *from = go.watchlists.n ? &go.watchlists : &set.watchlists;
 	for (size_t i = 0; i < from->n; i++)
 		strvec_push(&files, from->v[i]);
-	int nerr = cli_load_watchlists(&wl, &files);
-	if (nerr) {
+	if (cli_load_watchlists(&wl, &files)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	db = cli_db_path(go.db ? go.db : settings_get(&set, S_DB));
-	/* a guide creates nothing: a wrong --db must not leave an empty file */
-	if (access(db, F_OK) < 0) {
-		log_error("no database at '%s' (a first 'prefwatch run' creates it)", db);
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
-	st = store_open(db, &err);
-	if (!st) {
-		log_error("%s", err);
+	if (!(st = guide_store(db))) {
 		rc = EXIT_DATABASE;
 		goto cleanup;
 	}
@@ -454,27 +487,14 @@ int cmd_guide(int argc, char **argv)
 		goto cleanup;
 	}
 	if (brc > 0) {
-		rc = cli_usage_error("guide", "no office of the watchlist matches the --region and "
-					      "--departement given");
+		rc = cli_usage_error("guide", _("no office of the watchlist matches the --region and "
+					      "--departement given"));
 		goto cleanup;
 	}
-	out = !strcmp(go.format, "html") ? guide_render_html(g) : guide_render_md(g);
-	if (odt) {
-		rc = write_odt(out, go.output);
-	} else if (go.output) {
-		if (report_write_file(go.output, out) < 0) {
-			log_error("cannot write '%s': %s", go.output, report_output_strerror(errno));
-			rc = EXIT_FAILURE_OTHER;
-		}
-	} else if (fputs(out, stdout) == EOF || fflush(stdout) == EOF) {
-		log_error("cannot write the guide to standard output: %s", strerror(errno));
-		rc = EXIT_FAILURE_OTHER;
-	}
+	rc = guide_write(g, &go);
 cleanup:
-	free(out);
 	guide_free(g);
 	store_close(st);
-	free(err);
 	free(db);
 	strvec_release(&files);
 	watchlist_release(&wl);

@@ -132,7 +132,7 @@ static int sheet_parse(const char *data, size_t len, char delim, struct sheet *o
 			i++;
 			for (;;) {
 				if (i >= len) {
-					*err = xasprintf("%d: unterminated quoted cell", start);
+					*err = xasprintf(_("%d: unterminated quoted cell"), start);
 					rc = -1;
 					goto cleanup;
 				}
@@ -285,7 +285,7 @@ static int convert(const char *from, const char *to, const char *dir, const char
 		char *argv[] = { "ssconvert", (char *)from, (char *)to, NULL };
 		if (!run_quiet(argv))
 			return 0;
-		*err = xasprintf("ssconvert could not convert '%s'", from);
+		*err = xasprintf(_("ssconvert could not convert '%s'"), from);
 		return -1;
 	}
 	const char *lo = in_path("libreoffice") ? "libreoffice" : in_path("soffice") ? "soffice" : NULL;
@@ -303,7 +303,7 @@ static int convert(const char *from, const char *to, const char *dir, const char
 	free(profile);
 	free(filter);
 	if (rc) {
-		*err = xasprintf("%s could not convert '%s'", lo, from);
+		*err = xasprintf(_("%s could not convert '%s'"), lo, from);
 		return -1;
 	}
 	const char *base = strrchr(from, '/');
@@ -312,7 +312,7 @@ static int convert(const char *from, const char *to, const char *dir, const char
 	char *made = xasprintf("%s/%.*s.%s", dir, (int)(dot ? (size_t)(dot - base) : strlen(base)), base, ext);
 	rc = strcmp(made, to) ? rename(made, to) : 0;
 	if (rc)
-		*err = xasprintf("%s wrote no '%s'", lo, made);
+		*err = xasprintf(_("%s wrote no '%s'"), lo, made);
 	free(made);
 	return rc;
 }
@@ -465,16 +465,16 @@ static int read_header(struct importer *im)
 		if (!h->cells.v[k][0])
 			continue;
 		if (c < 0)
-			sheet_err(im, h->line, (int)k + 1, "unknown column '%s'", h->cells.v[k]);
+			sheet_err(im, h->line, (int)k + 1, _("unknown column '%s'"), h->cells.v[k]);
 		else if (im->colidx[c] >= 0)
-			sheet_err(im, h->line, (int)k + 1, "column '%s' given twice (first in column %d)",
+			sheet_err(im, h->line, (int)k + 1, _("column '%s' given twice (first in column %d)"),
 				  h->cells.v[k], im->colidx[c] + 1);
 		else
 			im->colidx[c] = (int)k;
 	}
 	for (size_t i = 0; i < PW_ARRAY_SIZE(required_cols); i++)
 		if (im->colidx[required_cols[i]] < 0)
-			sheet_err(im, h->line, 1, "missing column '%s'", import_columns[required_cols[i]][0]);
+			sheet_err(im, h->line, 1, _("missing column '%s'"), import_columns[required_cols[i]][0]);
 	return im->errs.n ? -1 : 0;
 }
 
@@ -490,7 +490,7 @@ static void group_rows(struct importer *im)
 		const char *id = cell(im, r, C_OFFICE);
 		int line = im->sheet.rows[r].line;
 		if (!*id) {
-			sheet_err(im, line, colno(im, C_OFFICE), "empty office id");
+			sheet_err(im, line, colno(im, C_OFFICE), _("empty office id"));
 			continue;
 		}
 		const size_t *known = strmap_get(&index, id);
@@ -508,7 +508,7 @@ static void group_rows(struct importer *im)
 				const char *a = cell(im, first, office_cols[i]), *b = cell(im, r, office_cols[i]);
 				if (*b && strcmp(a, b))
 					sheet_err(im, line, colno(im, office_cols[i]),
-						  "office '%s' has %s '%s' on row %d, this row says '%s'", id,
+						  _("office '%s' has %s '%s' on row %d, this row says '%s'"), id,
 						  import_columns[office_cols[i]][0], a, im->sheet.rows[first].line, b);
 			}
 		}
@@ -593,7 +593,7 @@ static void write_yaml(struct importer *im, struct yaml_out *y)
 			for (size_t k = 0; k < PW_ARRAY_SIZE(page_only); k++)
 				if (*cell(im, r, page_only[k]))
 					sheet_err(im, im->sheet.rows[r].line, colno(im, page_only[k]),
-						  "'%s' given on a row without a url",
+						  _("'%s' given on a row without a url"),
 						  import_columns[page_only[k]][0]);
 		}
 		if (!n_urls) {
@@ -674,7 +674,7 @@ static int write_out(const char *path, const char *data, size_t len)
 {
 	if (!path || !strcmp(path, "-")) {
 		if (fwrite(data, 1, len, stdout) != len || fflush(stdout)) {
-			log_error("cannot write to standard output: %s", strerror(errno));
+			log_error(_("cannot write to standard output: %s"), strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -683,13 +683,13 @@ static int write_out(const char *path, const char *data, size_t len)
 	FILE *f = fopen(tmp, "wb");
 	int rc = -1;
 	if (!f) {
-		log_error("cannot write '%s': %s", path, strerror(errno));
+		log_error(_("cannot write '%s': %s"), path, strerror(errno));
 		goto cleanup;
 	}
 	bool ok = fwrite(data, 1, len, f) == len;
 	ok = !fclose(f) && ok;
 	if (!ok || rename(tmp, path) < 0) {
-		log_error("cannot write '%s': %s", path, strerror(errno));
+		log_error(_("cannot write '%s': %s"), path, strerror(errno));
 		unlink(tmp);
 		goto cleanup;
 	}
@@ -704,11 +704,99 @@ static char *make_tmpdir(void)
 	const char *t = getenv("TMPDIR");
 	char *dir = xasprintf("%s/prefwatch-sheet.XXXXXX", t && *t ? t : "/tmp");
 	if (!mkdtemp(dir)) {
-		log_error("cannot create a temporary directory: %s", strerror(errno));
+		log_error(_("cannot create a temporary directory: %s"), strerror(errno));
 		free(dir);
 		return NULL;
 	}
 	return dir;
+}
+
+static void import_usage(void)
+{
+	printf(_("usage: prefwatch import FILE.csv|FILE.tsv|FILE.ods [-o OUT.yaml]\n\n"
+	       "Turns a spreadsheet into watchlist YAML (on stdout, or OUT replaced\n"
+	       "atomically). One row per page; an office's columns repeat on each of\n"
+	       "its rows; an office without a known page has a row with an empty url\n"
+	       "(it becomes status: to_find). Columns, as 'prefwatch export' writes\n"
+	       "them (French names and any case accepted):\n"
+	       "  region departement departement_name office name kind url (required)\n"
+	       "  handles_aes served_by status page verified select exclude ignore\n"
+	       "  ignore_params documents max_documents (optional; exclude, ignore and\n"
+	       "  ignore_params hold one value per line of the cell)\n"
+	       "The delimiter of a CSV is ',' or ';' (from the header). Every row is\n"
+	       "checked by the watchlist's own rules; errors are FILE:ROW:COLUMN (the\n"
+	       "header is row 1) and nothing is written. ODS needs ssconvert or\n"
+	       "libreoffice.\n"));
+}
+
+/* The input and -o of `import`: 0, -1 after --help, else an exit status
+ * after saying why. */
+static int import_args(int argc, char **argv, const char **in, const char **out)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			import_usage();
+			return -1;
+		}
+		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
+			*out = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1])
+			return cli_usage_error("import", _("unknown option '%s'"), argv[i]);
+		else if (!*in)
+			*in = argv[i];
+		else
+			return cli_usage_error("import", _("expected one spreadsheet file"));
+	}
+	if (!*in)
+		return cli_usage_error("import", _("expected a spreadsheet file (.csv, .tsv or .ods)"));
+	return 0;
+}
+
+/* The sheet's text into raw (an ODS converted to CSV first, in a
+ * temporary directory left in *tmpdir for the caller to remove): 0, or an
+ * exit status after saying why. */
+static int read_sheet(const char *in, struct buf *raw, char **tmpdir)
+{
+	const char *path = in;
+	char *converted = NULL, *err = NULL;
+	int rc = EXIT_USAGE;
+
+	if (ends_with(in, ".ods")) {
+		if (!(*tmpdir = make_tmpdir()))
+			return EXIT_FAILURE_OTHER;
+		converted = xasprintf("%s/sheet.csv", *tmpdir);
+		if (convert(in, converted, *tmpdir, "csv", &err) < 0) {
+			log_error(_("cannot read '%s': %s"), in, err);
+			goto cleanup;
+		}
+		path = converted;
+	}
+	buf_init(raw, SHEET_MAX);
+	if (read_all(path, raw) < 0) {
+		int e = errno;
+		log_error(_("cannot read '%s': %s"), in, e == EFBIG ? _("larger than 16 MiB") : strerror(e));
+		goto cleanup;
+	}
+	if (!utf8_valid(buf_str(raw), raw->len)) {
+		log_error(_("cannot read '%s': not UTF-8 text (save the sheet as CSV in UTF-8)"), in);
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	free(converted);
+	free(err);
+	return rc;
+}
+
+static void print_written(const char *out, const struct watchlist *wl)
+{
+	size_t np = watchlist_page_count(wl);
+	char *offices = xasprintf(ngettext("%zu office", "%zu offices", wl->n_offices), wl->n_offices);
+	char *pages = xasprintf(ngettext("%zu page", "%zu pages", np), np);
+	/* TRANSLATORS: "OUT.yaml: 3 offices, 4 pages" */
+	fprintf(stderr, _("%s: %s, %s\n"), out, offices, pages);
+	free(offices);
+	free(pages);
 }
 
 int cmd_import(int argc, char **argv)
@@ -720,75 +808,25 @@ int cmd_import(int argc, char **argv)
 	struct strvec errs = STRVEC_INIT;
 	const char *in = NULL, *out = NULL;
 	char *tmpdir = NULL, *err = NULL;
-	int rc = EXIT_USAGE;
+	int rc;
 
 	watchlist_init(&wl);
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: prefwatch import FILE.csv|FILE.tsv|FILE.ods [-o OUT.yaml]\n\n"
-			       "Turns a spreadsheet into watchlist YAML (on stdout, or OUT replaced\n"
-			       "atomically). One row per page; an office's columns repeat on each of\n"
-			       "its rows; an office without a known page has a row with an empty url\n"
-			       "(it becomes status: to_find). Columns, as 'prefwatch export' writes\n"
-			       "them (French names and any case accepted):\n"
-			       "  region departement departement_name office name kind url (required)\n"
-			       "  handles_aes served_by status page verified select exclude ignore\n"
-			       "  ignore_params documents max_documents (optional; exclude, ignore and\n"
-			       "  ignore_params hold one value per line of the cell)\n"
-			       "The delimiter of a CSV is ',' or ';' (from the header). Every row is\n"
-			       "checked by the watchlist's own rules; errors are FILE:ROW:COLUMN (the\n"
-			       "header is row 1) and nothing is written. ODS needs ssconvert or\n"
-			       "libreoffice.\n");
-			rc = EXIT_OK;
-			goto cleanup;
-		}
-		if ((!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc)
-			out = argv[++i];
-		else if (argv[i][0] == '-' && argv[i][1])
-			return cli_usage_error("import", "unknown option '%s'", argv[i]);
-		else if (!in)
-			in = argv[i];
-		else
-			return cli_usage_error("import", "expected one spreadsheet file");
+	rc = import_args(argc, argv, &in, &out);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
+		goto cleanup;
 	}
-	if (!in)
-		return cli_usage_error("import", "expected a spreadsheet file (.csv, .tsv or .ods)");
 	im.file = in;
-
-	const char *path = in;
-	char *converted = NULL;
-	if (ends_with(in, ".ods")) {
-		if (!(tmpdir = make_tmpdir())) {
-			rc = EXIT_FAILURE_OTHER;
-			goto cleanup;
-		}
-		converted = xasprintf("%s/sheet.csv", tmpdir);
-		if (convert(in, converted, tmpdir, "csv", &err) < 0) {
-			log_error("cannot read '%s': %s", in, err);
-			free(converted);
-			goto cleanup;
-		}
-		path = converted;
-	}
-	buf_init(&raw, SHEET_MAX);
-	int rd = read_all(path, &raw);
-	int e = errno;
-	free(converted);
-	if (rd < 0) {
-		log_error("cannot read '%s': %s", in, e == EFBIG ? "larger than 16 MiB" : strerror(e));
+	if ((rc = read_sheet(in, &raw, &tmpdir)))
 		goto cleanup;
-	}
-	if (!utf8_valid(buf_str(&raw), raw.len)) {
-		log_error("cannot read '%s': not UTF-8 text (save the sheet as CSV in UTF-8)", in);
-		goto cleanup;
-	}
+	rc = EXIT_USAGE;
 	char delim = guess_delimiter(buf_str(&raw), raw.len, ends_with(in, ".tsv"));
 	if (sheet_parse(buf_str(&raw), raw.len, delim, &im.sheet, &err) < 0) {
 		fprintf(stderr, "%s:%s\n", in, err);
 		goto cleanup;
 	}
 	if (!im.sheet.n) {
-		fprintf(stderr, "%s:1:1: empty sheet: expected a header row\n", in);
+		fprintf(stderr, _("%s:1:1: empty sheet: expected a header row\n"), in);
 		goto cleanup;
 	}
 	if (read_header(&im) == 0) {
@@ -805,15 +843,13 @@ int cmd_import(int argc, char **argv)
 		qsort(im.errs.v, im.errs.n, sizeof(*im.errs.v), cmp_err);
 		for (size_t i = 0; i < im.errs.n; i++)
 			fprintf(stderr, "%s\n", im.errs.v[i]);
-		fprintf(stderr, "prefwatch import: %zu error%s, nothing written\n", im.errs.n,
-			im.errs.n > 1 ? "s" : "");
+		fprintf(stderr, ngettext("prefwatch import: %zu error, nothing written\n",
+					 "prefwatch import: %zu errors, nothing written\n", im.errs.n), im.errs.n);
 		goto cleanup;
 	}
 	rc = write_out(out, buf_str(&y.b), y.b.len) ? EXIT_FAILURE_OTHER : EXIT_OK;
 	if (!rc && out)
-		fprintf(stderr, "%s: %zu office%s, %zu page%s\n", out, wl.n_offices,
-			wl.n_offices == 1 ? "" : "s", watchlist_page_count(&wl),
-			watchlist_page_count(&wl) == 1 ? "" : "s");
+		print_written(out, &wl);
 
 cleanup:
 	remove_tree(tmpdir);
@@ -905,12 +941,12 @@ int cmd_export(int argc, char **argv)
 	watchlist_init(&wl);
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: prefwatch export [FILE.yaml...] [-o OUT.csv|OUT.ods]\n\n"
+			printf(_("usage: prefwatch export [FILE.yaml...] [-o OUT.csv|OUT.ods]\n\n"
 			       "Writes the watchlist (the bundled files by default) as a spreadsheet:\n"
 			       "CSV with a header row (on stdout, or OUT replaced atomically), one row\n"
 			       "per page and one per office without a page. 'prefwatch import' reads\n"
 			       "it back: import -> export -> import gives the same YAML. OUT.ods is\n"
-			       "converted with ssconvert or libreoffice, when installed.\n");
+			       "converted with ssconvert or libreoffice, when installed.\n"));
 			rc = EXIT_OK;
 			goto cleanup;
 		}
@@ -919,14 +955,14 @@ int cmd_export(int argc, char **argv)
 		else if (!strcmp(argv[i], "--watchlist") && i + 1 < argc)
 			strvec_push(&files, argv[++i]);
 		else if (argv[i][0] == '-')
-			return cli_usage_error("export", "unknown option '%s'", argv[i]);
+			return cli_usage_error("export", _("unknown option '%s'"), argv[i]);
 		else
 			strvec_push(&files, argv[i]);
 	}
 	int n = cli_load_watchlists(&wl, &files);
 	if (n) {
 		if (n > 0)
-			fprintf(stderr, "prefwatch: %d error%s\n", n, n > 1 ? "s" : "");
+			fprintf(stderr, ngettext("prefwatch: %d error\n", "prefwatch: %d errors\n", (unsigned long)n), n);
 		goto cleanup;
 	}
 	for (int c = 0; c < C__COUNT; c++)
@@ -950,9 +986,9 @@ int cmd_export(int argc, char **argv)
 			struct buf sheet = BUF_INIT;
 			buf_init(&sheet, SHEET_MAX);
 			if (convert(csv, ods, tmpdir, "ods", &err) < 0)
-				log_error("cannot write '%s': %s", out, err);
+				log_error(_("cannot write '%s': %s"), out, err);
 			else if (read_all(ods, &sheet) < 0)
-				log_error("cannot read the converted '%s': %s", ods, strerror(errno));
+				log_error(_("cannot read the converted '%s': %s"), ods, strerror(errno));
 			else if (write_out(out, buf_str(&sheet), sheet.len) == 0)
 				rc = EXIT_OK; /* copied, not renamed: $TMPDIR may be another file system */
 			buf_release(&sheet);

@@ -167,11 +167,16 @@ static int reextract_page(struct store *st, const struct watchlist *wl, const st
 		log_error(_("%s: cannot store the re-extracted history: %s"), p->id, store_errmsg(st));
 		goto cleanup;
 	}
-	if (!added)
+	if (!added) {
 		printf(_("%s: nothing to re-extract (history already under today's rules)\n"), p->id);
-	else
-		printf(_("%s: %zu snapshot%s re-extracted (%zu distinct text%s, %zu stored)\n"), p->id, n,
-		       n > 1 ? "s" : "", texts, texts > 1 ? "s" : "", added);
+	} else {
+		char *snaps = xasprintf(ngettext("%zu snapshot re-extracted", "%zu snapshots re-extracted", n), n);
+		char *distinct = xasprintf(ngettext("%zu distinct text", "%zu distinct texts", texts), texts);
+		/* TRANSLATORS: "PAGE: 3 snapshots re-extracted (2 distinct texts, 1 stored)" */
+		printf(_("%s: %s (%s, %zu stored)\n"), p->id, snaps, distinct, added);
+		free(snaps);
+		free(distinct);
+	}
 	ret = 0;
 cleanup:
 	for (size_t i = 0; i < c.n + 1 && ex; i++) {

@@ -466,11 +466,11 @@ static void fill_report(struct run_ctx *ctx, struct rpage *p)
 		bool first = true;
 		if (store_relocation_propose(ctx->store, p->job->page->id, p->c[0].url, p->c[0].score,
 					     time(NULL), &first) < 0) {
-			log_error("cannot record a proposed address: %s", store_errmsg(ctx->store));
+			log_error(_("cannot record a proposed address: %s"), store_errmsg(ctx->store));
 			ctx->db_error = true;
 		}
 		if (!first) {
-			log_info("%s: new address %s proposed before; not repeated", p->job->page->id,
+			log_info(_("%s: new address %s proposed before; not repeated"), p->job->page->id,
 				 p->c[0].url);
 			report_relocation_free(r);
 			return;
@@ -499,10 +499,10 @@ static void fill_report(struct run_ctx *ctx, struct rpage *p)
 		strvec_push(&r->problems, s->problems.v[i]);
 	rp->relocation = r;
 	if (r->found)
-		log_info("%s: probable new address %s (similarity %.2f)", p->job->page->id, r->v[0].url,
+		log_info(_("%s: probable new address %s (similarity %.2f)"), p->job->page->id, r->v[0].url,
 			 r->v[0].score);
 	else
-		log_info("%s: no new address found on the site", p->job->page->id);
+		log_info(_("%s: no new address found on the site"), p->job->page->id);
 }
 
 int relocate_search(struct run_ctx *ctx)
@@ -622,7 +622,7 @@ static int rewrite_watchlist(const char *file, int line, const char *old_url, co
 	int ret = -1;
 	char *tmp = NULL;
 	if (!f) {
-		fprintf(stderr, "prefwatch: error: cannot open '%s': %s\n", file, strerror(errno));
+		fprintf(stderr, _("prefwatch: error: cannot open '%s': %s\n"), file, strerror(errno));
 		return -1;
 	}
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
@@ -658,7 +658,7 @@ static int rewrite_watchlist(const char *file, int line, const char *old_url, co
 			bool ok = w && fwrite(out.ptr, 1, out.len, w) == out.len;
 			ok = (w && fclose(w) == 0) && ok;
 			if (!ok || chmod(tmp, mode) < 0 || rename(tmp, file) < 0) {
-				fprintf(stderr, "prefwatch: error: cannot write '%s': %s\n", file,
+				fprintf(stderr, _("prefwatch: error: cannot write '%s': %s\n"), file,
 					strerror(errno));
 				unlink(tmp);
 			} else {
@@ -673,15 +673,17 @@ static int rewrite_watchlist(const char *file, int line, const char *old_url, co
 			break;
 		off = (size_t)(nl - s) + 1;
 	}
-	fprintf(stderr, "prefwatch: error: '%s': no line 'url: %s' at line %d or just after; "
-		"change it by hand\n", file, old_url, line);
+	fprintf(stderr, _("prefwatch: error: '%s': no line 'url: %s' at line %d or just after; "
+		"change it by hand\n"), file, old_url, line);
 cleanup:
 	free(tmp);
 	buf_release(&all);
 	return ret;
 }
 
-int cmd_relocate(int argc, char **argv)
+/* The options of `relocate` into set and *write: 0, -1 after --help,
+ * else an exit status after saying why. */
+static int relocate_args(int argc, char **argv, struct settings *set, bool *write)
 {
 	static const struct option longopts[] = {
 		{ "watchlist", required_argument, NULL, 'w' },
@@ -690,13 +692,78 @@ int cmd_relocate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			settings_set_list(&set->watchlists, &set->watchlists_origin, optarg, "--watchlist");
+			break;
+		case 'd':
+			settings_set(set, S_DB, optarg, "--db");
+			break;
+		case 'W':
+			*write = true;
+			break;
+		case 'h':
+			printf(_("usage: prefwatch relocate PAGE_ID URL [--write] [--watchlist FILE]... [--db FILE]\n\n"
+			       "Follows a page to its new address (a run proposes it under « Nouvelles\n"
+			       "adresses probables »): the database gives the page the new URL, keeps\n"
+			       "the old one as an alias and the page's whole history, and prints the\n"
+			       "watchlist line to change; --write changes that line in the watchlist\n"
+			       "file in place (nothing else in the file changes). The next run compares\n"
+			       "the new page with the old snapshots: a real change is reported.\n"));
+			return -1;
+		default:
+			return cli_usage_error("relocate", _("see 'prefwatch relocate --help'"));
+		}
+	}
+	if (argc - optind != 2)
+		return cli_usage_error("relocate", _("expected PAGE_ID and URL"));
+	return 0;
+}
+
+/* 0 if url is an http(s) address without credentials, else EXIT_USAGE
+ * after saying why. */
+static int relocate_check_url(const char *url)
+{
+	struct pw_url u = PW_URL_INIT;
+	char *why = NULL;
+	int rc = 0;
+	if (!pw_url_is_http(url) || pw_url_parse(url, &u, &why) < 0)
+		rc = cli_usage_error("relocate", _("bad url '%s': expected http://... or https://..."), url);
+	else if (u.has_userinfo)
+		rc = cli_usage_error("relocate", _("url holds a user name or password: put credentials in ~/.netrc"));
+	pw_url_release(&u);
+	free(why);
+	return rc;
+}
+
+/* After the store moved page p to url: the watchlist line to change,
+ * changed in place with write. An exit status. */
+static int relocate_watchlist(const struct wl_page *p, const char *url, bool write)
+{
+	printf(_("%s: new address recorded (%s kept as an alias); history continues\n"), p->id, p->url);
+	if (!strcmp(p->url, url)) {
+		printf(_("%s:%d: the watchlist already says url: %s\n"), p->file, p->line, url);
+	} else if (write) {
+		if (rewrite_watchlist(p->file, p->line, p->url, url) < 0)
+			return EXIT_FAILURE_OTHER;
+	} else {
+		printf(_("change the watchlist (or run again with --write):\n%s:%d: url: \"%s\"\n"), p->file,
+		       p->line, url);
+	}
+	return EXIT_OK;
+}
+
+int cmd_relocate(int argc, char **argv)
+{
 	struct settings set;
 	struct watchlist wl;
 	struct store *st = NULL;
-	char *db = NULL, *why = NULL;
+	char *db = NULL;
 	bool write = false;
-	int lock_fd = -1, rc = EXIT_OK, c;
-	struct pw_url u = PW_URL_INIT;
+	int lock_fd = -1, rc = EXIT_OK;
 
 	watchlist_init(&wl);
 	memset(&set, 0, sizeof(set)); /* settings_load() initialises it */
@@ -704,81 +771,43 @@ int cmd_relocate(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'w':
-			settings_set_list(&set.watchlists, &set.watchlists_origin, optarg, "--watchlist");
-			break;
-		case 'd':
-			settings_set(&set, S_DB, optarg, "--db");
-			break;
-		case 'W':
-			write = true;
-			break;
-		case 'h':
-			printf("usage: prefwatch relocate PAGE_ID URL [--write] [--watchlist FILE]... [--db FILE]\n\n"
-			       "Follows a page to its new address (a run proposes it under « Nouvelles\n"
-			       "adresses probables »): the database gives the page the new URL, keeps\n"
-			       "the old one as an alias and the page's whole history, and prints the\n"
-			       "watchlist line to change; --write changes that line in the watchlist\n"
-			       "file in place (nothing else in the file changes). The next run compares\n"
-			       "the new page with the old snapshots: a real change is reported.\n");
-			goto cleanup;
-		default:
-			rc = cli_usage_error("relocate", "see 'prefwatch relocate --help'");
-			goto cleanup;
-		}
-	}
-	if (argc - optind != 2) {
-		rc = cli_usage_error("relocate", "expected PAGE_ID and URL");
+	rc = relocate_args(argc, argv, &set, &write);
+	if (rc) {
+		rc = rc < 0 ? EXIT_OK : rc;
 		goto cleanup;
 	}
 	const char *id = argv[optind], *url = argv[optind + 1];
-	if (!pw_url_is_http(url) || pw_url_parse(url, &u, &why) < 0) {
-		rc = cli_usage_error("relocate", "bad url '%s': expected http://... or https://...", url);
+	if ((rc = relocate_check_url(url)))
 		goto cleanup;
-	}
-	if (u.has_userinfo) {
-		rc = cli_usage_error("relocate", "url holds a user name or password: put credentials in ~/.netrc");
-		goto cleanup;
-	}
 	if (cli_load_watchlists(&wl, &set.watchlists)) {
 		rc = EXIT_USAGE;
 		goto cleanup;
 	}
 	const struct wl_page *p = watchlist_find_page(&wl, id);
 	if (!p) {
-		rc = cli_usage_error("relocate", "no page '%s' in the watchlist", id);
+		rc = cli_usage_error("relocate", _("no page '%s' in the watchlist"), id);
 		goto cleanup;
 	}
 	db = cli_db_path(settings_get(&set, S_DB));
 	if ((rc = cli_open_locked(db, true, &lock_fd, &st)))
 		goto cleanup;
 	int r = store_relocate_page(st, id, url, time(NULL));
-	if (r) {
-		fprintf(stderr, "prefwatch: error: %s%s\n", store_errmsg(st),
-			r == 1 ? " (run prefwatch once to record it)" : "");
-		rc = r == 1 ? EXIT_USAGE : EXIT_DATABASE;
+	if (r == 1) {
+		fprintf(stderr, _("prefwatch: error: %s (run prefwatch once to record it)\n"), store_errmsg(st));
+		rc = EXIT_USAGE;
 		goto cleanup;
 	}
-	printf("%s: new address recorded (%s kept as an alias); history continues\n", id, p->url);
-	if (!strcmp(p->url, url)) {
-		printf("%s:%d: the watchlist already says url: %s\n", p->file, p->line, url);
-	} else if (write) {
-		if (rewrite_watchlist(p->file, p->line, p->url, url) < 0)
-			rc = EXIT_FAILURE_OTHER;
-	} else {
-		printf("change the watchlist (or run again with --write):\n%s:%d: url: \"%s\"\n", p->file,
-		       p->line, url);
+	if (r) {
+		fprintf(stderr, _("prefwatch: error: %s\n"), store_errmsg(st));
+		rc = EXIT_DATABASE;
+		goto cleanup;
 	}
+	rc = relocate_watchlist(p, url, write);
 cleanup:
 	store_close(st);
 	cli_unlock(lock_fd);
-	pw_url_release(&u);
 	watchlist_release(&wl);
 	settings_release(&set);
 	free(db);
-	free(why);
 	return rc;
 }

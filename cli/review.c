@@ -266,8 +266,10 @@ static bool review_watchlist(struct watchlist *wl, const struct review_opts *o)
 		watchlist_load(wl, files.v[i], &errs);
 	watchlist_finish(wl, &errs);
 	if (errs.n)
-		log_warn(_("the watchlist has %zu error%s ('prefwatch check' lists them): "
-			 "offices it names wrongly are left out"), errs.n, errs.n > 1 ? "s" : "");
+		log_warn(ngettext("the watchlist has %zu error ('prefwatch check' lists them): "
+				  "offices it names wrongly are left out",
+				  "the watchlist has %zu errors ('prefwatch check' lists them): "
+				  "offices it names wrongly are left out", errs.n), errs.n);
 	ok = true;
 cleanup:
 	settings_release(&set);

@@ -5,7 +5,10 @@
  * of positioned nodes and refuses what an editor's file never needs
  * (aliases, several documents, duplicate keys), and a validator that walks
  * the tree and fills struct watchlist. Both collect errors instead of
- * stopping at the first one, so an editor fixes a file in one go.
+ * stopping at the first one, so an editor fixes a file in one go: libyaml
+ * stops at a syntax error, so every tab-indented line is said before
+ * parsing, what was read before the error is kept (and checked, but for
+ * what the error cut), and reading goes on at the next office.
  *
  * Every check that the rest of the program relies on happens here, with
  * the same libraries that will use the values later: URLs are parsed by
@@ -37,6 +40,7 @@
 #define YAML_SPLIT_HINT N_("split it into several files (one per region, say) and give " \
 	"them all (--watchlist is repeatable, 'watchlists:' in the configuration a list)")
 #define WL_MAX_ID 100
+#define YAML_MAX_RESUME 50
 
 /* Every message goes to errs through here: values quoted from the file
  * (and the file's name) may hold CR, LF, ESC or bidi controls, which
@@ -70,6 +74,11 @@ struct reader {
 	int nerr;
 	size_t nodes;
 	bool fatal;          /* the stream cannot be read further */
+	bool limit;          /* ...because a limit was hit: nothing is kept */
+	size_t error_line;   /* 1-based line and column of the syntax error */
+	size_t error_column;
+	size_t first_line;   /* where this pass started reading (resumed) */
+	int resumed;         /* times reading went on after a syntax error */
 	yaml_parser_t parser;
 };
 
@@ -91,6 +100,135 @@ static void reader_err(struct reader *r, size_t line, size_t column, const char 
 static void reader_err_at(struct reader *r, yaml_mark_t m, const char *what)
 {
 	reader_err(r, m.line + 1, m.column + 1, "%s", what);
+}
+
+/* The start of 1-based line `line` in data, or NULL past the end. */
+static const char *line_start(const char *data, size_t len, size_t line)
+{
+	const char *p = data, *end = data + len;
+	for (size_t l = 1; l < line; l++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (!p)
+			return NULL;
+		p++;
+	}
+	return p <= end ? p : NULL;
+}
+
+/* The 0-based byte column of the first tab in the line's indentation
+ * (the spaces and tabs it starts with), or -1. */
+static long indent_tab(const char *p, const char *end)
+{
+	for (const char *q = p; q < end && (*q == ' ' || *q == '\t'); q++)
+		if (*q == '\t')
+			return q - p;
+	return -1;
+}
+
+static bool line_has_indent_tab(const struct reader *r, size_t line)
+{
+	const char *p = line_start(r->data, r->len, line);
+	return p && indent_tab(p, r->data + r->len) >= 0;
+}
+
+/* YAML forbids tabs in indentation, and libyaml stops at the first one
+ * with "found character that cannot start any token": editors whose
+ * editor inserts tabs would fix them one run at a time. Every such line
+ * is reported here, before parsing; the parser's own error at one of
+ * these lines is then left out. */
+static void scan_tabs(struct reader *r)
+{
+	const char *p = r->data, *end = r->data + r->len;
+	for (size_t line = 1; p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		long col = indent_tab(p, eol ? eol : end);
+		if (col >= 0)
+			reader_err(r, line, (size_t)col + 1,
+				   _("tab in indentation: indent with spaces (YAML forbids tabs there)"));
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
+}
+
+/* "key:value" in the line (a word, a colon, then no space): the likely
+ * cause of libyaml's "could not find expected ':'". Returns the word and
+ * what follows up to a space (owned), or NULL. */
+static char *colon_without_space(const struct reader *r, size_t line)
+{
+	const char *p = line_start(r->data, r->len, line), *end = r->data + r->len;
+	if (!p)
+		return NULL;
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	while (p < eol && (*p == ' ' || *p == '-'))
+		p++;
+	const char *w = p;
+	while (p < eol && (((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z') || *p == '_'))
+		p++;
+	if (p == w || p + 1 >= eol || *p != ':' || p[1] == ' ' || p[1] == '\t' || p[1] == '\r')
+		return NULL;
+	const char *e = p + 1;
+	while (e < eol && *e != ' ' && *e != '\r')
+		e++;
+	return xstrndup(w, (size_t)(e - w));
+}
+
+/* libyaml's words for the mistakes editors make most, said as what to do;
+ * any other problem is quoted as libyaml says it. Returns true if said. */
+static bool explain_syntax_error(struct reader *r, size_t line, size_t column)
+{
+	const yaml_parser_t *p = &r->parser;
+	const char *problem = p->problem ? p->problem : "";
+	size_t cline = p->context_mark.line + 1, ccol = p->context_mark.column + 1;
+
+	if (!strcmp(problem, "found character that cannot start any token")) {
+		/* the mark's column counts characters, not bytes */
+		const char *s = line_start(r->data, r->len, line), *end = r->data + r->len;
+		for (size_t c = 1; s && s < end && c < column; c++) {
+			size_t n = utf8_seq_len((const unsigned char *)s, (size_t)(end - s));
+			s += n ? n : 1;
+		}
+		char c = s && s < end ? *s : 0;
+		if (c == '\t')
+			reader_err(r, line, column, _("syntax error: a tab where YAML does not allow one: "
+						      "use spaces"));
+		else if (c > ' ' && c < 0x7f)
+			reader_err(r, line, column, _("syntax error: a value cannot start with '%c': "
+						      "put the value in quotes"), c);
+		else
+			return false;
+		return true;
+	}
+	if (!strcmp(problem, "mapping values are not allowed in this context")) {
+		reader_err(r, line, column, _("syntax error: unexpected ':' here: indent this line like "
+					      "the keys above it, or put a value holding ': ' in quotes"));
+		return true;
+	}
+	if (!strcmp(problem, "did not find expected key") && p->context) {
+		reader_err(r, line, column, _("syntax error: wrong indentation: align this line with the "
+					      "keys of the mapping at line %zu, column %zu"), cline, ccol);
+		return true;
+	}
+	if (!strcmp(problem, "did not find expected '-' indicator") && p->context) {
+		reader_err(r, line, column, _("syntax error: wrong indentation: align this line with the "
+					      "list at line %zu, column %zu (each item starts with '- ' "
+					      "there, its keys under the first)"), cline, ccol);
+		return true;
+	}
+	if (!strcmp(problem, "could not find expected ':'") && p->context) {
+		char *kv = colon_without_space(r, cline);
+		if (kv)
+			reader_err(r, cline, ccol, _("syntax error: no space after ':' in '%s': write "
+						     "'key: value'"), kv);
+		else
+			reader_err(r, cline, ccol, _("syntax error: a key without ':' (or a line cut "
+						     "in two): write 'key: value' on one line"));
+		free(kv);
+		return true;
+	}
+	return false;
 }
 
 static void syntax_error(struct reader *r)
@@ -130,6 +268,9 @@ static void syntax_error(struct reader *r)
 				column++;
 			}
 		}
+		/* the encoding is wrong everywhere: reading on would only
+		 * repeat it */
+		r->limit = true;
 		if (found)
 			reader_err(r, line, column, _("syntax error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8"),
 				   (unsigned char)r->data[off]);
@@ -139,6 +280,16 @@ static void syntax_error(struct reader *r)
 	}
 	line = p->problem_mark.line + 1;
 	column = p->problem_mark.column + 1;
+	r->error_line = line;
+	r->error_column = column;
+	/* said already, with what to do, by scan_tabs() */
+	if (line_has_indent_tab(r, line) ||
+	    (p->context && line_has_indent_tab(r, p->context_mark.line + 1))) {
+		r->nerr++;
+		return;
+	}
+	if (explain_syntax_error(r, line, column))
+		return;
 	if (p->context)
 		reader_err(r, line, column, _("syntax error: %s (%s at line %zu, column %zu)"),
 			   p->problem ? p->problem : _("invalid YAML"), p->context,
@@ -187,14 +338,23 @@ static bool needs_growth(size_t n)
 	return (n & (n - 1)) == 0;
 }
 
+static void seq_append(struct ynode *seq, struct ynode *item)
+{
+	if (needs_growth(seq->n))
+		seq->items = xrealloc(seq->items, (seq->n ? seq->n * 2 : 1) * sizeof(*seq->items));
+	seq->items[seq->n++] = item;
+}
+
 static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_t m)
 {
 	if (anchor)
 		reader_err_at(r, m, _("anchors are not supported: write the value out"));
 }
 
-/* Builds the node that starts with ev (owned by the caller). Returns NULL
- * only when reading cannot go on (r->fatal). */
+/* Builds the node that starts with ev (owned by the caller). At a syntax
+ * error (r->fatal) a sequence or mapping returns what it read so far,
+ * marked broken, with the broken child it was reading; NULL only when
+ * nothing of the node was read. */
 static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	struct ynode *n = NULL;
@@ -205,12 +365,12 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
 			   _("too many nodes in one file (more than %d): %s"),
 			   YAML_MAX_NODES, _(YAML_SPLIT_HINT));
-		r->fatal = true;
+		r->fatal = r->limit = true;
 		return NULL;
 	}
 	if (depth > YAML_MAX_DEPTH) {
 		reader_err_at(r, ev->start_mark, _("nesting too deep"));
-		r->fatal = true;
+		r->fatal = r->limit = true;
 		return NULL;
 	}
 
@@ -237,18 +397,17 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		n = node_new(YNODE_SEQ, ev->start_mark);
 		for (;;) {
 			if (next_event(r, &sub) < 0)
-				goto fail;
+				goto broken;
 			if (sub.type == YAML_SEQUENCE_END_EVENT) {
 				yaml_event_delete(&sub);
 				break;
 			}
 			struct ynode *item = parse_node(r, &sub, depth + 1);
 			yaml_event_delete(&sub);
-			if (!item)
-				goto fail;
-			if (needs_growth(n->n))
-				n->items = xrealloc(n->items, (n->n ? n->n * 2 : 1) * sizeof(*n->items));
-			n->items[n->n++] = item;
+			if (item)
+				seq_append(n, item);
+			if (r->fatal)
+				goto broken;
 		}
 		return n;
 
@@ -260,30 +419,36 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		for (;;) {
 			struct ynode *key, *value;
 			if (next_event(r, &sub) < 0)
-				goto fail;
+				goto broken;
 			if (sub.type == YAML_MAPPING_END_EVENT) {
 				yaml_event_delete(&sub);
 				break;
 			}
 			key = parse_node(r, &sub, depth + 1);
 			yaml_event_delete(&sub);
-			if (!key)
-				goto fail;
-			if (next_event(r, &sub) < 0) {
+			if (r->fatal) {
 				node_free(key);
-				goto fail;
+				goto broken;
 			}
-			value = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
+			value = NULL;
+			if (next_event(r, &sub) == 0) {
+				value = parse_node(r, &sub, depth + 1);
+				yaml_event_delete(&sub);
+			}
+			/* a key whose value was not read at all is dropped,
+			 * as if absent (a broken mapping says nothing of
+			 * absent keys) */
 			if (!value) {
 				node_free(key);
-				goto fail;
+				goto broken;
 			}
 			if (key->kind != YNODE_SCALAR) {
 				reader_err(r, (size_t)key->line, (size_t)key->column,
 					   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
 				node_free(key);
 				node_free(value);
+				if (r->fatal)
+					goto broken;
 				continue;
 			}
 			const struct ynode *first = strmap_get(&keys, key->value);
@@ -293,6 +458,8 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 					   key->value, first->line, first->column);
 				node_free(key);
 				node_free(value);
+				if (r->fatal)
+					goto broken;
 				continue;
 			}
 			if (needs_growth(n->n))
@@ -301,20 +468,22 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 			n->pairs[n->n].value = value;
 			n->n++;
 			strmap_put(&keys, key->value, key);
+			if (r->fatal)
+				goto broken;
 		}
 		strmap_release(&keys);
 		return n;
 
 	default:
 		reader_err_at(r, ev->start_mark, _("unexpected YAML event"));
-		r->fatal = true;
+		r->fatal = r->limit = true;
 		return NULL;
 	}
 
-fail:
+broken:
 	strmap_release(&keys);
-	node_free(n);
-	return NULL;
+	n->broken = true;
+	return n;
 }
 
 static void parse_stream(struct reader *r, struct yaml_doc *doc)
@@ -338,38 +507,208 @@ static void parse_stream(struct reader *r, struct yaml_doc *doc)
 		return;
 	root = parse_node(r, &ev, 0);
 	yaml_event_delete(&ev);
-	if (!root)
-		return;
+	if (!root || r->fatal)
+		goto done;
 
 	if (next_event(r, &ev) < 0)
-		goto fail;
+		goto done;
 	yaml_event_delete(&ev);        /* DOCUMENT-END */
 
 	if (next_event(r, &ev) < 0)
-		goto fail;
+		goto done;
 	if (ev.type == YAML_DOCUMENT_START_EVENT)
 		reader_err_at(r, ev.start_mark, _("only one YAML document per file"));
 	yaml_event_delete(&ev);
-	doc->root = root;
-	return;
 
-fail:
-	node_free(root);
+done:
+	if (r->limit) {
+		node_free(root);
+		root = NULL;
+	}
+	doc->root = root;
+}
+
+/* Where reading can go on after a syntax error at line r->error_line in
+ * the top-level list seq (the offices): the first line from there that
+ * starts an item of it ('-' at its column), before anything less
+ * indented. 0 if none. */
+static size_t resume_line(const struct reader *r, const struct ynode *seq)
+{
+	/* libyaml often notices a mistake at the start of the next item:
+	 * that item is read again (not one whose own text is wrong, nor the
+	 * line a pass started at: each pass goes further) */
+	size_t col = (size_t)seq->column - 1;
+	size_t from = r->error_column <= col + 1 ? r->error_line : r->error_line + 1;
+	if (from <= r->first_line)
+		from = r->first_line + 1;
+	const char *p = line_start(r->data, r->len, from), *end = r->data + r->len;
+
+	for (size_t line = from; p && p < end; line++) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		size_t ind = strspn(p, " ");
+		const char *c = p + ind;
+		bool blank = c >= eol || *c == '\r' || *c == '#';
+		if (!blank && indent_tab(p, eol) < 0) {
+			if (ind < col)
+				return 0;
+			if (ind == col) {
+				if (*c == '-' && (c + 1 == eol || c[1] == ' ' || c[1] == '\r'))
+					return line;
+				return 0;
+			}
+		}
+		p = eol < end ? eol + 1 : NULL;
+	}
+	return 0;
+}
+
+/* The text to read again from line `from`: the lines before it emptied
+ * (so that lines and columns stay those of the file), the one just before
+ * it opening the list under its key. Owned. */
+static char *resume_text(const struct reader *r, size_t from, const char *key, size_t *len)
+{
+	struct buf b = BUF_INIT;
+	const char *p = line_start(r->data, r->len, from);
+	for (size_t l = 1; l + 1 < from; l++)
+		buf_addch(&b, '\n');
+	buf_addstr(&b, key);
+	buf_addstr(&b, ":\n");
+	buf_add(&b, p, (size_t)(r->data + r->len - p));
+	return buf_detach(&b, len);
+}
+
+/* The top-level list cut short, with its key: the last pair of the root,
+ * when it is a broken sequence. */
+static struct ynode *broken_list(struct ynode *root, const char **key)
+{
+	if (!root || root->kind != YNODE_MAP || !root->broken || !root->n)
+		return NULL;
+	struct ynode_pair *last = &root->pairs[root->n - 1];
+	if (last->value->kind != YNODE_SEQ || !last->value->broken)
+		return NULL;
+	*key = last->key->value;
+	return last->value;
+}
+
+/* Marks broken the nodes a syntax error cut: the last one of each level.
+ * A last key with an empty value ("pages:" before the line in error) lost
+ * its value: it goes, as if absent. */
+static void mark_last_broken(struct ynode *n)
+{
+	while (n && n->kind != YNODE_SCALAR && n->n) {
+		n->broken = true;
+		if (n->kind == YNODE_SEQ) {
+			n = n->items[n->n - 1];
+			continue;
+		}
+		struct ynode_pair *last = &n->pairs[n->n - 1];
+		if (ynode_is_null(last->value)) {
+			node_free(last->key);
+			node_free(last->value);
+			n->n--;
+			return;
+		}
+		n = last->value;
+	}
+	if (n && n->kind != YNODE_SCALAR)
+		n->broken = true;
+}
+
+/* libyaml reads a token ahead: at a syntax error on line L the value that
+ * ends line L-1 is never delivered ("kind: nope" before a tab-indented
+ * line is lost). The text before line L read alone gives it, when that
+ * text parses by itself; its errors were said by the first pass. */
+static void reread_before_error(struct reader *r, struct yaml_doc *doc)
+{
+	const char *stop = line_start(r->data, r->len, r->error_line);
+	if (!stop || stop == r->data)
+		return;
+	struct strvec scratch = STRVEC_INIT;
+	struct reader before = { .file = r->file, .data = r->data, .len = (size_t)(stop - r->data),
+				 .errs = &scratch, .first_line = r->first_line };
+	struct yaml_doc head = { NULL, NULL };
+	if (!yaml_parser_initialize(&before.parser)) {
+		pw_die_oom("libyaml parser");
+	}
+	yaml_parser_set_input_string(&before.parser, (const unsigned char *)before.data, before.len);
+	parse_stream(&before, &head);
+	yaml_parser_delete(&before.parser);
+	if (!before.fatal && head.root) {
+		mark_last_broken(head.root);
+		node_free(doc->root);
+		doc->root = head.root;
+		head.root = NULL;
+	}
+	node_free(head.root);
+	strvec_release(&scratch);
+}
+
+/* Reads data into doc->root; tabs (when scan) are reported first. After a
+ * syntax error inside the top-level list, reads on from its next item,
+ * whose items join the list. */
+static void parse_all(struct reader *r, struct yaml_doc *doc, bool scan)
+{
+	if (!yaml_parser_initialize(&r->parser)) {
+		pw_die_oom("libyaml parser");
+	}
+	if (scan)
+		scan_tabs(r);
+	yaml_parser_set_input_string(&r->parser, (const unsigned char *)r->data, r->len);
+	parse_stream(r, doc);
+	yaml_parser_delete(&r->parser);
+	if (r->fatal && !r->limit && doc->root)
+		reread_before_error(r, doc);
+
+	const char *key = NULL;
+	struct ynode *list = broken_list(doc->root, &key);
+	/* past that many, the file is not YAML at all: reading on would
+	 * only cost time (each pass copies the text) */
+	size_t from = list && r->fatal && !r->limit ? resume_line(r, list) : 0;
+	if (!from)
+		return;
+	if (r->resumed >= YAML_MAX_RESUME) {
+		reader_err(r, from, 1, _("too many syntax errors: the file is not read past this line "
+					 "(fix the errors above first)"));
+		return;
+	}
+	size_t len;
+	char *text = resume_text(r, from, key, &len);
+	struct reader more = { .file = r->file, .data = text, .len = len, .errs = r->errs,
+			       .nodes = r->nodes, .first_line = from, .resumed = r->resumed + 1 };
+	struct yaml_doc rest = { NULL, NULL };
+	parse_all(&more, &rest, false);
+	r->nerr += more.nerr;
+	r->nodes = more.nodes;
+	struct ynode *rest_list = rest.root && rest.root->kind == YNODE_MAP && rest.root->n
+		? rest.root->pairs[0].value : NULL;
+	if (rest_list && rest_list->kind == YNODE_SEQ) {
+		/* the items move to the list; it stays broken (the item
+		 * cut short is missing) */
+		for (size_t i = 0; i < rest_list->n; i++)
+			seq_append(list, rest_list->items[i]);
+		free(rest_list->items);
+		rest_list->items = NULL;
+		rest_list->n = 0;
+	}
+	if (more.limit) {
+		node_free(doc->root);
+		doc->root = NULL;
+		r->limit = true;
+	}
+	node_free(rest.root);
+	free(text);
 }
 
 int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, size_t len,
 		   struct strvec *errs)
 {
-	struct reader r = { .file = name, .data = data, .len = len, .errs = errs };
+	struct reader r = { .file = name, .data = data, .len = len, .errs = errs, .first_line = 1 };
 
 	doc->file = xstrdup(name);
 	doc->root = NULL;
-	if (!yaml_parser_initialize(&r.parser)) {
-		pw_die_oom("libyaml parser");
-	}
-	yaml_parser_set_input_string(&r.parser, (const unsigned char *)data, len);
-	parse_stream(&r, doc);
-	yaml_parser_delete(&r.parser);
+	parse_all(&r, doc, true);
 	return r.nerr;
 }
 
@@ -493,14 +832,17 @@ bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node
 {
 	if (node && node->kind == kind)
 		return true;
+	/* cut short by a syntax error, said already: its kind may be wrong */
+	if (node && node->broken)
+		return false;
 	if (!node) {
-		yaml_err(errs, file, NULL, _("%s: expected %s, got nothing"), what, ynode_kind_name(kind));
+		yaml_err(errs, file, NULL, _("%s: expected %s, got nothing"), _(what), ynode_kind_name(kind));
 		return false;
 	}
 	if (ynode_is_null(node))
-		yaml_err(errs, file, node, _("%s: expected %s, got an empty value"), what, ynode_kind_name(kind));
+		yaml_err(errs, file, node, _("%s: expected %s, got an empty value"), _(what), ynode_kind_name(kind));
 	else
-		yaml_err(errs, file, node, _("%s: expected %s, got %s"), what, ynode_kind_name(kind),
+		yaml_err(errs, file, node, _("%s: expected %s, got %s"), _(what), ynode_kind_name(kind),
 			 ynode_kind_name(node->kind));
 	return false;
 }
@@ -517,7 +859,7 @@ int yaml_check_keys(struct strvec *errs, const char *file, const struct ynode *m
 		for (const char *const *a = allowed; *a && !ok; a++)
 			ok = !strcmp(*a, k->value);
 		if (!ok) {
-			yaml_err(errs, file, k, _("unknown key '%s' in %s"), k->value, what);
+			yaml_err(errs, file, k, _("unknown key '%s' in %s"), k->value, _(what));
 			unknown++;
 		}
 	}
@@ -617,8 +959,8 @@ static char *search_url_problem(const char *url)
 {
 	const char *q = strstr(url, "{query}");
 	if (!q || strstr(q + 1, "{query}"))
-		return xasprintf("bad search_url '%s': expected '{query}' exactly once, where the "
-				 "searched words go", url);
+		return xasprintf(_("bad search_url '%s': expected '{query}' exactly once, where the "
+				   "searched words go"), url);
 	char *probe = xasprintf("%.*sx%s", (int)(q - url), url, q + 7);
 	char *msg = url_problem(probe);
 	free(probe);
@@ -830,8 +1172,8 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 {
 	const struct ynode *v = ynode_get(map, key);
 	if (!v) {
-		if (required)
-			yaml_err(ld->errs, ld->file, map, _("missing required key '%s' in %s"), key, what);
+		if (required && !map->broken)
+			yaml_err(ld->errs, ld->file, map, _("missing required key '%s' in %s"), key, _(what));
 		return NULL;
 	}
 	if (v->kind != YNODE_SCALAR) {
@@ -839,7 +1181,7 @@ static char *get_string(struct loader *ld, const struct ynode *map, const char *
 		return NULL;
 	}
 	if (ynode_is_null(v) || !v->value[0]) {
-		yaml_err(ld->errs, ld->file, v, _("empty value for '%s' in %s"), key, what);
+		yaml_err(ld->errs, ld->file, v, _("empty value for '%s' in %s"), key, _(what));
 		return NULL;
 	}
 	if (!check_value(ld, v, key, check))
@@ -963,6 +1305,23 @@ static const char *const page_keys[] = {
 	"verified", "search_url", NULL
 };
 
+/* A page written as text instead of "url: ..." pairs: the address alone
+ * ("- https://..."), or a key without the space after its ':'. */
+static void scalar_page_error(struct loader *ld, const struct ynode *node)
+{
+	const char *v = node->value, *colon = strchr(v, ':');
+	size_t word = strspn(v, "abcdefghijklmnopqrstuvwxyz_");
+	if (word && v + word == colon && colon[1] && colon[1] != '/')
+		yaml_err(ld->errs, ld->file, node, _("page '%s': no space after ':': write '%.*s: %s'"),
+			 v, (int)word, v, colon + 1);
+	else if ((strstr(v, "://") || !strncmp(v, "www.", 4)) && !strchr(v, ' '))
+		yaml_err(ld->errs, ld->file, node, _("page '%s' is a bare address: write it '- url: %s'"),
+			 v, v);
+	else
+		yaml_err(ld->errs, ld->file, node, _("page: expected a mapping (url: ...), got the text '%s'"),
+			 v);
+}
+
 /* Fills p from node; returns false if anything was wrong. */
 static bool load_page(struct loader *ld, const struct ynode *node, const struct wl_office *o,
 		      size_t n_pages, struct wl_page *p)
@@ -974,15 +1333,19 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	p->verified = true;
 	p->file = xstrdup(ld->file);
 	p->line = node->line;
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "page"))
+	if (node->kind == YNODE_SCALAR && node->plain && node->value[0]) {
+		scalar_page_error(ld, node);
 		return false;
-	yaml_check_keys(ld->errs, ld->file, node, page_keys, "page");
+	}
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("page")))
+		return false;
+	yaml_check_keys(ld->errs, ld->file, node, page_keys, N_("page"));
 
-	p->url = get_string(ld, node, "url", true, CHECK_URL, "page");
-	p->id = get_string(ld, node, "id", false, CHECK_ID, "page");
+	p->url = get_string(ld, node, "url", true, CHECK_URL, N_("page"));
+	p->id = get_string(ld, node, "id", false, CHECK_ID, N_("page"));
 	if (p->id) {
 		claim_page_id(ld, p->id, ynode_get(node, "id"));
-	} else if (!ynode_get(node, "id")) {
+	} else if (!ynode_get(node, "id") && !node->broken) {
 		if (n_pages > 1)
 			yaml_err(ld->errs, ld->file, node,
 				 _("missing required key 'id' in page: an office with several pages needs an id for each"));
@@ -1018,13 +1381,38 @@ static bool load_page(struct loader *ld, const struct ynode *node, const struct 
 	v = ynode_get(node, "verified");
 	if (v)
 		ynode_bool(ld->errs, ld->file, v, "verified", &p->verified);
-	return ld->errs->n == before;
+	return ld->errs->n == before && !node->broken;
 }
 
 static const char *const office_keys[] = {
 	"id", "region", "departement", "departement_name", "name", "kind", "handles_aes", "served_by",
 	"status", "pages", NULL
 };
+
+static bool key_in(const char *const *keys, const char *k)
+{
+	for (; *keys; keys++)
+		if (!strcmp(*keys, k))
+			return true;
+	return false;
+}
+
+/* Unknown keys, and a page's keys written at the office's level (a page
+ * not indented under pages:, or "- " forgotten) said as such. */
+static void check_office_keys(struct loader *ld, const struct ynode *node)
+{
+	for (size_t i = 0; i < node->n; i++) {
+		const struct ynode *k = node->pairs[i].key;
+		if (key_in(office_keys, k->value))
+			continue;
+		if (key_in(page_keys, k->value))
+			yaml_err(ld->errs, ld->file, k, _("'%s' belongs to a page, not to the office: "
+							  "indent it under 'pages:' as '- %s: ...'"),
+				 k->value, k->value);
+		else
+			yaml_err(ld->errs, ld->file, k, _("unknown key '%s' in %s"), k->value, _("office"));
+	}
+}
 
 static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
 {
@@ -1036,9 +1424,9 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	o->handles_aes = true;
 	o->file = xstrdup(ld->file);
 	o->line = node->line;
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "office"))
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("office")))
 		return false;
-	yaml_check_keys(ld->errs, ld->file, node, office_keys, "office");
+	check_office_keys(ld, node);
 
 	o->id = get_string(ld, node, "id", true, CHECK_ID, "office");
 	label_owned = o->id ? xasprintf(_("office '%s'"), o->id) : NULL;
@@ -1055,7 +1443,9 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	o->name = get_string(ld, node, "name", true, CHECK_NONE, label);
 
 	v = ynode_get(node, "kind");
-	if (!v)
+	if (!v && node->broken)
+		;
+	else if (!v)
 		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
 	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
 		if (!strcmp(v->value, "prefecture"))
@@ -1087,14 +1477,15 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	pages = ynode_get(node, "pages");
 	if (st && yaml_expect(ld->errs, ld->file, st, YNODE_SCALAR, "status")) {
 		if (strcmp(st->value, "to_find"))
-			yaml_err(ld->errs, ld->file, st, "bad value '%s' for 'status': expected to_find",
+			yaml_err(ld->errs, ld->file, st, _("bad value '%s' for 'status': expected to_find"),
 				 st->value);
 		else if (!o->handles_aes)
-			yaml_err(ld->errs, ld->file, st, "%s has status: to_find but %s", label,
-				 sb ? "served_by (its pages are the serving office's)" : "handles_aes: false");
+			yaml_err(ld->errs, ld->file, st, sb ?
+				 _("%s has status: to_find but served_by (its pages are the serving office's)") :
+				 _("%s has status: to_find but handles_aes: false"), label);
 		else if (pages && !(pages->kind == YNODE_SEQ && pages->n == 0) && !ynode_is_null(pages))
 			yaml_err(ld->errs, ld->file, st,
-				 "%s has status: to_find but lists pages (remove the status once a page is found)",
+				 _("%s has status: to_find but lists pages (remove the status once a page is found)"),
 				 label);
 		else
 			o->to_find = true;
@@ -1103,7 +1494,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 			return false;
 		}
 		free(label_owned);
-		return ld->errs->n == before;
+		return ld->errs->n == before && !node->broken;
 	}
 	if (pages && sb) {
 		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
@@ -1120,12 +1511,13 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 		o->n_pages = pages->n;
 		for (size_t i = 0; i < pages->n; i++)
 			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
-	} else if (!pages && o->handles_aes) {
+	} else if (!pages && o->handles_aes && !node->broken) {
 		yaml_err(ld->errs, ld->file, node,
 			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
 	}
 	free(label_owned);
-	return ld->errs->n == before;
+	/* a broken office is incomplete: never watched */
+	return ld->errs->n == before && !node->broken;
 }
 
 static const char *const defaults_keys[] = {
@@ -1151,9 +1543,9 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 	};
 	size_t before = ld->errs->n;
 
-	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, "defaults"))
+	if (!yaml_expect(ld->errs, ld->file, node, YNODE_MAP, N_("defaults")))
 		return false;
-	yaml_check_keys(ld->errs, ld->file, node, defaults_keys, "defaults");
+	yaml_check_keys(ld->errs, ld->file, node, defaults_keys, N_("defaults"));
 	get_list(ld, node, "ignore", CHECK_REGEX, &d->ignore);
 	d->user_agent_url = get_string(ld, node, "user_agent_url", false, CHECK_URL, "defaults");
 	d->ca_bundle = get_string(ld, node, "ca_bundle", false, CHECK_NONE, "defaults");
@@ -1167,7 +1559,7 @@ static bool load_defaults(struct loader *ld, const struct ynode *node, struct wl
 	get_list(ld, node, "document_domains", CHECK_DOMAIN, &d->document_domains);
 	get_list(ld, node, "ignore_params", CHECK_PARAM, &d->ignore_params);
 	get_list(ld, node, "resolve", CHECK_RESOLVE, &d->resolve);
-	return ld->errs->n == before;
+	return ld->errs->n == before && !node->broken;
 }
 
 static void defaults_init(struct wl_defaults *d)
@@ -1319,9 +1711,9 @@ static int load_any(struct watchlist *wl, const char *path, const char *data, si
 							  path));
 		goto cleanup;
 	}
-	if (!yaml_expect(errs, ld.file, root, YNODE_MAP, "watchlist file"))
+	if (!yaml_expect(errs, ld.file, root, YNODE_MAP, N_("watchlist file")))
 		goto cleanup;
-	yaml_check_keys(errs, ld.file, root, top_keys, "watchlist file");
+	yaml_check_keys(errs, ld.file, root, top_keys, N_("watchlist file"));
 
 	v = ynode_get(root, "defaults");
 	if (v && load_defaults(&ld, v, &d))

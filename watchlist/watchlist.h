@@ -238,6 +238,9 @@ struct ynode {
 	int line, column;          /* 1-based start of the node */
 	char *value;               /* SCALAR: the text, NUL-terminated; else NULL */
 	bool plain;                /* SCALAR: written without quotes */
+	bool broken;               /* SEQ/MAP cut short by a syntax error: items or
+				    * keys may be missing, so validators say
+				    * nothing of what is absent */
 	size_t n;                  /* SEQ: number of items; MAP: number of pairs */
 	struct ynode **items;      /* SEQ only */
 	struct ynode_pair *pairs;  /* MAP only, in file order */
@@ -254,9 +257,14 @@ struct yaml_doc {
 	struct ynode *root;        /* NULL when the file holds no document */
 };
 
-/* Reads and parses path into doc (always initialised, even on error; then
- * root is NULL). Returns the number of errors appended to errs: a file
- * that cannot be opened gives "FILE: cannot open: reason". */
+/* Reads and parses path into doc (always initialised). Returns the number
+ * of errors appended to errs: a file that cannot be opened gives "FILE:
+ * cannot open: reason", and root is then NULL. Every line indented with a
+ * tab is reported first, in one pass. After a syntax error root keeps what
+ * was read before it (the nodes it cut short marked broken), and reading
+ * goes on at the next item of the same top-level list (the next office), so
+ * that one error does not hide the others; past the limits (depth, nodes)
+ * root is NULL. */
 int yaml_doc_load(struct yaml_doc *doc, const char *path, struct strvec *errs);
 /* Same from memory; name is used in messages. */
 int yaml_doc_parse(struct yaml_doc *doc, const char *name, const char *data, size_t len,
@@ -276,7 +284,8 @@ const char *ynode_kind_name(enum ynode_kind k); /* "a mapping", "a sequence", "a
 void yaml_err(struct strvec *errs, const char *file, const struct ynode *node,
 	      const char *fmt, ...) PW_PRINTF(4, 5);
 /* True if node is of kind; otherwise appends "WHAT: expected a mapping,
- * got a scalar" at node and returns false. */
+ * got a scalar" at node and returns false (silently for a broken node:
+ * its syntax error is said already). */
 bool yaml_expect(struct strvec *errs, const char *file, const struct ynode *node,
 		 enum ynode_kind kind, const char *what);
 /* Appends "unknown key 'k' in WHAT" at each key of map not in allowed

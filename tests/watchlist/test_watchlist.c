@@ -90,6 +90,85 @@ static void test_syntax_error(void)
 	expect_errors("err-syntax.yaml", e);
 }
 
+/* Every tab-indented line is said in one pass (libyaml stops at the
+ * first), and the offices before and after the tabs are still checked:
+ * 02-soissons, cut short at its tab, is not (nothing said of its missing
+ * keys), 02-vervins after it is. */
+static void test_tabs(void)
+{
+	static const char *const e[] = {
+		"err-tabs.yaml:7:11: bad kind 'nope': expected prefecture or sous-prefecture",
+		"err-tabs.yaml:9:1: tab in indentation: indent with spaces (YAML forbids tabs there)",
+		"err-tabs.yaml:11:1: tab in indentation: indent with spaces (YAML forbids tabs there)",
+		"err-tabs.yaml:19:14: bad url 'www.aisne.gouv.fr/vervins': not a full address "
+		"(expected http://... or https://...)",
+		NULL
+	};
+	expect_errors("err-tabs.yaml", e);
+}
+
+/* The mistakes of indentation and of ':' editors make, each said with
+ * what to do, and reading goes on at the next office after each syntax
+ * error (the ftp:// of the last office is found). */
+static void test_indentation_and_colons(void)
+{
+	static const char *const e[] = {
+		"err-indent.yaml:10:8: syntax error: wrong indentation: align this line with the list "
+		"at line 9, column 7 (each item starts with '- ' there, its keys under the first)",
+		"err-indent.yaml:18:9: page 'url:https://www.aisne.gouv.fr/soissons': no space after ':': "
+		"write 'url: https://www.aisne.gouv.fr/soissons'",
+		"err-indent.yaml:19:5: office '02-vervins' handles AES but has no pages (add pages, or set "
+		"handles_aes: false)",
+		"err-indent.yaml:25:5: 'url' belongs to a page, not to the office: indent it under 'pages:' "
+		"as '- url: ...'",
+		"err-indent.yaml:31:5: syntax error: no space after ':' in 'kind:sous-prefecture': write "
+		"'key: value'",
+		"err-indent.yaml:41:14: unsupported scheme 'ftp' in url 'ftp://www.aisne.gouv.fr/chateau': "
+		"only http and https are allowed",
+		NULL
+	};
+	expect_errors("err-indent.yaml", e);
+
+	/* a bare address as a page */
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	static const char text[] =
+		"offices:\n"
+		"  - id: 02-laon\n    region: R\n    departement: \"02\"\n    departement_name: Aisne\n"
+		"    name: Laon\n    kind: prefecture\n    pages:\n      - https://www.aisne.gouv.fr/AES\n";
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load_buffer(&wl, "bare.yaml", text, sizeof(text) - 1, &errs), 1);
+	if (errs.n)
+		CHECK_STR(errs.v[0], "bare.yaml:9:9: page 'https://www.aisne.gouv.fr/AES' is a bare address: "
+			  "write it '- url: https://www.aisne.gouv.fr/AES'");
+	strvec_release(&errs);
+	watchlist_release(&wl);
+}
+
+/* Reading on after a syntax error has a bound: a file that is not YAML
+ * at all costs one pass per error, each over the whole text. */
+static void test_syntax_errors_bounded(void)
+{
+	struct watchlist wl;
+	struct strvec errs = STRVEC_INIT;
+	struct buf b = BUF_INIT;
+	buf_addstr(&b, "offices:\n");
+	for (int i = 0; i < 60; i++)
+		buf_printf(&b, "  - id: x-%d\n    kind: a: b\n", i);
+	watchlist_init(&wl);
+	CHECK_INT(watchlist_load_buffer(&wl, "many.yaml", buf_str(&b), b.len, &errs), 52);
+	if (errs.n == 52) {
+		CHECK_STR(errs.v[0], "many.yaml:3:12: syntax error: unexpected ':' here: indent this line "
+			  "like the keys above it, or put a value holding ': ' in quotes");
+		CHECK_STR(errs.v[51], "many.yaml:104:1: too many syntax errors: the file is not read past "
+			  "this line (fix the errors above first)");
+	}
+	CHECK_INT(wl.n_offices, 0);
+	buf_release(&b);
+	strvec_release(&errs);
+	watchlist_release(&wl);
+}
+
 static void test_unknown_key(void)
 {
 	static const char *const e[] = {
@@ -1081,6 +1160,9 @@ int main(void)
 	TEST_RUN(test_served_by);
 	TEST_RUN(test_served_by_errors);
 	TEST_RUN(test_syntax_error);
+	TEST_RUN(test_tabs);
+	TEST_RUN(test_indentation_and_colons);
+	TEST_RUN(test_syntax_errors_bounded);
 	TEST_RUN(test_unknown_key);
 	TEST_RUN(test_duplicate_office);
 	TEST_RUN(test_duplicate_office_across_files);
