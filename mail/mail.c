@@ -15,15 +15,13 @@
  * server echoes it.
  */
 #include "common/common.h"
+#include "common/escape.h"
+#include "common/spawn.h"
 #include "mail/mail.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -907,64 +905,24 @@ cleanup:
 
 /* ---- sendmail ---- */
 
-static double now_mono(void)
+/* The last non-empty line sendmail wrote on stderr, escaped, as
+ * ": LINE", or "". Owned. */
+static char *sendmail_said(const struct buf *err)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Writes s to the non-blocking fd before deadline; -1 with errno set
- * (ETIMEDOUT past the deadline, EPIPE if the reader went away). */
-static int write_deadline(int fd, const char *s, size_t n, double deadline)
-{
-	while (n) {
-		double left = deadline - now_mono();
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		int r;
-		ssize_t w;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
-			continue;
-		w = write(fd, s, n);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Waits for pid until deadline; on timeout kills it and returns 1. */
-static int wait_deadline(pid_t pid, int *status, double deadline)
-{
-	const struct timespec tick = { 0, 20 * 1000 * 1000 };
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_mono() >= deadline) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-				;
-			return 1;
-		}
-		nanosleep(&tick, NULL);
-	}
+	size_t len = err->len, from;
+	while (len && (err->ptr[len - 1] == '\n' || err->ptr[len - 1] == '\r' ||
+		       err->ptr[len - 1] == ' '))
+		len--;
+	for (from = len; from && err->ptr[from - 1] != '\n'; from--)
+		;
+	if (from == len)
+		return xstrdup("");
+	char *line = xstrndup(err->ptr + from, len - from > 200 ? 200 : len - from);
+	char *safe = str_escape_controls(line);
+	char *said = xasprintf(": %s", safe);
+	free(safe);
+	free(line);
+	return said;
 }
 
 /* Runs "SENDMAIL -t -oi" (no shell) with the message on its standard
@@ -972,101 +930,44 @@ static int wait_deadline(pid_t pid, int *status, double deadline)
  * must not hold the run's lock until the next night. */
 static int send_sendmail(const struct mail_config *cfg, const struct mail_message *msg, char **err)
 {
-	struct sigaction ign, old;
-	char *message = NULL;
-	int in[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	int status = 0, child_errno = 0, rc = -1, werr = 0, waited;
-	bool sig_saved = false;
+	char *argv[] = { (char *)"sendmail", (char *)"-t", (char *)"-oi", NULL };
+	struct pw_child c;
 	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
-	double deadline = now_mono() + (double)timeout;
-	pid_t pid = -1;
-	ssize_t n;
+	char *message, *said;
+	int rc = -1;
 
 	/* sendmail reads local line ends. */
 	message = build_message(cfg, msg, "\n", err);
 	if (!message)
 		return -1;
-	if (pipe(in) < 0 || pipe(ex) < 0 || fcntl(ex[1], F_SETFD, FD_CLOEXEC) < 0 ||
-	    fcntl(in[1], F_SETFD, FD_CLOEXEC) < 0 || fcntl(ex[0], F_SETFD, FD_CLOEXEC) < 0) {
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(errno));
-		goto cleanup;
-	}
-	/* A sendmail that dies early must give an error, not kill us. */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	if (sigaction(SIGPIPE, &ign, &old) == 0)
-		sig_saved = true;
-
-	pid = fork();
-	if (pid < 0) {
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(errno));
-		goto cleanup;
-	}
-	if (pid == 0) {
-		char *argv[] = { (char *)"sendmail", (char *)"-t", (char *)"-oi", NULL };
-		int e;
-		if (sig_saved)
-			sigaction(SIGPIPE, &old, NULL);
-		if (dup2(in[0], STDIN_FILENO) < 0)
-			_exit(127);
-		if (in[0] != STDIN_FILENO)
-			close(in[0]);
-		execv(cfg->sendmail, argv);
-		/* ex[1] is close-on-exec: reaching here means exec failed. */
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(in[0]);
-	in[0] = -1;
-	close(ex[1]);
-	ex[1] = -1;
-	/* 0 bytes: exec succeeded (the pipe closed); else its errno. */
-	while ((n = read(ex[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		child_errno = 0;
-	if (!child_errno) {
-		if (fcntl(in[1], F_SETFL, O_NONBLOCK) < 0 ||
-		    write_deadline(in[1], message, strlen(message), deadline) < 0)
-			werr = errno;
-	}
-	close(in[1]);
-	in[1] = -1;
-	waited = werr == ETIMEDOUT ? 1 : wait_deadline(pid, &status, deadline);
-	if (waited == 1 && werr == ETIMEDOUT) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (waited < 0)
-		fail(err, "cannot wait for sendmail '%s': %s", cfg->sendmail, strerror(errno));
-	else if (child_errno)
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(child_errno));
-	else if (waited == 1)
+	pw_child_init(&c);
+	c.path = cfg->sendmail;
+	c.argv = argv;
+	c.in_data = message;
+	c.in_len = strlen(message);
+	c.out_max = 64 * 1024;
+	c.wall_ms = timeout * 1000;
+	pw_child_run(&c);
+	said = sendmail_said(&c.err);
+	if (c.end == PW_CHILD_NOT_STARTED)
+		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(c.code));
+	else if (c.end == PW_CHILD_TIMED_OUT)
 		fail(err, "sendmail '%s' timed out after %ld s", cfg->sendmail, timeout);
-	else if (WIFSIGNALED(status))
-		fail(err, "sendmail '%s' killed by signal %d", cfg->sendmail, WTERMSIG(status));
-	else if (WIFEXITED(status) && WEXITSTATUS(status))
-		fail(err, "sendmail '%s' failed with exit status %d", cfg->sendmail,
-		     WEXITSTATUS(status));
-	else if (werr)
-		fail(err, "cannot write to sendmail '%s': %s", cfg->sendmail, strerror(werr));
+	else if (c.end == PW_CHILD_TOO_LARGE)
+		fail(err, "sendmail '%s' wrote more than %zu bytes on its output, stopped",
+		     cfg->sendmail, c.out_max);
+	else if (c.end == PW_CHILD_SIGNALLED)
+		fail(err, "sendmail '%s' killed by signal %d%s", cfg->sendmail, c.code, said);
+	else if (c.code)
+		fail(err, "sendmail '%s' failed with exit status %d%s", cfg->sendmail, c.code, said);
+	else if (c.in_errno)
+		fail(err, "cannot write to sendmail '%s': %s", cfg->sendmail, strerror(c.in_errno));
 	else {
 		log_debug("mail handed to sendmail '%s'", cfg->sendmail);
 		rc = 0;
 	}
-cleanup:
-	if (sig_saved)
-		sigaction(SIGPIPE, &old, NULL);
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (ex[i] >= 0)
-			close(ex[i]);
-	}
+	free(said);
+	pw_child_release(&c);
 	free(message);
 	return rc;
 }
