@@ -12,6 +12,7 @@
  * libcurl's URL parser (common/url.h), XPaths compiled by libxml2, patterns by PCRE2.
  */
 #include "common/common.h"
+#include "common/regex.h"
 #include "common/escape.h"
 #include "common/url.h"
 #include "watchlist/watchlist.h"
@@ -22,8 +23,6 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <yaml.h>
 
 /* An editor's file is a few hundred lines, a national one (about 330
@@ -693,21 +692,17 @@ cleanup:
 	return msg;
 }
 
-/* Same flags as the crawler will use on page text. */
+/* The crawler compiles it again with PCRE2_MATCH_INVALID_UTF (for page
+ * text), which accepts the same patterns. */
 static char *regex_problem(const char *pattern)
 {
-	int code = 0;
-	PCRE2_SIZE offset = 0;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_UCP, &code, &offset, NULL);
+	struct pw_regex_error e;
+	pcre2_code *re = pw_regex_compile(pattern, PCRE2_UTF | PCRE2_UCP, NULL, &e);
 	if (re) {
 		pcre2_code_free(re);
 		return NULL;
 	}
-	PCRE2_UCHAR text[256];
-	if (pcre2_get_error_message(code, text, sizeof(text)) < 0)
-		snprintf((char *)text, sizeof(text), "error %d", code);
-	return xasprintf(_("bad regex '%s': %s at offset %zu"), pattern, (const char *)text, (size_t)offset);
+	return xasprintf(_("bad regex '%s': %s at offset %zu"), pattern, e.msg, e.offset);
 }
 
 static bool id_valid(const char *s)
