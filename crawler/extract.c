@@ -2229,6 +2229,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			log_error(_("extraction produced invalid UTF-8: text dropped"));
 			buf_reset(dst);
 		}
+		out->truncated |= t1.toobig || t2.toobig;  /* a clean-up pass hit the cap */
 		out->text = buf_detach(dst, &out->text_len);
 	}
 facts:
