@@ -733,24 +733,137 @@ static int on_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, v
 	return 0;
 }
 
+/* The recipients and headers of the message, as libcurl lists. 0, or -1
+ * when libcurl runs out of memory. */
+static int smtp_lists(const struct parsed *p, const struct mail_message *msg,
+		      struct strvec *headers, struct curl_slist **hdrs, struct curl_slist **rcpt)
+{
+	struct curl_slist *tmp;
+
+	build_headers(p, msg, "\r\n", headers);
+	if (msg->html)
+		strvec_push(headers, "Content-Type: multipart/alternative");
+	for (size_t i = 0; i < headers->n; i++) {
+		tmp = curl_slist_append(*hdrs, headers->v[i]);
+		if (!tmp)
+			return -1;
+		*hdrs = tmp;
+	}
+	for (size_t i = 0; i < p->nto; i++) {
+		char *r = xasprintf("<%s>", p->to[i].spec);
+		tmp = curl_slist_append(*rcpt, r);
+		free(r);
+		if (!tmp)
+			return -1;
+		*rcpt = tmp;
+	}
+	return 0;
+}
+
+/* Whether credentials would be sent (the environment's, the URL's user
+ * name, or a netrc entry for the host) over smtp:// where the
+ * configuration asks for no TLS: they are never sent in clear text unless
+ * it says so, so STARTTLS becomes required (CURLUSESSL_TRY would go on in
+ * clear text when the server offers no STARTTLS, and AUTH PLAIN would then
+ * show the password). */
+static bool smtp_tls_for_auth(const struct mail_config *cfg, CURLU *u, bool smtps,
+			      const char *user)
+{
+	char *url_user = NULL, *url_host = NULL;
+	bool creds = false;
+
+	if (!smtps && !cfg->require_tls && !cfg->allow_plaintext_auth)
+		creds = (user && *user) ||
+			(curl_url_get(u, CURLUPART_USER, &url_user, 0) == CURLUE_OK && url_user) ||
+			(cfg->use_netrc && curl_url_get(u, CURLUPART_HOST, &url_host, 0) == CURLUE_OK &&
+			 netrc_has_entry(cfg->netrc_file, url_host));
+	curl_free(url_user);
+	curl_free(url_host);
+	return creds;
+}
+
+/* The transfer's options: TLS, timeouts, credentials, and the trace to
+ * on_smtp_debug() only, which keeps the server's replies and never looks
+ * at what we send (the AUTH exchange): nothing is printed. */
+static void smtp_options(CURL *h, const struct mail_config *cfg, CURLU *u, bool smtps,
+			 bool tls_for_auth, struct smtp_trace *trace, char *errbuf)
+{
+	const char *user = getenv(MAIL_ENV_USER), *pass = getenv(MAIL_ENV_PASSWORD);
+	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
+
+	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_smtp_debug);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, trace);
+	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+	curl_easy_setopt(h, CURLOPT_CURLU, u);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (cfg->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
+	if (!smtps)
+		curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->require_tls || tls_for_auth ?
+				 (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+	if (cfg->use_netrc) {
+		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		if (cfg->netrc_file)
+			curl_easy_setopt(h, CURLOPT_NETRC_FILE, cfg->netrc_file);
+	}
+	if (user && *user)
+		curl_easy_setopt(h, CURLOPT_USERNAME, user);
+	if (pass && *pass)
+		curl_easy_setopt(h, CURLOPT_PASSWORD, pass);
+}
+
+/* The message for a failed transfer, quoting the server's last reply,
+ * the password scrubbed. MAIL_REFUSED for a permanent refusal of the
+ * message, else -1. */
+static int smtp_failure(CURL *h, CURLcode res, const char *errbuf, const struct smtp_trace *trace,
+			const char *where, bool tls_for_auth, char **err)
+{
+	const char *pass = getenv(MAIL_ENV_PASSWORD);
+	long code = 0;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	char *why = errbuf[0] ? xstrdup(errbuf) : xstrdup(curl_easy_strerror(res));
+	size_t wl = strlen(why);
+	/* House style: one line, no final full stop. */
+	while (wl && strchr("\r\n. ", why[wl - 1]))
+		why[--wl] = '\0';
+	if (res == CURLE_USE_SSL_FAILED && tls_for_auth)
+		fail(err, "cannot send mail via '%s': %s, and credentials are never sent in "
+		     "clear text (mail.allow_plaintext_auth: true allows it)", where, why);
+	else if (code >= 400 && trace->last[0])
+		fail(err, "cannot send mail via '%s': %s (server answered %ld); the server said '%s'",
+		     where, why, code, trace->last);
+	else if (code >= 400)
+		fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);
+	else
+		fail(err, "cannot send mail via '%s': %s", where, why);
+	free(why);
+	if (err)
+		scrub(err, pass);
+	/* a 5xx to the message itself (MAIL, RCPT, DATA) will not change
+	 * by retrying; a refused login is the configuration's problem */
+	return code >= 500 && code < 600 && res != CURLE_LOGIN_DENIED ? MAIL_REFUSED : -1;
+}
+
 static int send_smtp(const struct mail_config *cfg, const struct mail_message *msg, char **err)
 {
 	CURL *h = NULL;
 	CURLU *u = NULL;
 	curl_mime *mime = NULL;
-	struct curl_slist *hdrs = NULL, *rcpt = NULL, *tmp;
+	struct curl_slist *hdrs = NULL, *rcpt = NULL;
 	struct parsed p;
-	bool have_p = false, smtps = false;
+	bool have_p = false, smtps = false, tls_for_auth;
 	struct strvec headers = STRVEC_INIT;
 	char *where = NULL, *from = NULL, *text = NULL, *html = NULL, *path = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct smtp_trace trace = { "" };
-	const char *user = getenv(MAIL_ENV_USER), *pass = getenv(MAIL_ENV_PASSWORD);
-	char *url_user = NULL, *url_host = NULL;
-	bool tls_for_auth = false;
 	size_t text_len = 0, html_len = 0;
-	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
-	long code = 0;
 	CURLcode res;
 	int rc = -1;
 
@@ -777,26 +890,9 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 		fail(err, "cannot initialise libcurl");
 		goto cleanup;
 	}
-
-	build_headers(&p, msg, "\r\n", &headers);
-	if (msg->html)
-		strvec_push(&headers, "Content-Type: multipart/alternative");
-	for (size_t i = 0; i < headers.n; i++) {
-		tmp = curl_slist_append(hdrs, headers.v[i]);
-		if (!tmp)
-			goto oom;
-		hdrs = tmp;
-	}
-	for (size_t i = 0; i < p.nto; i++) {
-		char *r = xasprintf("<%s>", p.to[i].spec);
-		tmp = curl_slist_append(rcpt, r);
-		free(r);
-		if (!tmp)
-			goto oom;
-		rcpt = tmp;
-	}
+	if (smtp_lists(&p, msg, &headers, &hdrs, &rcpt) < 0)
+		goto oom;
 	from = xasprintf("<%s>", p.from.spec);
-
 	text = to_crlf(msg->text, &text_len);
 	if (mime_text_part(mime, "text/plain; charset=utf-8", text, text_len) < 0)
 		goto oom;
@@ -806,47 +902,8 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 			goto oom;
 	}
 
-	/* Credentials (the environment's, the URL's user name, or a netrc
-	 * entry for the host) are never sent in clear text unless the
-	 * configuration says so: over smtp://, STARTTLS becomes required
-	 * (CURLUSESSL_TRY would go on in clear text when the server offers no
-	 * STARTTLS, and AUTH PLAIN would then show the password). */
-	if (!smtps && !cfg->require_tls && !cfg->allow_plaintext_auth) {
-		bool creds = (user && *user) ||
-			     (curl_url_get(u, CURLUPART_USER, &url_user, 0) == CURLUE_OK && url_user) ||
-			     (cfg->use_netrc && curl_url_get(u, CURLUPART_HOST, &url_host, 0) == CURLUE_OK &&
-			      netrc_has_entry(cfg->netrc_file, url_host));
-		tls_for_auth = creds;
-	}
-
-	/* The trace goes to on_smtp_debug() only, which keeps the server's
-	 * replies and never looks at what we send (the AUTH exchange): nothing
-	 * is printed. */
-	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_smtp_debug);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &trace);
-	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
-	curl_easy_setopt(h, CURLOPT_CURLU, u);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, timeout < 30 ? timeout : 30L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (cfg->ca_file)
-		curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
-	if (!smtps)
-		curl_easy_setopt(h, CURLOPT_USE_SSL, cfg->require_tls || tls_for_auth ?
-				 (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
-	if (cfg->use_netrc) {
-		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-		if (cfg->netrc_file)
-			curl_easy_setopt(h, CURLOPT_NETRC_FILE, cfg->netrc_file);
-	}
-	if (user && *user)
-		curl_easy_setopt(h, CURLOPT_USERNAME, user);
-	if (pass && *pass)
-		curl_easy_setopt(h, CURLOPT_PASSWORD, pass);
+	tls_for_auth = smtp_tls_for_auth(cfg, u, smtps, getenv(MAIL_ENV_USER));
+	smtp_options(h, cfg, u, smtps, tls_for_auth, &trace, errbuf);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -854,29 +911,7 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 
 	res = curl_easy_perform(h);
 	if (res != CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		char *why = errbuf[0] ? xstrdup(errbuf) : xstrdup(curl_easy_strerror(res));
-		size_t wl = strlen(why);
-		/* House style: one line, no final full stop. */
-		while (wl && strchr("\r\n. ", why[wl - 1]))
-			why[--wl] = '\0';
-		if (res == CURLE_USE_SSL_FAILED && tls_for_auth)
-			fail(err, "cannot send mail via '%s': %s, and credentials are never sent in "
-			     "clear text (mail.allow_plaintext_auth: true allows it)", where, why);
-		else if (code >= 400 && trace.last[0])
-			fail(err, "cannot send mail via '%s': %s (server answered %ld); the server said '%s'",
-			     where, why, code, trace.last);
-		else if (code >= 400)
-			fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);
-		else
-			fail(err, "cannot send mail via '%s': %s", where, why);
-		free(why);
-		if (err)
-			scrub(err, pass);
-		/* a 5xx to the message itself (MAIL, RCPT, DATA) will not change
-		 * by retrying; a refused login is the configuration's problem */
-		if (code >= 500 && code < 600 && res != CURLE_LOGIN_DENIED)
-			rc = MAIL_REFUSED;
+		rc = smtp_failure(h, res, errbuf, &trace, where, tls_for_auth, err);
 		goto cleanup;
 	}
 	log_debug("mail sent via '%s' to %zu recipient(s)", where, p.nto);
@@ -891,8 +926,6 @@ cleanup:
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
 	curl_free(path);
-	curl_free(url_user);
-	curl_free(url_host);
 	strvec_release(&headers);
 	if (have_p)
 		parsed_release(&p);
