@@ -345,19 +345,97 @@ static int not_started(struct pw_child *c, int e)
 	return -1;
 }
 
+/* Opens the pipes, forks and execs: 0 with *pid once the program runs,
+ * or -1 with errno (then io's ends are closed and nothing is left to
+ * wait for). */
+static int start_child(const struct pw_child *c, const char *path, struct spawn_io *io,
+		       pid_t *pid, int close_max)
+{
+	int child[3] = { -1, -1, -1 }, ex[2] = { -1, -1 };
+	int child_errno = 0, rc = -1, e = 0;
+	ssize_t n;
+
+	if (open_io(c, io, child, ex) < 0)
+		return -1;
+	*pid = fork();
+	if (*pid < 0) {
+		e = errno;
+		goto cleanup;
+	}
+	if (*pid == 0) {
+		int fds[4] = { child[0], child[1], child[2], ex[1] };
+		child_exec(c, path, fds, close_max);
+	}
+	setpgid(*pid, *pid);  /* both sides: no race with a kill of the group */
+	for (int i = 0; i < 3; i++)
+		close_fd(&child[i]);
+	close_fd(&ex[1]);
+	/* 0 bytes: exec succeeded (the pipe closed with it); else its errno */
+	while ((n = read(ex[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof(child_errno) && child_errno) {
+		int st;
+		while (waitpid(*pid, &st, 0) < 0 && errno == EINTR)
+			;
+		e = child_errno;
+		goto cleanup;
+	}
+	rc = 0;
+cleanup:
+	for (int i = 0; i < 3; i++)
+		close_fd(&child[i]);
+	close_fd(&ex[0]);
+	close_fd(&ex[1]);
+	if (rc < 0) {
+		close_fd(&io->in);
+		close_fd(&io->out);
+		close_fd(&io->err);
+		errno = e;
+	}
+	return rc;
+}
+
+/* After the poll loop: closes our ends, kills the group when it must
+ * die, reaps the child and classifies its end. */
+static void end_child(struct pw_child *c, pid_t pid, struct spawn_io *io, double deadline)
+{
+	bool stuck = io->in >= 0 || io->out >= 0 || io->err >= 0;  /* a poll error */
+	close_fd(&io->in);
+	close_fd(&io->out);
+	close_fd(&io->err);
+	if (io->timed_out || io->too_big || stuck)
+		kill(-pid, SIGKILL);
+	/* the pipes are closed: a child that closed them but goes on running
+	 * is bounded by the same wall clock */
+	await_exit(c, pid, io, deadline);
+	if (c->kill_group || io->timed_out || io->too_big || stuck)
+		kill(-pid, SIGKILL);
+	while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
+		;
+	if (io->too_big) {
+		c->end = PW_CHILD_TOO_LARGE;
+	} else if (io->timed_out) {
+		c->end = PW_CHILD_TIMED_OUT;
+	} else if (WIFSIGNALED(c->status)) {
+		c->end = PW_CHILD_SIGNALLED;
+		c->code = WTERMSIG(c->status);
+	} else {
+		c->end = PW_CHILD_EXITED;
+		c->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+	}
+}
+
 int pw_child_run(struct pw_child *c)
 {
 	struct spawn_io io = { -1, -1, -1, 0, false, false };
-	int child[3] = { -1, -1, -1 }, ex[2] = { -1, -1 };
 	struct sigaction ign, old;
-	bool sig_saved = false;
-	char *path = NULL;
-	int child_errno = 0, rc = -1;
+	bool sig_saved;
+	char *path;
+	int rc = -1;
 	double start = mono_ms();
 	double deadline = start + (c->wall_ms > 0 ? (double)c->wall_ms : 0);
 	long close_max = sysconf(_SC_OPEN_MAX);
 	pid_t pid;
-	ssize_t n;
 
 	buf_release(&c->out);
 	buf_release(&c->err);
@@ -376,79 +454,22 @@ int pw_child_run(struct pw_child *c)
 	path = strchr(c->path, '/') ? xstrdup(c->path) : pw_find_program(c->path);
 	if (!path)
 		return not_started(c, ENOENT);
-	if (open_io(c, &io, child, ex) < 0) {
-		rc = not_started(c, errno);
-		goto cleanup;
-	}
 	memset(&ign, 0, sizeof(ign));
 	ign.sa_handler = SIG_IGN;
 	sigemptyset(&ign.sa_mask);
-	if (sigaction(SIGPIPE, &ign, &old) == 0)
-		sig_saved = true;
-	pid = fork();
-	if (pid < 0) {
+	sig_saved = sigaction(SIGPIPE, &ign, &old) == 0;
+	if (start_child(c, path, &io, &pid, (int)close_max) < 0) {
 		rc = not_started(c, errno);
-		goto cleanup;
-	}
-	if (pid == 0) {
-		int fds[4] = { child[0], child[1], child[2], ex[1] };
-		child_exec(c, path, fds, (int)close_max);
-	}
-	setpgid(pid, pid);  /* both sides: no race with a kill of the group */
-	for (int i = 0; i < 3; i++)
-		close_fd(&child[i]);
-	close_fd(&ex[1]);
-	/* 0 bytes: exec succeeded (the pipe closed with it); else its errno */
-	while ((n = read(ex[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
-		;
-	if (n != (ssize_t)sizeof(child_errno))
-		child_errno = 0;
-	if (child_errno) {
-		while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
-			;
-		c->status = 0;
-		rc = not_started(c, child_errno);
-		goto cleanup;
-	}
-	if (c->in_len == 0 || !c->in_data)
-		close_fd(&io.in);
-	pump(c, &io, deadline);
-	bool stuck = io.in >= 0 || io.out >= 0 || io.err >= 0;  /* a poll error */
-	close_fd(&io.in);
-	close_fd(&io.out);
-	close_fd(&io.err);
-	if (io.timed_out || io.too_big || stuck)
-		kill(-pid, SIGKILL);
-	/* the pipes are closed: a child that closed them but goes on running
-	 * is bounded by the same wall clock */
-	await_exit(c, pid, &io, deadline);
-	if (c->kill_group || io.timed_out || io.too_big || stuck)
-		kill(-pid, SIGKILL);
-	while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
-		;
-	if (io.too_big) {
-		c->end = PW_CHILD_TOO_LARGE;
-	} else if (io.timed_out) {
-		c->end = PW_CHILD_TIMED_OUT;
-	} else if (WIFSIGNALED(c->status)) {
-		c->end = PW_CHILD_SIGNALLED;
-		c->code = WTERMSIG(c->status);
 	} else {
-		c->end = PW_CHILD_EXITED;
-		c->code = WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1;
+		if (c->in_len == 0 || !c->in_data)
+			close_fd(&io.in);
+		pump(c, &io, deadline);
+		end_child(c, pid, &io, deadline);
+		rc = 0;
 	}
-	rc = 0;
-cleanup:
 	c->seconds = (mono_ms() - start) / 1000.0;
 	if (sig_saved)
 		sigaction(SIGPIPE, &old, NULL);
-	for (int i = 0; i < 3; i++)
-		close_fd(&child[i]);
-	close_fd(&ex[0]);
-	close_fd(&ex[1]);
-	close_fd(&io.in);
-	close_fd(&io.out);
-	close_fd(&io.err);
 	free(path);
 	return rc;
 }
