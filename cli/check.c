@@ -115,6 +115,98 @@ static int parse_test_opts(int argc, char **argv, struct test_opts *o)
 	return 0;
 }
 
+/* The rules of the page id *url in the watchlists (its select, exclude,
+ * ignore and ignore_params, after the defaults' ignore patterns); *url
+ * becomes the page's URL (borrowed from wl). EXIT_OK or the exit code. */
+static int test_page_rules(struct watchlist *wl, struct test_opts *o, const char **url,
+			   const char **select, struct strvec *exclude, struct strvec *ignore,
+			   struct strvec *params)
+{
+	if (cli_load_watchlists(wl, &o->watchlists))
+		return EXIT_USAGE;
+	const struct wl_page *p = watchlist_find_page(wl, *url);
+	if (!p)
+		return cli_usage_error("test", _("no page '%s' in the watchlist"), *url);
+	*url = p->url;
+	*select = p->select;
+	for (size_t i = 0; i < p->exclude.n; i++)
+		strvec_push(exclude, p->exclude.v[i]);
+	for (size_t i = 0; i < wl->defaults.ignore.n; i++)
+		strvec_push(ignore, wl->defaults.ignore.v[i]);
+	for (size_t i = 0; i < p->ignore.n; i++)
+		strvec_push(ignore, p->ignore.v[i]);
+	for (size_t i = 0; i < wl->defaults.ignore_params.n; i++)
+		strvec_push(params, wl->defaults.ignore_params.v[i]);
+	for (size_t i = 0; i < p->ignore_params.n; i++)
+		strvec_push(params, p->ignore_params.v[i]);
+	return EXIT_OK;
+}
+
+/* The watchlist's rule, for a URL typed here too: a password in it would
+ * go in clear over http and into the terminal's scrollback. EXIT_OK or
+ * the exit code, said. */
+static int test_refuse_credentials(const char *url)
+{
+	struct pw_url u = PW_URL_INIT;
+	bool creds = pw_url_parse(url, &u, NULL) == 0 && u.has_userinfo;
+	pw_url_release(&u);
+	if (!creds)
+		return EXIT_OK;
+	char *shown = pw_url_redact(url);
+	int rc = cli_usage_error("test", _("url '%s' holds a user name or password: "
+			     "put credentials in ~/.netrc"), shown);
+	free(shown);
+	return rc;
+}
+
+/* Fetches url into of (the crawler kept in *c for the caller to free).
+ * EXIT_OK or the exit code, said. */
+static int test_fetch(const char *url, const struct watchlist *wl, struct crawler **c,
+		      struct one_fetch *of)
+{
+	struct crawler_config cfg;
+	char *err = NULL;
+	crawler_config_init(&cfg);
+	cfg.host_delay_ms = 0;
+	cfg.resolve = &wl->defaults.resolve;
+	*c = crawler_new(&cfg, &err);
+	if (!*c) {
+		log_error("%s", err);
+		free(err);
+		return EXIT_FAILURE_OTHER;
+	}
+	struct fetch_request req = { .url = url };
+	crawler_add(*c, &req);
+	crawler_run(*c, keep_result, of);
+	if (!of->done || of->res.failure) {
+		fprintf(stderr, _("prefwatch test: cannot fetch '%s': %s (%s)\n"), url,
+			of->res.error ? of->res.error : "interrupted",
+			pw_failure_name(of->res.failure));
+		return EXIT_PAGES_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* The text, facts, rule (and fetch, and HTML) of what was extracted. */
+static void test_print(const struct test_opts *o, const struct extraction *ex,
+		       const struct one_fetch *of, const char *url, const char *base,
+		       const char *charset, const char *html)
+{
+	printf("%s\n", ex->text);
+	printf(_("\n---- fields ----\n"));
+	print_fields(&ex->fields);
+	printf(_("\n---- rule ----\n%s\n"), ex->rule ? ex->rule : "?");
+	if (!o->file) {
+		enum pw_failure f = crawler_classify(url, &of->res, ex);
+		printf(_("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n"), of->res.http_status, base,
+		       charset ? charset : "?", f ? _(", classified as ") : "", pw_failure_name(f));
+	}
+	if (!*ex->text)
+		fprintf(stderr, _("prefwatch test: the rule selects no text (no_content)\n"));
+	if (o->html)
+		printf(_("\n---- html ----\n%s\n"), html);
+}
+
 int cmd_test(int argc, char **argv)
 {
 	struct test_opts o = { 0 };
@@ -144,43 +236,11 @@ int cmd_test(int argc, char **argv)
 	}
 
 	/* A page id brings its rules (and the defaults' ignore patterns). */
-	if (url && !strstr(url, "://")) {
-		if (cli_load_watchlists(&wl, &o.watchlists)) {
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-		const struct wl_page *p = watchlist_find_page(&wl, url);
-		if (!p) {
-			rc = cli_usage_error("test", _("no page '%s' in the watchlist"), url);
-			goto cleanup;
-		}
-		url = p->url;
-		select = p->select;
-		for (size_t i = 0; i < p->exclude.n; i++)
-			strvec_push(&exclude, p->exclude.v[i]);
-		for (size_t i = 0; i < wl.defaults.ignore.n; i++)
-			strvec_push(&ignore, wl.defaults.ignore.v[i]);
-		for (size_t i = 0; i < p->ignore.n; i++)
-			strvec_push(&ignore, p->ignore.v[i]);
-		for (size_t i = 0; i < wl.defaults.ignore_params.n; i++)
-			strvec_push(&params, wl.defaults.ignore_params.v[i]);
-		for (size_t i = 0; i < p->ignore_params.n; i++)
-			strvec_push(&params, p->ignore_params.v[i]);
-	}
-	/* the watchlist's rule, for a URL typed here too: a password in it
-	 * would go in clear over http and into the terminal's scrollback */
-	if (url && strstr(url, "://")) {
-		struct pw_url u = PW_URL_INIT;
-		bool creds = pw_url_parse(url, &u, NULL) == 0 && u.has_userinfo;
-		pw_url_release(&u);
-		if (creds) {
-			char *shown = pw_url_redact(url);
-			rc = cli_usage_error("test", _("url '%s' holds a user name or password: "
-					     "put credentials in ~/.netrc"), shown);
-			free(shown);
-			goto cleanup;
-		}
-	}
+	if (url && !strstr(url, "://") &&
+	    (rc = test_page_rules(&wl, &o, &url, &select, &exclude, &ignore, &params)))
+		goto cleanup;
+	if (url && strstr(url, "://") && (rc = test_refuse_credentials(url)))
+		goto cleanup;
 	if (o.select)
 		select = o.select;
 	for (size_t i = 0; i < o.exclude.n; i++)
@@ -203,26 +263,8 @@ int cmd_test(int argc, char **argv)
 		html = charset_to_utf8(buf_str(&raw), raw.len, NULL, &html_len, &charset);
 		base = url ? xstrdup(url) : xasprintf("file://%s", o.file);
 	} else {
-		struct crawler_config cfg;
-		crawler_config_init(&cfg);
-		cfg.host_delay_ms = 0;
-		cfg.resolve = &wl.defaults.resolve;
-		c = crawler_new(&cfg, &err);
-		if (!c) {
-			log_error("%s", err);
-			rc = EXIT_FAILURE_OTHER;
+		if ((rc = test_fetch(url, &wl, &c, &of)))
 			goto cleanup;
-		}
-		struct fetch_request req = { .url = url };
-		crawler_add(c, &req);
-		crawler_run(c, keep_result, &of);
-		if (!of.done || of.res.failure) {
-			fprintf(stderr, _("prefwatch test: cannot fetch '%s': %s (%s)\n"), url,
-				of.res.error ? of.res.error : "interrupted",
-				pw_failure_name(of.res.failure));
-			rc = EXIT_PAGES_FAILED;
-			goto cleanup;
-		}
 		html = of.res.html;
 		html_len = of.res.html_len;
 		of.res.html = NULL;
@@ -235,19 +277,7 @@ int cmd_test(int argc, char **argv)
 		rc = EXIT_PAGES_FAILED;
 		goto cleanup;
 	}
-	printf("%s\n", ex.text);
-	printf(_("\n---- fields ----\n"));
-	print_fields(&ex.fields);
-	printf(_("\n---- rule ----\n%s\n"), ex.rule ? ex.rule : "?");
-	if (!o.file) {
-		enum pw_failure f = crawler_classify(url, &of.res, &ex);
-		printf(_("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n"), of.res.http_status, base,
-		       charset ? charset : "?", f ? _(", classified as ") : "", pw_failure_name(f));
-	}
-	if (!*ex.text)
-		fprintf(stderr, _("prefwatch test: the rule selects no text (no_content)\n"));
-	if (o.html)
-		printf(_("\n---- html ----\n%s\n"), html);
+	test_print(&o, &ex, &of, url, base, charset, html);
 
 cleanup:
 	extraction_release(&ex);
