@@ -192,13 +192,109 @@ static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_
 		reader_err_at(r, m, _("anchors are not supported: write the value out"));
 }
 
+static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth);
+
+/* The sequence that starts with ev, its items parsed (parse_node()). */
+static struct ynode *parse_sequence(struct reader *r, const yaml_event_t *ev, int depth)
+{
+	struct ynode *n;
+	yaml_event_t sub;
+
+	check_anchor(r, ev->data.sequence_start.anchor, ev->start_mark);
+	n = node_new(YNODE_SEQ, ev->start_mark);
+	for (;;) {
+		if (next_event(r, &sub) < 0)
+			goto fail;
+		if (sub.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&sub);
+			break;
+		}
+		struct ynode *item = parse_node(r, &sub, depth + 1);
+		yaml_event_delete(&sub);
+		if (!item)
+			goto fail;
+		if (needs_growth(n->n))
+			n->items = xrealloc(n->items, (n->n ? n->n * 2 : 1) * sizeof(*n->items));
+		n->items[n->n++] = item;
+	}
+	return n;
+
+fail:
+	node_free(n);
+	return NULL;
+}
+
+/* The mapping that starts with ev: keys plain text and unique (an
+ * offending pair is said and dropped), values parsed (parse_node()). */
+static struct ynode *parse_mapping(struct reader *r, const yaml_event_t *ev, int depth)
+{
+	struct ynode *n;
+	struct strmap keys = STRMAP_INIT;
+	yaml_event_t sub;
+
+	check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
+	n = node_new(YNODE_MAP, ev->start_mark);
+	/* keys seen so far, hashed: a list would make a mapping of N
+	 * keys cost N^2 comparisons to check for duplicates */
+	for (;;) {
+		struct ynode *key, *value;
+		if (next_event(r, &sub) < 0)
+			goto fail;
+		if (sub.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&sub);
+			break;
+		}
+		key = parse_node(r, &sub, depth + 1);
+		yaml_event_delete(&sub);
+		if (!key)
+			goto fail;
+		if (next_event(r, &sub) < 0) {
+			node_free(key);
+			goto fail;
+		}
+		value = parse_node(r, &sub, depth + 1);
+		yaml_event_delete(&sub);
+		if (!value) {
+			node_free(key);
+			goto fail;
+		}
+		if (key->kind != YNODE_SCALAR) {
+			reader_err(r, (size_t)key->line, (size_t)key->column,
+				   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
+			node_free(key);
+			node_free(value);
+			continue;
+		}
+		const struct ynode *first = strmap_get(&keys, key->value);
+		if (first) {
+			reader_err(r, (size_t)key->line, (size_t)key->column,
+				   _("duplicate key '%s' (first at line %d, column %d)"),
+				   key->value, first->line, first->column);
+			node_free(key);
+			node_free(value);
+			continue;
+		}
+		if (needs_growth(n->n))
+			n->pairs = xrealloc(n->pairs, (n->n ? n->n * 2 : 1) * sizeof(*n->pairs));
+		n->pairs[n->n].key = key;
+		n->pairs[n->n].value = value;
+		n->n++;
+		strmap_put(&keys, key->value, key);
+	}
+	strmap_release(&keys);
+	return n;
+
+fail:
+	strmap_release(&keys);
+	node_free(n);
+	return NULL;
+}
+
 /* Builds the node that starts with ev (owned by the caller). Returns NULL
  * only when reading cannot go on (r->fatal). */
 static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	struct ynode *n = NULL;
-	struct strmap keys = STRMAP_INIT;
-	yaml_event_t sub;
 
 	if (++r->nodes > YAML_MAX_NODES) {
 		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
@@ -232,88 +328,16 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		return n;
 
 	case YAML_SEQUENCE_START_EVENT:
-		check_anchor(r, ev->data.sequence_start.anchor, ev->start_mark);
-		n = node_new(YNODE_SEQ, ev->start_mark);
-		for (;;) {
-			if (next_event(r, &sub) < 0)
-				goto fail;
-			if (sub.type == YAML_SEQUENCE_END_EVENT) {
-				yaml_event_delete(&sub);
-				break;
-			}
-			struct ynode *item = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
-			if (!item)
-				goto fail;
-			if (needs_growth(n->n))
-				n->items = xrealloc(n->items, (n->n ? n->n * 2 : 1) * sizeof(*n->items));
-			n->items[n->n++] = item;
-		}
-		return n;
+		return parse_sequence(r, ev, depth);
 
 	case YAML_MAPPING_START_EVENT:
-		check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
-		n = node_new(YNODE_MAP, ev->start_mark);
-		/* keys seen so far, hashed: a list would make a mapping of N
-		 * keys cost N^2 comparisons to check for duplicates */
-		for (;;) {
-			struct ynode *key, *value;
-			if (next_event(r, &sub) < 0)
-				goto fail;
-			if (sub.type == YAML_MAPPING_END_EVENT) {
-				yaml_event_delete(&sub);
-				break;
-			}
-			key = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
-			if (!key)
-				goto fail;
-			if (next_event(r, &sub) < 0) {
-				node_free(key);
-				goto fail;
-			}
-			value = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
-			if (!value) {
-				node_free(key);
-				goto fail;
-			}
-			if (key->kind != YNODE_SCALAR) {
-				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
-				node_free(key);
-				node_free(value);
-				continue;
-			}
-			const struct ynode *first = strmap_get(&keys, key->value);
-			if (first) {
-				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   _("duplicate key '%s' (first at line %d, column %d)"),
-					   key->value, first->line, first->column);
-				node_free(key);
-				node_free(value);
-				continue;
-			}
-			if (needs_growth(n->n))
-				n->pairs = xrealloc(n->pairs, (n->n ? n->n * 2 : 1) * sizeof(*n->pairs));
-			n->pairs[n->n].key = key;
-			n->pairs[n->n].value = value;
-			n->n++;
-			strmap_put(&keys, key->value, key);
-		}
-		strmap_release(&keys);
-		return n;
+		return parse_mapping(r, ev, depth);
 
 	default:
 		reader_err_at(r, ev->start_mark, _("unexpected YAML event"));
 		r->fatal = true;
 		return NULL;
 	}
-
-fail:
-	strmap_release(&keys);
-	node_free(n);
-	return NULL;
 }
 
 static void parse_stream(struct reader *r, struct yaml_doc *doc)
