@@ -1045,10 +1045,76 @@ static const char *const office_keys[] = {
 	"status", "pages", NULL
 };
 
+/* kind: prefecture or sous-prefecture. */
+static void load_office_kind(struct loader *ld, const struct ynode *node, struct wl_office *o,
+			     const char *label)
+{
+	const struct ynode *v = ynode_get(node, "kind");
+	if (!v)
+		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
+	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
+		if (!strcmp(v->value, "prefecture"))
+			o->kind = OFFICE_PREFECTURE;
+		else if (!strcmp(v->value, "sous-prefecture"))
+			o->kind = OFFICE_SOUS_PREFECTURE;
+		else
+			yaml_err(ld->errs, ld->file, v,
+				 _("bad kind '%s': expected prefecture or sous-prefecture"), v->value);
+	}
+}
+
+/* handles_aes and served_by (which implies handles_aes: false). Returns
+ * the served_by node, or NULL. */
+static const struct ynode *load_office_serving(struct loader *ld, const struct ynode *node,
+					       struct wl_office *o, const char *label)
+{
+	const struct ynode *v = ynode_get(node, "handles_aes");
+	if (v)
+		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
+	const struct ynode *sb = ynode_get(node, "served_by");
+	if (sb) {
+		o->served_by = get_string(ld, node, "served_by", false, CHECK_ID, label);
+		o->served_by_line = sb->line;
+		o->served_by_column = sb->column;
+		if (v && o->handles_aes)
+			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
+				 _("%s has served_by: its requests go to another office, so handles_aes "
+				 "cannot be true"), label);
+		o->handles_aes = false;
+	}
+	return sb;
+}
+
+/* The pages of an office that handles AES itself; none for one served
+ * by another or that does not handle AES. */
+static void load_office_pages(struct loader *ld, const struct ynode *node, struct wl_office *o,
+			      const struct ynode *pages, bool served, const char *label)
+{
+	if (pages && served) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 _("%s has served_by but lists pages (the serving office's pages are watched)"),
+			 label);
+	} else if (pages && !o->handles_aes) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 _("%s has handles_aes: false but lists pages"), label);
+	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
+		if (!pages->n)
+			yaml_err(ld->errs, ld->file, pages,
+				 _("%s handles AES but has no pages (add one, or set handles_aes: false)"), label);
+		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
+		o->n_pages = pages->n;
+		for (size_t i = 0; i < pages->n; i++)
+			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
+	} else if (!pages && o->handles_aes) {
+		yaml_err(ld->errs, ld->file, node,
+			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
+	}
+}
+
 static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
 {
 	size_t before = ld->errs->n;
-	const struct ynode *v, *pages;
+	const struct ynode *pages;
 	const char *label;
 	char *label_owned = NULL;
 
@@ -1073,32 +1139,8 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	o->departement_name = get_string(ld, node, "departement_name", true, CHECK_NONE, label);
 	o->name = get_string(ld, node, "name", true, CHECK_NONE, label);
 
-	v = ynode_get(node, "kind");
-	if (!v)
-		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
-	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
-		if (!strcmp(v->value, "prefecture"))
-			o->kind = OFFICE_PREFECTURE;
-		else if (!strcmp(v->value, "sous-prefecture"))
-			o->kind = OFFICE_SOUS_PREFECTURE;
-		else
-			yaml_err(ld->errs, ld->file, v,
-				 _("bad kind '%s': expected prefecture or sous-prefecture"), v->value);
-	}
-	v = ynode_get(node, "handles_aes");
-	if (v)
-		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
-	const struct ynode *sb = ynode_get(node, "served_by");
-	if (sb) {
-		o->served_by = get_string(ld, node, "served_by", false, CHECK_ID, label);
-		o->served_by_line = sb->line;
-		o->served_by_column = sb->column;
-		if (v && o->handles_aes)
-			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
-				 _("%s has served_by: its requests go to another office, so handles_aes "
-				 "cannot be true"), label);
-		o->handles_aes = false;
-	}
+	load_office_kind(ld, node, o, label);
+	const struct ynode *sb = load_office_serving(ld, node, o, label);
 
 	/* status: to_find is the one status so far: the office handles AES
 	 * and its page is still to be found, so an empty list is expected */
@@ -1124,25 +1166,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 		free(label_owned);
 		return ld->errs->n == before;
 	}
-	if (pages && sb) {
-		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 _("%s has served_by but lists pages (the serving office's pages are watched)"),
-			 label);
-	} else if (pages && !o->handles_aes) {
-		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 _("%s has handles_aes: false but lists pages"), label);
-	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
-		if (!pages->n)
-			yaml_err(ld->errs, ld->file, pages,
-				 _("%s handles AES but has no pages (add one, or set handles_aes: false)"), label);
-		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
-		o->n_pages = pages->n;
-		for (size_t i = 0; i < pages->n; i++)
-			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
-	} else if (!pages && o->handles_aes) {
-		yaml_err(ld->errs, ld->file, node,
-			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
-	}
+	load_office_pages(ld, node, o, pages, sb != NULL, label);
 	free(label_owned);
 	return ld->errs->n == before;
 }
