@@ -115,6 +115,12 @@ static int parse_test_opts(int argc, char **argv, struct test_opts *o)
 	return 0;
 }
 
+static void strvec_push_all(struct strvec *to, const struct strvec *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		strvec_push(to, from->v[i]);
+}
+
 /* The rules of the page id *url in the watchlists (its select, exclude,
  * ignore and ignore_params, after the defaults' ignore patterns); *url
  * becomes the page's URL (borrowed from wl). EXIT_OK or the exit code. */
@@ -129,16 +135,11 @@ static int test_page_rules(struct watchlist *wl, struct test_opts *o, const char
 		return cli_usage_error("test", _("no page '%s' in the watchlist"), *url);
 	*url = p->url;
 	*select = p->select;
-	for (size_t i = 0; i < p->exclude.n; i++)
-		strvec_push(exclude, p->exclude.v[i]);
-	for (size_t i = 0; i < wl->defaults.ignore.n; i++)
-		strvec_push(ignore, wl->defaults.ignore.v[i]);
-	for (size_t i = 0; i < p->ignore.n; i++)
-		strvec_push(ignore, p->ignore.v[i]);
-	for (size_t i = 0; i < wl->defaults.ignore_params.n; i++)
-		strvec_push(params, wl->defaults.ignore_params.v[i]);
-	for (size_t i = 0; i < p->ignore_params.n; i++)
-		strvec_push(params, p->ignore_params.v[i]);
+	strvec_push_all(exclude, &p->exclude);
+	strvec_push_all(ignore, &wl->defaults.ignore);
+	strvec_push_all(ignore, &p->ignore);
+	strvec_push_all(params, &wl->defaults.ignore_params);
+	strvec_push_all(params, &p->ignore_params);
 	return EXIT_OK;
 }
 
@@ -187,6 +188,23 @@ static int test_fetch(const char *url, const struct watchlist *wl, struct crawle
 	return EXIT_OK;
 }
 
+/* A saved page (at most 64 MiB) decoded to UTF-8 as a fetched one would
+ * be, its charset from its meta tag or sniffed. EXIT_OK or EXIT_USAGE,
+ * said. */
+static int test_read(const char *file, char **html, size_t *html_len, char **charset)
+{
+	struct buf raw = BUF_INIT;
+	buf_init(&raw, 64u << 20);
+	if (pw_read_file(file, &raw) < 0) {
+		log_error(_("cannot read '%s': %s"), file, strerror(errno));
+		buf_release(&raw);
+		return EXIT_USAGE;
+	}
+	*html = charset_to_utf8(buf_str(&raw), raw.len, NULL, html_len, charset);
+	buf_release(&raw);
+	return EXIT_OK;
+}
+
 /* The text, facts, rule (and fetch, and HTML) of what was extracted. */
 static void test_print(const struct test_opts *o, const struct extraction *ex,
 		       const struct one_fetch *of, const char *url, const char *base,
@@ -216,7 +234,6 @@ int cmd_test(int argc, char **argv)
 	struct crawler *c = NULL;
 	struct one_fetch of = { 0 };
 	struct extraction ex = { 0 };
-	struct buf raw = BUF_INIT;
 	char *html = NULL, *charset = NULL, *err = NULL, *base = NULL;
 	size_t html_len = 0;
 	const char *select = NULL, *url = NULL;
@@ -228,8 +245,7 @@ int cmd_test(int argc, char **argv)
 		rc = prc < 0 ? EXIT_OK : prc;
 		goto cleanup;
 	}
-	if (optind < argc)
-		url = argv[optind++];
+	url = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (!url && !o.file)) {
 		rc = cli_usage_error("test", _("expected one URL or page id (or --file)"));
 		goto cleanup;
@@ -241,12 +257,10 @@ int cmd_test(int argc, char **argv)
 		goto cleanup;
 	if (url && strstr(url, "://") && (rc = test_refuse_credentials(url)))
 		goto cleanup;
-	if (o.select)
-		select = o.select;
-	for (size_t i = 0; i < o.exclude.n; i++)
-		strvec_push(&exclude, o.exclude.v[i]);
-	for (size_t i = 0; i < o.ignore.n; i++)
-		strvec_push(&ignore, o.ignore.v[i]);
+	/* the options add to the page's rules, --select replaces its own */
+	select = o.select ? o.select : select;
+	strvec_push_all(&exclude, &o.exclude);
+	strvec_push_all(&ignore, &o.ignore);
 	rules = extract_rules_new_params(select, &exclude, &ignore, &params, &err);
 	if (!rules) {
 		rc = cli_usage_error("test", "%s", err);
@@ -254,20 +268,15 @@ int cmd_test(int argc, char **argv)
 	}
 
 	if (o.file) {
-		buf_init(&raw, 64u << 20);
-		if (pw_read_file(o.file, &raw) < 0) {
-			log_error(_("cannot read '%s': %s"), o.file, strerror(errno));
-			rc = EXIT_USAGE;
+		if ((rc = test_read(o.file, &html, &html_len, &charset)))
 			goto cleanup;
-		}
-		html = charset_to_utf8(buf_str(&raw), raw.len, NULL, &html_len, &charset);
 		base = url ? xstrdup(url) : xasprintf("file://%s", o.file);
 	} else {
 		if ((rc = test_fetch(url, &wl, &c, &of)))
 			goto cleanup;
-		html = of.res.html;
-		html_len = of.res.html_len;
+		html = of.res.html;  /* taken */
 		of.res.html = NULL;
+		html_len = of.res.html_len;
 		charset = xstrdup(of.res.charset);
 		base = xstrdup(of.res.final_url ? of.res.final_url : url);
 	}
@@ -284,7 +293,6 @@ cleanup:
 	fetch_result_release(&of.res);
 	crawler_free(c);
 	extract_rules_free(rules);
-	buf_release(&raw);
 	watchlist_release(&wl);
 	strvec_release(&exclude);
 	strvec_release(&ignore);

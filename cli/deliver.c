@@ -202,6 +202,21 @@ static int mail_drop_or_retry(struct store *st, const struct strvec *drop,
 	return rc;
 }
 
+/* mail --help */
+static void mail_usage(void)
+{
+	printf(_("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
+	       "                      [--mail-to ADDR]... [--sendmail PATH]\n"
+	       "       prefwatch mail --list [--db FILE]\n"
+	       "       prefwatch mail --retry ID... [--resend ...] | --drop ID...\n\n"
+	       "--resend sends the reports that could not be mailed, oldest first.\n"
+	       "--list shows the reports waiting to be mailed: their outbox id, date,\n"
+	       "state (waiting, or parked after %d refusals by the mail server), failures\n"
+	       "and last error. --retry ID puts a parked report back (sent by the next run\n"
+	       "or by --resend); --drop ID deletes a waiting report unsent.\n"),
+	       MAIL_PARK_AFTER);
+}
+
 int cmd_mail(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -242,16 +257,7 @@ int cmd_mail(int argc, char **argv)
 		case 'T': settings_set_list(&s.mail_to, &s.mail_to_origin, optarg, cl); break;
 		case 'M': settings_set(&s, S_SENDMAIL, optarg, cl); break;
 		case 'h':
-			printf(_("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
-			       "                      [--mail-to ADDR]... [--sendmail PATH]\n"
-			       "       prefwatch mail --list [--db FILE]\n"
-			       "       prefwatch mail --retry ID... [--resend ...] | --drop ID...\n\n"
-			       "--resend sends the reports that could not be mailed, oldest first.\n"
-			       "--list shows the reports waiting to be mailed: their outbox id, date,\n"
-			       "state (waiting, or parked after %d refusals by the mail server), failures\n"
-			       "and last error. --retry ID puts a parked report back (sent by the next run\n"
-			       "or by --resend); --drop ID deletes a waiting report unsent.\n"),
-			       MAIL_PARK_AFTER);
+			mail_usage();
 			goto cleanup;
 		default:
 			rc = cli_usage_error("mail", _("unknown option"));

@@ -535,24 +535,11 @@ static void converter_end(struct doc_text *out, const char *conv, const struct p
 	free(note);
 }
 
-int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
-		const struct doc_limits *lim_in, struct doc_text *out)
+/* Sniffs out->type; false when the document goes no further (tracked by
+ * its hash only, or failed: out says which). */
+static bool convertible(const char *body, size_t len, const char *content_type, const char *url,
+			struct doc_text *out)
 {
-	struct doc_limits lim;
-	struct pw_child child;
-	char *path = NULL, *tmp = NULL;
-	char *argv[8] = { 0 };
-	const struct converter *conv = NULL;
-	int fd = -1;
-
-	memset(out, 0, sizeof(*out));
-	pw_child_init(&child);
-	if (lim_in)
-		lim = *lim_in;
-	else
-		doc_limits_init(&lim);
-	if (!body)
-		len = 0;
 	out->type = sniff(body ? body : "", len, content_type, url);
 	if (out->type == DOC_TYPE_UNKNOWN && doc_type_from_url(url) == DOC_TYPE_UNKNOWN &&
 	    !is_text_type(content_type) && !looks_like_markup(body, len)) {
@@ -562,18 +549,63 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		out->text = xstrdup("");
 		out->note = xasprintf("unsupported format (content type '%s'): tracked by its hash only",
 				      content_type ? content_type : "none");
-		goto cleanup;
+		return false;
 	}
 	if (out->type == DOC_TYPE_UNKNOWN) {
 		fail(out, PW_FAIL_BAD_CONTENT, "'%s' is not a PDF, DOC, DOCX or ODT document "
 		     "(content type '%s')", url ? url : "?", content_type ? content_type : "none");
-		goto cleanup;
+		return false;
 	}
 	if (out->type == DOC_TYPE_PDF && !pdf_complete(body, len)) {
 		fail(out, PW_FAIL_BAD_CONTENT, "truncated PDF: no %%%%EOF marker at the end of '%s' "
 		     "(%zu bytes)", url ? url : "?", len);
-		goto cleanup;
+		return false;
 	}
+	return true;
+}
+
+/* The document in a private temporary file for the converter (*tmp, owned,
+ * to unlink). 0, or -1 with out failed. */
+static int write_tmp(const char *body, size_t len, char **tmp, struct doc_text *out)
+{
+	int fd = pw_tmpfile("prefwatch-doc", tmp);
+	if (fd < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file: %s", strerror(errno));
+		return -1;
+	}
+	/* closed either way: a failed write must not leak the descriptor */
+	int wrc = pw_write_all(fd, body, len), e = errno;
+	if (close(fd) < 0 && wrc == 0) {
+		wrc = -1;
+		e = errno;
+	}
+	if (wrc < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", *tmp,
+		     strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
+		const struct doc_limits *lim_in, struct doc_text *out)
+{
+	struct doc_limits lim;
+	struct pw_child child;
+	char *path = NULL, *tmp = NULL;
+	char *argv[8] = { 0 };
+	const struct converter *conv = NULL;
+
+	memset(out, 0, sizeof(*out));
+	pw_child_init(&child);
+	if (lim_in)
+		lim = *lim_in;
+	else
+		doc_limits_init(&lim);
+	if (!body)
+		len = 0;
+	if (!convertible(body, len, content_type, url, out))
+		goto cleanup;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(converters); i++)
 		if (converters[i].type == out->type)
 			conv = &converters[i];
@@ -589,18 +621,8 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		goto cleanup;
 	}
 
-	fd = pw_tmpfile("prefwatch-doc", &tmp);
-	if (fd < 0) {
-		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file: %s", strerror(errno));
+	if (write_tmp(body, len, &tmp, out) < 0)
 		goto cleanup;
-	}
-	if (pw_write_all(fd, body, len) < 0 || close(fd) < 0) {
-		fd = -1;
-		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", tmp,
-		     strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(conv->argv) - 1 && conv->argv[i]; i++)
 		argv[i] = (char *)(strcmp(conv->argv[i], "@") ? conv->argv[i] : tmp);
 	run_converter(path, argv, &lim, &child);
@@ -624,8 +646,6 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 	}
 
 cleanup:
-	if (fd >= 0)
-		close(fd);
 	if (tmp)
 		unlink(tmp);
 	free(tmp);

@@ -733,6 +733,22 @@ static int on_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, v
 	return 0;
 }
 
+/* libcurl says EHLO with the URL's path; without one, our host name is
+ * more likely to be accepted than curl's default. */
+static void smtp_ehlo_name(CURLU *u)
+{
+	char *path = NULL;
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || !path || !path[1]) {
+		char host[256] = "";
+		if (gethostname(host, sizeof(host) - 1) == 0 && host[0]) {
+			char *np = xasprintf("/%s", host);
+			curl_url_set(u, CURLUPART_PATH, np, 0);
+			free(np);
+		}
+	}
+	curl_free(path);
+}
+
 /* The recipients and headers of the message, as libcurl lists. 0, or -1
  * when libcurl runs out of memory. */
 static int smtp_lists(const struct parsed *p, const struct mail_message *msg,
@@ -860,7 +876,7 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 	struct parsed p;
 	bool have_p = false, smtps = false, tls_for_auth;
 	struct strvec headers = STRVEC_INIT;
-	char *where = NULL, *from = NULL, *text = NULL, *html = NULL, *path = NULL;
+	char *where = NULL, *from = NULL, *text = NULL, *html = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct smtp_trace trace = { "" };
 	size_t text_len = 0, html_len = 0;
@@ -873,16 +889,7 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 		goto cleanup;
 	have_p = true;
 
-	/* libcurl says EHLO with the URL's path; without one, our host name
-	 * is more likely to be accepted than curl's default. */
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || !path || !path[1]) {
-		char host[256] = "";
-		if (gethostname(host, sizeof(host) - 1) == 0 && host[0]) {
-			char *np = xasprintf("/%s", host);
-			curl_url_set(u, CURLUPART_PATH, np, 0);
-			free(np);
-		}
-	}
+	smtp_ehlo_name(u);
 
 	h = curl_easy_init();
 	mime = h ? curl_mime_init(h) : NULL;
@@ -925,7 +932,6 @@ cleanup:
 	curl_url_cleanup(u);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
-	curl_free(path);
 	strvec_release(&headers);
 	if (have_p)
 		parsed_release(&p);
