@@ -286,28 +286,11 @@ cleanup:
 	return rc;
 }
 
-/* Looks prog up in $PATH; owned path or NULL. */
-static char *find_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		char *cand = xasprintf("%.*s/%s", (int)n, n ? path : ".", prog);
-		if (access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		path += n + (path[n] == ':');
-	}
-	return NULL;
-}
-
 /* The Markdown converted to ODT by pandoc into output (written beside it,
  * then renamed over it). EXIT_OK or EXIT_FAILURE_OTHER, said. */
 static int write_odt(const char *md, const char *output)
 {
-	char *pandoc = find_in_path("pandoc");
+	char *pandoc = pw_find_program("pandoc");
 	char *src = NULL, *part = NULL;
 	int fd = -1, rc = EXIT_FAILURE_OTHER;
 	struct pw_child child;

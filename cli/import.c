@@ -236,20 +236,9 @@ static int column_of(const char *header)
 
 static bool in_path(const char *prog)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/bin:/bin";
-	char *copy = xstrdup(path);
-	bool found = false;
-	for (char *dir = copy, *next; dir && !found; dir = next) {
-		next = strchr(dir, ':');
-		if (next)
-			*next++ = '\0';
-		char *full = xasprintf("%s/%s", *dir ? dir : ".", prog);
-		found = access(full, X_OK) == 0;
-		free(full);
-	}
-	free(copy);
+	char *path = pw_find_program(prog);
+	bool found = path != NULL;
+	free(path);
 	return found;
 }
 

@@ -220,7 +220,7 @@ static void enqueue(struct crawler *c, struct job *j)
 	c->queued++;
 }
 
-void crawler_add(struct crawler *c, const struct fetch_request *req)
+static void add_job(struct crawler *c, const struct fetch_request *req, bool document)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->req = *req;
@@ -228,19 +228,18 @@ void crawler_add(struct crawler *c, const struct fetch_request *req)
 	j->first_start = -1;
 	j->shown_url = pw_url_redact(req->url);
 	j->crawler = c;
+	j->document = document;
 	enqueue(c, j);
+}
+
+void crawler_add(struct crawler *c, const struct fetch_request *req)
+{
+	add_job(c, req, false);
 }
 
 void crawler_add_document(struct crawler *c, const struct fetch_request *req)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
-	j->req = *req;
-	j->host = host_get(c, req->url);
-	j->first_start = -1;
-	j->shown_url = pw_url_redact(req->url);
-	j->crawler = c;
-	j->document = true;
-	enqueue(c, j);
+	add_job(c, req, true);
 }
 
 /* ---- per-attempt callbacks ---- */
