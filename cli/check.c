@@ -167,6 +167,116 @@ static int parse_test_opts(int argc, char **argv, struct test_opts *o)
 	return 0;
 }
 
+static void strvec_push_all(struct strvec *to, const struct strvec *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		strvec_push(to, from->v[i]);
+}
+
+/* The rules of the page id *url in the watchlists (its select, exclude,
+ * ignore and ignore_params, after the defaults' ignore patterns); *url
+ * becomes the page's URL (borrowed from wl). EXIT_OK or the exit code. */
+static int test_page_rules(struct watchlist *wl, struct test_opts *o, const char **url,
+			   const char **select, struct strvec *exclude, struct strvec *ignore,
+			   struct strvec *params)
+{
+	if (cli_load_watchlists(wl, &o->watchlists))
+		return EXIT_USAGE;
+	const struct wl_page *p = watchlist_find_page(wl, *url);
+	if (!p)
+		return cli_usage_error("test", _("no page '%s' in the watchlist"), *url);
+	*url = p->url;
+	*select = p->select;
+	strvec_push_all(exclude, &p->exclude);
+	strvec_push_all(ignore, &wl->defaults.ignore);
+	strvec_push_all(ignore, &p->ignore);
+	strvec_push_all(params, &wl->defaults.ignore_params);
+	strvec_push_all(params, &p->ignore_params);
+	return EXIT_OK;
+}
+
+/* The watchlist's rule, for a URL typed here too: a password in it would
+ * go in clear over http and into the terminal's scrollback. EXIT_OK or
+ * the exit code, said. */
+static int test_refuse_credentials(const char *url)
+{
+	struct pw_url u = PW_URL_INIT;
+	bool creds = pw_url_parse(url, &u, NULL) == 0 && u.has_userinfo;
+	pw_url_release(&u);
+	if (!creds)
+		return EXIT_OK;
+	char *shown = pw_url_redact(url);
+	int rc = cli_usage_error("test", _("url '%s' holds a user name or password: "
+			     "put credentials in ~/.netrc"), shown);
+	free(shown);
+	return rc;
+}
+
+/* Fetches url into of (the crawler kept in *c for the caller to free).
+ * EXIT_OK or the exit code, said. */
+static int test_fetch(const char *url, const struct watchlist *wl, struct crawler **c,
+		      struct one_fetch *of)
+{
+	struct crawler_config cfg;
+	char *err = NULL;
+	crawler_config_init(&cfg);
+	cfg.host_delay_ms = 0;
+	cfg.resolve = &wl->defaults.resolve;
+	*c = crawler_new(&cfg, &err);
+	if (!*c) {
+		log_error("%s", err);
+		free(err);
+		return EXIT_FAILURE_OTHER;
+	}
+	struct fetch_request req = { .url = url };
+	crawler_add(*c, &req);
+	crawler_run(*c, keep_result, of);
+	if (!of->done || of->res.failure) {
+		fprintf(stderr, _("prefwatch test: cannot fetch '%s': %s (%s)\n"), url,
+			of->res.error ? of->res.error : "interrupted",
+			pw_failure_name(of->res.failure));
+		return EXIT_PAGES_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* A saved page (at most 64 MiB) decoded to UTF-8 as a fetched one would
+ * be, its charset from its meta tag or sniffed. EXIT_OK or EXIT_USAGE,
+ * said. */
+static int test_read(const char *file, char **html, size_t *html_len, char **charset)
+{
+	struct buf raw = BUF_INIT;
+	buf_init(&raw, 64u << 20);
+	if (pw_read_file(file, &raw) < 0) {
+		log_error(_("cannot read '%s': %s"), file, strerror(errno));
+		buf_release(&raw);
+		return EXIT_USAGE;
+	}
+	*html = charset_to_utf8(buf_str(&raw), raw.len, NULL, html_len, charset);
+	buf_release(&raw);
+	return EXIT_OK;
+}
+
+/* The text, facts, rule (and fetch, and HTML) of what was extracted. */
+static void test_print(const struct test_opts *o, const struct extraction *ex,
+		       const struct one_fetch *of, const char *url, const char *base,
+		       const char *charset, const char *html)
+{
+	printf("%s\n", ex->text);
+	printf(_("\n---- fields ----\n"));
+	print_fields(&ex->fields);
+	printf(_("\n---- rule ----\n%s\n"), ex->rule ? ex->rule : "?");
+	if (!o->file) {
+		enum pw_failure f = crawler_classify(url, &of->res, ex);
+		printf(_("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n"), of->res.http_status, base,
+		       charset ? charset : "?", f ? _(", classified as ") : "", pw_failure_name(f));
+	}
+	if (!*ex->text)
+		fprintf(stderr, _("prefwatch test: the rule selects no text (no_content)\n"));
+	if (o->html)
+		printf(_("\n---- html ----\n%s\n"), html);
+}
+
 int cmd_test(int argc, char **argv)
 {
 	struct test_opts o = { 0 };
@@ -176,7 +286,6 @@ int cmd_test(int argc, char **argv)
 	struct crawler *c = NULL;
 	struct one_fetch of = { 0 };
 	struct extraction ex = { 0 };
-	struct buf raw = BUF_INIT;
 	char *html = NULL, *charset = NULL, *err = NULL, *base = NULL;
 	size_t html_len = 0;
 	const char *select = NULL, *url = NULL;
@@ -188,57 +297,22 @@ int cmd_test(int argc, char **argv)
 		rc = prc < 0 ? EXIT_OK : prc;
 		goto cleanup;
 	}
-	if (optind < argc)
-		url = argv[optind++];
+	url = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc || (!url && !o.file)) {
 		rc = cli_usage_error("test", _("expected one URL or page id (or --file)"));
 		goto cleanup;
 	}
 
 	/* A page id brings its rules (and the defaults' ignore patterns). */
-	if (url && !strstr(url, "://")) {
-		if (cli_load_watchlists(&wl, &o.watchlists)) {
-			rc = EXIT_USAGE;
-			goto cleanup;
-		}
-		const struct wl_page *p = watchlist_find_page(&wl, url);
-		if (!p) {
-			rc = cli_usage_error("test", _("no page '%s' in the watchlist"), url);
-			goto cleanup;
-		}
-		url = p->url;
-		select = p->select;
-		for (size_t i = 0; i < p->exclude.n; i++)
-			strvec_push(&exclude, p->exclude.v[i]);
-		for (size_t i = 0; i < wl.defaults.ignore.n; i++)
-			strvec_push(&ignore, wl.defaults.ignore.v[i]);
-		for (size_t i = 0; i < p->ignore.n; i++)
-			strvec_push(&ignore, p->ignore.v[i]);
-		for (size_t i = 0; i < wl.defaults.ignore_params.n; i++)
-			strvec_push(&params, wl.defaults.ignore_params.v[i]);
-		for (size_t i = 0; i < p->ignore_params.n; i++)
-			strvec_push(&params, p->ignore_params.v[i]);
-	}
-	/* the watchlist's rule, for a URL typed here too: a password in it
-	 * would go in clear over http and into the terminal's scrollback */
-	if (url && strstr(url, "://")) {
-		struct pw_url u = PW_URL_INIT;
-		bool creds = pw_url_parse(url, &u, NULL) == 0 && u.has_userinfo;
-		pw_url_release(&u);
-		if (creds) {
-			char *shown = pw_url_redact(url);
-			rc = cli_usage_error("test", _("url '%s' holds a user name or password: "
-					     "put credentials in ~/.netrc"), shown);
-			free(shown);
-			goto cleanup;
-		}
-	}
-	if (o.select)
-		select = o.select;
-	for (size_t i = 0; i < o.exclude.n; i++)
-		strvec_push(&exclude, o.exclude.v[i]);
-	for (size_t i = 0; i < o.ignore.n; i++)
-		strvec_push(&ignore, o.ignore.v[i]);
+	if (url && !strstr(url, "://") &&
+	    (rc = test_page_rules(&wl, &o, &url, &select, &exclude, &ignore, &params)))
+		goto cleanup;
+	if (url && strstr(url, "://") && (rc = test_refuse_credentials(url)))
+		goto cleanup;
+	/* the options add to the page's rules, --select replaces its own */
+	select = o.select ? o.select : select;
+	strvec_push_all(&exclude, &o.exclude);
+	strvec_push_all(&ignore, &o.ignore);
 	rules = extract_rules_new_params(select, &exclude, &ignore, &params, &err);
 	if (!rules) {
 		rc = cli_usage_error("test", "%s", err);
@@ -246,38 +320,15 @@ int cmd_test(int argc, char **argv)
 	}
 
 	if (o.file) {
-		buf_init(&raw, 64u << 20);
-		if (pw_read_file(o.file, &raw) < 0) {
-			log_error(_("cannot read '%s': %s"), o.file, strerror(errno));
-			rc = EXIT_USAGE;
+		if ((rc = test_read(o.file, &html, &html_len, &charset)))
 			goto cleanup;
-		}
-		html = charset_to_utf8(buf_str(&raw), raw.len, NULL, &html_len, &charset);
 		base = url ? xstrdup(url) : xasprintf("file://%s", o.file);
 	} else {
-		struct crawler_config cfg;
-		crawler_config_init(&cfg);
-		cfg.host_delay_ms = 0;
-		cfg.resolve = &wl.defaults.resolve;
-		c = crawler_new(&cfg, &err);
-		if (!c) {
-			log_error("%s", err);
-			rc = EXIT_FAILURE_OTHER;
+		if ((rc = test_fetch(url, &wl, &c, &of)))
 			goto cleanup;
-		}
-		struct fetch_request req = { .url = url };
-		crawler_add(c, &req);
-		crawler_run(c, keep_result, &of);
-		if (!of.done || of.res.failure) {
-			fprintf(stderr, _("prefwatch test: cannot fetch '%s': %s (%s)\n"), url,
-				of.res.error ? of.res.error : "interrupted",
-				pw_failure_name(of.res.failure));
-			rc = EXIT_PAGES_FAILED;
-			goto cleanup;
-		}
-		html = of.res.html;
-		html_len = of.res.html_len;
+		html = of.res.html;  /* taken */
 		of.res.html = NULL;
+		html_len = of.res.html_len;
 		charset = xstrdup(of.res.charset);
 		base = xstrdup(of.res.final_url ? of.res.final_url : url);
 	}
@@ -287,26 +338,13 @@ int cmd_test(int argc, char **argv)
 		rc = EXIT_PAGES_FAILED;
 		goto cleanup;
 	}
-	printf("%s\n", ex.text);
-	printf(_("\n---- fields ----\n"));
-	print_fields(&ex.fields);
-	printf(_("\n---- rule ----\n%s\n"), ex.rule ? ex.rule : "?");
-	if (!o.file) {
-		enum pw_failure f = crawler_classify(url, &of.res, &ex);
-		printf(_("\n---- fetch ----\nHTTP %ld, %s, charset %s%s%s\n"), of.res.http_status, base,
-		       charset ? charset : "?", f ? _(", classified as ") : "", pw_failure_name(f));
-	}
-	if (!*ex.text)
-		fprintf(stderr, _("prefwatch test: the rule selects no text (no_content)\n"));
-	if (o.html)
-		printf(_("\n---- html ----\n%s\n"), html);
+	test_print(&o, &ex, &of, url, base, charset, html);
 
 cleanup:
 	extraction_release(&ex);
 	fetch_result_release(&of.res);
 	crawler_free(c);
 	extract_rules_free(rules);
-	buf_release(&raw);
 	watchlist_release(&wl);
 	strvec_release(&exclude);
 	strvec_release(&ignore);

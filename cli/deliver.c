@@ -159,6 +159,64 @@ static int list_one(const struct outbox_entry *e, void *data)
 	return 0;
 }
 
+/* The actions asked for go together and name outbox ids: EXIT_OK, or
+ * the usage error, said. */
+static int mail_check_args(bool extra_args, bool resend, bool list, const struct strvec *drop,
+			   const struct strvec *retry)
+{
+	if (extra_args || (!resend && !list && !drop->n && !retry->n))
+		return cli_usage_error("mail", _("expected --resend, --list, --retry ID or --drop ID"));
+	if (list + (resend || retry->n) + (drop->n > 0) > 1)
+		return cli_usage_error("mail", _("--list, --drop and --resend/--retry go alone"));
+	int64_t bad = 0;
+	for (size_t i = 0; i < drop->n + retry->n && !bad; i++)
+		if (cli_parse_id(i < drop->n ? drop->v[i] : retry->v[i - drop->n]) < 0)
+			bad = (int64_t)i + 1;
+	if (bad)
+		return cli_usage_error("mail", _("'%s' is not an outbox id"),
+				       bad <= (int64_t)drop->n ? drop->v[bad - 1]
+							       : retry->v[bad - 1 - drop->n]);
+	return EXIT_OK;
+}
+
+/* Drops or puts back the reports named: EXIT_OK, or EXIT_USAGE when one
+ * could not be (each said; the others are done). */
+static int mail_drop_or_retry(struct store *st, const struct strvec *drop,
+			      const struct strvec *retry, bool resend)
+{
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < drop->n + retry->n; i++) {
+		bool is_drop = i < drop->n;
+		int64_t id = cli_parse_id(is_drop ? drop->v[i] : retry->v[i - drop->n]);
+		if ((is_drop ? store_outbox_drop(st, id) : store_outbox_retry(st, id)) < 0) {
+			log_error("%s", store_errmsg(st));
+			rc = EXIT_USAGE;
+			continue;
+		}
+		if (is_drop)
+			printf(_("report %lld dropped from the outbox, unsent\n"), (long long)id);
+		else
+			printf(_("report %lld will be tried again%s\n"), (long long)id,
+			       resend ? "" : _(" by the next run or 'prefwatch mail --resend'"));
+	}
+	return rc;
+}
+
+/* mail --help */
+static void mail_usage(void)
+{
+	printf(_("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
+	       "                      [--mail-to ADDR]... [--sendmail PATH]\n"
+	       "       prefwatch mail --list [--db FILE]\n"
+	       "       prefwatch mail --retry ID... [--resend ...] | --drop ID...\n\n"
+	       "--resend sends the reports that could not be mailed, oldest first.\n"
+	       "--list shows the reports waiting to be mailed: their outbox id, date,\n"
+	       "state (waiting, or parked after %d refusals by the mail server), failures\n"
+	       "and last error. --retry ID puts a parked report back (sent by the next run\n"
+	       "or by --resend); --drop ID deletes a waiting report unsent.\n"),
+	       MAIL_PARK_AFTER);
+}
+
 int cmd_mail(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -199,39 +257,15 @@ int cmd_mail(int argc, char **argv)
 		case 'T': settings_set_list(&s.mail_to, &s.mail_to_origin, optarg, cl); break;
 		case 'M': settings_set(&s, S_SENDMAIL, optarg, cl); break;
 		case 'h':
-			printf(_("usage: prefwatch mail --resend [--db FILE] [--smtp-url URL] [--mail-from ADDR]\n"
-			       "                      [--mail-to ADDR]... [--sendmail PATH]\n"
-			       "       prefwatch mail --list [--db FILE]\n"
-			       "       prefwatch mail --retry ID... [--resend ...] | --drop ID...\n\n"
-			       "--resend sends the reports that could not be mailed, oldest first.\n"
-			       "--list shows the reports waiting to be mailed: their outbox id, date,\n"
-			       "state (waiting, or parked after %d refusals by the mail server), failures\n"
-			       "and last error. --retry ID puts a parked report back (sent by the next run\n"
-			       "or by --resend); --drop ID deletes a waiting report unsent.\n"),
-			       MAIL_PARK_AFTER);
+			mail_usage();
 			goto cleanup;
 		default:
 			rc = cli_usage_error("mail", _("unknown option"));
 			goto cleanup;
 		}
 	}
-	if (optind < argc || (!resend && !list && !drop.n && !retry.n)) {
-		rc = cli_usage_error("mail", _("expected --resend, --list, --retry ID or --drop ID"));
+	if ((rc = mail_check_args(optind < argc, resend, list, &drop, &retry)))
 		goto cleanup;
-	}
-	if (list + (resend || retry.n) + (drop.n > 0) > 1) {
-		rc = cli_usage_error("mail", _("--list, --drop and --resend/--retry go alone"));
-		goto cleanup;
-	}
-	int64_t bad = 0;
-	for (size_t i = 0; i < drop.n + retry.n && !bad; i++)
-		if (cli_parse_id(i < drop.n ? drop.v[i] : retry.v[i - drop.n]) < 0)
-			bad = (int64_t)i + 1;
-	if (bad) {
-		rc = cli_usage_error("mail", _("'%s' is not an outbox id"),
-				     bad <= (int64_t)drop.n ? drop.v[bad - 1] : retry.v[bad - 1 - drop.n]);
-		goto cleanup;
-	}
 	if (resend && cli_mail_check(&s) < 0) {
 		rc = EXIT_USAGE;
 		goto cleanup;
@@ -248,20 +282,7 @@ int cmd_mail(int argc, char **argv)
 		}
 		goto cleanup;
 	}
-	for (size_t i = 0; i < drop.n + retry.n; i++) {
-		bool is_drop = i < drop.n;
-		int64_t id = cli_parse_id(is_drop ? drop.v[i] : retry.v[i - drop.n]);
-		if ((is_drop ? store_outbox_drop(st, id) : store_outbox_retry(st, id)) < 0) {
-			log_error("%s", store_errmsg(st));
-			rc = EXIT_USAGE;
-			continue;
-		}
-		if (is_drop)
-			printf(_("report %lld dropped from the outbox, unsent\n"), (long long)id);
-		else
-			printf(_("report %lld will be tried again%s\n"), (long long)id,
-			       resend ? "" : _(" by the next run or 'prefwatch mail --resend'"));
-	}
+	rc = mail_drop_or_retry(st, &drop, &retry, resend);
 	if (resend && !rc)
 		rc = cli_mail_flush(st, &s);
 cleanup:

@@ -10,6 +10,7 @@
  * which renders it; the store is only read.
  */
 #include "common/common.h"
+#include "common/spawn.h"
 #include "cli/cli.h"
 #include "guide/guide.h"
 #include "reports/report.h"
@@ -285,30 +286,15 @@ cleanup:
 	return rc;
 }
 
-/* Looks prog up in $PATH; owned path or NULL. */
-static char *find_in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		size_t n = strcspn(path, ":");
-		char *cand = xasprintf("%.*s/%s", (int)n, n ? path : ".", prog);
-		if (access(cand, X_OK) == 0)
-			return cand;
-		free(cand);
-		path += n + (path[n] == ':');
-	}
-	return NULL;
-}
-
 /* The Markdown converted to ODT by pandoc into output (written beside it,
  * then renamed over it). EXIT_OK or EXIT_FAILURE_OTHER, said. */
 static int write_odt(const char *md, const char *output)
 {
-	char *pandoc = find_in_path("pandoc");
+	char *pandoc = pw_find_program("pandoc");
 	char *src = NULL, *part = NULL;
 	int fd = -1, rc = EXIT_FAILURE_OTHER;
+	struct pw_child child;
+	pw_child_init(&child);
 	if (!pandoc) {
 		log_error(_("--format odt needs pandoc, which is not installed (apt-get install "
 			  "pandoc); --format md writes the Markdown it converts"));
@@ -326,29 +312,22 @@ static int write_odt(const char *md, const char *output)
 	close(fd);
 	fd = -1;
 	part = xasprintf("%s.part", output);
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_error(_("cannot start pandoc: %s"), strerror(errno));
+	/* no shell; the end of pandoc's stderr is said if it fails */
+	char *argv[] = { pandoc, (char *)"--from=markdown", (char *)"--to=odt",
+			 (char *)"--output", part, src, NULL };
+	pw_child_init(&child);
+	child.path = pandoc;
+	child.argv = argv;
+	if (pw_child_run(&child) < 0) {
+		log_error(_("cannot start pandoc: %s"), strerror(child.code));
 		goto cleanup;
 	}
-	if (pid == 0) {
-		/* no shell; pandoc's own stderr stays the user's */
-		char *argv[] = { pandoc, (char *)"--from=markdown", (char *)"--to=odt",
-				 (char *)"--output", part, src, NULL };
-		execv(pandoc, argv);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR) {
-			log_error(_("cannot wait for pandoc: %s"), strerror(errno));
-			goto cleanup;
-		}
-	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		log_error(_("pandoc could not convert the guide to '%s' (%s %d)"), output,
-			  WIFEXITED(status) ? "exit status" : "signal",
-			  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+	if (child.end != PW_CHILD_EXITED || child.code != 0) {
+		char *how = pw_child_describe(&child);
+		log_error(_("pandoc could not convert the guide to '%s' (%s)"), output, how);
+		free(how);
+		if (child.err.len)
+			fprintf(stderr, "%s", buf_str(&child.err));
 		unlink(part);
 		goto cleanup;
 	}
@@ -366,6 +345,7 @@ cleanup:
 	free(src);
 	free(part);
 	free(pandoc);
+	pw_child_release(&child);
 	return rc;
 }
 

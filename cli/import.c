@@ -24,11 +24,10 @@
  * message.
  */
 #include "common/common.h"
+#include "common/spawn.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -237,40 +236,22 @@ static int column_of(const char *header)
 
 static bool in_path(const char *prog)
 {
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		path = "/usr/bin:/bin";
-	char *copy = xstrdup(path);
-	bool found = false;
-	for (char *dir = copy, *next; dir && !found; dir = next) {
-		next = strchr(dir, ':');
-		if (next)
-			*next++ = '\0';
-		char *full = xasprintf("%s/%s", *dir ? dir : ".", prog);
-		found = access(full, X_OK) == 0;
-		free(full);
-	}
-	free(copy);
+	char *path = pw_find_program(prog);
+	bool found = path != NULL;
+	free(path);
 	return found;
 }
 
-/* Runs argv (stdout and stderr to /dev/null); 0 if it exited with 0. */
+/* Runs argv (its output dropped); 0 if it exited with 0. */
 static int run_quiet(char *const argv[])
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int status = 0, rc = -1;
-
-	if (posix_spawn_file_actions_init(&fa))
-		return -1;
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	if (!posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ)) {
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		rc = WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-	}
-	posix_spawn_file_actions_destroy(&fa);
+	struct pw_child c;
+	pw_child_init(&c);
+	c.path = argv[0];
+	c.argv = argv;
+	c.out_max = 0;  /* a converter's chatter, not kept past this call */
+	int rc = pw_child_run(&c) == 0 && c.end == PW_CHILD_EXITED && c.code == 0 ? 0 : -1;
+	pw_child_release(&c);
 	return rc;
 }
 

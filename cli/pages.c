@@ -458,9 +458,9 @@ void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *
 			t.failure = PW_FAIL_BAD_CONTENT;
 			error = err;
 		} else if (ex.truncated) {
-			/* a cut text is not the page's text: never diffed as if whole */
-			t.failure = PW_FAIL_TOO_LARGE;
-			error = "procedure text over 8 MiB";
+			/* judge_text() fails it: never diffed as if whole */
+			t.truncated = true;
+			error = PW_ERROR_TEXT_TRUNCATED;
 		} else if (!confirming) {
 			t.failure = crawler_classify(job->page->url, res, &ex);
 			if (t.failure) {

@@ -538,6 +538,55 @@ static int finish_run(struct run_ctx *ctx, const struct run_opts *o, size_t n_jo
 	return rc;
 }
 
+/* The run's context around its report, watchlist and limits. */
+static void ctx_setup(struct run_ctx *ctx, struct report *report, struct watchlist *wl)
+{
+	ctx->report = report;
+	ctx->wl = wl;
+	ctx->doc_domains = &wl->defaults.document_domains;
+	ctx->pending_tail = &ctx->pending;
+	doc_limits_init(&ctx->doc_limits);
+	ctx->failure_threshold = wl->defaults.failure_threshold > 0 ? wl->defaults.failure_threshold : 2;
+}
+
+/* The crawler, and the run in the store. EXIT_OK or the exit code, said. */
+static int begin_run(struct run_ctx *ctx, const struct watchlist *wl, const struct run_opts *o,
+		     struct report *report)
+{
+	struct crawler_config cfg;
+	char *err = NULL;
+	crawler_settings(&cfg, &wl->defaults, o);
+	ctx->crawler = crawler_new(&cfg, &err);
+	if (!ctx->crawler) {
+		log_error("%s", err);
+		free(err);
+		return EXIT_FAILURE_OTHER;
+	}
+	report->started_at = time(NULL);
+	if (store_run_begin(ctx->store, report->started_at, &ctx->run_id) < 0) {
+		log_error(_("cannot start a run: %s"), store_errmsg(ctx->store));
+		return EXIT_DATABASE;
+	}
+	report->run_id = ctx->run_id;
+	return EXIT_OK;
+}
+
+/* The page jobs (n_jobs and the spare one) and the document jobs left. */
+static void jobs_free(struct run_ctx *ctx, struct page_job *jobs, size_t n_jobs)
+{
+	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
+		page_state_release(&jobs[i].st);
+		extraction_release(&jobs[i].first);
+		fetch_result_release(&jobs[i].first_res);
+	}
+	free(jobs);
+	while (ctx->docs) {
+		struct doc_job *next = ctx->docs->next;
+		doc_job_free(ctx->docs);
+		ctx->docs = next;
+	}
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { .level = LOG_WARN };
@@ -548,7 +597,7 @@ int cmd_run(int argc, char **argv)
 	struct rules_cache rules = { STRMAP_INIT, STRVEC_INIT, NULL, 0 };
 	struct law_table laws;
 	size_t n_jobs = 0;
-	char *db = NULL, *err = NULL;
+	char *db = NULL;
 	int lock_fd = -1;
 	int rc = EXIT_OK;
 
@@ -583,32 +632,14 @@ int cmd_run(int argc, char **argv)
 	db = cli_db_path(settings_get(&o.set, S_DB));
 	if ((rc = cli_open_locked(db, true, &lock_fd, &ctx.store)))
 		goto cleanup;
-	ctx.report = &report;
-	ctx.wl = &wl;
-	ctx.doc_domains = &wl.defaults.document_domains;
-	ctx.pending_tail = &ctx.pending;
-	doc_limits_init(&ctx.doc_limits);
-	ctx.failure_threshold = wl.defaults.failure_threshold > 0 ? wl.defaults.failure_threshold : 2;
+	ctx_setup(&ctx, &report, &wl);
 	sync_pages(ctx.store, &wl, &ctx.db_error);
 	if ((rc = make_jobs(&o, &wl, &ctx, &rules, &jobs, &n_jobs)))
 		goto cleanup;
 	report.title = report_title(&wl, &o);
 
-	struct crawler_config cfg;
-	crawler_settings(&cfg, &wl.defaults, &o);
-	ctx.crawler = crawler_new(&cfg, &err);
-	if (!ctx.crawler) {
-		log_error("%s", err);
-		rc = EXIT_FAILURE_OTHER;
+	if ((rc = begin_run(&ctx, &wl, &o, &report)))
 		goto cleanup;
-	}
-	report.started_at = time(NULL);
-	if (store_run_begin(ctx.store, report.started_at, &ctx.run_id) < 0) {
-		log_error(_("cannot start a run: %s"), store_errmsg(ctx.store));
-		rc = EXIT_DATABASE;
-		goto cleanup;
-	}
-	report.run_id = ctx.run_id;
 	ctx.total = n_jobs;
 	ctx.progress = isatty(STDERR_FILENO) && o.level >= LOG_WARN;
 	queue_pages(&ctx, jobs, n_jobs);
@@ -621,18 +652,8 @@ int cmd_run(int argc, char **argv)
 	rc = finish_run(&ctx, &o, n_jobs);
 
 cleanup:
-	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
-		page_state_release(&jobs[i].st);
-		extraction_release(&jobs[i].first);
-		fetch_result_release(&jobs[i].first_res);
-	}
-	free(jobs);
+	jobs_free(&ctx, jobs, n_jobs);
 	rules_cache_release(&rules);
-	while (ctx.docs) {
-		struct doc_job *next = ctx.docs->next;
-		doc_job_free(ctx.docs);
-		ctx.docs = next;
-	}
 	relocate_free(&ctx);
 	crawler_free(ctx.crawler);
 	store_close(ctx.store);
@@ -643,6 +664,5 @@ cleanup:
 	settings_release(&o.set);
 	strvec_release(&o.only);
 	free(db);
-	free(err);
 	return rc;
 }

@@ -156,6 +156,17 @@ enum pw_failure {
 	PW_FAIL__COUNT
 };
 const char *pw_failure_name(enum pw_failure f);        /* "dns", ... ; "" for NONE */
+/* The error stored with a too_large failure when the page's procedure
+ * text reached the extraction's cap and was cut: the text is not the
+ * page's, so it is not compared. Reports word it by this prefix (it is
+ * stored with the failure, so a report rebuilt from the store says it
+ * too). */
+#define PW_ERROR_TEXT_TRUNCATED "text truncated: the procedure text is over 8 MiB"
+static inline bool pw_error_is_truncated(enum pw_failure f, const char *error)
+{
+	return f == PW_FAIL_TOO_LARGE && error &&
+	       !strncmp(error, PW_ERROR_TEXT_TRUNCATED, sizeof(PW_ERROR_TEXT_TRUNCATED) - 1);
+}
 enum pw_failure pw_failure_from_name(const char *name); /* PW_FAIL_NONE if unknown */
 
 /* ---- logging to stderr ---- */

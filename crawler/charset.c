@@ -257,90 +257,87 @@ static enum cs_kind classify_label(const char *label)
 	return CS_OTHER;
 }
 
-char *charset_to_utf8(const char *body, size_t len, const char *content_type,
-		      size_t *out_len, char **charset_out)
+/* The encoding of body: its byte order mark (*bom: the mark's length,
+ * else 0), else the HTTP label, else a meta label (copied into label),
+ * else sniffed. */
+/* a charset label's longest useful form, NUL included */
+#define LABEL_MAX 64
+
+static enum cs_kind detect(const char *body, size_t len, const char *content_type,
+			   char label[LABEL_MAX], size_t *bom)
 {
 	const unsigned char *p = (const unsigned char *)body;
-	struct buf out = BUF_INIT;
-	char label[64] = "";
-	const char *used = NULL;
-	enum cs_kind kind = CS_OTHER;
 	bool have_label = false;
 
-	if (!body)
-		len = 0;
-	/* 1. byte order mark */
+	*bom = 0;
 	if (len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
-		decode_utf8(p + 3, len - 3, &out);
-		used = "utf-8";
-		goto done;
+		*bom = 3;
+		return CS_UTF8;
 	}
 	if (len >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
-		kind = CS_UTF16LE;
-		p += 2;
-		len -= 2;
-		goto decode;
+		*bom = 2;
+		return CS_UTF16LE;
 	}
 	if (len >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
-		kind = CS_UTF16BE;
-		p += 2;
-		len -= 2;
-		goto decode;
+		*bom = 2;
+		return CS_UTF16BE;
 	}
-
-	/* 2. HTTP label, 3. meta label */
 	if (content_type && label_from_content_type(content_type, strlen(content_type),
-						    label, sizeof(label)))
+						    label, LABEL_MAX))
 		have_label = true;
-	else if (label_from_meta(body, len, label, sizeof(label))) {
+	else if (label_from_meta(body, len, label, LABEL_MAX)) {
 		have_label = true;
 		/* a meta tag readable as ASCII cannot be in UTF-16 (WHATWG) */
 		if (!strncmp(label, "utf-16", 6))
-			snprintf(label, sizeof(label), "utf-8");
+			snprintf(label, LABEL_MAX, "utf-8");
 	}
-	if (have_label) {
-		kind = classify_label(label);
-		if (kind == CS_UTF8 && utf8_all_invalid(p, len))
-			kind = CS_CP1252;
-	} else {
-		kind = utf8_valid(body, len) ? CS_UTF8 : CS_CP1252;
-	}
+	if (!have_label)
+		return utf8_valid(body, len) ? CS_UTF8 : CS_CP1252;
+	enum cs_kind kind = classify_label(label);
+	if (kind == CS_UTF8 && utf8_all_invalid(p, len))
+		kind = CS_CP1252;
+	return kind;
+}
 
-decode:
+/* Decodes p[0..len) as kind into out; the name of the encoding used. */
+static const char *decode_as(enum cs_kind kind, const char *label, const unsigned char *p,
+			     size_t len, struct buf *out)
+{
 	switch (kind) {
 	case CS_UTF8:
-		decode_utf8(p, len, &out);
-		used = "utf-8";
-		break;
+		decode_utf8(p, len, out);
+		return "utf-8";
 	case CS_CP1252:
-		decode_cp1252(p, len, &out);
-		used = "windows-1252";
-		break;
+		decode_cp1252(p, len, out);
+		return "windows-1252";
 	case CS_UTF16LE:
 	case CS_UTF16BE:
-		used = kind == CS_UTF16LE ? "utf-16le" : "utf-16be";
 		if (decode_iconv(kind == CS_UTF16LE ? "UTF-16LE" : "UTF-16BE",
-				 (const char *)p, len, &out) < 0)
-			decode_cp1252(p, len, &out);
-		break;
+				 (const char *)p, len, out) < 0)
+			decode_cp1252(p, len, out);
+		return kind == CS_UTF16LE ? "utf-16le" : "utf-16be";
 	case CS_OTHER:
-		if (decode_iconv(label, (const char *)p, len, &out) == 0) {
-			used = label;
-		} else {
-			/* unknown label: sniff as if there were none */
-			buf_reset(&out);
-			if (utf8_valid(body, len)) {
-				decode_utf8(p, len, &out);
-				used = "utf-8";
-			} else {
-				decode_cp1252(p, len, &out);
-				used = "windows-1252";
-			}
-		}
 		break;
 	}
+	if (decode_iconv(label, (const char *)p, len, out) == 0)
+		return label;
+	/* unknown label: sniff as if there were none */
+	buf_reset(out);
+	return decode_as(utf8_valid((const char *)p, len) ? CS_UTF8 : CS_CP1252, label, p, len, out);
+}
 
-done:
+char *charset_to_utf8(const char *body, size_t len, const char *content_type,
+		      size_t *out_len, char **charset_out)
+{
+	struct buf out = BUF_INIT;
+	char label[LABEL_MAX] = "";
+	size_t bom;
+
+	if (!body)
+		len = 0;
+	enum cs_kind kind = detect(body, len, content_type, label, &bom);
+	const unsigned char *p = body ? (const unsigned char *)body + bom : (const unsigned char *)"";
+	const char *used = decode_as(kind, label, p, len - bom, &out);
 	if (charset_out)
 		*charset_out = xstrdup(used);
 	return buf_detach(&out, out_len);

@@ -16,7 +16,7 @@
  * stdin, stdout and stderr are pipes to us (stdin empty; the tail of
  * stderr is kept for the message), the document is a private temp file,
  * the environment is fixed, and it is run by execve (no shell, fixed
- * paths). No descriptor of the child is a file, so what ends it does not
+ * paths), through common/spawn.h like every child of ours. No descriptor of the child is a file, so what ends it does not
  * depend on the machine: /dev/null is a regular file in some chroots,
  * and a converter's "Out of memory" written there under RLIMIT_FSIZE 0
  * was a SIGXFSZ instead of its abort.
@@ -35,16 +35,13 @@
  * producer, another creation date, other spacing) give the same text.
  */
 #include "common/common.h"
+#include "common/spawn.h"
 #include "common/url.h"
 #include "crawler/crawler.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <strings.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #define DOC_TITLE_MAX 300
@@ -417,198 +414,27 @@ static char *find_converter(const char *name, const char *first_dir)
 	return NULL;
 }
 
-static double mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static int write_all(int fd, const char *b, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, b, len);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* In the child, between fork and exec: async-signal-safe calls only.
- * fds: its stdin, stdout and stderr (our pipes). */
-static void child_exec(const char *path, char *const argv[], const int fds[3],
-		       const struct doc_limits *lim)
+/* Runs the converter path with argv under lim: stdin empty, stdout into
+ * c->out (capped at max_text), the tail of stderr kept for the message,
+ * no file written (RLIMIT_FSIZE 0), a fixed environment, and what is left
+ * of its process group killed when it ends (docx2txt runs unzip). */
+static int run_converter(const char *path, char *const argv[], const struct doc_limits *lim,
+			 struct pw_child *c)
 {
 	static char *const envp[] = { "PATH=/usr/bin:/bin", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 				      "HOME=/nonexistent", NULL };
-	struct rlimit r;
-	setpgid(0, 0);
-	for (int i = 0; i < 3; i++)
-		if (dup2(fds[i], i) < 0)
-			_exit(126);
-	r.rlim_cur = (rlim_t)lim->cpu_seconds;
-	r.rlim_max = (rlim_t)lim->cpu_seconds + 1;
-	setrlimit(RLIMIT_CPU, &r);
-	r.rlim_cur = r.rlim_max = (rlim_t)lim->mem_bytes;
-	setrlimit(RLIMIT_AS, &r);
-	r.rlim_cur = r.rlim_max = 0;
-	setrlimit(RLIMIT_CORE, &r);
-	setrlimit(RLIMIT_FSIZE, &r);
-	/* reset what the parent may have set for itself (an ignored
-	 * SIGXFSZ would survive the exec and turn a write past the limit
-	 * into an EFBIG the converter may not report) */
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGXFSZ, SIG_DFL);
-	execve(path, argv, envp);
-	_exit(127);
-}
-
-struct child_result {
-	int status;          /* waitpid status */
-	bool timed_out;      /* we killed it at the wall-clock limit */
-	bool too_big;        /* we killed it at the output cap */
-	double seconds;
-	char err[DOC_STDERR_TAIL + 1];  /* the end of its stderr, NUL-terminated */
-	size_t err_len;
-};
-
-/* Keeps the last DOC_STDERR_TAIL bytes written to the child's stderr. */
-static void keep_stderr_tail(struct child_result *cr, const char *b, size_t n)
-{
-	if (n >= DOC_STDERR_TAIL) {
-		memcpy(cr->err, b + n - DOC_STDERR_TAIL, DOC_STDERR_TAIL);
-		cr->err_len = DOC_STDERR_TAIL;
-	} else {
-		if (cr->err_len + n > DOC_STDERR_TAIL) {
-			size_t drop = cr->err_len + n - DOC_STDERR_TAIL;
-			memmove(cr->err, cr->err + drop, cr->err_len - drop);
-			cr->err_len -= drop;
-		}
-		memcpy(cr->err + cr->err_len, b, n);
-		cr->err_len += n;
-	}
-	cr->err[cr->err_len] = '\0';
-}
-
-static void close_pair(int p[2])
-{
-	for (int i = 0; i < 2; i++)
-		if (p[i] >= 0)
-			close(p[i]);
-	p[0] = p[1] = -1;
-}
-
-/* Runs path with argv, its stdout read into out (capped), the tail of its
- * stderr into cr->err. 0 when it ran (see cr), -1 with *err when it could
- * not be started. */
-static int run_child(const char *path, char *const argv[], const struct doc_limits *lim,
-		     struct buf *out, struct child_result *cr, char **err)
-{
-	int in[2] = { -1, -1 }, op[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	pid_t pid;
-	double start = mono_ms();
-	char chunk[65536];
-
-	memset(cr, 0, sizeof(*cr));
-	if (pipe(in) < 0 || pipe(op) < 0 || pipe(ep) < 0) {
-		*err = xasprintf("cannot create a pipe: %s", strerror(errno));
-		close_pair(in);
-		close_pair(op);
-		close_pair(ep);
-		return -1;
-	}
-	/* the child gets them through dup2, which clears the flag */
-	int all[6] = { in[0], in[1], op[0], op[1], ep[0], ep[1] };
-	for (size_t i = 0; i < PW_ARRAY_SIZE(all); i++)
-		fcntl(all[i], F_SETFD, FD_CLOEXEC);
-	pid = fork();
-	if (pid < 0) {
-		*err = xasprintf("cannot fork: %s", strerror(errno));
-		close_pair(in);
-		close_pair(op);
-		close_pair(ep);
-		return -1;
-	}
-	if (pid == 0) {
-		const int fds[3] = { in[0], op[1], ep[1] };
-		child_exec(path, argv, fds, lim);
-	}
-	setpgid(pid, pid);  /* both sides: no race with the kill below */
-	/* its stdin is empty: closing our end gives it EOF at once */
-	close_pair(in);
-	close(op[1]);
-	close(ep[1]);
-	op[1] = ep[1] = -1;
-	bool out_open = true, err_open = true;
-	while (out_open || err_open) {
-		double left = (double)lim->wall_ms - (mono_ms() - start);
-		if (left <= 0) {
-			cr->timed_out = true;
-			break;
-		}
-		struct pollfd p[2] = { { .fd = out_open ? op[0] : -1, .events = POLLIN },
-				       { .fd = err_open ? ep[0] : -1, .events = POLLIN } };
-		int pr = poll(p, 2, left > 1000 ? 1000 : (int)left + 1);
-		if (pr < 0 && errno != EINTR)
-			break;
-		if (pr <= 0)
-			continue;
-		if (p[1].revents) {
-			ssize_t n = read(ep[0], chunk, sizeof(chunk));
-			if (n > 0)
-				keep_stderr_tail(cr, chunk, (size_t)n);
-			else if (!(n < 0 && errno == EINTR))
-				err_open = false;
-		}
-		if (p[0].revents) {
-			ssize_t n = read(op[0], chunk, sizeof(chunk));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				out_open = false;
-				continue;
-			}
-			if (buf_add(out, chunk, (size_t)n) < 0) {
-				cr->too_big = true;
-				break;
-			}
-		}
-	}
-	close_pair(op);
-	close_pair(ep);
-	if (cr->timed_out || cr->too_big || out_open || err_open)
-		kill(-pid, SIGKILL);
-	/* the pipes are closed: a child that closed them but goes on
-	 * running is bounded by the same wall clock. The child is waited
-	 * for without being reaped (WNOWAIT): while it is a zombie its pid,
-	 * which is also its process group id, cannot be reused, so killing
-	 * what its group left behind (docx2txt runs unzip) hits nothing
-	 * else. */
-	for (;;) {
-		siginfo_t si;
-		memset(&si, 0, sizeof(si));
-		int w = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 || si.si_pid == pid)
-			break;
-		if (mono_ms() - start > (double)lim->wall_ms) {
-			cr->timed_out = true;
-			kill(-pid, SIGKILL);
-		}
-		usleep(2000);
-	}
-	kill(-pid, SIGKILL);
-	while (waitpid(pid, &cr->status, 0) < 0 && errno == EINTR)
-		;
-	cr->seconds = (mono_ms() - start) / 1000.0;
-	return 0;
+	pw_child_init(c);
+	c->path = path;
+	c->argv = argv;
+	c->envp = envp;
+	c->out_max = (size_t)lim->max_text;
+	c->err_max = DOC_STDERR_TAIL;
+	c->cpu_seconds = lim->cpu_seconds;
+	c->mem_bytes = lim->mem_bytes;
+	c->file_bytes = 0;
+	c->wall_ms = lim->wall_ms;
+	c->kill_group = true;
+	return pw_child_run(c);
 }
 
 static void fail(struct doc_text *out, enum pw_failure f, const char *fmt, ...) PW_PRINTF(3, 4);
@@ -671,61 +497,49 @@ static char *stderr_note(const char *err, size_t len)
 	return buf_detach(&b, NULL);
 }
 
-/* Judges the child's end; fills out. Too large is too large whichever
+/* Judges the converter's end; fills out. Too large is too large whichever
  * limit caught it; see the top of this file. */
-static void judge_child(struct doc_text *out, const char *conv, const struct child_result *cr,
-			const struct doc_limits *lim)
+static void converter_end(struct doc_text *out, const char *conv, const struct pw_child *c,
+			  const struct doc_limits *lim)
 {
-	int st = cr->status;
-	bool oom = said_out_of_memory(cr->err);
-	char *note = stderr_note(cr->err, cr->err_len);
-	if (cr->too_big) {
+	int sig = c->end == PW_CHILD_SIGNALLED ? c->code : 0;
+	bool oom = said_out_of_memory(buf_str(&c->err));
+	char *note = stderr_note(buf_str(&c->err), c->err.len);
+	if (c->end == PW_CHILD_NOT_STARTED) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run: %s", conv, strerror(c->code));
+	} else if (c->end == PW_CHILD_TOO_LARGE) {
 		fail(out, PW_FAIL_TOO_LARGE, "%s: text larger than %ld bytes, stopped", conv, lim->max_text);
-	} else if (cr->timed_out) {
+	} else if (c->end == PW_CHILD_TIMED_OUT) {
 		fail(out, PW_FAIL_TIMEOUT, "%s: still running after %ld ms, killed", conv, lim->wall_ms);
-	} else if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ) {
+	} else if (sig == SIGXFSZ) {
 		/* under RLIMIT_FSIZE 0 any write to a file is past the limit:
 		 * its output went elsewhere than the capped pipe */
 		fail(out, PW_FAIL_TOO_LARGE, "%s: wrote past its file-size limit (SIGXFSZ; its only "
 		     "output is a pipe capped at %ld bytes), stopped%s", conv, lim->max_text, note);
-	} else if (WIFSIGNALED(st) && (WTERMSIG(st) == SIGXCPU || WTERMSIG(st) == SIGKILL)) {
+	} else if (sig == SIGXCPU || sig == SIGKILL) {
 		fail(out, PW_FAIL_TIMEOUT, "%s: over the CPU limit of %ld s, killed", conv,
 		     lim->cpu_seconds);
 	} else if (oom) {
 		/* it aborts, crashes or exits: the same limit either way */
 		fail(out, PW_FAIL_TOO_LARGE, "%s: out of memory under the limit of %ld MiB, stopped%s",
 		     conv, lim->mem_bytes >> 20, note);
-	} else if (WIFSIGNALED(st)) {
+	} else if (sig) {
 		fail(out, PW_FAIL_BAD_CONTENT, "%s: died of signal %d (a parser crash)%s", conv,
-		     WTERMSIG(st), note);
-	} else {
-		int code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-		if (code == 127 || code == 126)
-			fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run (exit %d)%s", conv, code, note);
-		else if (code != 0)
-			fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot read the document (exit %d)%s", conv,
-			     code, note);
+		     sig, note);
+	} else if (c->code == 127 || c->code == 126) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run (exit %d)%s", conv, c->code, note);
+	} else if (c->code != 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot read the document (exit %d)%s", conv,
+		     c->code, note);
 	}
 	free(note);
 }
 
-int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
-		const struct doc_limits *lim_in, struct doc_text *out)
+/* Sniffs out->type; false when the document goes no further (tracked by
+ * its hash only, or failed: out says which). */
+static bool convertible(const char *body, size_t len, const char *content_type, const char *url,
+			struct doc_text *out)
 {
-	struct doc_limits lim;
-	struct buf text = BUF_INIT;
-	char *path = NULL, *tmp = NULL, *err = NULL;
-	char *argv[8] = { 0 };
-	const struct converter *conv = NULL;
-	int fd = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (lim_in)
-		lim = *lim_in;
-	else
-		doc_limits_init(&lim);
-	if (!body)
-		len = 0;
 	out->type = sniff(body ? body : "", len, content_type, url);
 	if (out->type == DOC_TYPE_UNKNOWN && doc_type_from_url(url) == DOC_TYPE_UNKNOWN &&
 	    !is_text_type(content_type) && !looks_like_markup(body, len)) {
@@ -735,18 +549,63 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		out->text = xstrdup("");
 		out->note = xasprintf("unsupported format (content type '%s'): tracked by its hash only",
 				      content_type ? content_type : "none");
-		goto cleanup;
+		return false;
 	}
 	if (out->type == DOC_TYPE_UNKNOWN) {
 		fail(out, PW_FAIL_BAD_CONTENT, "'%s' is not a PDF, DOC, DOCX or ODT document "
 		     "(content type '%s')", url ? url : "?", content_type ? content_type : "none");
-		goto cleanup;
+		return false;
 	}
 	if (out->type == DOC_TYPE_PDF && !pdf_complete(body, len)) {
 		fail(out, PW_FAIL_BAD_CONTENT, "truncated PDF: no %%%%EOF marker at the end of '%s' "
 		     "(%zu bytes)", url ? url : "?", len);
-		goto cleanup;
+		return false;
 	}
+	return true;
+}
+
+/* The document in a private temporary file for the converter (*tmp, owned,
+ * to unlink). 0, or -1 with out failed. */
+static int write_tmp(const char *body, size_t len, char **tmp, struct doc_text *out)
+{
+	int fd = pw_tmpfile("prefwatch-doc", tmp);
+	if (fd < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file: %s", strerror(errno));
+		return -1;
+	}
+	/* closed either way: a failed write must not leak the descriptor */
+	int wrc = pw_write_all(fd, body, len), e = errno;
+	if (close(fd) < 0 && wrc == 0) {
+		wrc = -1;
+		e = errno;
+	}
+	if (wrc < 0) {
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", *tmp,
+		     strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int doc_extract(const char *body, size_t len, const char *content_type, const char *url,
+		const struct doc_limits *lim_in, struct doc_text *out)
+{
+	struct doc_limits lim;
+	struct pw_child child;
+	char *path = NULL, *tmp = NULL;
+	char *argv[8] = { 0 };
+	const struct converter *conv = NULL;
+
+	memset(out, 0, sizeof(*out));
+	pw_child_init(&child);
+	if (lim_in)
+		lim = *lim_in;
+	else
+		doc_limits_init(&lim);
+	if (!body)
+		len = 0;
+	if (!convertible(body, len, content_type, url, out))
+		goto cleanup;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(converters); i++)
 		if (converters[i].type == out->type)
 			conv = &converters[i];
@@ -762,39 +621,19 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 		goto cleanup;
 	}
 
-	const char *tmpdir = getenv("TMPDIR");
-	tmp = xasprintf("%s/prefwatch-doc-XXXXXX", tmpdir && *tmpdir == '/' ? tmpdir : "/tmp");
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file '%s': %s", tmp,
-		     strerror(errno));
-		free(tmp);
-		tmp = NULL;
+	if (write_tmp(body, len, &tmp, out) < 0)
 		goto cleanup;
-	}
-	if (write_all(fd, body, len) < 0 || close(fd) < 0) {
-		fd = -1;
-		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", tmp,
-		     strerror(errno));
-		goto cleanup;
-	}
-	fd = -1;
 	for (size_t i = 0; i < PW_ARRAY_SIZE(conv->argv) - 1 && conv->argv[i]; i++)
 		argv[i] = (char *)(strcmp(conv->argv[i], "@") ? conv->argv[i] : tmp);
-	buf_init(&text, (size_t)lim.max_text);
-	struct child_result cr;
-	if (run_child(path, argv, &lim, &text, &cr, &err) < 0) {
-		fail(out, PW_FAIL_BAD_CONTENT, "%s: %s", conv->name, err);
-		goto cleanup;
-	}
-	out->seconds = cr.seconds;
-	judge_child(out, conv->name, &cr, &lim);
+	run_converter(path, argv, &lim, &child);
+	out->seconds = child.seconds;
+	converter_end(out, conv->name, &child, &lim);
 	if (!out->failure) {
 		free(out->text);
-		out->text = doc_text_normalise(buf_str(&text), text.len);
+		out->text = doc_text_normalise(buf_str(&child.out), child.out.len);
 	}
 	if (out->failure) {
-		char *e = xasprintf("%s (after %.1f s)", out->error, cr.seconds);
+		char *e = xasprintf("%s (after %.1f s)", out->error, child.seconds);
 		free(out->error);
 		out->error = e;
 		goto cleanup;
@@ -807,14 +646,11 @@ int doc_extract(const char *body, size_t len, const char *content_type, const ch
 	}
 
 cleanup:
-	if (fd >= 0)
-		close(fd);
 	if (tmp)
 		unlink(tmp);
 	free(tmp);
 	free(path);
-	free(err);
-	buf_release(&text);
+	pw_child_release(&child);
 	return out->failure ? -1 : 0;
 }
 

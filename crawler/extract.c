@@ -18,11 +18,10 @@
  * not thread-safe either (prefwatch extracts on one thread).
  */
 #include "common/common.h"
+#include "common/regex.h"
 #include "common/url.h"
 #include "crawler/crawler.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <math.h>
@@ -35,8 +34,6 @@
 
 #define TEXT_MAX (8u << 20)        /* canonical text cap: far above any real page */
 #define WALK_DEPTH_MAX 512          /* deeper markup is hostile, not content */
-#define MATCH_LIMIT 1000000u
-#define HEAP_LIMIT_KIB 32768u
 
 /* ---------------------------------------------------------------------- */
 /* ignore rules                                                            */
@@ -128,25 +125,15 @@ static void libxml_init(void)
 
 static int rx_compile(struct rx *rx, const char *pattern, uint32_t extra, char **err)
 {
-	int code;
-	PCRE2_SIZE off;
+	struct pw_regex_error e;
 
-	rx->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				 PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra,
-				 &code, &off, NULL);
+	rx->code = pw_regex_compile(pattern, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | extra,
+				    &rx->md, &e);
 	if (!rx->code) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(code, msg, sizeof(msg));
 		if (err)
 			*err = xasprintf("invalid ignore pattern '%s': %s at offset %zu",
-					 pattern, (const char *)msg, (size_t)off);
+					 pattern, e.msg, e.offset);
 		return -1;
-	}
-	/* JIT is an optimisation: without it (unsupported CPU) matching still works. */
-	(void)pcre2_jit_compile(rx->code, PCRE2_JIT_COMPLETE);
-	rx->md = pcre2_match_data_create_from_pattern(rx->code, NULL);
-	if (!rx->md) {
-		pw_die_oom("PCRE2 match data");
 	}
 	return 0;
 }
@@ -167,13 +154,7 @@ static bool builtins_init(void)
 		return builtins.ok;
 	builtins.done = true;
 	libxml_init();
-	builtins.mctx = pcre2_match_context_create(NULL);
-	if (!builtins.mctx) {
-		pw_die_oom("PCRE2 match context");
-	}
-	/* Subjects are untrusted page text: bound backtracking and memory. */
-	pcre2_set_match_limit(builtins.mctx, MATCH_LIMIT);
-	pcre2_set_heap_limit(builtins.mctx, HEAP_LIMIT_KIB);
+	builtins.mctx = pw_regex_match_context();
 	for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
 		if (rx_compile(&builtins.ignore[i], builtin_ignore[i], 0, &err) < 0)
 			goto fail;
@@ -2248,6 +2229,7 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			log_error(_("extraction produced invalid UTF-8: text dropped"));
 			buf_reset(dst);
 		}
+		out->truncated |= t1.toobig || t2.toobig;  /* a clean-up pass hit the cap */
 		out->text = buf_detach(dst, &out->text_len);
 	}
 facts:

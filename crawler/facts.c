@@ -29,10 +29,9 @@
  *                their condition (thresholds.c)
  */
 #include "common/common.h"
+#include "common/regex.h"
 #include "crawler/crawler.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 
 /* ---- the rules ----------------------------------------------------------
  * Methods of filing, one row per way of saying it. A row matches where its
@@ -142,8 +141,6 @@ static const char *const value_rules[RX__COUNT] = {
 	[RX_STAMP_PUBLISH] = "(?i)publi[ée]e?\\s+le\\s*:?\\s*" DATE_ALT,
 };
 
-#define MATCH_LIMIT 1000000u
-#define HEAP_LIMIT_KIB 32768u
 #define ADDRESS_LINES_MAX 6
 #define ADDRESS_LINE_MAX_CHARS 90
 
@@ -164,20 +161,12 @@ static struct {
 
 static bool compile(struct rx *r, const char *pattern, uint32_t flags)
 {
-	int code;
-	PCRE2_SIZE off;
-	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | flags, &code, &off, NULL);
+	struct pw_regex_error e;
+	r->code = pw_regex_compile(pattern, PCRE2_UTF | PCRE2_UCP | PCRE2_MATCH_INVALID_UTF | flags,
+				   &r->md, &e);
 	if (!r->code) {
-		PCRE2_UCHAR msg[256];
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		log_error(_("facts pattern '%s': %s at offset %zu"), pattern, (const char *)msg, (size_t)off);
+		log_error(_("facts pattern '%s': %s at offset %zu"), pattern, e.msg, e.offset);
 		return false;
-	}
-	(void)pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
-	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-	if (!r->md) {
-		pw_die_oom("PCRE2 match data");
 	}
 	return true;
 }
@@ -187,12 +176,7 @@ static bool rx_init(void)
 	if (rx.done)
 		return rx.ok;
 	rx.done = true;
-	rx.mctx = pcre2_match_context_create(NULL);
-	if (!rx.mctx) {
-		pw_die_oom("PCRE2 match context");
-	}
-	pcre2_set_match_limit(rx.mctx, MATCH_LIMIT);
-	pcre2_set_heap_limit(rx.mctx, HEAP_LIMIT_KIB);
+	rx.mctx = pw_regex_match_context();
 	for (size_t i = 0; i < PW_ARRAY_SIZE(method_rules); i++) {
 		if (!compile(&rx.method[i], method_rules[i].pattern, PCRE2_CASELESS))
 			return false;

@@ -220,7 +220,7 @@ static void enqueue(struct crawler *c, struct job *j)
 	c->queued++;
 }
 
-void crawler_add(struct crawler *c, const struct fetch_request *req)
+static void add_job(struct crawler *c, const struct fetch_request *req, bool document)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->req = *req;
@@ -228,19 +228,18 @@ void crawler_add(struct crawler *c, const struct fetch_request *req)
 	j->first_start = -1;
 	j->shown_url = pw_url_redact(req->url);
 	j->crawler = c;
+	j->document = document;
 	enqueue(c, j);
+}
+
+void crawler_add(struct crawler *c, const struct fetch_request *req)
+{
+	add_job(c, req, false);
 }
 
 void crawler_add_document(struct crawler *c, const struct fetch_request *req)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
-	j->req = *req;
-	j->host = host_get(c, req->url);
-	j->first_start = -1;
-	j->shown_url = pw_url_redact(req->url);
-	j->crawler = c;
-	j->document = true;
-	enqueue(c, j);
+	add_job(c, req, true);
 }
 
 /* ---- per-attempt callbacks ---- */
@@ -561,74 +560,48 @@ static const char *detail(const struct job *j, CURLcode rc)
 	return j->errbuf && j->errbuf[0] ? j->errbuf : curl_easy_strerror(rc);
 }
 
-/* Names the outcome of one attempt from curl's result and the status. */
-static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetch_result *res)
+/* The outcome of a transfer curl completed, by its HTTP status. */
+static struct outcome http_outcome(struct job *j, long status, struct fetch_result *res)
+{
+	struct outcome o = { PW_FAIL_NONE, false, -1 };
+	const char *url = j->shown_url;
+
+	if (status == 304 || (status >= 200 && status < 300))
+		return o;
+	if (status == 404 || status == 410) {
+		o.failure = PW_FAIL_NOT_FOUND;
+		res->error = xasprintf("'%s' not found (http %ld)", url, status);
+	} else if (status == 403) {
+		o.failure = PW_FAIL_BLOCKED;
+		res->error = xasprintf("access to '%s' refused (http 403)", url);
+	} else if (status == 429) {
+		o.failure = PW_FAIL_BLOCKED;
+		o.retry = true;
+		res->error = xasprintf("too many requests to '%s' (http 429)", url);
+	} else if (status == 408 || status >= 500) {
+		o.failure = PW_FAIL_HTTP_ERROR;
+		o.retry = true;
+		res->error = xasprintf("%s for '%s' (http %ld)",
+				       status == 408 ? "request timeout" : "server error", url, status);
+	} else {
+		o.failure = PW_FAIL_HTTP_ERROR;
+		res->error = xasprintf("unexpected http status %ld for '%s'", status, url);
+	}
+	if (o.retry) {
+		curl_off_t ra = -1;
+		if (curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+			o.retry_after_ms = 1000.0 * (double)ra;
+	}
+	return o;
+}
+
+/* The outcome of a transfer curl failed (rc), after the cases above. */
+static struct outcome curl_outcome(struct job *j, CURLcode rc, struct fetch_result *res)
 {
 	struct outcome o = { PW_FAIL_NONE, false, -1 };
 	const char *url = j->shown_url;
 	char *redirect_url = NULL;
 
-	free(res->error);
-	res->error = NULL;
-	if (rc == CURLE_OK) {
-		if (status == 304 || (status >= 200 && status < 300))
-			return o;
-		if (status == 404 || status == 410) {
-			o.failure = PW_FAIL_NOT_FOUND;
-			res->error = xasprintf("'%s' not found (http %ld)", url, status);
-		} else if (status == 403) {
-			o.failure = PW_FAIL_BLOCKED;
-			res->error = xasprintf("access to '%s' refused (http 403)", url);
-		} else if (status == 429) {
-			o.failure = PW_FAIL_BLOCKED;
-			o.retry = true;
-			res->error = xasprintf("too many requests to '%s' (http 429)", url);
-		} else if (status == 408 || status >= 500) {
-			o.failure = PW_FAIL_HTTP_ERROR;
-			o.retry = true;
-			res->error = xasprintf("%s for '%s' (http %ld)",
-					       status == 408 ? "request timeout" : "server error", url, status);
-		} else {
-			o.failure = PW_FAIL_HTTP_ERROR;
-			res->error = xasprintf("unexpected http status %ld for '%s'", status, url);
-		}
-		if (o.retry) {
-			curl_off_t ra = -1;
-			if (curl_easy_getinfo(j->easy, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-				o.retry_after_ms = 1000.0 * (double)ra;
-		}
-		return o;
-	}
-
-	if (rc == CURLE_ABORTED_BY_CALLBACK && j->blocked_url) {
-		/* read by the editors under "Détail technique" */
-		o.failure = PW_FAIL_BLOCKED;
-		res->error = xasprintf("redirection refusée vers le réseau local : '%s' redirige vers "
-				       "'%s', à l'adresse interne %s (redirect into the local "
-				       "network refused)", url, j->blocked_url, j->blocked_ip);
-		free(res->final_url);
-		res->final_url = xstrdup(j->blocked_url);
-		return o;
-	}
-	if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-		o.failure = PW_FAIL_TOO_LARGE;
-		res->error = xasprintf("body of '%s' larger than %ld bytes", url, (long)j->body.max);
-		return o;
-	}
-	/* libcurl caps response headers ("Too large response headers", and a
-	 * single header over 100 KB fails as out of memory): a server sending
-	 * that much is too large, not a flaky connection worth a retry */
-	if (rc == CURLE_OUT_OF_MEMORY ||
-	    (rc == CURLE_RECV_ERROR && strstr(detail(j, rc), "response headers"))) {
-		o.failure = PW_FAIL_TOO_LARGE;
-		res->error = xasprintf("response headers of '%s' too large: %s", url, detail(j, rc));
-		return o;
-	}
-	if (is_tls_error(rc)) {
-		o.failure = PW_FAIL_TLS;
-		res->error = xasprintf("tls failure with '%s': %s", j->host->name, detail(j, rc));
-		return o;
-	}
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
@@ -688,6 +661,49 @@ static struct outcome judge(struct job *j, CURLcode rc, long status, struct fetc
 		break;
 	}
 	return o;
+}
+
+/* Names the outcome of one attempt from curl's result and the status. */
+static struct outcome attempt_outcome(struct job *j, CURLcode rc, long status,
+				      struct fetch_result *res)
+{
+	struct outcome o = { PW_FAIL_NONE, false, -1 };
+	const char *url = j->shown_url;
+
+	free(res->error);
+	res->error = NULL;
+	if (rc == CURLE_OK)
+		return http_outcome(j, status, res);
+	if (rc == CURLE_ABORTED_BY_CALLBACK && j->blocked_url) {
+		/* read by the editors under "Détail technique" */
+		o.failure = PW_FAIL_BLOCKED;
+		res->error = xasprintf("redirection refusée vers le réseau local : '%s' redirige vers "
+				       "'%s', à l'adresse interne %s (redirect into the local "
+				       "network refused)", url, j->blocked_url, j->blocked_ip);
+		free(res->final_url);
+		res->final_url = xstrdup(j->blocked_url);
+		return o;
+	}
+	if (j->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+		o.failure = PW_FAIL_TOO_LARGE;
+		res->error = xasprintf("body of '%s' larger than %ld bytes", url, (long)j->body.max);
+		return o;
+	}
+	/* libcurl caps response headers ("Too large response headers", and a
+	 * single header over 100 KB fails as out of memory): a server sending
+	 * that much is too large, not a flaky connection worth a retry */
+	if (rc == CURLE_OUT_OF_MEMORY ||
+	    (rc == CURLE_RECV_ERROR && strstr(detail(j, rc), "response headers"))) {
+		o.failure = PW_FAIL_TOO_LARGE;
+		res->error = xasprintf("response headers of '%s' too large: %s", url, detail(j, rc));
+		return o;
+	}
+	if (is_tls_error(rc)) {
+		o.failure = PW_FAIL_TLS;
+		res->error = xasprintf("tls failure with '%s': %s", j->host->name, detail(j, rc));
+		return o;
+	}
+	return curl_outcome(j, rc, res);
 }
 
 static bool html_type(const char *ct)
@@ -959,7 +975,7 @@ static void job_finish(struct crawler *c, struct job *j, CURLcode rc,
 	res.http_status = status;
 	res.final_url = pw_url_redact(eff ? eff : j->req.url);
 
-	struct outcome o = judge(j, rc, status, &res);
+	struct outcome o = attempt_outcome(j, rc, status, &res);
 	if (o.retry && j->attempts < c->cfg.max_attempts && !c->stop) {
 		double wait;
 		if (o.retry_after_ms >= 0) {

@@ -117,15 +117,20 @@ void judge_fetch(const struct judge_policy *pol, const struct judge_state *st,
 void judge_text(const struct judge_policy *pol, const struct judge_state *st,
 		const struct judge_text *t, time_t now, struct judge_decision *out)
 {
+	/* a cut text is not the page's text: never diffed as if whole */
+	enum pw_failure failure = t->truncated ? PW_FAIL_TOO_LARGE : t->failure;
 	if (t->confirming) {
 		/* believed only if the second fetch gives the same text again */
-		verdict(out, !t->failure && same_str(t->text, t->first_text) ? JUDGE_CHANGED
+		verdict(out, !failure && same_str(t->text, t->first_text) ? JUDGE_CHANGED
 									  : JUDGE_FLICKER,
 			pol, st);
 		return;
 	}
-	if (t->failure) {
-		judge_failure(pol, st, t->failure, now, out);
+	if (failure) {
+		judge_failure(pol, st, failure, now, out);
+		/* the same page is cut the same way tomorrow: no grace night */
+		if (t->truncated && !out->acknowledged)
+			out->listed = true;
 		return;
 	}
 	if (!st->has_snapshot) {

@@ -97,6 +97,9 @@ struct judge_text {
 	/* extraction failed (failure set) or classified the page as not the
 	 * procedure (moved, not_found, no_content: failure set) */
 	enum pw_failure failure;
+	bool truncated;             /* the text reached the extraction's cap and
+				     * was cut: a too_large failure, never
+				     * compared (nor believed when confirming) */
 	const char *text;           /* when failure is PW_FAIL_NONE */
 	const char *page_updated;   /* its update stamp (ISO) or NULL */
 	const char *first_text;     /* confirming: the first fetch's text */

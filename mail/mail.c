@@ -15,15 +15,13 @@
  * server echoes it.
  */
 #include "common/common.h"
+#include "common/escape.h"
+#include "common/spawn.h"
 #include "mail/mail.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -735,35 +733,11 @@ static int on_smtp_debug(CURL *h, curl_infotype type, char *data, size_t size, v
 	return 0;
 }
 
-static int send_smtp(const struct mail_config *cfg, const struct mail_message *msg, char **err)
+/* libcurl says EHLO with the URL's path; without one, our host name is
+ * more likely to be accepted than curl's default. */
+static void smtp_ehlo_name(CURLU *u)
 {
-	CURL *h = NULL;
-	CURLU *u = NULL;
-	curl_mime *mime = NULL;
-	struct curl_slist *hdrs = NULL, *rcpt = NULL, *tmp;
-	struct parsed p;
-	bool have_p = false, smtps = false;
-	struct strvec headers = STRVEC_INIT;
-	char *where = NULL, *from = NULL, *text = NULL, *html = NULL, *path = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct smtp_trace trace = { "" };
-	const char *user = getenv(MAIL_ENV_USER), *pass = getenv(MAIL_ENV_PASSWORD);
-	char *url_user = NULL, *url_host = NULL;
-	bool tls_for_auth = false;
-	size_t text_len = 0, html_len = 0;
-	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
-	long code = 0;
-	CURLcode res;
-	int rc = -1;
-
-	if (message_check(msg, err) < 0 || url_parse(cfg->smtp_url, &u, &where, &smtps, err) < 0)
-		goto cleanup;
-	if (parse_addresses(cfg, &p, err) < 0)
-		goto cleanup;
-	have_p = true;
-
-	/* libcurl says EHLO with the URL's path; without one, our host name
-	 * is more likely to be accepted than curl's default. */
+	char *path = NULL;
 	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK || !path || !path[1]) {
 		char host[256] = "";
 		if (gethostname(host, sizeof(host) - 1) == 0 && host[0]) {
@@ -772,60 +746,69 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 			free(np);
 		}
 	}
+	curl_free(path);
+}
 
-	h = curl_easy_init();
-	mime = h ? curl_mime_init(h) : NULL;
-	if (!h || !mime) {
-		fail(err, "cannot initialise libcurl");
-		goto cleanup;
-	}
+/* The recipients and headers of the message, as libcurl lists. 0, or -1
+ * when libcurl runs out of memory. */
+static int smtp_lists(const struct parsed *p, const struct mail_message *msg,
+		      struct strvec *headers, struct curl_slist **hdrs, struct curl_slist **rcpt)
+{
+	struct curl_slist *tmp;
 
-	build_headers(&p, msg, "\r\n", &headers);
+	build_headers(p, msg, "\r\n", headers);
 	if (msg->html)
-		strvec_push(&headers, "Content-Type: multipart/alternative");
-	for (size_t i = 0; i < headers.n; i++) {
-		tmp = curl_slist_append(hdrs, headers.v[i]);
+		strvec_push(headers, "Content-Type: multipart/alternative");
+	for (size_t i = 0; i < headers->n; i++) {
+		tmp = curl_slist_append(*hdrs, headers->v[i]);
 		if (!tmp)
-			goto oom;
-		hdrs = tmp;
+			return -1;
+		*hdrs = tmp;
 	}
-	for (size_t i = 0; i < p.nto; i++) {
-		char *r = xasprintf("<%s>", p.to[i].spec);
-		tmp = curl_slist_append(rcpt, r);
+	for (size_t i = 0; i < p->nto; i++) {
+		char *r = xasprintf("<%s>", p->to[i].spec);
+		tmp = curl_slist_append(*rcpt, r);
 		free(r);
 		if (!tmp)
-			goto oom;
-		rcpt = tmp;
+			return -1;
+		*rcpt = tmp;
 	}
-	from = xasprintf("<%s>", p.from.spec);
+	return 0;
+}
 
-	text = to_crlf(msg->text, &text_len);
-	if (mime_text_part(mime, "text/plain; charset=utf-8", text, text_len) < 0)
-		goto oom;
-	if (msg->html) {
-		html = to_crlf(msg->html, &html_len);
-		if (mime_text_part(mime, "text/html; charset=utf-8", html, html_len) < 0)
-			goto oom;
-	}
+/* Whether credentials would be sent (the environment's, the URL's user
+ * name, or a netrc entry for the host) over smtp:// where the
+ * configuration asks for no TLS: they are never sent in clear text unless
+ * it says so, so STARTTLS becomes required (CURLUSESSL_TRY would go on in
+ * clear text when the server offers no STARTTLS, and AUTH PLAIN would then
+ * show the password). */
+static bool smtp_tls_for_auth(const struct mail_config *cfg, CURLU *u, bool smtps,
+			      const char *user)
+{
+	char *url_user = NULL, *url_host = NULL;
+	bool creds = false;
 
-	/* Credentials (the environment's, the URL's user name, or a netrc
-	 * entry for the host) are never sent in clear text unless the
-	 * configuration says so: over smtp://, STARTTLS becomes required
-	 * (CURLUSESSL_TRY would go on in clear text when the server offers no
-	 * STARTTLS, and AUTH PLAIN would then show the password). */
-	if (!smtps && !cfg->require_tls && !cfg->allow_plaintext_auth) {
-		bool creds = (user && *user) ||
-			     (curl_url_get(u, CURLUPART_USER, &url_user, 0) == CURLUE_OK && url_user) ||
-			     (cfg->use_netrc && curl_url_get(u, CURLUPART_HOST, &url_host, 0) == CURLUE_OK &&
-			      netrc_has_entry(cfg->netrc_file, url_host));
-		tls_for_auth = creds;
-	}
+	if (!smtps && !cfg->require_tls && !cfg->allow_plaintext_auth)
+		creds = (user && *user) ||
+			(curl_url_get(u, CURLUPART_USER, &url_user, 0) == CURLUE_OK && url_user) ||
+			(cfg->use_netrc && curl_url_get(u, CURLUPART_HOST, &url_host, 0) == CURLUE_OK &&
+			 netrc_has_entry(cfg->netrc_file, url_host));
+	curl_free(url_user);
+	curl_free(url_host);
+	return creds;
+}
 
-	/* The trace goes to on_smtp_debug() only, which keeps the server's
-	 * replies and never looks at what we send (the AUTH exchange): nothing
-	 * is printed. */
+/* The transfer's options: TLS, timeouts, credentials, and the trace to
+ * on_smtp_debug() only, which keeps the server's replies and never looks
+ * at what we send (the AUTH exchange): nothing is printed. */
+static void smtp_options(CURL *h, const struct mail_config *cfg, CURLU *u, bool smtps,
+			 bool tls_for_auth, struct smtp_trace *trace, char *errbuf)
+{
+	const char *user = getenv(MAIL_ENV_USER), *pass = getenv(MAIL_ENV_PASSWORD);
+	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
+
 	curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_smtp_debug);
-	curl_easy_setopt(h, CURLOPT_DEBUGDATA, &trace);
+	curl_easy_setopt(h, CURLOPT_DEBUGDATA, trace);
 	curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 	curl_easy_setopt(h, CURLOPT_CURLU, u);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -849,6 +832,85 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 		curl_easy_setopt(h, CURLOPT_USERNAME, user);
 	if (pass && *pass)
 		curl_easy_setopt(h, CURLOPT_PASSWORD, pass);
+}
+
+/* The message for a failed transfer, quoting the server's last reply,
+ * the password scrubbed. MAIL_REFUSED for a permanent refusal of the
+ * message, else -1. */
+static int smtp_failure(CURL *h, CURLcode res, const char *errbuf, const struct smtp_trace *trace,
+			const char *where, bool tls_for_auth, char **err)
+{
+	const char *pass = getenv(MAIL_ENV_PASSWORD);
+	long code = 0;
+
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	char *why = errbuf[0] ? xstrdup(errbuf) : xstrdup(curl_easy_strerror(res));
+	size_t wl = strlen(why);
+	/* House style: one line, no final full stop. */
+	while (wl && strchr("\r\n. ", why[wl - 1]))
+		why[--wl] = '\0';
+	if (res == CURLE_USE_SSL_FAILED && tls_for_auth)
+		fail(err, "cannot send mail via '%s': %s, and credentials are never sent in "
+		     "clear text (mail.allow_plaintext_auth: true allows it)", where, why);
+	else if (code >= 400 && trace->last[0])
+		fail(err, "cannot send mail via '%s': %s (server answered %ld); the server said '%s'",
+		     where, why, code, trace->last);
+	else if (code >= 400)
+		fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);
+	else
+		fail(err, "cannot send mail via '%s': %s", where, why);
+	free(why);
+	if (err)
+		scrub(err, pass);
+	/* a 5xx to the message itself (MAIL, RCPT, DATA) will not change
+	 * by retrying; a refused login is the configuration's problem */
+	return code >= 500 && code < 600 && res != CURLE_LOGIN_DENIED ? MAIL_REFUSED : -1;
+}
+
+static int send_smtp(const struct mail_config *cfg, const struct mail_message *msg, char **err)
+{
+	CURL *h = NULL;
+	CURLU *u = NULL;
+	curl_mime *mime = NULL;
+	struct curl_slist *hdrs = NULL, *rcpt = NULL;
+	struct parsed p;
+	bool have_p = false, smtps = false, tls_for_auth;
+	struct strvec headers = STRVEC_INIT;
+	char *where = NULL, *from = NULL, *text = NULL, *html = NULL;
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct smtp_trace trace = { "" };
+	size_t text_len = 0, html_len = 0;
+	CURLcode res;
+	int rc = -1;
+
+	if (message_check(msg, err) < 0 || url_parse(cfg->smtp_url, &u, &where, &smtps, err) < 0)
+		goto cleanup;
+	if (parse_addresses(cfg, &p, err) < 0)
+		goto cleanup;
+	have_p = true;
+
+	smtp_ehlo_name(u);
+
+	h = curl_easy_init();
+	mime = h ? curl_mime_init(h) : NULL;
+	if (!h || !mime) {
+		fail(err, "cannot initialise libcurl");
+		goto cleanup;
+	}
+	if (smtp_lists(&p, msg, &headers, &hdrs, &rcpt) < 0)
+		goto oom;
+	from = xasprintf("<%s>", p.from.spec);
+	text = to_crlf(msg->text, &text_len);
+	if (mime_text_part(mime, "text/plain; charset=utf-8", text, text_len) < 0)
+		goto oom;
+	if (msg->html) {
+		html = to_crlf(msg->html, &html_len);
+		if (mime_text_part(mime, "text/html; charset=utf-8", html, html_len) < 0)
+			goto oom;
+	}
+
+	tls_for_auth = smtp_tls_for_auth(cfg, u, smtps, getenv(MAIL_ENV_USER));
+	smtp_options(h, cfg, u, smtps, tls_for_auth, &trace, errbuf);
 	curl_easy_setopt(h, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
@@ -856,29 +918,7 @@ static int send_smtp(const struct mail_config *cfg, const struct mail_message *m
 
 	res = curl_easy_perform(h);
 	if (res != CURLE_OK) {
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-		char *why = errbuf[0] ? xstrdup(errbuf) : xstrdup(curl_easy_strerror(res));
-		size_t wl = strlen(why);
-		/* House style: one line, no final full stop. */
-		while (wl && strchr("\r\n. ", why[wl - 1]))
-			why[--wl] = '\0';
-		if (res == CURLE_USE_SSL_FAILED && tls_for_auth)
-			fail(err, "cannot send mail via '%s': %s, and credentials are never sent in "
-			     "clear text (mail.allow_plaintext_auth: true allows it)", where, why);
-		else if (code >= 400 && trace.last[0])
-			fail(err, "cannot send mail via '%s': %s (server answered %ld); the server said '%s'",
-			     where, why, code, trace.last);
-		else if (code >= 400)
-			fail(err, "cannot send mail via '%s': %s (server answered %ld)", where, why, code);
-		else
-			fail(err, "cannot send mail via '%s': %s", where, why);
-		free(why);
-		if (err)
-			scrub(err, pass);
-		/* a 5xx to the message itself (MAIL, RCPT, DATA) will not change
-		 * by retrying; a refused login is the configuration's problem */
-		if (code >= 500 && code < 600 && res != CURLE_LOGIN_DENIED)
-			rc = MAIL_REFUSED;
+		rc = smtp_failure(h, res, errbuf, &trace, where, tls_for_auth, err);
 		goto cleanup;
 	}
 	log_debug("mail sent via '%s' to %zu recipient(s)", where, p.nto);
@@ -892,9 +932,6 @@ cleanup:
 	curl_url_cleanup(u);
 	curl_slist_free_all(hdrs);
 	curl_slist_free_all(rcpt);
-	curl_free(path);
-	curl_free(url_user);
-	curl_free(url_host);
 	strvec_release(&headers);
 	if (have_p)
 		parsed_release(&p);
@@ -907,64 +944,24 @@ cleanup:
 
 /* ---- sendmail ---- */
 
-static double now_mono(void)
+/* The last non-empty line sendmail wrote on stderr, escaped, as
+ * ": LINE", or "". Owned. */
+static char *sendmail_said(const struct buf *err)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Writes s to the non-blocking fd before deadline; -1 with errno set
- * (ETIMEDOUT past the deadline, EPIPE if the reader went away). */
-static int write_deadline(int fd, const char *s, size_t n, double deadline)
-{
-	while (n) {
-		double left = deadline - now_mono();
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-		int r;
-		ssize_t w;
-
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
-			continue;
-		w = write(fd, s, n);
-		if (w < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
-		}
-		s += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Waits for pid until deadline; on timeout kills it and returns 1. */
-static int wait_deadline(pid_t pid, int *status, double deadline)
-{
-	const struct timespec tick = { 0, 20 * 1000 * 1000 };
-
-	for (;;) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
-			return 0;
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_mono() >= deadline) {
-			kill(pid, SIGKILL);
-			while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-				;
-			return 1;
-		}
-		nanosleep(&tick, NULL);
-	}
+	size_t len = err->len, from;
+	while (len && (err->ptr[len - 1] == '\n' || err->ptr[len - 1] == '\r' ||
+		       err->ptr[len - 1] == ' '))
+		len--;
+	for (from = len; from && err->ptr[from - 1] != '\n'; from--)
+		;
+	if (from == len)
+		return xstrdup("");
+	char *line = xstrndup(err->ptr + from, len - from > 200 ? 200 : len - from);
+	char *safe = str_escape_controls(line);
+	char *said = xasprintf(": %s", safe);
+	free(safe);
+	free(line);
+	return said;
 }
 
 /* Runs "SENDMAIL -t -oi" (no shell) with the message on its standard
@@ -972,101 +969,44 @@ static int wait_deadline(pid_t pid, int *status, double deadline)
  * must not hold the run's lock until the next night. */
 static int send_sendmail(const struct mail_config *cfg, const struct mail_message *msg, char **err)
 {
-	struct sigaction ign, old;
-	char *message = NULL;
-	int in[2] = { -1, -1 }, ex[2] = { -1, -1 };
-	int status = 0, child_errno = 0, rc = -1, werr = 0, waited;
-	bool sig_saved = false;
+	char *argv[] = { (char *)"sendmail", (char *)"-t", (char *)"-oi", NULL };
+	struct pw_child c;
 	long timeout = cfg->timeout > 0 ? cfg->timeout : MAIL_DEFAULT_TIMEOUT;
-	double deadline = now_mono() + (double)timeout;
-	pid_t pid = -1;
-	ssize_t n;
+	char *message, *said;
+	int rc = -1;
 
 	/* sendmail reads local line ends. */
 	message = build_message(cfg, msg, "\n", err);
 	if (!message)
 		return -1;
-	if (pipe(in) < 0 || pipe(ex) < 0 || fcntl(ex[1], F_SETFD, FD_CLOEXEC) < 0 ||
-	    fcntl(in[1], F_SETFD, FD_CLOEXEC) < 0 || fcntl(ex[0], F_SETFD, FD_CLOEXEC) < 0) {
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(errno));
-		goto cleanup;
-	}
-	/* A sendmail that dies early must give an error, not kill us. */
-	memset(&ign, 0, sizeof(ign));
-	ign.sa_handler = SIG_IGN;
-	sigemptyset(&ign.sa_mask);
-	if (sigaction(SIGPIPE, &ign, &old) == 0)
-		sig_saved = true;
-
-	pid = fork();
-	if (pid < 0) {
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(errno));
-		goto cleanup;
-	}
-	if (pid == 0) {
-		char *argv[] = { (char *)"sendmail", (char *)"-t", (char *)"-oi", NULL };
-		int e;
-		if (sig_saved)
-			sigaction(SIGPIPE, &old, NULL);
-		if (dup2(in[0], STDIN_FILENO) < 0)
-			_exit(127);
-		if (in[0] != STDIN_FILENO)
-			close(in[0]);
-		execv(cfg->sendmail, argv);
-		/* ex[1] is close-on-exec: reaching here means exec failed. */
-		e = errno;
-		if (write(ex[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(127);
-	}
-	close(in[0]);
-	in[0] = -1;
-	close(ex[1]);
-	ex[1] = -1;
-	/* 0 bytes: exec succeeded (the pipe closed); else its errno. */
-	while ((n = read(ex[0], &child_errno, sizeof(child_errno))) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		child_errno = 0;
-	if (!child_errno) {
-		if (fcntl(in[1], F_SETFL, O_NONBLOCK) < 0 ||
-		    write_deadline(in[1], message, strlen(message), deadline) < 0)
-			werr = errno;
-	}
-	close(in[1]);
-	in[1] = -1;
-	waited = werr == ETIMEDOUT ? 1 : wait_deadline(pid, &status, deadline);
-	if (waited == 1 && werr == ETIMEDOUT) {
-		kill(pid, SIGKILL);
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-	}
-	if (waited < 0)
-		fail(err, "cannot wait for sendmail '%s': %s", cfg->sendmail, strerror(errno));
-	else if (child_errno)
-		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(child_errno));
-	else if (waited == 1)
+	pw_child_init(&c);
+	c.path = cfg->sendmail;
+	c.argv = argv;
+	c.in_data = message;
+	c.in_len = strlen(message);
+	c.out_max = 64 * 1024;
+	c.wall_ms = timeout * 1000;
+	pw_child_run(&c);
+	said = sendmail_said(&c.err);
+	if (c.end == PW_CHILD_NOT_STARTED)
+		fail(err, "cannot run sendmail '%s': %s", cfg->sendmail, strerror(c.code));
+	else if (c.end == PW_CHILD_TIMED_OUT)
 		fail(err, "sendmail '%s' timed out after %ld s", cfg->sendmail, timeout);
-	else if (WIFSIGNALED(status))
-		fail(err, "sendmail '%s' killed by signal %d", cfg->sendmail, WTERMSIG(status));
-	else if (WIFEXITED(status) && WEXITSTATUS(status))
-		fail(err, "sendmail '%s' failed with exit status %d", cfg->sendmail,
-		     WEXITSTATUS(status));
-	else if (werr)
-		fail(err, "cannot write to sendmail '%s': %s", cfg->sendmail, strerror(werr));
+	else if (c.end == PW_CHILD_TOO_LARGE)
+		fail(err, "sendmail '%s' wrote more than %zu bytes on its output, stopped",
+		     cfg->sendmail, c.out_max);
+	else if (c.end == PW_CHILD_SIGNALLED)
+		fail(err, "sendmail '%s' killed by signal %d%s", cfg->sendmail, c.code, said);
+	else if (c.code)
+		fail(err, "sendmail '%s' failed with exit status %d%s", cfg->sendmail, c.code, said);
+	else if (c.in_errno)
+		fail(err, "cannot write to sendmail '%s': %s", cfg->sendmail, strerror(c.in_errno));
 	else {
 		log_debug("mail handed to sendmail '%s'", cfg->sendmail);
 		rc = 0;
 	}
-cleanup:
-	if (sig_saved)
-		sigaction(SIGPIPE, &old, NULL);
-	for (int i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (ex[i] >= 0)
-			close(ex[i]);
-	}
+	free(said);
+	pw_child_release(&c);
 	free(message);
 	return rc;
 }

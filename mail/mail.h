@@ -15,7 +15,7 @@
  *    allow_plaintext_auth says so, and never appear in a log line or an
  *    error message (libcurl's trace is read by a callback, never printed).
  *  - a local sendmail(8): mail_format()'s output piped to
- *    "SENDMAIL -t -oi" (fork/execv, no shell).
+ *    "SENDMAIL -t -oi" (common/spawn.h: no shell, bounded by the timeout).
  *
  * The caller should have called curl_global_init() once, as for the
  * crawler. Nothing here keeps state between calls.

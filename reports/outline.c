@@ -336,7 +336,9 @@ static void relocation_entry(struct outline_section *s, const struct report_page
 static void failure_entry(struct outline_section *s, const struct report_page *p)
 {
 	struct outline_entry *e = add_entry(s, p);
-	char *what = capitalised(fr_failure(p->failure, p->http_status));
+	char *what = pw_error_is_truncated(p->failure, p->error)
+		? xstrdup("Texte tronqué : la page dépasse 8 Mio ; comparaison suspendue")
+		: capitalised(fr_failure(p->failure, p->http_status));
 	char *when = fr_failing(p->failing_since, p->fail_count);
 	sentence(e, LINE_NOTE, 0, xasprintf("%s%s", what, when));
 	free(what);

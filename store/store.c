@@ -956,10 +956,58 @@ static int dir_writable(const char *path, char **err)
 	return ret;
 }
 
+/* An existing file must be a regular, writable database; *recover when
+ * a killed writer left it to be restored. 0, or -1 with *err. */
+static int check_file(const char *path, bool *recover, char **err)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0)
+		return 0;  /* created by SQLite */
+	if (!S_ISREG(sb.st_mode)) {
+		*err = xasprintf("cannot open '%s': not a regular file", path);
+		return -1;
+	}
+	/* SQLite would open a read-only file read-only without a word,
+	 * and fail only at the first write, deep in a run. */
+	if (access(path, W_OK) != 0) {
+		*err = xasprintf("cannot open '%s': read-only database (%s)", path,
+				 strerror(errno));
+		return -1;
+	}
+	int probe = probe_existing(path, err);
+	if (probe < 0)
+		return -1;
+	if (probe == 1) {
+		/* Recovering what a killed writer left is SQLite
+		 * restoring the file to its last commit, not a change
+		 * of ours: let the read-write connection do it, and
+		 * check the file there before writing anything. */
+		log_info(_("database '%s' needs recovery after an interrupted write"), path);
+		free(*err);
+		*err = NULL;
+		*recover = true;
+	}
+	return 0;
+}
+
+/* Every statement of stmt_sql, prepared once for the connection's life.
+ * 0, or -1 with *err. */
+static int prepare_all(struct store *s, const char *path, char **err)
+{
+	for (int i = 0; i < ST__COUNT; i++) {
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+				       &s->st[i], NULL) != SQLITE_OK) {
+			*err = xasprintf("cannot open '%s': cannot prepare statement %d: %s",
+					 path, i, sqlite3_errmsg(s->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct store *store_open(const char *path, char **err)
 {
 	struct store *s = NULL;
-	struct stat sb;
 	char *dummy = NULL;
 	bool recover = false;
 
@@ -970,32 +1018,8 @@ struct store *store_open(const char *path, char **err)
 		*err = xstrdup("cannot open database: empty path");
 		goto fail;
 	}
-	if (stat(path, &sb) == 0) {
-		if (!S_ISREG(sb.st_mode)) {
-			*err = xasprintf("cannot open '%s': not a regular file", path);
-			goto fail;
-		}
-		/* SQLite would open a read-only file read-only without a word,
-		 * and fail only at the first write, deep in a run. */
-		if (access(path, W_OK) != 0) {
-			*err = xasprintf("cannot open '%s': read-only database (%s)", path,
-					 strerror(errno));
-			goto fail;
-		}
-		int probe = probe_existing(path, err);
-		if (probe < 0)
-			goto fail;
-		if (probe == 1) {
-			/* Recovering what a killed writer left is SQLite
-			 * restoring the file to its last commit, not a change
-			 * of ours: let the read-write connection do it, and
-			 * check the file there before writing anything. */
-			log_info(_("database '%s' needs recovery after an interrupted write"), path);
-			free(*err);
-			*err = NULL;
-			recover = true;
-		}
-	}
+	if (check_file(path, &recover, err) < 0)
+		goto fail;
 	/* The WAL and shared-memory files live next to the database. */
 	if (dir_writable(path, err) < 0)
 		goto fail;
@@ -1027,14 +1051,8 @@ struct store *store_open(const char *path, char **err)
 		*err = xstrdup(s->errmsg);
 		goto fail;
 	}
-	for (int i = 0; i < ST__COUNT; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &s->st[i], NULL) != SQLITE_OK) {
-			*err = xasprintf("cannot open '%s': cannot prepare statement %d: %s",
-					 path, i, sqlite3_errmsg(s->db));
-			goto fail;
-		}
-	}
+	if (prepare_all(s, path, err) < 0)
+		goto fail;
 	s->ready = true;
 	return s;
 fail:

@@ -15,6 +15,7 @@
  * libcurl's URL parser (common/url.h), XPaths compiled by libxml2, patterns by PCRE2.
  */
 #include "common/common.h"
+#include "common/regex.h"
 #include "common/escape.h"
 #include "common/url.h"
 #include "watchlist/watchlist.h"
@@ -25,8 +26,6 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xpath.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <yaml.h>
 
 /* An editor's file is a few hundred lines, a national one (about 330
@@ -351,6 +350,114 @@ static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_
 		reader_err_at(r, m, _("anchors are not supported: write the value out"));
 }
 
+static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth);
+
+/* The sequence that starts with ev, its items parsed (parse_node()). At a
+ * syntax error (r->fatal) it returns what it read so far, marked broken. */
+static struct ynode *parse_sequence(struct reader *r, const yaml_event_t *ev, int depth)
+{
+	struct ynode *n;
+	yaml_event_t sub;
+
+	check_anchor(r, ev->data.sequence_start.anchor, ev->start_mark);
+	n = node_new(YNODE_SEQ, ev->start_mark);
+	for (;;) {
+		if (next_event(r, &sub) < 0)
+			goto broken;
+		if (sub.type == YAML_SEQUENCE_END_EVENT) {
+			yaml_event_delete(&sub);
+			break;
+		}
+		struct ynode *item = parse_node(r, &sub, depth + 1);
+		yaml_event_delete(&sub);
+		if (item)
+			seq_append(n, item);
+		if (r->fatal)
+			goto broken;
+	}
+	return n;
+
+broken:
+	n->broken = true;
+	return n;
+}
+
+/* The mapping that starts with ev: keys plain text and unique (an
+ * offending pair is said and dropped), values parsed (parse_node()). At a
+ * syntax error it returns what it read so far, marked broken. */
+static struct ynode *parse_mapping(struct reader *r, const yaml_event_t *ev, int depth)
+{
+	struct ynode *n;
+	struct strmap keys = STRMAP_INIT;
+	yaml_event_t sub;
+
+	check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
+	n = node_new(YNODE_MAP, ev->start_mark);
+	/* keys seen so far, hashed: a list would make a mapping of N
+	 * keys cost N^2 comparisons to check for duplicates */
+	for (;;) {
+		struct ynode *key, *value;
+		if (next_event(r, &sub) < 0)
+			goto broken;
+		if (sub.type == YAML_MAPPING_END_EVENT) {
+			yaml_event_delete(&sub);
+			break;
+		}
+		key = parse_node(r, &sub, depth + 1);
+		yaml_event_delete(&sub);
+		if (r->fatal) {
+			node_free(key);
+			goto broken;
+		}
+		value = NULL;
+		if (next_event(r, &sub) == 0) {
+			value = parse_node(r, &sub, depth + 1);
+			yaml_event_delete(&sub);
+		}
+		/* a key whose value was not read at all is dropped, as if
+		 * absent (a broken mapping says nothing of absent keys) */
+		if (!value) {
+			node_free(key);
+			goto broken;
+		}
+		if (key->kind != YNODE_SCALAR) {
+			reader_err(r, (size_t)key->line, (size_t)key->column,
+				   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
+			node_free(key);
+			node_free(value);
+			if (r->fatal)
+				goto broken;
+			continue;
+		}
+		const struct ynode *first = strmap_get(&keys, key->value);
+		if (first) {
+			reader_err(r, (size_t)key->line, (size_t)key->column,
+				   _("duplicate key '%s' (first at line %d, column %d)"),
+				   key->value, first->line, first->column);
+			node_free(key);
+			node_free(value);
+			if (r->fatal)
+				goto broken;
+			continue;
+		}
+		if (needs_growth(n->n))
+			n->pairs = xrealloc(n->pairs, (n->n ? n->n * 2 : 1) * sizeof(*n->pairs));
+		n->pairs[n->n].key = key;
+		n->pairs[n->n].value = value;
+		n->n++;
+		strmap_put(&keys, key->value, key);
+		if (r->fatal)
+			goto broken;
+	}
+	strmap_release(&keys);
+	return n;
+
+broken:
+	strmap_release(&keys);
+	n->broken = true;
+	return n;
+}
+
 /* Builds the node that starts with ev (owned by the caller). At a syntax
  * error (r->fatal) a sequence or mapping returns what it read so far,
  * marked broken, with the broken child it was reading; NULL only when
@@ -358,8 +465,6 @@ static void check_anchor(struct reader *r, const yaml_char_t *anchor, yaml_mark_
 static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int depth)
 {
 	struct ynode *n = NULL;
-	struct strmap keys = STRMAP_INIT;
-	yaml_event_t sub;
 
 	if (++r->nodes > YAML_MAX_NODES) {
 		reader_err(r, ev->start_mark.line + 1, ev->start_mark.column + 1,
@@ -393,97 +498,16 @@ static struct ynode *parse_node(struct reader *r, const yaml_event_t *ev, int de
 		return n;
 
 	case YAML_SEQUENCE_START_EVENT:
-		check_anchor(r, ev->data.sequence_start.anchor, ev->start_mark);
-		n = node_new(YNODE_SEQ, ev->start_mark);
-		for (;;) {
-			if (next_event(r, &sub) < 0)
-				goto broken;
-			if (sub.type == YAML_SEQUENCE_END_EVENT) {
-				yaml_event_delete(&sub);
-				break;
-			}
-			struct ynode *item = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
-			if (item)
-				seq_append(n, item);
-			if (r->fatal)
-				goto broken;
-		}
-		return n;
+		return parse_sequence(r, ev, depth);
 
 	case YAML_MAPPING_START_EVENT:
-		check_anchor(r, ev->data.mapping_start.anchor, ev->start_mark);
-		n = node_new(YNODE_MAP, ev->start_mark);
-		/* keys seen so far, hashed: a list would make a mapping of N
-		 * keys cost N^2 comparisons to check for duplicates */
-		for (;;) {
-			struct ynode *key, *value;
-			if (next_event(r, &sub) < 0)
-				goto broken;
-			if (sub.type == YAML_MAPPING_END_EVENT) {
-				yaml_event_delete(&sub);
-				break;
-			}
-			key = parse_node(r, &sub, depth + 1);
-			yaml_event_delete(&sub);
-			if (r->fatal) {
-				node_free(key);
-				goto broken;
-			}
-			value = NULL;
-			if (next_event(r, &sub) == 0) {
-				value = parse_node(r, &sub, depth + 1);
-				yaml_event_delete(&sub);
-			}
-			/* a key whose value was not read at all is dropped,
-			 * as if absent (a broken mapping says nothing of
-			 * absent keys) */
-			if (!value) {
-				node_free(key);
-				goto broken;
-			}
-			if (key->kind != YNODE_SCALAR) {
-				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   _("mapping keys must be plain text, not %s"), ynode_kind_name(key->kind));
-				node_free(key);
-				node_free(value);
-				if (r->fatal)
-					goto broken;
-				continue;
-			}
-			const struct ynode *first = strmap_get(&keys, key->value);
-			if (first) {
-				reader_err(r, (size_t)key->line, (size_t)key->column,
-					   _("duplicate key '%s' (first at line %d, column %d)"),
-					   key->value, first->line, first->column);
-				node_free(key);
-				node_free(value);
-				if (r->fatal)
-					goto broken;
-				continue;
-			}
-			if (needs_growth(n->n))
-				n->pairs = xrealloc(n->pairs, (n->n ? n->n * 2 : 1) * sizeof(*n->pairs));
-			n->pairs[n->n].key = key;
-			n->pairs[n->n].value = value;
-			n->n++;
-			strmap_put(&keys, key->value, key);
-			if (r->fatal)
-				goto broken;
-		}
-		strmap_release(&keys);
-		return n;
+		return parse_mapping(r, ev, depth);
 
 	default:
 		reader_err_at(r, ev->start_mark, _("unexpected YAML event"));
 		r->fatal = r->limit = true;
 		return NULL;
 	}
-
-broken:
-	strmap_release(&keys);
-	n->broken = true;
-	return n;
 }
 
 static void parse_stream(struct reader *r, struct yaml_doc *doc)
@@ -1035,21 +1059,17 @@ cleanup:
 	return msg;
 }
 
-/* Same flags as the crawler will use on page text. */
+/* The crawler compiles it again with PCRE2_MATCH_INVALID_UTF (for page
+ * text), which accepts the same patterns. */
 static char *regex_problem(const char *pattern)
 {
-	int code = 0;
-	PCRE2_SIZE offset = 0;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_UCP, &code, &offset, NULL);
+	struct pw_regex_error e;
+	pcre2_code *re = pw_regex_compile(pattern, PCRE2_UTF | PCRE2_UCP, NULL, &e);
 	if (re) {
 		pcre2_code_free(re);
 		return NULL;
 	}
-	PCRE2_UCHAR text[256];
-	if (pcre2_get_error_message(code, text, sizeof(text)) < 0)
-		snprintf((char *)text, sizeof(text), "error %d", code);
-	return xasprintf(_("bad regex '%s': %s at offset %zu"), pattern, (const char *)text, (size_t)offset);
+	return xasprintf(_("bad regex '%s': %s at offset %zu"), pattern, e.msg, e.offset);
 }
 
 static bool id_valid(const char *s)
@@ -1414,10 +1434,78 @@ static void check_office_keys(struct loader *ld, const struct ynode *node)
 	}
 }
 
+/* kind: prefecture or sous-prefecture. */
+static void load_office_kind(struct loader *ld, const struct ynode *node, struct wl_office *o,
+			     const char *label)
+{
+	const struct ynode *v = ynode_get(node, "kind");
+	if (!v && node->broken)
+		; /* cut off by a syntax error, already said */
+	else if (!v)
+		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
+	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
+		if (!strcmp(v->value, "prefecture"))
+			o->kind = OFFICE_PREFECTURE;
+		else if (!strcmp(v->value, "sous-prefecture"))
+			o->kind = OFFICE_SOUS_PREFECTURE;
+		else
+			yaml_err(ld->errs, ld->file, v,
+				 _("bad kind '%s': expected prefecture or sous-prefecture"), v->value);
+	}
+}
+
+/* handles_aes and served_by (which implies handles_aes: false). Returns
+ * the served_by node, or NULL. */
+static const struct ynode *load_office_serving(struct loader *ld, const struct ynode *node,
+					       struct wl_office *o, const char *label)
+{
+	const struct ynode *v = ynode_get(node, "handles_aes");
+	if (v)
+		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
+	const struct ynode *sb = ynode_get(node, "served_by");
+	if (sb) {
+		o->served_by = get_string(ld, node, "served_by", false, CHECK_ID, label);
+		o->served_by_line = sb->line;
+		o->served_by_column = sb->column;
+		if (v && o->handles_aes)
+			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
+				 _("%s has served_by: its requests go to another office, so handles_aes "
+				 "cannot be true"), label);
+		o->handles_aes = false;
+	}
+	return sb;
+}
+
+/* The pages of an office that handles AES itself; none for one served
+ * by another or that does not handle AES. */
+static void load_office_pages(struct loader *ld, const struct ynode *node, struct wl_office *o,
+			      const struct ynode *pages, bool served, const char *label)
+{
+	if (pages && served) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 _("%s has served_by but lists pages (the serving office's pages are watched)"),
+			 label);
+	} else if (pages && !o->handles_aes) {
+		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
+			 _("%s has handles_aes: false but lists pages"), label);
+	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
+		if (!pages->n)
+			yaml_err(ld->errs, ld->file, pages,
+				 _("%s handles AES but has no pages (add one, or set handles_aes: false)"), label);
+		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
+		o->n_pages = pages->n;
+		for (size_t i = 0; i < pages->n; i++)
+			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
+	} else if (!pages && o->handles_aes && !node->broken) {
+		yaml_err(ld->errs, ld->file, node,
+			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
+	}
+}
+
 static bool load_office(struct loader *ld, const struct ynode *node, struct wl_office *o)
 {
 	size_t before = ld->errs->n;
-	const struct ynode *v, *pages;
+	const struct ynode *pages;
 	const char *label;
 	char *label_owned = NULL;
 
@@ -1442,34 +1530,8 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 	o->departement_name = get_string(ld, node, "departement_name", true, CHECK_NONE, label);
 	o->name = get_string(ld, node, "name", true, CHECK_NONE, label);
 
-	v = ynode_get(node, "kind");
-	if (!v && node->broken)
-		;
-	else if (!v)
-		yaml_err(ld->errs, ld->file, node, _("missing required key 'kind' in %s"), label);
-	else if (yaml_expect(ld->errs, ld->file, v, YNODE_SCALAR, "kind")) {
-		if (!strcmp(v->value, "prefecture"))
-			o->kind = OFFICE_PREFECTURE;
-		else if (!strcmp(v->value, "sous-prefecture"))
-			o->kind = OFFICE_SOUS_PREFECTURE;
-		else
-			yaml_err(ld->errs, ld->file, v,
-				 _("bad kind '%s': expected prefecture or sous-prefecture"), v->value);
-	}
-	v = ynode_get(node, "handles_aes");
-	if (v)
-		ynode_bool(ld->errs, ld->file, v, "handles_aes", &o->handles_aes);
-	const struct ynode *sb = ynode_get(node, "served_by");
-	if (sb) {
-		o->served_by = get_string(ld, node, "served_by", false, CHECK_ID, label);
-		o->served_by_line = sb->line;
-		o->served_by_column = sb->column;
-		if (v && o->handles_aes)
-			yaml_err(ld->errs, ld->file, ynode_get_key(node, "handles_aes"),
-				 _("%s has served_by: its requests go to another office, so handles_aes "
-				 "cannot be true"), label);
-		o->handles_aes = false;
-	}
+	load_office_kind(ld, node, o, label);
+	const struct ynode *sb = load_office_serving(ld, node, o, label);
 
 	/* status: to_find is the one status so far: the office handles AES
 	 * and its page is still to be found, so an empty list is expected */
@@ -1496,25 +1558,7 @@ static bool load_office(struct loader *ld, const struct ynode *node, struct wl_o
 		free(label_owned);
 		return ld->errs->n == before && !node->broken;
 	}
-	if (pages && sb) {
-		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 _("%s has served_by but lists pages (the serving office's pages are watched)"),
-			 label);
-	} else if (pages && !o->handles_aes) {
-		yaml_err(ld->errs, ld->file, ynode_get_key(node, "pages"),
-			 _("%s has handles_aes: false but lists pages"), label);
-	} else if (pages && yaml_expect(ld->errs, ld->file, pages, YNODE_SEQ, "pages")) {
-		if (!pages->n)
-			yaml_err(ld->errs, ld->file, pages,
-				 _("%s handles AES but has no pages (add one, or set handles_aes: false)"), label);
-		o->pages = xcalloc(pages->n ? pages->n : 1, sizeof(*o->pages));
-		o->n_pages = pages->n;
-		for (size_t i = 0; i < pages->n; i++)
-			load_page(ld, pages->items[i], o, pages->n, &o->pages[i]);
-	} else if (!pages && o->handles_aes && !node->broken) {
-		yaml_err(ld->errs, ld->file, node,
-			 _("%s handles AES but has no pages (add pages, or set handles_aes: false)"), label);
-	}
+	load_office_pages(ld, node, o, pages, sb != NULL, label);
 	free(label_owned);
 	/* a broken office is incomplete: never watched */
 	return ld->errs->n == before && !node->broken;
