@@ -257,6 +257,26 @@ static void doc_act(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_
 	}
 }
 
+/* Reads the stored text a conversion is compared with: only a document
+ * whose bytes changed needs it, the others' fetches are decided on the
+ * light state (validators, hash, streak). 0, or -1 (logged). */
+static int doc_load_text(struct run_ctx *ctx, struct doc_job *dj)
+{
+	struct page_state full;
+	if (!dj->light)
+		return 0;
+	if (store_page_state(ctx->store, dj->id, &full) < 0) {
+		log_error(_("cannot read the state of document '%s': %s"), dj->url,
+			  store_errmsg(ctx->store));
+		ctx->db_error = true;
+		return -1;
+	}
+	page_state_release(&dj->st);
+	dj->st = full;
+	dj->light = false;
+	return 0;
+}
+
 /* A fetched document with new bytes: its text decides. */
 static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		       struct fetch_result *res)
@@ -269,6 +289,8 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 	struct judge_decision d;
 	bool confirming = dj->confirming;
 
+	if (doc_load_text(ctx, dj) < 0)
+		return;
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
 	pw_hash_hex(res->body, res->body_len, hash);
@@ -504,6 +526,28 @@ static bool links_have(const struct doc_links *l, const char *url)
 	return false;
 }
 
+/* The links the store holds for the page are exactly tonight's (each
+ * linked under the same title, none other linked): recording them again
+ * would write nothing, so a quiet night spends no transaction on it. */
+static bool links_as_stored(const struct doc_links *links, const struct store_document *known,
+			    size_t n_known)
+{
+	size_t linked = 0;
+	for (size_t i = 0; i < n_known; i++)
+		if (known[i].linked)
+			linked++;
+	if (linked != links->n)
+		return false;
+	for (size_t j = 0; j < links->n; j++) {
+		size_t i = 0;
+		while (i < n_known && (!known[i].linked || strcmp(known[i].url, links->v[j].url)))
+			i++;
+		if (i == n_known || !str_eq(known[i].title, links->v[j].title))
+			return false;
+	}
+	return true;
+}
+
 /* The page's outcome is stored and its text is known: record the
  * documents it links now, report the links gone, fetch the others. */
 void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
@@ -529,13 +573,15 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		goto db_error;
 	if (!links.n && !n_known)
 		goto cleanup; /* most pages link no document: no transaction */
-	sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
-	for (size_t i = 0; i < links.n; i++) {
-		sl[i].url = links.v[i].url;
-		sl[i].title = links.v[i].title;
+	if (!links_as_stored(&links, known, n_known)) {
+		sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
+		for (size_t i = 0; i < links.n; i++) {
+			sl[i].url = links.v[i].url;
+			sl[i].title = links.v[i].title;
+		}
+		if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
+			goto db_error;
 	}
-	if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
-		goto db_error;
 
 	/* links gone from the page: reported as removed, unless a new link
 	 * turns out to replace one (see pair_replacements()) */
@@ -562,12 +608,13 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		dj->url = xstrdup(links.v[i].url);
 		dj->next = ctx->docs;
 		ctx->docs = dj;
-		if (store_page_state(ctx->store, dj->id, &dj->st) < 0) {
+		if (store_page_state_light(ctx->store, dj->id, &dj->st) < 0) {
 			log_error(_("cannot read the state of document '%s': %s"), dj->url,
 				  store_errmsg(ctx->store));
 			ctx->db_error = true;
 			continue;
 		}
+		dj->light = true;
 		dj->rd = rp->n_documents;
 		struct report_document *rd = report_page_add_document(rp);
 		rd->url = xstrdup(links.v[i].url);

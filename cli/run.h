@@ -40,6 +40,7 @@ struct doc_job {
 	char *id;                   /* store id (store_document_id()) */
 	char *url;
 	struct page_state st;
+	bool light;                 /* st.text not loaded yet (doc_load_text()) */
 	size_t rd;                  /* index in its report page's documents */
 	bool confirming;
 	char *first_text;           /* the first fetch's text, when confirming */

@@ -236,6 +236,7 @@ enum stmt_id {
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_PAGES_DEACTIVATE,
+	ST_DOCS_OFFICE,
 	ST_PAGE_UPSERT,
 	ST_PAGE_STATE,
 	ST_PAGE_STATE_LIGHT,
@@ -298,6 +299,17 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	/* documents are linked or not by their page, not by the watchlist */
+	/* a page's documents carry its office (copied when their links are
+	 * recorded, which a night with the same links skips) */
+	[ST_DOCS_OFFICE] =
+		"UPDATE pages SET office_id = p.office_id, office_name = p.office_name,"
+		"  office_kind = p.office_kind, region = p.region, departement = p.departement,"
+		"  departement_name = p.departement_name"
+		" FROM pages p WHERE pages.parent_page = p.id AND"
+		"  (pages.office_id IS NOT p.office_id OR pages.office_name IS NOT p.office_name OR"
+		"   pages.office_kind IS NOT p.office_kind OR pages.region IS NOT p.region OR"
+		"   pages.departement IS NOT p.departement OR"
+		"   pages.departement_name IS NOT p.departement_name)",
 	[ST_PAGES_DEACTIVATE] =
 		"UPDATE pages SET active = 0 WHERE active <> 0 AND parent_page IS NULL",
 	[ST_PAGE_UPSERT] =
@@ -1088,6 +1100,8 @@ int store_sync_pages(struct store *s, const struct store_page_info *pages, size_
 		if (exec_stmt(s, st, "sync page") < 0)
 			goto fail;
 	}
+	if (exec_stmt(s, stmt(s, ST_DOCS_OFFICE), "sync documents' offices") < 0)
+		goto fail;
 	if (tx_commit(s) < 0)
 		goto fail;
 	return 0;
