@@ -294,6 +294,8 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
 	pw_hash_hex(res->body, res->body_len, hash);
+	log_debug("%s: document '%s': converting %zu bytes", dj->pj->page->id, dj->url,
+		  res->body_len);
 	int rc = doc_extract(res->body, res->body_len, res->content_type,
 			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
 	struct judge_text t = {
