@@ -93,6 +93,7 @@ CONF
 	nginx -c "$OUT/nginx/nginx.conf" -e "$OUT/nginx/error.log" &
 	NGINX_PID=$!
 	sleep 0.5
+	kill -0 "$NGINX_PID" 2>/dev/null || { echo "bench: nginx did not start (port $PORT taken?)" >&2; exit 1; }
 }
 
 # measure LABEL CMD... -> "wall cpu rss_kb"
@@ -250,7 +251,7 @@ hosts, pages, docs, night = sys.argv[6], sys.argv[7], sys.argv[8], sys.argv[9]
 n, resp = max(log.values(), key=lambda v: v[0] * delay + v[1])
 bound = n * delay + resp
 total = sum(v[0] for v in log.values())
-print("| %5s | %5s | %5s | %4.1f | %-15s | %6d | %4d | %7.1f | %7.1f | %5.2f | %6.1f | %5.1f |" % (
+print("| %5s | %5s | %5s | %7.2f | %-15s | %6d | %4d | %7.1f | %7.1f | %5.2f | %6.1f | %5.1f |" % (
     hosts, pages, docs, delay, night, total, n, bound, wall, wall / bound, cpu, rss / 1024))
 PY
 	done
