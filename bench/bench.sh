@@ -5,6 +5,7 @@
 #   bench/bench.sh [--quick] [N...]   (default: 1000 10000; --quick: 1000 and
 #                                      a smaller whole-France night)
 #   SKIP_URLWATCH=1 bench/bench.sh ...  (prefwatch only, for quick checks)
+#   SKIP_FRANCE=1 bench/bench.sh ...    (part 1 only)
 #
 # Part 1, for each N: generates N state-site-like pages (60-120 KB, heavy
 # chrome, the procedure in <main>), each linking two PDFs of 50-500 KB (one
@@ -257,6 +258,7 @@ PY
 	done
 	kill "$FR_PID"; wait "$FR_PID" 2>/dev/null || true; FR_PID=
 }
+[ -z "${SKIP_FRANCE:-}" ] || exit 0
 FR_JOBS=64
 echo
 echo "## Part 2: a whole-France night (--jobs $FR_JOBS; bound = busiest host's requests x delay + its response times)"

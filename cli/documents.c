@@ -65,6 +65,8 @@ static void doc_commit(struct run_ctx *ctx, struct doc_job *dj, struct page_outc
 	memset(ids, 0, sizeof(*ids));
 	o->page_id = dj->id;
 	o->at = time(NULL);
+	dj->done = true;
+	ctx->docs_done++;
 	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
 		log_error(_("cannot store document '%s' of page '%s': %s"), dj->url, dj->pj->page->id,
 			  store_errmsg(ctx->store));
@@ -277,6 +279,62 @@ static int doc_load_text(struct run_ctx *ctx, struct doc_job *dj)
 	return 0;
 }
 
+/* Texts over this are converted again rather than kept: the cache holds
+ * at most DOC_CACHE_N of them. */
+#define DOC_CACHE_TEXT_MAX (256u << 10)
+
+static void doc_text_copy(struct doc_text *dst, const struct doc_text *src)
+{
+	*dst = (struct doc_text){
+		.type = src->type,
+		.kind = src->kind,
+		.text = xstrdup(src->text),
+		.note = xstrdup(src->note),
+		.failure = src->failure,
+	};
+}
+
+/* doc_extract(), unless the same bytes (same hash, same content type and
+ * same type by URL, which decide the converter) were converted earlier in
+ * the run: a converter's output depends on nothing else. Only successes
+ * are kept; a failure may be a limit reached under load. */
+static int doc_text_of(struct run_ctx *ctx, const struct fetch_result *res, const char *hash,
+		       const char *url, struct doc_text *dt)
+{
+	char *key = xasprintf("%s|%s|%s", hash, res->content_type ? res->content_type : "",
+			      doc_type_name(doc_type_from_url(url)));
+	for (size_t i = 0; i < DOC_CACHE_N; i++) {
+		struct doc_cache_entry *e = &ctx->doc_cache[i];
+		if (e->key && !strcmp(e->key, key)) {
+			doc_text_copy(dt, &e->dt);
+			free(key);
+			return 0;
+		}
+	}
+	log_debug("'%s': converting %zu bytes", url, res->body_len);
+	int rc = doc_extract(res->body, res->body_len, res->content_type, url, &ctx->doc_limits, dt);
+	if (rc == 0 && (!dt->text || strlen(dt->text) <= DOC_CACHE_TEXT_MAX)) {
+		struct doc_cache_entry *e = &ctx->doc_cache[ctx->doc_cache_next];
+		ctx->doc_cache_next = (ctx->doc_cache_next + 1) % DOC_CACHE_N;
+		free(e->key);
+		doc_text_release(&e->dt);
+		e->key = key;
+		doc_text_copy(&e->dt, dt);
+		key = NULL;
+	}
+	free(key);
+	return rc;
+}
+
+void doc_cache_release(struct run_ctx *ctx)
+{
+	for (size_t i = 0; i < DOC_CACHE_N; i++) {
+		free(ctx->doc_cache[i].key);
+		ctx->doc_cache[i].key = NULL;
+		doc_text_release(&ctx->doc_cache[i].dt);
+	}
+}
+
 /* A fetched document with new bytes: its text decides. */
 static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		       struct fetch_result *res)
@@ -294,10 +352,7 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
 	pw_hash_hex(res->body, res->body_len, hash);
-	log_debug("%s: document '%s': converting %zu bytes", dj->pj->page->id, dj->url,
-		  res->body_len);
-	int rc = doc_extract(res->body, res->body_len, res->content_type,
-			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
+	int rc = doc_text_of(ctx, res, hash, res->final_url ? res->final_url : dj->url, &dt);
 	struct judge_text t = {
 		.confirming = confirming,
 		.failure = rc < 0 ? dt.failure : PW_FAIL_NONE,
@@ -653,6 +708,23 @@ cleanup:
 	free(sl);
 	store_documents_free(known, n_known);
 	doc_links_release(&links);
+}
+
+void docs_sweep(struct run_ctx *ctx)
+{
+	if (ctx->docs_done < 64)
+		return;
+	struct doc_job **pp = &ctx->docs;
+	while (*pp) {
+		struct doc_job *dj = *pp;
+		if (dj->done) {
+			*pp = dj->next;
+			doc_job_free(dj);
+		} else {
+			pp = &dj->next;
+		}
+	}
+	ctx->docs_done = 0;
 }
 
 void doc_job_free(struct doc_job *dj)

@@ -45,6 +45,7 @@ static void on_signal(int sig)
 static void on_fetched(struct crawler *c, const struct fetch_request *req,
 		       struct fetch_result *res, void *data)
 {
+	docs_sweep(data);
 	if (*(const enum job_kind *)req->data == JOB_DOCUMENT)
 		on_doc_fetched(c, req->data, data, res);
 	else
@@ -600,6 +601,7 @@ cleanup:
 	}
 	free(jobs);
 	rules_cache_release(&rules);
+	doc_cache_release(&ctx);
 	while (ctx.docs) {
 		struct doc_job *next = ctx.docs->next;
 		doc_job_free(ctx.docs);
