@@ -9,7 +9,7 @@ host names: H politeness keys). P pages and D documents are dealt round
 the hosts; host h answers every request after its own response time,
 50-300 ms (drawn once per host), like a slow state site. Pages come from
 gen_pages.page() (60-120 KB), each linking its documents; documents are
-gen_pages.pdf() files (50-500 KB), half of them with ETag and
+gen_pages.pdf() files (50-500 KB, every one distinct: its own text), half of them with ETag and
 Last-Modified (a matching If-None-Match / If-Modified-Since gets a 304),
 half without validators. NIGHT 1 and 2 serve the same bytes.
 
@@ -35,7 +35,6 @@ def build(args):
     hosts = ["h%03d.bench.test" % h for h in range(args.hosts)]
     delay = {h: rnd.uniform(0.05, 0.30) for h in hosts}
     routes = {h: {} for h in hosts}
-    pool = [gen_pages.pdf(j) for j in range(gen_pages.POOL)]
     docs_of = [[] for _ in range(args.pages)]
     for k in range(args.docs):
         docs_of[k % args.pages].append(k)
@@ -47,7 +46,7 @@ def build(args):
         routes[h]["/p%d.html" % i] = (html.encode("utf-8"), "text/html; charset=utf-8", None)
         for k in docs_of[i]:
             etag = '"d%d"' % k if k % 2 == 0 else None
-            routes[h]["/d/%d.pdf" % k] = (pool[k % len(pool)], "application/pdf", etag)
+            routes[h]["/d/%d.pdf" % k] = (k, "application/pdf", etag)
     return hosts, delay, routes
 
 
@@ -78,6 +77,8 @@ async def serve(reader, writer, host, delay, routes, log):
                 status, body, ctype = "404 Not Found", b"<html><body>Introuvable</body></html>", "text/html"
             else:
                 body, ctype, etag = r
+                if isinstance(body, int):   # a document, every one distinct
+                    body = gen_pages.pdf(body % gen_pages.POOL, tag=body)
                 status = "200 OK"
                 if etag:
                     extra = "ETag: %s\r\nLast-Modified: %s\r\n" % (etag, LASTMOD)

@@ -21,6 +21,7 @@ pool file in ten (new mtime, so a new ETag and Last-Modified: same bytes
 under new validators).
 """
 import os
+import functools
 import random
 import sys
 import time
@@ -91,21 +92,29 @@ DOC_LINES = ["Liste des pieces a fournir - admission exceptionnelle au sejour",
              "Formulaire cerfa complete et signe."]
 
 
-def pdf(j):
-    """A valid one-page PDF (correct xref) of 50-500 KB: a few lines of
-    text, and an image whose samples make up the size (pdftotext skips
-    images, as on real scanned-and-typed forms)."""
+@functools.lru_cache(maxsize=POOL)
+def pdf_image(j):
+    """Scan-like samples for pool file j: runs of grey with noise
+    (compressible, not trivially), 50-500 KB."""
     rnd = random.Random(1000 + j)
     size = 50000 + (450000 * j) // (POOL - 1)
-    lines = ["%s (%d)" % (rnd.choice(DOC_LINES), j) for _ in range(12)]
+    w = 500
+    h = size // w
+    row = bytes(rnd.choice((255, 255, 255, 240, 30)) for _ in range(w))
+    return w, h, b"".join(row[k % 7:] + row[:k % 7] for k in range(h))
+
+
+def pdf(j, tag=None):
+    """A valid one-page PDF (correct xref) of 50-500 KB: a few lines of
+    text, and an image whose samples make up the size (pdftotext skips
+    images, as on real scanned-and-typed forms). tag (a number) makes the
+    text, so the file, unique while reusing pool file j's image."""
+    rnd = random.Random(1000 + j)
+    lines = ["%s (%d)" % (rnd.choice(DOC_LINES), j if tag is None else tag) for _ in range(12)]
     ops = "BT /F1 11 Tf 50 800 Td 14 TL " + " ".join("(%s) '" % l for l in lines)
     ops += " ET q 400 0 0 300 50 100 cm /Im1 Do Q"
     content = zlib.compress(ops.encode("latin-1"))
-    w = 500
-    h = size // w
-    # scan-like samples: runs of grey with noise (compressible, not trivially)
-    row = bytes(rnd.choice((255, 255, 255, 240, 30)) for _ in range(w))
-    img = b"".join(row[k % 7:] + row[:k % 7] for k in range(h))
+    w, h, img = pdf_image(j)
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources"
