@@ -93,8 +93,12 @@ http {
 CONF
 	nginx -c "$OUT/nginx/nginx.conf" -e "$OUT/nginx/error.log" &
 	NGINX_PID=$!
-	sleep 0.5
-	kill -0 "$NGINX_PID" 2>/dev/null || { echo "bench: nginx did not start (port $PORT taken?)" >&2; exit 1; }
+	for _ in $(seq 50); do
+		curl -s -o /dev/null "http://127.0.0.1:$PORT/" && kill -0 "$NGINX_PID" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "bench: nginx did not start on 127.0.0.1:$PORT (port taken?)" >&2
+	exit 1
 }
 
 # measure LABEL CMD... -> "wall cpu rss_kb"
