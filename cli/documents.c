@@ -279,9 +279,11 @@ static int doc_load_text(struct run_ctx *ctx, struct doc_job *dj)
 	return 0;
 }
 
-/* Texts over this are converted again rather than kept: the cache holds
- * at most DOC_CACHE_N of them. */
+/* Texts over this are converted again rather than kept, and the cache
+ * holds at most DOC_CACHE_N texts and DOC_CACHE_BYTES in all (a PDF's
+ * text is typically 2-20 KB). */
 #define DOC_CACHE_TEXT_MAX (256u << 10)
+#define DOC_CACHE_BYTES (4u << 20)
 
 static void doc_text_copy(struct doc_text *dst, const struct doc_text *src)
 {
@@ -313,15 +315,23 @@ static int doc_text_of(struct run_ctx *ctx, const struct fetch_result *res, cons
 	}
 	log_debug("'%s': converting %zu bytes", url, res->body_len);
 	int rc = doc_extract(res->body, res->body_len, res->content_type, url, &ctx->doc_limits, dt);
-	if (rc == 0 && (!dt->text || strlen(dt->text) <= DOC_CACHE_TEXT_MAX)) {
+	size_t tlen = rc == 0 && dt->text ? strlen(dt->text) : 0;
+	if (rc == 0 && tlen <= DOC_CACHE_TEXT_MAX) {
 		struct doc_cache_entry *e = &ctx->doc_cache[ctx->doc_cache_next];
 		ctx->doc_cache_next = (ctx->doc_cache_next + 1) % DOC_CACHE_N;
+		if (e->dt.text)
+			ctx->doc_cache_bytes -= strlen(e->dt.text);
 		free(e->key);
 		doc_text_release(&e->dt);
+		e->key = NULL;
+		if (ctx->doc_cache_bytes + tlen > DOC_CACHE_BYTES)
+			goto done;   /* full: this one is not kept */
+		ctx->doc_cache_bytes += tlen;
 		e->key = key;
 		doc_text_copy(&e->dt, dt);
 		key = NULL;
 	}
+done:
 	free(key);
 	return rc;
 }
@@ -333,6 +343,7 @@ void doc_cache_release(struct run_ctx *ctx)
 		ctx->doc_cache[i].key = NULL;
 		doc_text_release(&ctx->doc_cache[i].dt);
 	}
+	ctx->doc_cache_bytes = 0;
 }
 
 /* A fetched document with new bytes: its text decides. */

@@ -73,7 +73,7 @@ struct doc_cache_entry {
 	char *key;                  /* hash|content type|type by URL; NULL: empty */
 	struct doc_text dt;
 };
-#define DOC_CACHE_N 32
+#define DOC_CACHE_N 128
 
 struct run_ctx {
 	struct store *store;
@@ -91,6 +91,7 @@ struct run_ctx {
 	size_t docs_done;           /* doc jobs done since the last docs_sweep() */
 	struct doc_cache_entry doc_cache[DOC_CACHE_N]; /* round robin */
 	size_t doc_cache_next;
+	size_t doc_cache_bytes;     /* texts held, capped (documents.c) */
 	/* fetched documents waiting for their converter, which runs between
 	 * crawler runs so that a slow file never stalls other transfers */
 	struct doc_job *pending, **pending_tail;
