@@ -474,10 +474,12 @@ static int read_back(const char *path, size_t len, char **out)
 }
 
 /* Converts the documents fetched during the last crawler run, one at a
- * time; changed ones queue their confirming fetch for the next run. */
+ * time; changed ones queue their confirming fetch for the next run. A
+ * SIGTERM stops it between two files (the others' temp files go with
+ * their jobs), not after thousands of conversions. */
 void process_pending(struct run_ctx *ctx)
 {
-	while (ctx->pending) {
+	while (ctx->pending && !crawler_stopped(ctx->crawler)) {
 		struct doc_job *dj = ctx->pending;
 		ctx->pending = dj->pending_next;
 		if (!ctx->pending)

@@ -156,6 +156,8 @@ void crawler_set_idle(struct crawler *c, crawler_idle_fn idle, void *ctx);
  * Abandoned and queued requests are dropped without a callback; the stop
  * is sticky (a later crawler_run() returns -1 at once). */
 void crawler_stop(struct crawler *c);
+/* crawler_stop() was called: work between crawler runs stops too. */
+bool crawler_stopped(const struct crawler *c);
 void crawler_free(struct crawler *c);
 
 void fetch_result_release(struct fetch_result *res);

@@ -1126,6 +1126,11 @@ void crawler_stop(struct crawler *c)
 	curl_multi_wakeup(c->multi);
 }
 
+bool crawler_stopped(const struct crawler *c)
+{
+	return c->stop != 0;
+}
+
 void crawler_free(struct crawler *c)
 {
 	if (!c)
