@@ -230,6 +230,7 @@ static const struct migration migrations[] = {
 
 enum stmt_id {
 	ST_BEGIN,
+	ST_XBODY_HAS,
 	ST_SAVEPOINT,
 	ST_RELEASE,
 	ST_ROLLBACK_TO,
@@ -493,6 +494,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"       current_snapshot IS NOT NULL"
 		" FROM pages WHERE parent_page = ?1 ORDER BY first_seen, rowid",
 	/* evidence: a body already kept (same bytes) is not stored again */
+	[ST_XBODY_HAS] = "SELECT 1 FROM exchange_bodies WHERE sha256 = ?1",
 	[ST_XBODY_PUT] =
 		"INSERT INTO exchange_bodies (sha256, data, size) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (sha256) DO NOTHING",
@@ -1463,13 +1465,26 @@ static int exchange_put(struct store *s, const struct page_outcome *o, int64_t s
 		store_set_error(s, "cannot keep the exchange of '%s': incomplete", o->page_id);
 		return -1;
 	}
-	bind_text(st, 1, x->body_sha256);
-	if (bind_raw(s, st, 2, x->body, x->body_len, &z1) < 0) {
-		stmt_done(st);
+	/* the same bytes already kept (another page's copy of a form, a
+	 * night's flicker): no compression for a row that would not be
+	 * inserted */
+	sqlite3_stmt *has = stmt(s, ST_XBODY_HAS);
+	bind_text(has, 1, x->body_sha256);
+	int hrc = sqlite3_step(has);
+	if (hrc != SQLITE_ROW && hrc != SQLITE_DONE)
+		store_db_error(s, "look up exchange body");
+	stmt_done(has);
+	if (hrc != SQLITE_ROW && hrc != SQLITE_DONE)
 		goto cleanup;
+	if (hrc == SQLITE_DONE) {
+		bind_text(st, 1, x->body_sha256);
+		if (bind_raw(s, st, 2, x->body, x->body_len, &z1) < 0) {
+			stmt_done(st);
+			goto cleanup;
+		}
+		if (exec_stmt(s, st, "keep exchange body") < 0)
+			goto cleanup;
 	}
-	if (exec_stmt(s, st, "keep exchange body") < 0)
-		goto cleanup;
 	st = stmt(s, ST_XCHG_INSERT);
 	bind_text(st, 1, o->page_id);
 	sqlite3_bind_int64(st, 2, snap);
