@@ -279,7 +279,7 @@ else
 fi
 echo
 echo "Model (the national corpus, 400 pages, 3,000 documents: 3,400 requests; each host's response time 175 ms on average):"
-echo "the politeness bound is requests/hosts x (delay + 0.175 s) for the busiest host, i.e. the night cannot end sooner"
+echo "the bound is requests/hosts x (delay + 0.175 s) for the busiest host (the host delay runs start to start, so a night may end sooner)"
 echo
 python3 - <<'PY'
 req = 3400
