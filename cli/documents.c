@@ -65,6 +65,8 @@ static void doc_commit(struct run_ctx *ctx, struct doc_job *dj, struct page_outc
 	memset(ids, 0, sizeof(*ids));
 	o->page_id = dj->id;
 	o->at = time(NULL);
+	dj->done = true;
+	ctx->docs_done++;
 	if (store_commit_page(ctx->store, ctx->run_id, o, ids) < 0) {
 		log_error(_("cannot store document '%s' of page '%s': %s"), dj->url, dj->pj->page->id,
 			  store_errmsg(ctx->store));
@@ -257,6 +259,93 @@ static void doc_act(struct run_ctx *ctx, struct doc_job *dj, const struct fetch_
 	}
 }
 
+/* Reads the stored text a conversion is compared with: only a document
+ * whose bytes changed needs it, the others' fetches are decided on the
+ * light state (validators, hash, streak). 0, or -1 (logged). */
+static int doc_load_text(struct run_ctx *ctx, struct doc_job *dj)
+{
+	struct page_state full;
+	if (!dj->light)
+		return 0;
+	if (store_page_state(ctx->store, dj->id, &full) < 0) {
+		log_error(_("cannot read the state of document '%s': %s"), dj->url,
+			  store_errmsg(ctx->store));
+		ctx->db_error = true;
+		return -1;
+	}
+	page_state_release(&dj->st);
+	dj->st = full;
+	dj->light = false;
+	return 0;
+}
+
+/* Texts over this are converted again rather than kept, and the cache
+ * holds at most DOC_CACHE_N texts and DOC_CACHE_BYTES in all (a PDF's
+ * text is typically 2-20 KB). */
+#define DOC_CACHE_TEXT_MAX (256u << 10)
+#define DOC_CACHE_BYTES (4u << 20)
+
+static void doc_text_copy(struct doc_text *dst, const struct doc_text *src)
+{
+	*dst = (struct doc_text){
+		.type = src->type,
+		.kind = src->kind,
+		.text = xstrdup(src->text),
+		.note = xstrdup(src->note),
+		.failure = src->failure,
+	};
+}
+
+/* doc_extract(), unless the same bytes (same hash, same content type and
+ * same type by URL, which decide the converter) were converted earlier in
+ * the run: a converter's output depends on nothing else. Only successes
+ * are kept; a failure may be a limit reached under load. */
+static int doc_text_of(struct run_ctx *ctx, const struct fetch_result *res, const char *hash,
+		       const char *url, struct doc_text *dt)
+{
+	char *key = xasprintf("%s|%s|%s", hash, res->content_type ? res->content_type : "",
+			      doc_type_name(doc_type_from_url(url)));
+	for (size_t i = 0; i < DOC_CACHE_N; i++) {
+		struct doc_cache_entry *e = &ctx->doc_cache[i];
+		if (e->key && !strcmp(e->key, key)) {
+			doc_text_copy(dt, &e->dt);
+			free(key);
+			return 0;
+		}
+	}
+	log_debug("'%s': converting %zu bytes", url, res->body_len);
+	int rc = doc_extract(res->body, res->body_len, res->content_type, url, &ctx->doc_limits, dt);
+	size_t tlen = rc == 0 && dt->text ? strlen(dt->text) : 0;
+	if (rc == 0 && tlen <= DOC_CACHE_TEXT_MAX) {
+		struct doc_cache_entry *e = &ctx->doc_cache[ctx->doc_cache_next];
+		ctx->doc_cache_next = (ctx->doc_cache_next + 1) % DOC_CACHE_N;
+		if (e->dt.text)
+			ctx->doc_cache_bytes -= strlen(e->dt.text);
+		free(e->key);
+		doc_text_release(&e->dt);
+		e->key = NULL;
+		if (ctx->doc_cache_bytes + tlen > DOC_CACHE_BYTES)
+			goto done;   /* full: this one is not kept */
+		ctx->doc_cache_bytes += tlen;
+		e->key = key;
+		doc_text_copy(&e->dt, dt);
+		key = NULL;
+	}
+done:
+	free(key);
+	return rc;
+}
+
+void doc_cache_release(struct run_ctx *ctx)
+{
+	for (size_t i = 0; i < DOC_CACHE_N; i++) {
+		free(ctx->doc_cache[i].key);
+		ctx->doc_cache[i].key = NULL;
+		doc_text_release(&ctx->doc_cache[i].dt);
+	}
+	ctx->doc_cache_bytes = 0;
+}
+
 /* A fetched document with new bytes: its text decides. */
 static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		       struct fetch_result *res)
@@ -269,11 +358,12 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 	struct judge_decision d;
 	bool confirming = dj->confirming;
 
+	if (doc_load_text(ctx, dj) < 0)
+		return;
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
 	pw_hash_hex(res->body, res->body_len, hash);
-	int rc = doc_extract(res->body, res->body_len, res->content_type,
-			     res->final_url ? res->final_url : dj->url, &ctx->doc_limits, &dt);
+	int rc = doc_text_of(ctx, res, hash, res->final_url ? res->final_url : dj->url, &dt);
 	struct judge_text t = {
 		.confirming = confirming,
 		.failure = rc < 0 ? dt.failure : PW_FAIL_NONE,
@@ -384,10 +474,12 @@ static int read_back(const char *path, size_t len, char **out)
 }
 
 /* Converts the documents fetched during the last crawler run, one at a
- * time; changed ones queue their confirming fetch for the next run. */
+ * time; changed ones queue their confirming fetch for the next run. A
+ * SIGTERM stops it between two files (the others' temp files go with
+ * their jobs), not after thousands of conversions. */
 void process_pending(struct run_ctx *ctx)
 {
-	while (ctx->pending) {
+	while (ctx->pending && !crawler_stopped(ctx->crawler)) {
 		struct doc_job *dj = ctx->pending;
 		ctx->pending = dj->pending_next;
 		if (!ctx->pending)
@@ -504,6 +596,28 @@ static bool links_have(const struct doc_links *l, const char *url)
 	return false;
 }
 
+/* The links the store holds for the page are exactly tonight's (each
+ * linked under the same title, none other linked): recording them again
+ * would write nothing, so a quiet night spends no transaction on it. */
+static bool links_as_stored(const struct doc_links *links, const struct store_document *known,
+			    size_t n_known)
+{
+	size_t linked = 0;
+	for (size_t i = 0; i < n_known; i++)
+		if (known[i].linked)
+			linked++;
+	if (linked != links->n)
+		return false;
+	for (size_t j = 0; j < links->n; j++) {
+		size_t i = 0;
+		while (i < n_known && (!known[i].linked || strcmp(known[i].url, links->v[j].url)))
+			i++;
+		if (i == n_known || !str_eq(known[i].title, links->v[j].title))
+			return false;
+	}
+	return true;
+}
+
 /* The page's outcome is stored and its text is known: record the
  * documents it links now, report the links gone, fetch the others. */
 void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *base_url,
@@ -529,13 +643,15 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		goto db_error;
 	if (!links.n && !n_known)
 		goto cleanup; /* most pages link no document: no transaction */
-	sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
-	for (size_t i = 0; i < links.n; i++) {
-		sl[i].url = links.v[i].url;
-		sl[i].title = links.v[i].title;
+	if (!links_as_stored(&links, known, n_known)) {
+		sl = xcalloc(links.n ? links.n : 1, sizeof(*sl));
+		for (size_t i = 0; i < links.n; i++) {
+			sl[i].url = links.v[i].url;
+			sl[i].title = links.v[i].title;
+		}
+		if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
+			goto db_error;
 	}
-	if (store_documents_sync(ctx->store, p->id, sl, links.n, time(NULL)) < 0)
-		goto db_error;
 
 	/* links gone from the page: reported as removed, unless a new link
 	 * turns out to replace one (see pair_replacements()) */
@@ -562,12 +678,13 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		dj->url = xstrdup(links.v[i].url);
 		dj->next = ctx->docs;
 		ctx->docs = dj;
-		if (store_page_state(ctx->store, dj->id, &dj->st) < 0) {
+		if (store_page_state_light(ctx->store, dj->id, &dj->st) < 0) {
 			log_error(_("cannot read the state of document '%s': %s"), dj->url,
 				  store_errmsg(ctx->store));
 			ctx->db_error = true;
 			continue;
 		}
+		dj->light = true;
 		dj->rd = rp->n_documents;
 		struct report_document *rd = report_page_add_document(rp);
 		rd->url = xstrdup(links.v[i].url);
@@ -604,6 +721,23 @@ cleanup:
 	free(sl);
 	store_documents_free(known, n_known);
 	doc_links_release(&links);
+}
+
+void docs_sweep(struct run_ctx *ctx)
+{
+	if (ctx->docs_done < 64)
+		return;
+	struct doc_job **pp = &ctx->docs;
+	while (*pp) {
+		struct doc_job *dj = *pp;
+		if (dj->done) {
+			*pp = dj->next;
+			doc_job_free(dj);
+		} else {
+			pp = &dj->next;
+		}
+	}
+	ctx->docs_done = 0;
 }
 
 void doc_job_free(struct doc_job *dj)

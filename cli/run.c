@@ -47,6 +47,7 @@ static void on_signal(int sig)
 static void on_fetched(struct crawler *c, const struct fetch_request *req,
 		       struct fetch_result *res, void *data)
 {
+	docs_sweep(data);
 	if (*(const enum job_kind *)req->data == JOB_DOCUMENT)
 		on_doc_fetched(c, req->data, data, res);
 	else
@@ -451,8 +452,21 @@ static void queue_pages(struct run_ctx *ctx, struct page_job *jobs, size_t n_job
 	}
 }
 
+/* The crawler waits (network, host delays): the fetch records grouped so
+ * far go to disk, so that a quiet spell never holds the write lock. */
+static void crawl_idle(void *arg)
+{
+	struct run_ctx *ctx = arg;
+	if (store_group_flush(ctx->store, 50) < 0) {
+		log_error(_("cannot store tonight's fetches: %s"), store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
+}
+
 /* Runs the crawler until every page and document is decided; SIGINT and
- * SIGTERM stop it cleanly (what is finished is stored). 0 or -1. */
+ * SIGTERM stop it cleanly (what is finished is stored). 0 or -1. Fetches
+ * that bring no news are committed in groups (store_group_commits()):
+ * on a quiet night a transaction per URL cost more than the fetch. */
 static int crawl(struct run_ctx *ctx)
 {
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
@@ -463,8 +477,15 @@ static int crawl(struct run_ctx *ctx)
 	/* documents fetched in a run are converted after it, and the
 	 * confirming fetches they need make another run */
 	int crc;
+	store_group_commits(ctx->store, true);
+	crawler_set_idle(ctx->crawler, crawl_idle, ctx);
 	while ((crc = crawler_run(ctx->crawler, on_fetched, ctx)) == 0 && ctx->pending)
 		process_pending(ctx);
+	crawler_set_idle(ctx->crawler, NULL, NULL);
+	if (store_group_commits(ctx->store, false) < 0) {
+		log_error(_("cannot store tonight's fetches: %s"), store_errmsg(ctx->store));
+		ctx->db_error = true;
+	}
 	/* then, for the pages gone tonight, where they went */
 	if (crc == 0)
 		crc = relocate_search(ctx);
@@ -654,6 +675,7 @@ int cmd_run(int argc, char **argv)
 cleanup:
 	jobs_free(&ctx, jobs, n_jobs);
 	rules_cache_release(&rules);
+	doc_cache_release(&ctx);
 	relocate_free(&ctx);
 	crawler_free(ctx.crawler);
 	store_close(ctx.store);

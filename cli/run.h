@@ -40,8 +40,10 @@ struct doc_job {
 	char *id;                   /* store id (store_document_id()) */
 	char *url;
 	struct page_state st;
+	bool light;                 /* st.text not loaded yet (doc_load_text()) */
 	size_t rd;                  /* index in its report page's documents */
 	bool confirming;
+	bool done;                  /* its outcome is stored: docs_sweep() frees it */
 	char *first_text;           /* the first fetch's text, when confirming */
 	char *first_note;
 	char first_hash[PW_HASH_HEX];
@@ -65,6 +67,14 @@ struct doc_job {
 #define DOC_RULES_FP "document-text/1"
 #define DOC_MAX_DEFAULT 20
 
+/* The text of a document's bytes, kept for the other pages of the run
+ * that link the same file (a national form linked by many offices). */
+struct doc_cache_entry {
+	char *key;                  /* hash|content type|type by URL; NULL: empty */
+	struct doc_text dt;
+};
+#define DOC_CACHE_N 128
+
 struct run_ctx {
 	struct store *store;
 	struct crawler *crawler;
@@ -78,6 +88,10 @@ struct run_ctx {
 	const struct strvec *doc_domains;
 	struct doc_limits doc_limits;
 	struct doc_job *docs;       /* owned list */
+	size_t docs_done;           /* doc jobs done since the last docs_sweep() */
+	struct doc_cache_entry doc_cache[DOC_CACHE_N]; /* round robin */
+	size_t doc_cache_next;
+	size_t doc_cache_bytes;     /* texts held, capped (documents.c) */
 	/* fetched documents waiting for their converter, which runs between
 	 * crawler runs so that a slow file never stalls other transfers */
 	struct doc_job *pending, **pending_tail;
@@ -118,6 +132,12 @@ void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		    struct fetch_result *res);
 /* Converts the documents fetched during the last crawler run. */
 void process_pending(struct run_ctx *ctx);
+/* Frees the document jobs whose outcome is stored, every few dozen, so
+ * that a night's memory does not grow with its documents. Call only
+ * where no doc job is in use (at the top of the crawler's callback). */
+void docs_sweep(struct run_ctx *ctx);
+/* Frees the run's cache of document texts. */
+void doc_cache_release(struct run_ctx *ctx);
 /* Frees a list of document jobs (linked by next). */
 void doc_job_free(struct doc_job *dj);
 

@@ -149,10 +149,17 @@ void crawler_add_document(struct crawler *c, const struct fetch_request *req);
 /* Runs until every queued request (including ones added from callbacks)
  * has finished. Returns 0, or -1 if interrupted by crawler_stop(). */
 int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx);
+/* Called by crawler_run() each time it is about to wait for the network
+ * or a host's delay (often: keep it cheap), e.g. to commit what is
+ * pending. NULL: none. */
+typedef void (*crawler_idle_fn)(void *ctx);
+void crawler_set_idle(struct crawler *c, crawler_idle_fn idle, void *ctx);
 /* Async-signal-safe: makes crawler_run() abandon transfers and return.
  * Abandoned and queued requests are dropped without a callback; the stop
  * is sticky (a later crawler_run() returns -1 at once). */
 void crawler_stop(struct crawler *c);
+/* crawler_stop() was called: work between crawler runs stops too. */
+bool crawler_stopped(const struct crawler *c);
 void crawler_free(struct crawler *c);
 
 void fetch_result_release(struct fetch_result *res);

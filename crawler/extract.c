@@ -1350,6 +1350,106 @@ static bool furniture_link(const xmlNode *a)
 	return hit;
 }
 
+static void walk_element(struct walk *wk, const xmlNode *n);
+/* An item of a list: on its own line, "- " or its number, indented by
+ * the lists it is nested in; inside a table cell, just words. */
+static void walk_list_item(struct walk *wk, const xmlNode *n)
+{
+	struct writer *w = &wk->w;
+	int saved_indent = w->indent;
+	if (w->inline_only) {
+		w->space = true;
+		walk_children(wk, n);
+		w->space = true;
+		return;
+	}
+	int nesting = 0;
+	long long number = 0;
+	bool ordered = false;
+	for (const xmlNode *p = n->parent; p && p != wk->root->parent; p = p->parent) {
+		if (name_is(p, "ul") || name_is(p, "ol") || name_is(p, "menu"))
+			nesting++;
+	}
+	if (nesting == 0)
+		nesting = 1;
+	if (n->parent && name_is(n->parent, "ol"))
+		number = list_number(n, &ordered);
+	w_break(w, 1);
+	int ind = (nesting - 1) * 2;
+	if (ind > 40)
+		ind = 40;
+	int len;
+	if (ordered)
+		len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%lld. ", ind, "", number);
+	else
+		len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s- ", ind, "");
+	w->prefix = w->prefix_buf;
+	w->indent = len > 0 ? len : 0;
+	w->li_depth++;
+	walk_children(wk, n);
+	w->li_depth--;
+	w->prefix = NULL;
+	w->indent = saved_indent;
+	w_break(w, 1);
+}
+
+/* A table row: one line, its cells' words separated (cell_sep), chrome
+ * and excluded cells left out. */
+static void walk_table_row(struct walk *wk, const xmlNode *n)
+{
+	struct writer *w = &wk->w;
+	w_break(w, 1);
+	bool saved_cell = w->cell_sep;
+	size_t row_start = w->out.len;
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (name_is(c, "td") || name_is(c, "th")) {
+			if (c->_private == &excluded_mark || is_chrome(c, wk->fam, wk->ov))
+				continue;
+			w->cell_sep = w->out.len > row_start;
+			w->inline_only++;
+			walk_children(wk, c);
+			w->inline_only--;
+			w->space = false;
+		} else {
+			walk_element(wk, c);
+		}
+	}
+	w->cell_sep = saved_cell;
+	w_break(w, 1);
+}
+
+/* A link: [words](canonical target), on one line; a furniture link
+ * (skip links, "back to top") is left out, an unusable target leaves
+ * the words alone. */
+static void walk_link(struct walk *wk, const xmlNode *n)
+{
+	struct writer *w = &wk->w;
+	if (furniture_link(n))
+		return;
+	char *url = resolve_href(attr(n, "href"), w->base, w->params);
+	if (!url) {
+		walk_children(wk, n);
+		return;
+	}
+	w->link_pending = true;
+	w->link_started = false;
+	w->inline_only++;
+	walk_children(wk, n);
+	bool space_after = w->space;
+	w->inline_only--;
+	if (w->link_started) {
+		buf_addstr(&w->out, "](");
+		buf_addstr(&w->out, url);
+		buf_addch(&w->out, ')');
+	}
+	w->space = space_after;
+	w->link_pending = false;
+	w->link_started = false;
+	free(url);
+}
+
 static void walk_element(struct walk *wk, const xmlNode *n)
 {
 	struct writer *w = &wk->w;
@@ -1391,41 +1491,7 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		walk_children(wk, n);
 		w_break(w, 2);
 	} else if (name_is(n, "li")) {
-		int saved_indent = w->indent;
-		if (w->inline_only) {
-			w->space = true;
-			walk_children(wk, n);
-			w->space = true;
-		} else {
-			int nesting = 0;
-			long long number = 0;
-			bool ordered = false;
-			for (const xmlNode *p = n->parent; p && p != wk->root->parent; p = p->parent) {
-				if (name_is(p, "ul") || name_is(p, "ol") || name_is(p, "menu"))
-					nesting++;
-			}
-			if (nesting == 0)
-				nesting = 1;
-			if (n->parent && name_is(n->parent, "ol"))
-				number = list_number(n, &ordered);
-			w_break(w, 1);
-			int ind = (nesting - 1) * 2;
-			if (ind > 40)
-				ind = 40;
-			int len;
-			if (ordered)
-				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s%lld. ", ind, "", number);
-			else
-				len = snprintf(w->prefix_buf, sizeof(w->prefix_buf), "%*s- ", ind, "");
-			w->prefix = w->prefix_buf;
-			w->indent = len > 0 ? len : 0;
-			w->li_depth++;
-			walk_children(wk, n);
-			w->li_depth--;
-			w->prefix = NULL;
-			w->indent = saved_indent;
-			w_break(w, 1);
-		}
+		walk_list_item(wk, n);
 	} else if (name_is(n, "br")) {
 		w_break(w, 1);
 	} else if (name_is(n, "table")) {
@@ -1433,52 +1499,9 @@ static void walk_element(struct walk *wk, const xmlNode *n)
 		walk_children(wk, n);
 		w_break(w, 2);
 	} else if (name_is(n, "tr")) {
-		w_break(w, 1);
-		bool saved_cell = w->cell_sep;
-		size_t row_start = w->out.len;
-		for (const xmlNode *c = n->children; c; c = c->next) {
-			if (c->type != XML_ELEMENT_NODE)
-				continue;
-			if (name_is(c, "td") || name_is(c, "th")) {
-				if (c->_private == &excluded_mark || is_chrome(c, wk->fam, wk->ov))
-					continue;
-				w->cell_sep = w->out.len > row_start;
-				w->inline_only++;
-				walk_children(wk, c);
-				w->inline_only--;
-				w->space = false;
-			} else {
-				walk_element(wk, c);
-			}
-		}
-		w->cell_sep = saved_cell;
-		w_break(w, 1);
+		walk_table_row(wk, n);
 	} else if (name_is(n, "a") && attr(n, "href") && !w->link_pending) {
-		if (furniture_link(n)) {
-			wk->depth--;
-			return;
-		}
-		char *url = resolve_href(attr(n, "href"), w->base, w->params);
-		if (!url) {
-			walk_children(wk, n);
-		} else {
-			w->link_pending = true;
-			w->link_started = false;
-			w->inline_only++;
-			bool space_after = false;
-			walk_children(wk, n);
-			space_after = w->space;
-			w->inline_only--;
-			if (w->link_started) {
-				buf_addstr(&w->out, "](");
-				buf_addstr(&w->out, url);
-				buf_addch(&w->out, ')');
-			}
-			w->space = space_after;
-			w->link_pending = false;
-			w->link_started = false;
-			free(url);
-		}
+		walk_link(wk, n);
 	} else if (name_in(n, block_elements) || name_is(n, "li")) {
 		w_break(w, 2);
 		walk_children(wk, n);
@@ -1983,6 +2006,212 @@ static htmlDocPtr parse_html(const char *html, size_t len, const char *base_url,
 	return doc;
 }
 
+/* Parses the page. An unclosed <style> or <script> takes the rest of the
+ * page as its raw text: it is closed where markup starts again and the
+ * page parsed once more. *stopped is set when the parser halted (markup
+ * nested deeper than 256 elements) rather than recovered, which it says
+ * on stderr. The document (NULL for no HTML at all) is the caller's. */
+static htmlDocPtr parse_page(const char *html, size_t len, const char *base_url, bool ids,
+			     bool *stopped)
+{
+	char *repaired = NULL;      /* the page with unclosed raw-text elements closed */
+	size_t repaired_len = 0;
+	htmlParserCtxtPtr pctx = NULL;
+	htmlDocPtr doc = parse_html(html ? html : "", len, base_url, ids, &pctx);
+
+	for (int tries = 0; tries < RAW_REPAIRS_MAX && doc && !pctx->disableSAX; tries++) {
+		const char *src = repaired ? repaired : (html ? html : "");
+		size_t src_len = repaired ? repaired_len : len, at;
+		const char *tag = swallowed_raw_text(doc, src, src_len, &at);
+		if (!tag || src_len > (size_t)INT_MAX - 16)
+			break;
+		log_warn(_("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again"),
+			 base_url ? base_url : "page", tag);
+		struct buf fixed = BUF_INIT;
+		buf_add(&fixed, src, at);
+		buf_printf(&fixed, "</%s>", tag);
+		buf_add(&fixed, src + at, src_len - at);
+		free(repaired);
+		repaired = buf_detach(&fixed, &repaired_len);
+		xmlFreeDoc(doc);
+		htmlFreeParserCtxt(pctx);
+		doc = parse_html(repaired, repaired_len, base_url, ids, &pctx);
+	}
+	*stopped = pctx->disableSAX;
+	if (*stopped) {
+		const xmlError *xe = xmlCtxtGetLastError(pctx);
+		const char *m = xe && xe->message ? xe->message : "fatal error";
+		log_warn(_("%s: the HTML parser stopped before the end of the page (%.*s): "
+			 "no text taken from it"), base_url ? base_url : "page",
+			 (int)strcspn(m, "\n"), m);
+	}
+	htmlFreeParserCtxt(pctx);
+	free(repaired);
+	return doc;
+}
+
+/* Walks what the page's select rule picks (elements, text, attributes, or
+ * a string) into wk's writer. Returns the first element picked (for the
+ * heading), or NULL; *sel gets the XPath result, freed by the caller. */
+static const xmlNode *walk_selected(struct walk *wk, const struct extract_rules *rules,
+				    xmlXPathContextPtr xctx, xmlXPathObjectPtr *sel)
+{
+	const xmlNode *root = NULL;
+	*sel = xmlXPathCompiledEval(rules->select, xctx);
+	xmlXPathObjectPtr r = *sel;
+	if (r && r->type == XPATH_NODESET && r->nodesetval) {
+		for (int i = 0; i < r->nodesetval->nodeNr; i++) {
+			xmlNodePtr n = r->nodesetval->nodeTab[i];
+			if (!n)
+				continue;
+			if (!root && n->type == XML_ELEMENT_NODE)
+				root = n;
+			if (n->type == XML_ELEMENT_NODE) {
+				wk->root = n;
+				w_break(&wk->w, 2);
+				walk_element(wk, n);
+				w_break(&wk->w, 2);
+			} else if (n->type == XML_TEXT_NODE || n->type == XML_ATTRIBUTE_NODE) {
+				xmlChar *c = xmlNodeGetContent(n);
+				w_break(&wk->w, 2);
+				w_text(&wk->w, (const char *)c);
+				xmlFree(c);
+			}
+		}
+	} else if (r && r->type == XPATH_STRING && r->stringval) {
+		w_text(&wk->w, (const char *)r->stringval);
+	}
+	return root;
+}
+
+/* Without a select rule: the procedure's root by the site family's
+ * landmarks, most specific first, then generic ones, then the densest
+ * paragraphs. Sets wk->fam (and OV_PRINT for the old CMS's print view);
+ * *rule gets the rule's name for the report (owned). */
+static const xmlNode *builtin_root(const struct scan *sc, htmlDocPtr doc, struct walk *wk,
+				   char **rule)
+{
+	const xmlNode *root;
+	const xmlNode *ds = ds_procedure_root(sc);
+	if (ds) {
+		root = ds;
+		wk->fam = FAM_DS;
+		*rule = xstrdup("builtin: demarches-simplifiees");
+	} else if (sc->dsfr && (sc->idmain_in_main || sc->main_el)) {
+		root = sc->idmain_in_main ? sc->idmain_in_main : sc->main_el;
+		wk->fam = FAM_DSFR;
+		*rule = xstrdup("builtin: dsfr");
+	} else if (sc->ez && sc->idmain_rolemain) {
+		root = sc->idmain_rolemain;
+		wk->fam = FAM_EZ;
+		*rule = xstrdup("builtin: ezpublish");
+	} else if (sc->main_idmain && sc->main_idmain == sc->idmain_rolemain) {
+		root = sc->main_idmain;
+		wk->fam = FAM_DILA;
+		*rule = xstrdup("builtin: accueil-etrangers");
+	} else if (sc->ez_view && !sc->main_el && !sc->role_main && !sc->idmain_rolemain) {
+		/* The old CMS's print layout (/layout/set/print/): no
+		 * landmark at all, only the full view of the page, the
+		 * same as in the normal layout. */
+		root = sc->ez_view;
+		wk->fam = FAM_EZ;
+		wk->ov |= OV_PRINT;
+		*rule = xstrdup("builtin: ezpublish print");
+	} else if (sc->main_el) {
+		root = sc->main_el;
+		*rule = xstrdup("builtin: main");
+	} else if (sc->role_main) {
+		root = sc->role_main;
+		*rule = xstrdup("builtin: role=main");
+	} else if (sc->article) {
+		root = sc->article;
+		*rule = xstrdup("builtin: article");
+	} else {
+		const xmlNode *best = densest(xmlDocGetRootElement(doc));
+		if (best) {
+			root = best;
+			*rule = xstrdup("builtin: densest paragraphs");
+		} else {
+			root = xmlDocGetRootElement(doc);
+			*rule = xstrdup("builtin: whole page");
+		}
+	}
+	if (wk->ov & OV_BOOKING) {
+		char *r = xasprintf("%s (booking)", *rule);
+		free(*rule);
+		*rule = r;
+	}
+	return root;
+}
+
+/* The heading of the procedure: the first h1 in its root (or the root
+ * itself), else the page's first h1. Owned, or NULL. */
+static char *page_heading(const xmlNode *root, const struct scan *sc)
+{
+	const xmlNode *h = root ? first_h1(root, 0) : NULL;
+	if (root && name_is(root, "h1"))
+		h = root;
+	if (!h)
+		h = sc->h1;
+	if (!h)
+		return NULL;
+	xmlChar *ht = xmlNodeGetContent(h);
+	char *line = norm_line((const char *)ht);
+	xmlFree(ht);
+	return line;
+}
+
+/* Clean-up of the walked text: DS furniture lines, bare URLs made
+ * canonical, the stamp (kept as a fact: *have_stamp, stamp), then the
+ * built-in and page ignore rules, then whitespace again. Owned. */
+static char *clean_text(const struct walk *wk, const struct extract_rules *rules, size_t *len,
+			bool *have_stamp, char stamp[11], bool *truncated)
+{
+	const char *cur = buf_str(&wk->w.out);
+	size_t cur_len = wk->w.out.len;
+	struct buf t1, t2;
+	struct buf *dst = &t1, *other = &t2;
+	buf_init(&t1, TEXT_MAX);
+	buf_init(&t2, TEXT_MAX);
+
+	if (wk->fam == FAM_DS) {
+		rx_remove(&builtins.ds_lines, cur, cur_len, dst);
+		cur = buf_str(dst);
+		cur_len = dst->len;
+		struct buf *tmp = dst; dst = other; other = tmp;
+	}
+	if (strstr(cur, "://")) {
+		canonicalise_bare_urls(cur, cur_len, wk->w.params, dst);
+		cur = buf_str(dst);
+		cur_len = dst->len;
+		struct buf *tmp = dst; dst = other; other = tmp;
+	}
+	*have_stamp = facts_page_updated(cur, stamp);
+	for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
+		rx_remove(&builtins.ignore[i], cur, cur_len, dst);
+		cur = buf_str(dst);
+		cur_len = dst->len;
+		struct buf *tmp = dst; dst = other; other = tmp;
+	}
+	for (size_t i = 0; rules && i < rules->n_ignore; i++) {
+		rx_remove(&rules->ignore[i], cur, cur_len, dst);
+		cur = buf_str(dst);
+		cur_len = dst->len;
+		struct buf *tmp = dst; dst = other; other = tmp;
+	}
+	renormalise(cur, cur_len, dst);
+	if (!utf8_valid(buf_str(dst), dst->len)) {
+		/* Cannot happen (every byte went through the writer), but the
+		 * contract is valid UTF-8: never hand out anything else. */
+		log_error(_("extraction produced invalid UTF-8: text dropped"));
+		buf_reset(dst);
+	}
+	*truncated |= t1.toobig || t2.toobig;  /* a clean-up pass hit the cap */
+	char *text = buf_detach(dst, len);
+	buf_release(other);
+	return text;
+}
+
 int extract_html(const char *html, size_t len, const char *base_url,
 		 const struct extract_rules *rules, struct extraction *out, char **err)
 {
@@ -1992,12 +2221,9 @@ int extract_html(const char *html, size_t len, const char *base_url,
 	xmlChar *base_abs = NULL;
 	struct walk wk;
 	struct scan sc;
-	struct buf t1 = BUF_INIT, t2 = BUF_INIT;
 	const xmlNode *root = NULL;
 	char stamp[11];
-	bool have_stamp = false;
-	char *repaired = NULL;      /* the page with unclosed raw-text elements closed */
-	size_t repaired_len = 0;
+	bool have_stamp = false, stopped = false;
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -2015,43 +2241,14 @@ int extract_html(const char *html, size_t len, const char *base_url,
 			*err = xasprintf("cannot parse page: %zu bytes is too large", len);
 		goto cleanup;
 	}
-	htmlParserCtxtPtr pctx = NULL;
-	doc = parse_html(html ? html : "", len, base_url, rules && rules->uses_ids, &pctx);
-	/* An unclosed <style> or <script> takes the rest of the page as its
-	 * raw text: close it where markup starts again and parse once more. */
-	for (int tries = 0; tries < RAW_REPAIRS_MAX && doc && !pctx->disableSAX; tries++) {
-		const char *src = repaired ? repaired : (html ? html : "");
-		size_t src_len = repaired ? repaired_len : len, at;
-		const char *tag = swallowed_raw_text(doc, src, src_len, &at);
-		if (!tag || src_len > (size_t)INT_MAX - 16)
-			break;
-		log_warn(_("%s: an unclosed <%s> hid the rest of the page: closed where markup starts again"),
-			 base_url ? base_url : "page", tag);
-		struct buf fixed = BUF_INIT;
-		buf_add(&fixed, src, at);
-		buf_printf(&fixed, "</%s>", tag);
-		buf_add(&fixed, src + at, src_len - at);
-		free(repaired);
-		repaired = buf_detach(&fixed, &repaired_len);
-		xmlFreeDoc(doc);
-		htmlFreeParserCtxt(pctx);
-		doc = parse_html(repaired, repaired_len, base_url, rules && rules->uses_ids, &pctx);
-	}
-	/* The parser halts (rather than recovers) on markup nested deeper
-	 * than 256 elements, dropping the rest of the page. A partial text
-	 * would read as the procedure vanishing: take no text at all, so the
-	 * page is classified as without content and its snapshot is kept. */
-	if (pctx->disableSAX) {
-		const xmlError *xe = xmlCtxtGetLastError(pctx);
-		const char *m = xe && xe->message ? xe->message : "fatal error";
-		log_warn(_("%s: the HTML parser stopped before the end of the page (%.*s): "
-			 "no text taken from it"), base_url ? base_url : "page",
-			 (int)strcspn(m, "\n"), m);
-		htmlFreeParserCtxt(pctx);
+	doc = parse_page(html, len, base_url, rules && rules->uses_ids, &stopped);
+	/* A partial text would read as the procedure vanishing: take no text
+	 * at all, so the page is classified as without content and its
+	 * snapshot is kept. */
+	if (stopped) {
 		out->rule = xstrdup("none: parser stopped before the end");
 		goto facts;
 	}
-	htmlFreeParserCtxt(pctx);
 	if (!doc && len > 0) {
 		if (err)
 			*err = xstrdup("cannot parse page: not HTML");
@@ -2095,143 +2292,18 @@ int extract_html(const char *html, size_t len, const char *base_url,
 		wk.ov |= OV_BOOKING;
 	if (rules && rules->select) {
 		out->rule = xasprintf("select: %s", rules->select_src);
-		sel = xmlXPathCompiledEval(rules->select, xctx);
-		if (sel && sel->type == XPATH_NODESET && sel->nodesetval) {
-			for (int i = 0; i < sel->nodesetval->nodeNr; i++) {
-				xmlNodePtr n = sel->nodesetval->nodeTab[i];
-				if (!n)
-					continue;
-				if (!root && n->type == XML_ELEMENT_NODE)
-					root = n;
-				if (n->type == XML_ELEMENT_NODE) {
-					wk.root = n;
-					w_break(&wk.w, 2);
-					walk_element(&wk, n);
-					w_break(&wk.w, 2);
-				} else if (n->type == XML_TEXT_NODE || n->type == XML_ATTRIBUTE_NODE) {
-					xmlChar *c = xmlNodeGetContent(n);
-					w_break(&wk.w, 2);
-					w_text(&wk.w, (const char *)c);
-					xmlFree(c);
-				}
-			}
-		} else if (sel && sel->type == XPATH_STRING && sel->stringval) {
-			w_text(&wk.w, (const char *)sel->stringval);
-		}
+		root = walk_selected(&wk, rules, xctx, &sel);
 	} else {
-		const xmlNode *ds = ds_procedure_root(&sc);
-		if (ds) {
-			root = ds;
-			wk.fam = FAM_DS;
-			out->rule = xstrdup("builtin: demarches-simplifiees");
-		} else if (sc.dsfr && (sc.idmain_in_main || sc.main_el)) {
-			root = sc.idmain_in_main ? sc.idmain_in_main : sc.main_el;
-			wk.fam = FAM_DSFR;
-			out->rule = xstrdup("builtin: dsfr");
-		} else if (sc.ez && sc.idmain_rolemain) {
-			root = sc.idmain_rolemain;
-			wk.fam = FAM_EZ;
-			out->rule = xstrdup("builtin: ezpublish");
-		} else if (sc.main_idmain && sc.main_idmain == sc.idmain_rolemain) {
-			root = sc.main_idmain;
-			wk.fam = FAM_DILA;
-			out->rule = xstrdup("builtin: accueil-etrangers");
-		} else if (sc.ez_view && !sc.main_el && !sc.role_main && !sc.idmain_rolemain) {
-			/* The old CMS's print layout (/layout/set/print/): no
-			 * landmark at all, only the full view of the page, the
-			 * same as in the normal layout. */
-			root = sc.ez_view;
-			wk.fam = FAM_EZ;
-			wk.ov |= OV_PRINT;
-			out->rule = xstrdup("builtin: ezpublish print");
-		} else if (sc.main_el) {
-			root = sc.main_el;
-			out->rule = xstrdup("builtin: main");
-		} else if (sc.role_main) {
-			root = sc.role_main;
-			out->rule = xstrdup("builtin: role=main");
-		} else if (sc.article) {
-			root = sc.article;
-			out->rule = xstrdup("builtin: article");
-		} else {
-			const xmlNode *best = densest(xmlDocGetRootElement(doc));
-			if (best) {
-				root = best;
-				out->rule = xstrdup("builtin: densest paragraphs");
-			} else {
-				root = xmlDocGetRootElement(doc);
-				out->rule = xstrdup("builtin: whole page");
-			}
-		}
-		if (wk.ov & OV_BOOKING) {
-			char *r = xasprintf("%s (booking)", out->rule);
-			free(out->rule);
-			out->rule = r;
-		}
+		root = builtin_root(&sc, doc, &wk, &out->rule);
 		wk.root = root;
 		walk_element(&wk, root);
 	}
-	{
-		const xmlNode *h = root ? first_h1(root, 0) : NULL;
-		if (root && name_is(root, "h1"))
-			h = root;
-		if (!h)
-			h = sc.h1;
-		if (h) {
-			xmlChar *ht = xmlNodeGetContent(h);
-			out->heading = norm_line((const char *)ht);
-			xmlFree(ht);
-		}
-	}
+	out->heading = page_heading(root, &sc);
 	if (wk.w.out.toobig) {
 		log_warn(_("page text over %u bytes: truncated"), TEXT_MAX);
 		out->truncated = true;
 	}
-
-	/* Clean-up: DS furniture lines, the stamp (kept as a fact), then the
-	 * built-in and page ignore rules, then whitespace again. */
-	{
-		const char *cur = buf_str(&wk.w.out);
-		size_t cur_len = wk.w.out.len;
-		struct buf *dst = &t1, *other = &t2;
-		buf_init(&t1, TEXT_MAX);
-		buf_init(&t2, TEXT_MAX);
-
-		if (wk.fam == FAM_DS) {
-			rx_remove(&builtins.ds_lines, cur, cur_len, dst);
-			cur = buf_str(dst);
-			cur_len = dst->len;
-			struct buf *tmp = dst; dst = other; other = tmp;
-		}
-		if (strstr(cur, "://")) {
-			canonicalise_bare_urls(cur, cur_len, wk.w.params, dst);
-			cur = buf_str(dst);
-			cur_len = dst->len;
-			struct buf *tmp = dst; dst = other; other = tmp;
-		}
-		have_stamp = facts_page_updated(cur, stamp);
-		for (size_t i = 0; i < PW_ARRAY_SIZE(builtin_ignore); i++) {
-			rx_remove(&builtins.ignore[i], cur, cur_len, dst);
-			cur = buf_str(dst);
-			cur_len = dst->len;
-			struct buf *tmp = dst; dst = other; other = tmp;
-		}
-		for (size_t i = 0; rules && i < rules->n_ignore; i++) {
-			rx_remove(&rules->ignore[i], cur, cur_len, dst);
-			cur = buf_str(dst);
-			cur_len = dst->len;
-			struct buf *tmp = dst; dst = other; other = tmp;
-		}
-		renormalise(cur, cur_len, dst);
-		if (!utf8_valid(buf_str(dst), dst->len)) {
-			/* Cannot happen (every byte went through the writer), but the
-			 * contract is valid UTF-8: never hand out anything else. */
-			log_error(_("extraction produced invalid UTF-8: text dropped"));
-			buf_reset(dst);
-		}
-		out->truncated |= t1.toobig || t2.toobig;  /* a clean-up pass hit the cap */
-		out->text = buf_detach(dst, &out->text_len);
-	}
+	out->text = clean_text(&wk, rules, &out->text_len, &have_stamp, stamp, &out->truncated);
 facts:
 	if (!out->text)
 		out->text = xstrdup("");
@@ -2250,9 +2322,6 @@ facts:
 		fieldset_add(&out->fields, "page_updated", stamp);
 	ret = 0;
 cleanup:
-	free(repaired);
-	buf_release(&t1);
-	buf_release(&t2);
 	buf_release(&wk.w.out);
 	if (sel)
 		xmlXPathFreeObject(sel);

@@ -101,6 +101,8 @@ struct crawler {
 	uint64_t rng;
 	struct curl_slist *resolve; /* CURLOPT_RESOLVE, punycode host names */
 	struct strvec pinned;       /* their host names: public by decree */
+	crawler_idle_fn idle;       /* crawler_set_idle() */
+	void *idle_ctx;
 };
 
 static double now_ms(void)
@@ -1119,10 +1121,18 @@ int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx)
 		int timeout = 1000;
 		if (wake >= 0 && wake < timeout)
 			timeout = (int)wake + 1;
+		if (c->idle)
+			c->idle(c->idle_ctx);
 		curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
 	}
 	abandon_all(c);
 	return -1;
+}
+
+void crawler_set_idle(struct crawler *c, crawler_idle_fn idle, void *ctx)
+{
+	c->idle = idle;
+	c->idle_ctx = ctx;
 }
 
 void crawler_stop(struct crawler *c)
@@ -1130,6 +1140,11 @@ void crawler_stop(struct crawler *c)
 	c->stop = 1;
 	/* writes one byte to curl's wakeup socketpair: async-signal-safe */
 	curl_multi_wakeup(c->multi);
+}
+
+bool crawler_stopped(const struct crawler *c)
+{
+	return c->stop != 0;
 }
 
 void crawler_free(struct crawler *c)

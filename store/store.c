@@ -7,6 +7,12 @@
  *    the busy timeout makes a second writer wait rather than fail at once.
  *  - Every page outcome is one BEGIN IMMEDIATE ... COMMIT, so a process
  *    killed at any instant leaves either the whole outcome or none of it.
+ *    With store_group_commits() on (the nightly crawl), the outcomes that
+ *    store no new text (unchanged, failed) share a transaction of up to
+ *    GROUP_MAX outcomes or GROUP_MS: each is a savepoint, all or nothing
+ *    on its own; a kill loses at most one group of fetch records, never a
+ *    snapshot, a change or a report. Any other write commits the group
+ *    first.
  *    With WAL and synchronous=NORMAL a committed transaction survives the
  *    death of the process (it is in the WAL, in the OS cache); only a power
  *    loss may drop the last few, never corrupt the file.
@@ -250,9 +256,14 @@ static const struct migration migrations[] = {
 
 enum stmt_id {
 	ST_BEGIN,
+	ST_XBODY_HAS,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_PAGES_DEACTIVATE,
+	ST_DOCS_OFFICE,
 	ST_PAGE_UPSERT,
 	ST_PAGE_STATE,
 	ST_PAGE_STATE_LIGHT,
@@ -335,9 +346,23 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_LAW_FLAG_REPORTED] =
 		"UPDATE law_flags SET reported_at = ?3 WHERE page_id = ?1 AND event = ?2",
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_SAVEPOINT] = "SAVEPOINT outcome",
+	[ST_RELEASE] = "RELEASE outcome",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO outcome",
 	[ST_COMMIT] = "COMMIT",
 	[ST_ROLLBACK] = "ROLLBACK",
 	/* documents are linked or not by their page, not by the watchlist */
+	/* a page's documents carry its office (copied when their links are
+	 * recorded, which a night with the same links skips) */
+	[ST_DOCS_OFFICE] =
+		"UPDATE pages SET office_id = p.office_id, office_name = p.office_name,"
+		"  office_kind = p.office_kind, region = p.region, departement = p.departement,"
+		"  departement_name = p.departement_name"
+		" FROM pages p WHERE pages.parent_page = p.id AND"
+		"  (pages.office_id IS NOT p.office_id OR pages.office_name IS NOT p.office_name OR"
+		"   pages.office_kind IS NOT p.office_kind OR pages.region IS NOT p.region OR"
+		"   pages.departement IS NOT p.departement OR"
+		"   pages.departement_name IS NOT p.departement_name)",
 	[ST_PAGES_DEACTIVATE] =
 		"UPDATE pages SET active = 0 WHERE active <> 0 AND parent_page IS NULL",
 	[ST_PAGE_UPSERT] =
@@ -529,6 +554,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"       current_snapshot IS NOT NULL"
 		" FROM pages WHERE parent_page = ?1 ORDER BY first_seen, rowid",
 	/* evidence: a body already kept (same bytes) is not stored again */
+	[ST_XBODY_HAS] = "SELECT 1 FROM exchange_bodies WHERE sha256 = ?1",
 	[ST_XBODY_PUT] =
 		"INSERT INTO exchange_bodies (sha256, data, size) VALUES (?1, ?2, ?3)"
 		" ON CONFLICT (sha256) DO NOTHING",
@@ -603,7 +629,17 @@ struct store {
 	sqlite3_stmt *st[ST__COUNT];
 	bool ready;             /* fully opened: migrated, statements prepared */
 	int busy_ms;            /* busy timeout, for messages */
+	bool grouping;          /* store_group_commits() on */
+	bool group_open;        /* a group's transaction is open */
+	int group_n;            /* outcomes in it */
+	double group_t0;        /* when it began (ms, monotonic) */
 };
+
+/* A group of no-news outcomes is committed after this many, or once it is
+ * this old: a night's fetch records at a few hundred per transaction,
+ * while another writer (an editor's ack) waits no longer than that. */
+#define GROUP_MAX 256
+#define GROUP_MS 200
 
 /* ---- errors ---- */
 
@@ -705,8 +741,34 @@ static int exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int group_commit(struct store *s)
+{
+	if (!s->group_open)
+		return 0;
+	s->group_open = false;
+	s->group_n = 0;
+	if (exec_stmt(s, stmt(s, ST_COMMIT), "commit") < 0) {
+		if (!sqlite3_get_autocommit(s->db) &&
+		    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+			log_warn(_("cannot roll back in '%s': %s"), s->path, sqlite3_errmsg(s->db));
+		return -1;
+	}
+	return 0;
+}
+
+/* Every transaction of ours starts here: an open group commits first, so
+ * that what follows never shares its fate. */
 static int tx_begin(struct store *s)
 {
+	if (group_commit(s) < 0)
+		return -1;
 	return exec_stmt(s, stmt(s, ST_BEGIN), "begin transaction");
 }
 
@@ -1067,6 +1129,8 @@ void store_close(struct store *s)
 		return;
 	/* SQLite's advice for long-lived files: refresh the planner's
 	 * statistics where they went stale; cheap, usually a no-op. */
+	if (s->group_open && group_commit(s) < 0)
+		log_warn(_("cannot store tonight's fetches: %s"), store_errmsg(s));
 	if (s->ready)
 		sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
 	for (int i = 0; i < ST__COUNT; i++)
@@ -1116,6 +1180,8 @@ int store_sync_pages(struct store *s, const struct store_page_info *pages, size_
 		if (exec_stmt(s, st, "sync page") < 0)
 			goto fail;
 	}
+	if (exec_stmt(s, stmt(s, ST_DOCS_OFFICE), "sync documents' offices") < 0)
+		goto fail;
 	if (tx_commit(s) < 0)
 		goto fail;
 	return 0;
@@ -1477,13 +1543,26 @@ static int exchange_put(struct store *s, const struct page_outcome *o, int64_t s
 		store_set_error(s, "cannot keep the exchange of '%s': incomplete", o->page_id);
 		return -1;
 	}
-	bind_text(st, 1, x->body_sha256);
-	if (bind_raw(s, st, 2, x->body, x->body_len, &z1) < 0) {
-		stmt_done(st);
+	/* the same bytes already kept (another page's copy of a form, a
+	 * night's flicker): no compression for a row that would not be
+	 * inserted */
+	sqlite3_stmt *has = stmt(s, ST_XBODY_HAS);
+	bind_text(has, 1, x->body_sha256);
+	int hrc = sqlite3_step(has);
+	if (hrc != SQLITE_ROW && hrc != SQLITE_DONE)
+		store_db_error(s, "look up exchange body");
+	stmt_done(has);
+	if (hrc != SQLITE_ROW && hrc != SQLITE_DONE)
 		goto cleanup;
+	if (hrc == SQLITE_DONE) {
+		bind_text(st, 1, x->body_sha256);
+		if (bind_raw(s, st, 2, x->body, x->body_len, &z1) < 0) {
+			stmt_done(st);
+			goto cleanup;
+		}
+		if (exec_stmt(s, st, "keep exchange body") < 0)
+			goto cleanup;
 	}
-	if (exec_stmt(s, st, "keep exchange body") < 0)
-		goto cleanup;
 	st = stmt(s, ST_XCHG_INSERT);
 	bind_text(st, 1, o->page_id);
 	sqlite3_bind_int64(st, 2, snap);
@@ -1553,6 +1632,43 @@ static int commit_page_body(struct store *s, int64_t run_id, const struct page_o
 	return -1;
 }
 
+/* An outcome with no new text, as a savepoint of the open group (begun
+ * if none is): its failure undoes it alone. */
+static int commit_grouped(struct store *s, int64_t run_id, const struct page_outcome *o,
+			  struct outcome_ids *ids)
+{
+	if (!s->group_open) {
+		if (tx_begin(s) < 0)
+			return -1;
+		s->group_open = true;
+		s->group_n = 0;
+		s->group_t0 = mono_ms();
+	}
+	if (exec_stmt(s, stmt(s, ST_SAVEPOINT), "begin savepoint") < 0)
+		goto fail;
+	if (commit_page_body(s, run_id, o, ids) < 0) {
+		sqlite3_stmt *st = stmt(s, ST_ROLLBACK_TO);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			log_warn(_("cannot roll back in '%s': %s"), s->path, sqlite3_errmsg(s->db));
+		stmt_done(st);
+		exec_stmt(s, stmt(s, ST_RELEASE), "release savepoint");
+		memset(ids, 0, sizeof(*ids));
+		if (sqlite3_get_autocommit(s->db))
+			s->group_open = false;   /* SQLite rolled the whole group back */
+		return -1;
+	}
+	if (exec_stmt(s, stmt(s, ST_RELEASE), "release savepoint") < 0)
+		goto fail;
+	if (++s->group_n >= GROUP_MAX || mono_ms() - s->group_t0 >= GROUP_MS)
+		return group_commit(s);
+	return 0;
+fail:
+	memset(ids, 0, sizeof(*ids));
+	if (sqlite3_get_autocommit(s->db))
+		s->group_open = false;
+	return -1;
+}
+
 int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
 		      struct outcome_ids *ids)
 {
@@ -1570,6 +1686,9 @@ int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome
 		store_set_error(s, "cannot commit page '%s': outcome has no text", o->page_id);
 		return -1;
 	}
+	if (s->grouping && (o->kind == OUTCOME_UNCHANGED || o->kind == OUTCOME_FAILED) &&
+	    !o->exchange)
+		return commit_grouped(s, run_id, o, ids);
 	if (tx_begin(s) < 0)
 		return -1;
 	if (commit_page_body(s, run_id, o, ids) < 0 || tx_commit(s) < 0) {
@@ -1578,6 +1697,19 @@ int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome
 		return -1;
 	}
 	return 0;
+}
+
+int store_group_commits(struct store *s, bool on)
+{
+	s->grouping = on;
+	return on ? 0 : group_commit(s);
+}
+
+int store_group_flush(struct store *s, int min_age_ms)
+{
+	if (!s->group_open || mono_ms() - s->group_t0 < (double)min_age_ms)
+		return 0;
+	return group_commit(s);
 }
 
 /* ---- changes and review ---- */

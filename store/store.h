@@ -176,6 +176,18 @@ struct outcome_ids {
 int store_commit_page(struct store *s, int64_t run_id, const struct page_outcome *o,
 		      struct outcome_ids *ids);
 
+/* Group commits (the nightly crawl): while on, UNCHANGED and FAILED
+ * outcomes without an exchange share one transaction, committed after a
+ * few hundred of them or 200 ms, or as soon as any other transaction of
+ * the store begins, or by store_group_flush() / turning it off / closing.
+ * Each outcome in a group is still all or nothing; a process killed
+ * loses at most the fetch records of the open group (no snapshot, change
+ * or report). Turning it off commits what is open: 0, or -1 (message in
+ * store_errmsg()) when that commit failed. */
+int store_group_commits(struct store *s, bool on);
+/* Commits the open group if it is at least min_age_ms old (0: any). */
+int store_group_flush(struct store *s, int min_age_ms);
+
 /* ---- moved pages (schema version 6) ---- */
 
 /* Gives page_id the address url from now on (`prefwatch relocate`): the

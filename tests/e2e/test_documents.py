@@ -13,7 +13,15 @@ here byte by byte. Through the real binary:
   formats   - ODT and DOCX through odt2txt/docx2txt, a .doc and a PDF
               without text layer tracked by the hash of their bytes;
   hostile   - each bad file ends in a named failure within the converter's
-              limits while the rest of the run goes on.
+              limits while the rest of the run goes on;
+  quiet     - a quiet night costs no conversion: a document served with
+              ETag and Last-Modified is asked for with If-None-Match and
+              If-Modified-Since and its 304 is not converted, the same bytes
+              without validators are recognised by their hash, a 404 that
+              stays a 404 is one fetch; every fetch is recorded, the
+              documents' office follows its page when the links did not
+              change, and the same file linked by two offices is
+              converted once.
 """
 import json
 import os
@@ -362,6 +370,80 @@ def scenario_formats(binary):
         s.close()
 
 
+def scenario_quiet(binary):
+    s = pw.Scenario(binary, "documents-quiet")
+    try:
+        s.start_server()
+        groff_pdf(LISTE_V1, os.path.join(s.site, "docs", "liste.pdf"))
+        groff_pdf(["Formulaire de demande", "Nom :"], os.path.join(s.site, "docs", "form.pdf"))
+        # another office links the same file under another address
+        shutil.copy(os.path.join(s.site, "docs", "liste.pdf"), os.path.join(s.site, "docs", "copie.pdf"))
+        s.put("/aes2.html", aes_page([link("/docs/copie.pdf", "Liste des pièces")]))
+        s.route("/docs/liste.pdf", {"file": "docs/liste.pdf", "content_type": "application/pdf",
+                                    "etag": '"v1"', "last_modified": "Wed, 02 Dec 2026 10:00:00 GMT"})
+        s.put("/aes.html", aes_page([link("/docs/liste.pdf", "Liste des pièces"),
+                                     link("/docs/form.pdf", "Formulaire"),
+                                     link("/docs/absent.pdf", "Notice")]))
+        office = {"id": "02-laon", "name": "Préfecture de Laon",
+                  "pages": [{"url": s.url("/aes.html")}]}
+        other = {"id": "02-soissons", "name": "Sous-préfecture de Soissons",
+                 "pages": [{"url": s.url("/aes2.html")}]}
+        s.write_watchlist([office, other])
+        p, r = s.run("--verbose")
+        check_eq(p.returncode, 0, "night 1 exit status (stderr: %s)" % p.stderr)
+        check_eq(docs_of(r, "02-soissons").get("copie.pdf", {}).get("status"), "new",
+                 "night 1: the copy is a document of its page")
+        check_eq(p.stderr.count("': converting "), 2,
+                 "night 1: the same bytes under two addresses are converted once:\n" + p.stderr)
+        copy_text = s.sql("SELECT s.text FROM snapshots s JOIN pages p ON p.id = s.page_id"
+                          " WHERE p.url LIKE '%copie.pdf'")
+        check(len(copy_text) == 1 and "Justificatif de domicile" in copy_text[0][0],
+              "the copy's text is stored: %r" % copy_text)
+        d = docs_of(r, "02-laon")
+        check_eq({k: v.get("status") for k, v in d.items()},
+                 {"liste.pdf": "new", "form.pdf": "new", "absent.pdf": "failed"}, "night 1 documents")
+        check("'%s': converting" % s.url("/docs/liste.pdf") in p.stderr
+              and "'%s': converting" % s.url("/docs/form.pdf") in p.stderr,
+              "night 1: both PDFs converted:\n" + p.stderr)
+        n1 = len(s.requests())
+
+        p, r = s.run("--verbose")
+        check_eq(p.returncode, 0, "night 2 exit status (stderr: %s)" % p.stderr)
+        d = docs_of(r, "02-laon")
+        check_eq({k: v.get("status") for k, v in d.items()},
+                 {"liste.pdf": "unchanged", "form.pdf": "unchanged", "absent.pdf": "failed"},
+                 "night 2 documents")
+        night2 = s.requests()[n1:]
+        liste = [q for q in night2 if q["path"] == "/docs/liste.pdf"]
+        check_eq(len(liste), 1, "night 2: the list fetched once")
+        check(liste and liste[0]["headers"].get("If-None-Match") == '"v1"'
+              and liste[0]["headers"].get("If-Modified-Since") == "Wed, 02 Dec 2026 10:00:00 GMT",
+              "night 2: a conditional request from the stored validators: %r" % liste)
+        check_eq(sorted(q["path"] for q in night2),
+                 ["/aes.html", "/aes2.html", "/docs/absent.pdf", "/docs/copie.pdf", "/docs/form.pdf",
+                  "/docs/liste.pdf"],
+                 "night 2: one request per URL, none repeated")
+        check("converting" not in p.stderr,
+              "night 2: a 304 and the same bytes cost no conversion:\n" + p.stderr)
+        rows = s.sql("SELECT p.url, count(f.id) FROM pages p JOIN fetches f ON f.page_id = p.id"
+                     " GROUP BY p.id ORDER BY p.url")
+        check_eq([n for _, n in rows], [2] * 6, "every fetch of both nights recorded: %r" % rows)
+        st = s.sql("SELECT http_status FROM fetches f JOIN pages p ON p.id = f.page_id"
+                   " WHERE p.url LIKE '%liste.pdf' ORDER BY f.id")
+        check_eq([x for (x,) in st], [200, 304], "the list's fetches")
+
+        # the office is renamed, the links are the same
+        office["name"] = "Préfecture de l'Aisne"
+        s.write_watchlist([office, other])
+        p, r = s.run()
+        check_eq(p.returncode, 0, "night 3 exit status (stderr: %s)" % p.stderr)
+        names = s.sql("SELECT DISTINCT office_name FROM pages"
+                      " WHERE id = '02-laon' OR parent_page = '02-laon'")
+        check_eq(names, [("Préfecture de l'Aisne",)], "the documents follow their page's office")
+    finally:
+        s.close()
+
+
 def main(a):
     for tool in ("groff", "pdftotext"):
         if not shutil.which(tool):
@@ -370,6 +452,7 @@ def main(a):
     scenario_changes(a.bin)
     scenario_formats(a.bin)
     scenario_hostile(a.bin)
+    scenario_quiet(a.bin)
 
 
 if __name__ == "__main__":

@@ -876,6 +876,70 @@ static void test_commit_rolls_back_on_error(void)
 	free(path);
 }
 
+/* Group commits: no-news outcomes wait in one transaction (invisible to
+ * another connection) until a flush, a news outcome, or turning it off;
+ * one failing outcome in the group undoes itself only. */
+static void test_group_commits(void)
+{
+	char *path = db_path("group");
+	struct store *s = open_ok(path);
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "v1");
+	commit(s, 0, &o, NULL);
+	o = outcome("59-lille", OUTCOME_NEW, 1000, "w1");
+	commit(s, 0, &o, NULL);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 2);
+
+	CHECK_INT(store_group_commits(s, true), 0);
+	struct outcome_ids ids;
+	for (int i = 0; i < 5; i++) {
+		o = outcome("02-laon", OUTCOME_UNCHANGED, 2000 + i, NULL);
+		o.etag = "\"e2\"";
+		CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+		CHECK(ids.fetch_id > 0);
+	}
+	o = outcome("59-lille", OUTCOME_FAILED, 2100, NULL);
+	o.failure = PW_FAIL_TIMEOUT;
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	/* an unknown page fails alone */
+	o = outcome("nowhere", OUTCOME_UNCHANGED, 2200, NULL);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
+	CHECK_INT(ids.fetch_id, 0);
+	/* the writer sees its own group, another connection does not yet */
+	struct page_state st;
+	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
+	CHECK_STR(st.etag, "\"e2\"");
+	page_state_release(&st);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 2);
+	CHECK_INT(store_group_flush(s, 60000), 0);       /* younger than a minute: kept */
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 2);
+	CHECK_INT(store_group_flush(s, 0), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 8);
+	CHECK_INT(q_int(path, "SELECT fail_count FROM pages WHERE id = ?1", "59-lille"), 1);
+
+	/* a news outcome commits the group before its own transaction */
+	o = outcome("02-laon", OUTCOME_UNCHANGED, 3000, NULL);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 8);
+	o = outcome("59-lille", OUTCOME_CHANGED, 3100, "w2");
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	CHECK(ids.change_id > 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 10);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM changes", NULL), 1);
+
+	/* turning it off, or closing, commits what is open */
+	o = outcome("02-laon", OUTCOME_UNCHANGED, 4000, NULL);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	CHECK_INT(store_group_commits(s, false), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 11);
+	CHECK_INT(store_group_commits(s, true), 0);
+	o = outcome("02-laon", OUTCOME_UNCHANGED, 5000, NULL);
+	CHECK_INT(store_commit_page(s, 0, &o, &ids), 0);
+	store_close(s);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 12);
+	free(path);
+}
+
 /* ---- changes ---- */
 
 struct collect {
@@ -1624,6 +1688,7 @@ int main(int argc, char **argv)
 	TEST_RUN(test_same_text_one_snapshot_and_revert);
 	TEST_RUN(test_raw_body_round_trip);
 	TEST_RUN(test_commit_rolls_back_on_error);
+	TEST_RUN(test_group_commits);
 	TEST_RUN(test_change_filters);
 	TEST_RUN(test_review_round_trip);
 	TEST_RUN(test_mark_reported);
