@@ -110,7 +110,7 @@ static int count_office(const struct wl_office *o, struct store *st, long k[K__C
 		failing = failing || ps.fail_count > 0;
 		if (!ps.has_snapshot && ps.fail_count == 0)
 			k[K_UNREAD]++;
-		page_state_release(&ps);
+		store_page_state_release(&ps);
 	}
 	k[weak ? K_UNVERIFIED : K_VERIFIED] = 1;
 	k[K_FAILING] = failing;

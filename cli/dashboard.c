@@ -127,8 +127,8 @@ static int fill_page(struct store *st, const struct wl_page *pg, struct office_r
 cleanup:
 	if (rc < 0)
 		log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
-	page_checks_release(&pc);
-	page_state_release(&ps);
+	store_page_checks_release(&pc);
+	store_page_state_release(&ps);
 	return rc;
 }
 

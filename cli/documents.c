@@ -273,7 +273,7 @@ static int doc_load_text(struct run_ctx *ctx, struct doc_job *dj)
 		ctx->db_error = true;
 		return -1;
 	}
-	page_state_release(&dj->st);
+	store_page_state_release(&dj->st);
 	dj->st = full;
 	dj->light = false;
 	return 0;
@@ -700,7 +700,7 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 				dj->replaced_text = ost.text;
 				ost.text = NULL;
 			}
-			page_state_release(&ost);
+			store_page_state_release(&ost);
 		}
 		bool cond = dj->st.has_snapshot && str_eq(dj->st.rules_fp, DOC_RULES_FP);
 		struct fetch_request req = {
@@ -732,7 +732,7 @@ void docs_sweep(struct run_ctx *ctx)
 		struct doc_job *dj = *pp;
 		if (dj->done) {
 			*pp = dj->next;
-			doc_job_free(dj);
+			cli_doc_job_free(dj);
 		} else {
 			pp = &dj->next;
 		}
@@ -740,13 +740,13 @@ void docs_sweep(struct run_ctx *ctx)
 	ctx->docs_done = 0;
 }
 
-void doc_job_free(struct doc_job *dj)
+void cli_doc_job_free(struct doc_job *dj)
 {
 	if (dj->spill)
 		unlink(dj->spill);   /* an interrupted run */
 	free(dj->spill);
 	fetch_result_release(&dj->held);
-	page_state_release(&dj->st);
+	store_page_state_release(&dj->st);
 	fetch_result_release(&dj->first_res);
 	free(dj->first_text);
 	free(dj->first_note);

@@ -158,7 +158,7 @@ static int evidence_target(struct store *st, const char *what, int64_t *change_i
 		return EXIT_DATABASE;
 	}
 	bool known = ps.has_snapshot || ps.final_url || ps.fail_count;
-	page_state_release(&ps);
+	store_page_state_release(&ps);
 	if (!known) {
 		log_error(_("no change or page '%s' in the database"), what);
 		return EXIT_USAGE;

@@ -119,7 +119,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 		strvec_push(&o->urls, pg->url);
 		if (store_page_state(st, pg->id, &ps) < 0) {
 			log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
-			page_state_release(&ps);
+			store_page_state_release(&ps);
 			rc = -1;
 			break;
 		}
@@ -135,7 +135,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 			struct last_seen_ctx l = { ps.snapshot_id, 0 };
 			if (store_snapshots_each(st, pg->id, find_last_seen, &l) < 0) {
 				log_error(_("cannot read page '%s': %s"), pg->id, store_errmsg(st));
-				page_state_release(&ps);
+				store_page_state_release(&ps);
 				rc = -1;
 				break;
 			}
@@ -172,7 +172,7 @@ static int fill_entry(struct store *st, const struct changes_ctx *cc, const stru
 			all_checked = false;
 		else if (!checked || page_checked < checked)
 			checked = page_checked;
-		page_state_release(&ps);
+		store_page_state_release(&ps);
 	}
 	o->checked_at = all_checked ? checked : 0;
 	if (text.len) {

@@ -1,7 +1,7 @@
 /*
  * pages.c - what a page's fetch means, decided against its stored state.
  *
- * Each finished fetch of a page comes here (page_fetched()): a failure
+ * Each finished fetch of a page comes here (cli_page_fetched()): a failure
  * keeps the stored snapshot and grows the page's failure streak; a 304 or
  * the same bytes under the same rules is unchanged without a parse; a new
  * text is fetched once more and believed only if the second fetch gives it
@@ -296,7 +296,7 @@ static void load_text(struct run_ctx *ctx, struct page_job *job)
 	job->st.text = full.text;
 	job->st.fields = full.fields;
 	full.text = full.fields = NULL;
-	page_state_release(&full);
+	store_page_state_release(&full);
 }
 
 void drop_text(struct page_job *job)
@@ -417,13 +417,13 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 	case JUDGE_EXTRACT:
 	case JUDGE_REBASE:
 	case JUDGE_BASELINE:
-		/* handled by page_fetched() / not given for pages */
+		/* handled by cli_page_fetched() / not given for pages */
 		assert(!"verdict not acted on here");
 		break;
 	}
 }
 
-void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
+void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
 		  struct run_ctx *ctx)
 {
 	struct extraction ex = { 0 };

@@ -194,7 +194,7 @@ cleanup:
 	free(fields);
 	free(out);
 	free(err);
-	page_state_release(&ps);
+	store_page_state_release(&ps);
 	extract_rules_free(rules);
 	return ret;
 }

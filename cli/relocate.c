@@ -315,7 +315,7 @@ static bool load_old(struct run_ctx *ctx, struct rpage *p)
 		p->old_words = xasprintf("%s %s", ex.title ? ex.title : "", ex.heading ? ex.heading : "");
 cleanup:
 	extraction_release(&ex);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	free(raw);
 	free(err);
 	return ok;

@@ -499,7 +499,7 @@ static int history_of(struct store *s, const char *page, bool *had)
 cleanup:
 	if (rc)
 		log_error(_("cannot read the history of '%s': %s"), page, store_errmsg(s));
-	page_state_release(&st);
+	store_page_state_release(&st);
 	return rc;
 }
 
@@ -580,7 +580,7 @@ static int ack_failures(const struct review_opts *o, const char *by, char **ids,
 			log_error(_("page '%s' is not failing: nothing to acknowledge"), ids[i]);
 			rc = EXIT_USAGE;
 		}
-		page_state_release(&st);
+		store_page_state_release(&st);
 	}
 	for (size_t i = 0; i < n && rc == EXIT_OK; i++) {
 		int r = store_ack_failure(s, ids[i], by, o->note, time(NULL));

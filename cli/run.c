@@ -51,7 +51,7 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 	if (*(const enum job_kind *)req->data == JOB_DOCUMENT)
 		on_doc_fetched(c, req->data, data, res);
 	else
-		page_fetched(c, req->data, res, data);
+		cli_page_fetched(c, req->data, res, data);
 }
 
 /* ---- setup ---- */
@@ -596,14 +596,14 @@ static int begin_run(struct run_ctx *ctx, const struct watchlist *wl, const stru
 static void jobs_free(struct run_ctx *ctx, struct page_job *jobs, size_t n_jobs)
 {
 	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
-		page_state_release(&jobs[i].st);
+		store_page_state_release(&jobs[i].st);
 		extraction_release(&jobs[i].first);
 		fetch_result_release(&jobs[i].first_res);
 	}
 	free(jobs);
 	while (ctx->docs) {
 		struct doc_job *next = ctx->docs->next;
-		doc_job_free(ctx->docs);
+		cli_doc_job_free(ctx->docs);
 		ctx->docs = next;
 	}
 }

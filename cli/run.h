@@ -102,7 +102,7 @@ struct run_ctx {
 /* ---- pages.c ---- */
 
 /* Decides a page's fetch against its stored state and commits it. */
-void page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
+void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_result *res,
 		  struct run_ctx *ctx);
 /* Drops a page's stored text and facts until its fetch comes back. */
 void drop_text(struct page_job *job);
@@ -139,6 +139,6 @@ void docs_sweep(struct run_ctx *ctx);
 /* Frees the run's cache of document texts. */
 void doc_cache_release(struct run_ctx *ctx);
 /* Frees a list of document jobs (linked by next). */
-void doc_job_free(struct doc_job *dj);
+void cli_doc_job_free(struct doc_job *dj);
 
 #endif

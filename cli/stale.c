@@ -101,7 +101,7 @@ int cli_stale_refresh(struct store *s, const struct law_table *t, const char *pa
 		ret = 0;  /* same text, same table: the stored flags stand */
 		goto cleanup;
 	}
-	page_state_release(&st);
+	store_page_state_release(&st);
 	if (store_page_state(s, page_id, &st) < 0)
 		goto cleanup;
 	if (st.fields)
@@ -113,7 +113,7 @@ int cli_stale_refresh(struct store *s, const struct law_table *t, const char *pa
 cleanup:
 	flags_free(v, n);
 	fieldset_release(&fields);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	free(fp);
 	return ret;
 }

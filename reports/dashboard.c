@@ -540,7 +540,7 @@ static void change_body(struct buf *o, const struct dash_change *c)
 	buf_addstr(o, "</p>\n");
 	if (rc && rc->deltas.n) {
 		struct fact_list fl = { 0 };
-		facts_from_delta(&rc->deltas, &fl);
+		report_facts_from_delta(&rc->deltas, &fl);
 		buf_addstr(o, "<ul>\n");
 		for (size_t i = 0; i < fl.n; i++) {
 			buf_addstr(o, "<li>");

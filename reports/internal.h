@@ -75,7 +75,7 @@ bool threshold_delta_parse(const char *s, char *op, struct threshold *old_t, str
 
 /* The field deltas (fields_delta() form) as sentences, in field order,
  * the thresholds first. */
-void facts_from_delta(const struct fieldset *delta, struct fact_list *out);
+void report_facts_from_delta(const struct fieldset *delta, struct fact_list *out);
 /* In a change's deltas: how many conditions saw a threshold change (a
  * move counts its two conditions) and how many references changed. */
 void threshold_delta_count(const struct fieldset *delta, int *conditions, int *references);
@@ -116,9 +116,9 @@ char *fr_count(int n, const char *singular, const char *plural);
 /* True when a document of page p is news: new link (not on a new page,
  * whose documents are its baseline), changed text, removed link, listed
  * failure. */
-bool doc_has_news(const struct report_page *p, const struct report_document *d);
+bool report_doc_has_news(const struct report_page *p, const struct report_document *d);
 /* How many of a page's documents are news. */
-size_t page_doc_news(const struct report_page *p);
+size_t report_page_doc_news(const struct report_page *p);
 /* "documents liés : 1 modifié, 2 nouveaux" (non-zero parts only), or NULL
  * when no document has news; owned. */
 char *fr_doc_counts(const struct report_counts *c);
@@ -127,7 +127,7 @@ const char *fr_doc_failure(enum pw_failure f, long http_status);
 
 /* True when a page is reported quietly (republished or re-extracted with
  * new rules) and so counts as unchanged. */
-bool page_is_quiet(const struct report_page *p);
+bool report_page_is_quiet(const struct report_page *p);
 /* A new page's facts list each link once: a link that is also a form, or
  * a link or form that is one of the page's linked documents (listed with
  * its title), is not repeated. True for such a value. */
@@ -135,7 +135,7 @@ bool fact_shown_elsewhere(const struct report_page *p, const char *field, const 
 /* True when p's official address changed tonight (a permanent redirect
  * to a page with the text): an instruction for the guide and the
  * watchlist, in a section of its own. */
-bool page_is_moved(const struct report_page *p);
+bool report_page_is_moved(const struct report_page *p);
 /* « De nouveau accessible depuis le 03/12/2026 (inaccessible depuis le
  * 28/11/2026). » for a recovered page (owned); NULL otherwise. */
 char *fr_recovered(const struct report_page *p, time_t now);
@@ -152,7 +152,7 @@ void fr_relocation_lines(const struct report_page *p, struct strvec *out);
 
 /* True when p gets a line under "Pour information": republished or rules
  * changed, and otherwise unchanged. */
-bool page_wants_quiet_line(const struct report_page *p);
+bool report_page_wants_quiet_line(const struct report_page *p);
 /* From this many republished pages on, "Pour information" names them in
  * one entry instead of a line each (a site that re-stamps all its pages
  * would otherwise bury the rest of the section). */
@@ -167,7 +167,7 @@ char *republished_group(const struct report *r, size_t *n);
  * number, so that it matches what is listed. */
 size_t quiet_entries(const struct report *r, bool grouped);
 /* The status a page is counted and rendered with. */
-enum page_status page_effective_status(const struct report_page *p);
+enum page_status report_page_effective_status(const struct report_page *p);
 
 /* True for an absolute http:// or https:// URL (case-insensitive scheme)
  * with no control characters or spaces: the only links ever rendered. */

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-const char *page_status_name(enum page_status s)
+const char *report_page_status_name(enum page_status s)
 {
 	switch (s) {
 	case PAGE_NEW: return "new";
@@ -24,7 +24,7 @@ const char *page_status_name(enum page_status s)
 	return "unchanged";
 }
 
-const char *doc_status_name(enum doc_status s)
+const char *report_doc_status_name(enum doc_status s)
 {
 	switch (s) {
 	case DOC_NEW: return "new";
@@ -228,9 +228,9 @@ char *fr_also_for(const struct report_page *p)
 	return buf_detach(&b, NULL);
 }
 
-bool page_wants_quiet_line(const struct report_page *p)
+bool report_page_wants_quiet_line(const struct report_page *p)
 {
-	return page_effective_status(p) == PAGE_UNCHANGED && (p->republished || p->rules_changed);
+	return report_page_effective_status(p) == PAGE_UNCHANGED && (p->republished || p->rules_changed);
 }
 
 bool fact_shown_elsewhere(const struct report_page *p, const char *field, const char *value)
@@ -251,15 +251,15 @@ bool fact_shown_elsewhere(const struct report_page *p, const char *field, const 
 	return false;
 }
 
-bool page_is_moved(const struct report_page *p)
+bool report_page_is_moved(const struct report_page *p)
 {
-	return p->url_moved && p->final_url && page_effective_status(p) != PAGE_FAILED;
+	return p->url_moved && p->final_url && report_page_effective_status(p) != PAGE_FAILED;
 }
 
 char *fr_recovered(const struct report_page *p, time_t now)
 {
 	char back[11], since[11];
-	if (!p->recovered || page_effective_status(p) == PAGE_FAILED)
+	if (!p->recovered || report_page_effective_status(p) == PAGE_FAILED)
 		return NULL;
 	pw_time_fr(now, back);
 	if (!p->was_failing_since)
@@ -338,7 +338,7 @@ char *republished_group(const struct report *r, size_t *n)
 	*n = 0;
 	for (size_t i = 0; i < r->n_pages; i++) {
 		const struct report_page *p = &r->pages[i];
-		if (!page_wants_quiet_line(p) || !p->republished)
+		if (!report_page_wants_quiet_line(p) || !p->republished)
 			continue;
 		char *h = fr_page_heading(p);
 		buf_printf(&b, "%s%s", *n ? " ; " : "", h);
@@ -357,7 +357,7 @@ size_t quiet_entries(const struct report *r, bool grouped)
 	size_t n = grouped;
 	for (size_t i = 0; i < r->n_pages; i++) {
 		const struct report_page *p = &r->pages[i];
-		if (!page_wants_quiet_line(p))
+		if (!report_page_wants_quiet_line(p))
 			continue;
 		n += p->republished && !grouped;
 		n += p->rules_changed;
@@ -365,15 +365,15 @@ size_t quiet_entries(const struct report *r, bool grouped)
 	return n;
 }
 
-bool page_is_quiet(const struct report_page *p)
+bool report_page_is_quiet(const struct report_page *p)
 {
 	/* a real change stays a change even when the rules changed too */
 	return p->status == PAGE_UNCHANGED && (p->rules_changed || p->republished);
 }
 
-enum page_status page_effective_status(const struct report_page *p)
+enum page_status report_page_effective_status(const struct report_page *p)
 {
-	if (page_is_quiet(p))
+	if (report_page_is_quiet(p))
 		return PAGE_UNCHANGED;
 	/* a CHANGED page without its change cannot be shown as one */
 	if (p->status == PAGE_CHANGED && !p->change)
@@ -387,7 +387,7 @@ void report_count(const struct report *r, struct report_counts *c)
 	for (size_t i = 0; i < r->n_pages; i++) {
 		const struct report_page *p = &r->pages[i];
 		c->pages++;
-		switch (page_effective_status(p)) {
+		switch (report_page_effective_status(p)) {
 		case PAGE_NEW: c->new_pages++; break;
 		case PAGE_UNCHANGED: c->unchanged++; break;
 		case PAGE_CHANGED: c->changed++; break;
@@ -397,21 +397,21 @@ void report_count(const struct report *r, struct report_counts *c)
 			c->failed_ack += p->acknowledged && !p->listed;
 			break;
 		}
-		c->moved += page_is_moved(p);
-		if (page_effective_status(p) == PAGE_CHANGED && p->change) {
+		c->moved += report_page_is_moved(p);
+		if (report_page_effective_status(p) == PAGE_CHANGED && p->change) {
 			int conds, refs;
 			threshold_delta_count(&p->change->deltas, &conds, &refs);
 			c->conditions += conds;
 			c->references += refs;
 		}
-		c->recovered += p->recovered && page_effective_status(p) != PAGE_FAILED;
+		c->recovered += p->recovered && report_page_effective_status(p) != PAGE_FAILED;
 		c->stale += p->n_stale > 0;
 		for (size_t j = 0; j < p->n_documents; j++) {
 			const struct report_document *d = &p->documents[j];
 			if (d->superseded)
 				continue;
 			switch (d->status) {
-			case DOC_NEW: c->doc_new += doc_has_news(p, d); break;
+			case DOC_NEW: c->doc_new += report_doc_has_news(p, d); break;
 			case DOC_CHANGED: c->doc_changed += d->change != NULL; break;
 			case DOC_REMOVED: c->doc_removed++; break;
 			case DOC_REPLACED: c->doc_replaced++; break;
@@ -425,22 +425,22 @@ void report_count(const struct report *r, struct report_counts *c)
 	}
 }
 
-bool doc_has_news(const struct report_page *p, const struct report_document *d)
+bool report_doc_has_news(const struct report_page *p, const struct report_document *d)
 {
 	if (d->superseded)
 		return false;
 	/* the documents of a new page are its baseline, shown with it */
 	if (d->status == DOC_NEW)
-		return page_effective_status(p) != PAGE_NEW;
+		return report_page_effective_status(p) != PAGE_NEW;
 	return d->status == DOC_REMOVED || d->status == DOC_REPLACED ||
 	       (d->status == DOC_CHANGED && d->change) || (d->status == DOC_FAILED && d->listed);
 }
 
-size_t page_doc_news(const struct report_page *p)
+size_t report_page_doc_news(const struct report_page *p)
 {
 	size_t n = 0;
 	for (size_t j = 0; j < p->n_documents; j++)
-		n += doc_has_news(p, &p->documents[j]);
+		n += report_doc_has_news(p, &p->documents[j]);
 	return n;
 }
 
@@ -1059,7 +1059,7 @@ void threshold_delta_count(const struct fieldset *delta, int *conditions, int *r
 	strvec_release(&seen);
 }
 
-void facts_from_delta(const struct fieldset *delta, struct fact_list *out)
+void report_facts_from_delta(const struct fieldset *delta, struct fact_list *out)
 {
 	out->v = NULL;
 	out->n = 0;

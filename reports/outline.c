@@ -226,7 +226,7 @@ static void change_entry(struct outline_section *s, const struct report_page *p)
 		span(l, SPAN_TEXT, " → ");
 		span_url(l, p->final_url, NULL);
 	}
-	facts_from_delta(&c->deltas, &facts);
+	report_facts_from_delta(&c->deltas, &facts);
 	for (size_t i = 0; i < facts.n; i++) {
 		struct outline_line *l = line(e, LINE_FACT, 0);
 		span(l, SPAN_LABEL, facts.v[i].label);
@@ -299,7 +299,7 @@ static void documents_entry(struct outline_section *s, const struct report_page 
 {
 	struct outline_entry *e = add_entry(s, p);
 	for (size_t i = 0; i < p->n_documents; i++)
-		if (doc_has_news(p, &p->documents[i]))
+		if (report_doc_has_news(p, &p->documents[i]))
 			document_lines(e, &p->documents[i]);
 }
 
@@ -444,7 +444,7 @@ static void failures_section(struct outline *o, const struct report *r, const st
 {
 	struct outline_section *s = add_section(o, "Pages inaccessibles", (size_t)c->failed);
 	for (size_t i = 0; i < r->n_pages; i++)
-		if (page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
+		if (report_page_effective_status(&r->pages[i]) == PAGE_FAILED && r->pages[i].listed)
 			failure_entry(s, &r->pages[i]);
 	if (c->failed > c->failed_listed + c->failed_ack) {
 		int k = c->failed - c->failed_listed - c->failed_ack;
@@ -473,7 +473,7 @@ static void quiet_section(struct outline *o, const struct report *r)
 			      "%zu pages republiées (date de mise à jour changée), texte inchangé : %s.",
 			      n_group, group);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_wants_quiet_line(&r->pages[i]))
+			if (report_page_wants_quiet_line(&r->pages[i]))
 				quiet_bullets(s, &r->pages[i], group != NULL);
 	}
 	free(group);
@@ -504,13 +504,13 @@ void outline_build(const struct report *r, struct outline *o)
 	if (c.changed) {
 		s = add_section(o, "Modifications", (size_t)c.changed);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_CHANGED)
+			if (report_page_effective_status(&r->pages[i]) == PAGE_CHANGED)
 				change_entry(s, &r->pages[i]);
 	}
 	if (c.moved) {
 		s = add_section(o, "Adresses à mettre à jour", (size_t)c.moved);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_is_moved(&r->pages[i]))
+			if (report_page_is_moved(&r->pages[i]))
 				move_entry(s, &r->pages[i]);
 	}
 	n = 0;
@@ -524,24 +524,24 @@ void outline_build(const struct report *r, struct outline *o)
 	}
 	n = 0;
 	for (size_t i = 0; i < r->n_pages; i++)
-		n += page_doc_news(&r->pages[i]);
+		n += report_page_doc_news(&r->pages[i]);
 	if (n) {
 		s = add_section(o, "Documents liés", n);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_doc_news(&r->pages[i]))
+			if (report_page_doc_news(&r->pages[i]))
 				documents_entry(s, &r->pages[i]);
 	}
 	if (c.failed)
 		failures_section(o, r, &c);
 	n = 0;
 	for (size_t i = 0; i < r->n_pages; i++)
-		n += r->pages[i].recovered && page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
+		n += r->pages[i].recovered && report_page_effective_status(&r->pages[i]) == PAGE_UNCHANGED;
 	if (n) {
 		time_t now = r->finished_at ? r->finished_at : r->started_at;
 		s = add_section(o, "De nouveau accessibles", n);
 		for (size_t i = 0; i < r->n_pages; i++) {
 			const struct report_page *p = &r->pages[i];
-			char *back = page_effective_status(p) == PAGE_UNCHANGED ? fr_recovered(p, now) : NULL;
+			char *back = report_page_effective_status(p) == PAGE_UNCHANGED ? fr_recovered(p, now) : NULL;
 			if (back)
 				sentence(add_entry(s, p), LINE_NOTE, 0, back);
 		}
@@ -555,7 +555,7 @@ void outline_build(const struct report *r, struct outline *o)
 	if (c.new_pages) {
 		s = add_section(o, "Nouvelles pages", (size_t)c.new_pages);
 		for (size_t i = 0; i < r->n_pages; i++)
-			if (page_effective_status(&r->pages[i]) == PAGE_NEW)
+			if (report_page_effective_status(&r->pages[i]) == PAGE_NEW)
 				new_entry(s, &r->pages[i]);
 	}
 	quiet_section(o, r);

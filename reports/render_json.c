@@ -282,7 +282,7 @@ static void json_document(struct json_writer *w, const struct report_document *d
 	jw_key_string(w, "url", d->url);
 	jw_key_string(w, "title", d->title);
 	jw_key_string(w, "type", d->type);
-	jw_key_string(w, "status", doc_status_name(d->status));
+	jw_key_string(w, "status", report_doc_status_name(d->status));
 	jw_break(w, 5);
 	key_status(w, d->http_status);
 	jw_key_string(w, "note", d->note);
@@ -335,7 +335,7 @@ static void json_failure(struct json_writer *w, const struct report_page *p)
 /* -1 (errno set) when a spooled text cannot be read back. */
 static int json_page(struct json_writer *w, const struct report *r, const struct report_page *p)
 {
-	enum page_status st = page_effective_status(p);
+	enum page_status st = report_page_effective_status(p);
 	jw_object_begin(w);
 	jw_key_string(w, "id", p->id);
 	jw_key_string(w, "office", p->office_id ? p->office_id : p->id);
@@ -347,7 +347,7 @@ static int json_page(struct json_writer *w, const struct report *r, const struct
 			jw_string(w, p->also_ids.v[i]);
 		jw_end(w);
 	}
-	jw_key_string(w, "status", page_status_name(st));
+	jw_key_string(w, "status", report_page_status_name(st));
 	jw_break(w, 3);
 	key_status(w, p->http_status);
 	jw_key_string(w, "final_url", p->final_url);
@@ -387,7 +387,7 @@ static int json_page(struct json_writer *w, const struct report *r, const struct
 	}
 	if (st == PAGE_FAILED)
 		json_failure(w, p);
-	if (page_is_moved(p) && p->watchlist_file && p->watchlist_line > 0) {
+	if (report_page_is_moved(p) && p->watchlist_file && p->watchlist_line > 0) {
 		/* where to copy the new address */
 		jw_break(w, 3);
 		jw_key(w, "watchlist");

@@ -59,7 +59,7 @@ void fields_delta(const struct fieldset *old_f, const struct fieldset *new_f,
 /* ======================= model ======================= */
 
 enum page_status { PAGE_NEW, PAGE_UNCHANGED, PAGE_CHANGED, PAGE_FAILED };
-const char *page_status_name(enum page_status s); /* "new", ... */
+const char *report_page_status_name(enum page_status s); /* "new", ... */
 
 struct report_change {
 	int64_t id;
@@ -85,7 +85,7 @@ struct report_change {
  * happened to it in this run. Statuses: the pages' ones plus REMOVED (the
  * page stopped linking it: reported once, its history is kept). */
 enum doc_status { DOC_NEW, DOC_UNCHANGED, DOC_CHANGED, DOC_FAILED, DOC_REMOVED, DOC_REPLACED };
-const char *doc_status_name(enum doc_status s); /* "new", ..., "removed", "replaced" */
+const char *report_doc_status_name(enum doc_status s); /* "new", ..., "removed", "replaced" */
 
 struct report_document {
 	char *url;

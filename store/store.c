@@ -1253,7 +1253,7 @@ int store_page_state_light(struct store *s, const char *page_id, struct page_sta
 	return page_state_read(s, ST_PAGE_STATE_LIGHT, page_id, out);
 }
 
-void page_state_release(struct page_state *st)
+void store_page_state_release(struct page_state *st)
 {
 	if (!st)
 		return;
@@ -2189,7 +2189,7 @@ int store_page_checks(struct store *s, const char *page_id, struct page_checks *
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-void page_checks_release(struct page_checks *c)
+void store_page_checks_release(struct page_checks *c)
 {
 	free(c->proposed_url);
 	c->proposed_url = NULL;

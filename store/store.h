@@ -79,7 +79,7 @@ int store_page_state(struct store *s, const char *page_id, struct page_state *ou
 /* The same with text and fields left NULL: what a run needs before the
  * page's fetch comes back (validators, hashes, streak), read cheaply. */
 int store_page_state_light(struct store *s, const char *page_id, struct page_state *out);
-void page_state_release(struct page_state *st);
+void store_page_state_release(struct page_state *st);
 
 /* Raw body of a snapshot, decompressed (owned, NUL-terminated after len
  * bytes). For re-extraction. -1 if the snapshot is unknown or was stored
@@ -249,9 +249,9 @@ struct page_checks {
 	time_t proposed_at;
 };
 /* 0 with *out filled (zeroes for an unknown page), -1 on error. Release
- * with page_checks_release(). */
+ * with store_page_checks_release(). */
 int store_page_checks(struct store *s, const char *page_id, struct page_checks *out);
-void page_checks_release(struct page_checks *c);
+void store_page_checks_release(struct page_checks *c);
 
 /* ---- changes and review ---- */
 

@@ -315,8 +315,8 @@ static void test_summary_and_counts(void)
 	s = report_summary(&r);
 	CHECK_STR(s, "0 modification — 0 inaccessible, 0 nouvelle");
 	free(s);
-	CHECK_STR(page_status_name(PAGE_CHANGED), "changed");
-	CHECK_STR(page_status_name(PAGE_NEW), "new");
+	CHECK_STR(report_page_status_name(PAGE_CHANGED), "changed");
+	CHECK_STR(report_page_status_name(PAGE_NEW), "new");
 	report_release(&r);
 }
 

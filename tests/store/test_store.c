@@ -176,7 +176,7 @@ static void test_ack_failure(void)
 	CHECK_STR(st.ack_failure, "not_found");
 	CHECK_INT(st.ack_at, 2500);
 	CHECK_INT(st.ack_reminded_at, 0);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	char *who = q_text(path, "SELECT ack_by || '|' || ack_note FROM pages WHERE id = '59-dunkerque'");
 	CHECK_STR(who, "marie|page retirée, on cherche");
 	free(who);
@@ -190,7 +190,7 @@ static void test_ack_failure(void)
 	CHECK_STR(st.ack_failure, "not_found");
 	CHECK_INT(st.ack_reminded_at, 3000);
 	CHECK_INT(st.fail_count, 2);
-	page_state_release(&st);
+	store_page_state_release(&st);
 
 	/* another kind: the acknowledgement ends */
 	o = outcome("59-dunkerque", OUTCOME_FAILED, 4000, NULL);
@@ -200,7 +200,7 @@ static void test_ack_failure(void)
 	CHECK(st.ack_failure == NULL);
 	CHECK_INT(st.ack_at, 0);
 	CHECK_INT(st.ack_reminded_at, 0);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(q_int(path, "SELECT ack_by IS NULL AND ack_note IS NULL FROM pages"
 			      " WHERE id = ?1", "59-dunkerque"), 1);
 
@@ -211,7 +211,7 @@ static void test_ack_failure(void)
 	CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
 	CHECK(st.ack_failure == NULL);
 	CHECK_INT(st.fail_count, 0);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	store_close(s);
 	free(path);
 }
@@ -248,7 +248,7 @@ static void test_reopen_is_idempotent(void)
 		CHECK_INT(store_page_state(s, "02-laon", &st), 0);
 		CHECK(st.has_snapshot);
 		CHECK_STR(st.text, "texte v1");
-		page_state_release(&st);
+		store_page_state_release(&st);
 		store_close(s);
 	}
 	CHECK_INT(q_int(path, "PRAGMA user_version", NULL), STORE_SCHEMA_VERSION);
@@ -506,7 +506,7 @@ static void test_locked_by_another_process(void)
 	struct page_state st;
 	CHECK_INT(store_page_state(s2, "02-laon", &st), 0);
 	CHECK(!st.has_snapshot);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	store_close(s2);
 
 	CHECK_INT(write(done[1], "x", 1), 1);
@@ -544,7 +544,7 @@ static void test_sync_keeps_removed_pages(void)
 	CHECK_INT(store_page_state(s, "59-lille", &st), 0);
 	CHECK(st.has_snapshot);
 	CHECK_STR(st.text, "texte de Lille");
-	page_state_release(&st);
+	store_page_state_release(&st);
 
 	/* and comes back: same row, active again, history intact */
 	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
@@ -555,7 +555,7 @@ static void test_sync_keeps_removed_pages(void)
 	CHECK_INT(store_page_state(s, "80-amiens", &st), 0);
 	CHECK(!st.has_snapshot);
 	CHECK_INT(st.fail_count, 0);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	o = outcome("80-amiens", OUTCOME_NEW, 2000, "x");
 	struct outcome_ids ids;
 	CHECK_INT(store_commit_page(s, 0, &o, &ids), -1);
@@ -603,7 +603,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK_INT(st.fail_count, 0);
 	CHECK_INT(st.failing_since, 0);
 	CHECK(st.last_failure == NULL);
-	page_state_release(&st);
+	store_page_state_release(&st);
 
 	/* two failures: the streak grows from the first, snapshot and etag stay */
 	o = outcome("02-laon", OUTCOME_FAILED, 2000, NULL);
@@ -624,7 +624,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK_INT(st.failing_since, 2000);
 	CHECK_STR(st.last_failure, "not_found");
 	CHECK_STR(st.etag, "\"e1\"");
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches WHERE failure = 'timeout' AND "
 			"error LIKE 'operation timed out%' AND http_status IS NULL", NULL), 1);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches WHERE http_status = 404", NULL), 1);
@@ -642,7 +642,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK_STR(st.etag, "\"e1\"");
 	CHECK_STR(st.body_hash, "bodyhash1");
 	CHECK_INT(st.snapshot_at, 1000);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(q_int(path, "SELECT last_seen FROM snapshots WHERE page_id = ?", "02-laon"), 4000);
 
 	/* unchanged with new validators and body hash: they are updated */
@@ -654,7 +654,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK_STR(st.etag, "\"e2\"");
 	CHECK_STR(st.body_hash, "bodyhash2");
 	CHECK_STR(st.last_modified, "Mon, 05 Jan 2026 02:00:00 GMT");
-	page_state_release(&st);
+	store_page_state_release(&st);
 
 	/* changed: new snapshot, a change row from the old one */
 	o = outcome("02-laon", OUTCOME_CHANGED, 6000, "Procédure v2");
@@ -668,7 +668,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK_INT(st.snapshot_id, snap2);
 	CHECK_STR(st.text, "Procédure v2");
 	CHECK_INT(st.snapshot_at, 6000);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	struct change_record c;
 	CHECK_INT(store_change_get(s, ids.change_id, &c), 0);
 	CHECK_INT(c.old_snapshot_id, snap1);
@@ -698,7 +698,7 @@ static void test_outcome_sequence_page_state(void)
 	CHECK(!st.has_snapshot);
 	CHECK_INT(st.fail_count, 1);
 	CHECK_STR(st.last_failure, "dns");
-	page_state_release(&st);
+	store_page_state_release(&st);
 
 	struct run_counts rc = { 2, 1, 2, 1, 3 };
 	CHECK_INT(store_run_finish(s, run, 7000, &rc), 0);
@@ -837,7 +837,7 @@ static void test_raw_body_round_trip(void)
 	CHECK_STR(st.fields, "page_updated\t01/02/2026\n");
 	CHECK_STR(st.body_hash, "h2");
 	CHECK_INT(st.snapshot_at, 1000);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM snapshots WHERE page_id = ?", "59-dunkerque"), 1);
 	store_close(s);
 	free(body);
@@ -868,7 +868,7 @@ static void test_commit_rolls_back_on_error(void)
 	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
 	CHECK_INT(st.snapshot_id, v1);
 	CHECK_STR(st.etag, "\"e1\"");
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(raw_exec(path, "DROP TRIGGER no_more"), SQLITE_OK);
 	commit(s, 0, &o, &ids);
 	CHECK(ids.change_id > 0);
@@ -909,7 +909,7 @@ static void test_group_commits(void)
 	struct page_state st;
 	CHECK_INT(store_page_state(s, "02-laon", &st), 0);
 	CHECK_STR(st.etag, "\"e2\"");
-	page_state_release(&st);
+	store_page_state_release(&st);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 2);
 	CHECK_INT(store_group_flush(s, 60000), 0);       /* younger than a minute: kept */
 	CHECK_INT(q_int(path, "SELECT count(*) FROM fetches", NULL), 2);
@@ -1195,7 +1195,7 @@ static void test_page_checks(void)
 	CHECK_INT(pc.last_fetch_at, 0);
 	CHECK_INT(pc.last_ok_at, 0);
 	CHECK(pc.proposed_url == NULL);
-	page_checks_release(&pc);
+	store_page_checks_release(&pc);
 
 	struct page_outcome o = outcome("02-laon", OUTCOME_NEW, 1000, "texte");
 	commit(s, 0, &o, NULL);
@@ -1219,14 +1219,14 @@ static void test_page_checks(void)
 	CHECK_STR(pc.proposed_url, "https://a.example/new");
 	CHECK(pc.proposed_score > 0.89 && pc.proposed_score < 0.91);
 	CHECK_INT(pc.proposed_at, 3000);
-	page_checks_release(&pc);
+	store_page_checks_release(&pc);
 	CHECK_INT(store_page_checks(s, "59-lille", &pc), 0);
 	CHECK_INT(pc.last_fetch_at, 0);
 	CHECK(pc.proposed_url == NULL);
-	page_checks_release(&pc);
+	store_page_checks_release(&pc);
 	CHECK_INT(store_page_checks(s, "nope", &pc), 0);
 	CHECK_INT(pc.last_fetch_at, 0);
-	page_checks_release(&pc);
+	store_page_checks_release(&pc);
 	store_close(s);
 	free(path);
 }
@@ -1547,7 +1547,7 @@ static void test_relocate(void)
 	CHECK_INT(st.fail_count, 0);
 	CHECK(st.last_failure == NULL);
 	CHECK_STR(st.final_url, "https://www.aisne.gouv.fr/Demarches/aes");
-	page_state_release(&st);
+	store_page_state_release(&st);
 	char *url = q_text(path, "SELECT url FROM pages WHERE id = '02-laon'");
 	CHECK_STR(url, "https://www.aisne.gouv.fr/Demarches/aes");
 	free(url);
@@ -1663,7 +1663,7 @@ static void test_full_disk_fails_cleanly(void)
 	char want[32];
 	snprintf(want, sizeof(want), "version %d", last);
 	CHECK_STR(st.text, want);
-	page_state_release(&st);
+	store_page_state_release(&st);
 	struct page_outcome o = outcome("02-laon", OUTCOME_UNCHANGED, 5000, NULL);
 	commit(s, 0, &o, NULL);
 	store_close(s);

@@ -79,7 +79,7 @@ static void child_loop(const char *path, int iter, int fd)
 			o.kind = OUTCOME_FAILED;
 		else
 			o.kind = OUTCOME_CHANGED;
-		page_state_release(&st);
+		store_page_state_release(&st);
 		if (o.kind == OUTCOME_FAILED) {
 			o.failure = PW_FAIL_TIMEOUT;
 			o.error = "timed out";

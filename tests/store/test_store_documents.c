@@ -94,7 +94,7 @@ static void test_documents(void)
 	CHECK_INT(store_page_state(s, lid, &st), 0);
 	CHECK(st.has_snapshot);
 	CHECK_STR(st.text, "Liste\nPasseport\nBulletins");
-	page_state_release(&st);
+	store_page_state_release(&st);
 	char *raw = NULL;
 	size_t raw_len = 0;
 	CHECK_INT(store_snapshot_raw(s, ids.snapshot_id, &raw, &raw_len), 0);
@@ -280,7 +280,7 @@ static void test_migrate_v1(void)
 		struct page_state st;
 		CHECK_INT(store_page_state(s, "02-laon", &st), 0);
 		CHECK_STR(st.text, "texte");
-		page_state_release(&st);
+		store_page_state_release(&st);
 		struct store_document_link l = { "https://x/a.pdf", "A" };
 		CHECK_INT(store_documents_sync(s, "02-laon", &l, 1, 2), 0);
 	}
