@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include <fcntl.h>
+#include <strings.h>
 #include <unistd.h>
 
 _Noreturn void pw_die_oom(const char *what)
@@ -607,3 +608,50 @@ const char *__asan_default_options(void)
 	return PREFWATCH_SANITIZER_OPTIONS;
 }
 #endif
+
+static int french_month(const char *s, size_t n)
+{
+	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
+					      "juillet", "août", "septembre", "octobre", "novembre",
+					      "décembre" };
+	static const char *const ascii[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin",
+					     "juillet", "aout", "septembre", "octobre", "novembre",
+					     "decembre" };
+	for (int i = 0; i < 12; i++) {
+		if ((strlen(months[i]) == n && !strncasecmp(s, months[i], n)) ||
+		    (strlen(ascii[i]) == n && !strncasecmp(s, ascii[i], n)))
+			return i + 1;
+	}
+	return 0;
+}
+
+bool pw_french_date(const char *s, size_t n, int *y, int *m, int *d)
+{
+	char tmp[64];
+	*y = *m = *d = 0;
+	if (n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	if (sscanf(tmp, "%4d-%2d-%2d", y, m, d) == 3 && *y > 1900) {
+		/* ISO already */
+	} else if (sscanf(tmp, "%d %*[/.-] %d %*[/.-] %d", d, m, y) == 3 ||
+		   sscanf(tmp, "%d/%d/%d", d, m, y) == 3 || sscanf(tmp, "%d.%d.%d", d, m, y) == 3 ||
+		   sscanf(tmp, "%d-%d-%d", d, m, y) == 3) {
+		if (*y < 100)
+			*y += 2000;
+	} else {
+		/* "2 mars 2023", "1er mars 2023" */
+		char *p = tmp, *q;
+		*d = (int)strtol(p, &p, 10);
+		if (!strncmp(p, "er", 2))
+			p += 2;
+		while (*p == ' ')
+			p++;
+		for (q = p; *q && *q != ' '; q++)
+			;
+		*m = french_month(p, (size_t)(q - p));
+		*y = atoi(q);
+	}
+	return *d >= 1 && *d <= 31 && *m >= 1 && *m <= 12 && *y >= 1000 && *y <= 2199;
+}

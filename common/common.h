@@ -190,6 +190,12 @@ void pw_time_iso(time_t t, char out[21]);
 time_t pw_time_parse(const char *s);
 /* "12/03/2026" (French date) into out (at least 11 bytes), UTC. */
 void pw_time_fr(time_t t, char out[11]);
+/* A date as French pages write it: "2 mars 2023", "1er mars 2023",
+ * "02/03/2023", "2.3.23", "02-03-2023" or ISO "2023-03-02" (month names
+ * with or without accents, any case; a two-digit year is 20YY). True with
+ * *y, *m, *d set when it reads as a day of 1..31, a month and a year of
+ * 1000..2199; the caller narrows the years it believes. */
+bool pw_french_date(const char *s, size_t n, int *y, int *m, int *d);
 
 /* ---- UTF-8 ---- */
 bool utf8_valid(const char *s, size_t len);

@@ -770,54 +770,14 @@ static void find_addresses(const char *text, size_t len, struct fieldset *out)
 
 /* ---- stamp ------------------------------------------------------------ */
 
-static int month_number(const char *s, size_t n)
-{
-	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
-					      "juillet", "août", "septembre", "octobre", "novembre",
-					      "décembre" };
-	static const char *const ascii[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin",
-					     "juillet", "aout", "septembre", "octobre", "novembre",
-					     "decembre" };
-	for (int i = 0; i < 12; i++) {
-		if ((strlen(months[i]) == n && !strncasecmp(s, months[i], n)) ||
-		    (strlen(ascii[i]) == n && !strncasecmp(s, ascii[i], n)))
-			return i + 1;
-	}
-	return 0;
-}
-
+/* The stamp's date as ISO; false for an impossible or implausible one. */
 static bool parse_date(const char *s, size_t n, char out[11])
 {
-	int d = 0, m = 0, y = 0;
-	char tmp[64];
-	if (n >= sizeof(tmp))
+	int y, m, d;
+	if (!pw_french_date(s, n, &y, &m, &d) || y < 1990)
 		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (sscanf(tmp, "%4d-%2d-%2d", &y, &m, &d) == 3 && y > 1900) {
-		/* ISO already */
-	} else if (sscanf(tmp, "%d %*[/.-] %d %*[/.-] %d", &d, &m, &y) == 3 ||
-		   sscanf(tmp, "%d/%d/%d", &d, &m, &y) == 3 || sscanf(tmp, "%d.%d.%d", &d, &m, &y) == 3 ||
-		   sscanf(tmp, "%d-%d-%d", &d, &m, &y) == 3) {
-		if (y < 100)
-			y += 2000;
-	} else {
-		/* "2 mars 2023", "1er mars 2023" */
-		char *p = tmp;
-		d = (int)strtol(p, &p, 10);
-		if (!strncmp(p, "er", 2))
-			p += 2;
-		while (*p == ' ')
-			p++;
-		char *q = p;
-		while (*q && *q != ' ')
-			q++;
-		m = month_number(p, (size_t)(q - p));
-		y = atoi(q);
-	}
-	if (d < 1 || d > 31 || m < 1 || m > 12 || y < 1990 || y > 2199)
-		return false;
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+	/* the ranges pw_french_date() checked, said again for the compiler */
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u, (unsigned)d % 100u);
 	return true;
 }
 

@@ -259,47 +259,15 @@ static const char *unit_of(const char *s, size_t n, int count)
 	return count == 1 ? "an" : "ans";
 }
 
-static int month_of(const char *s, size_t n)
-{
-	static const char *const months[] = { "janvier", "février", "mars", "avril", "mai", "juin",
-					      "juillet", "août", "septembre", "octobre", "novembre",
-					      "décembre" };
-	static const char *const ascii[] = { "janvier", "fevrier", "mars", "avril", "mai", "juin",
-					     "juillet", "aout", "septembre", "octobre", "novembre",
-					     "decembre" };
-	for (int i = 0; i < 12; i++) {
-		if ((strlen(months[i]) == n && !strncasecmp(s, months[i], n)) ||
-		    (strlen(ascii[i]) == n && !strncasecmp(s, ascii[i], n)))
-			return i + 1;
-	}
-	return 0;
-}
-
 /* "28 novembre 2012", "1er mars 2023", "28/11/2012" as "28/11/2012";
  * false for an impossible date. */
 static bool date_of(const char *s, size_t n, char out[11])
 {
-	char tmp[64];
-	int d = 0, m = 0, y = 0;
-	if (n >= sizeof(tmp))
+	int y, m, d;
+	if (!pw_french_date(s, n, &y, &m, &d) || y < 1900)
 		return false;
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	if (sscanf(tmp, "%d / %d / %d", &d, &m, &y) != 3) {
-		char *p = tmp, *q;
-		d = (int)strtol(p, &p, 10);
-		if (!strncmp(p, "er", 2))
-			p += 2;
-		while (*p == ' ')
-			p++;
-		for (q = p; *q && *q != ' '; q++)
-			;
-		m = month_of(p, (size_t)(q - p));
-		y = atoi(q);
-	}
-	if (d < 1 || d > 31 || m < 1 || m > 12 || y < 1900 || y > 2199)
-		return false;
-	snprintf(out, 11, "%02d/%02d/%04d", d, m, y);
+	/* the ranges pw_french_date() checked, said again for the compiler */
+	snprintf(out, 11, "%02u/%02u/%04u", (unsigned)d % 100u, (unsigned)m % 100u, (unsigned)y % 10000u);
 	return true;
 }
 
