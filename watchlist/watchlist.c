@@ -571,7 +571,10 @@ static size_t resume_line(const struct reader *r, const struct ynode *seq)
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol)
 			eol = end;
-		size_t ind = strspn(p, " ");
+		/* bounded by the line: the file's text need not end in NUL */
+		size_t ind = 0;
+		while (p + ind < eol && p[ind] == ' ')
+			ind++;
 		const char *c = p + ind;
 		bool blank = c >= eol || *c == '\r' || *c == '#';
 		if (!blank && indent_tab(p, eol) < 0) {
