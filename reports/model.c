@@ -1133,7 +1133,10 @@ char *fr_page_heading(const struct report_page *p)
 
 bool url_is_http(const char *url)
 {
-	if (!url || !pw_url_is_http(url))
+	/* the "//" too: libcurl's parser forgives "https:/x", a browser may
+	 * read such an address otherwise */
+	if (!url || (strncasecmp(url, "http://", 7) && strncasecmp(url, "https://", 8)) ||
+	    !pw_url_is_http(url))
 		return false;
 	for (const unsigned char *p = (const unsigned char *)url; *p; p++)
 		if (*p <= ' ' || *p == 0x7F)
