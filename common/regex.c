@@ -44,3 +44,18 @@ pcre2_match_context *pw_regex_match_context(void)
 	pcre2_set_heap_limit(m, PW_REGEX_HEAP_LIMIT_KIB);
 	return m;
 }
+
+bool pw_regex_next(pcre2_code *code, pcre2_match_data *md, pcre2_match_context *mctx,
+		   const char *s, size_t len, size_t start, PCRE2_SIZE **ov, const char *what)
+{
+	if (start > len)
+		return false;
+	int rc = pcre2_match(code, (PCRE2_SPTR)s, len, start, 0, md, mctx);
+	if (rc < 0) {
+		if (rc != PCRE2_ERROR_NOMATCH)
+			log_debug("%s pattern abandoned on this text (pcre2 error %d)", what, rc);
+		return false;
+	}
+	*ov = pcre2_get_ovector_pointer(md);
+	return (*ov)[1] >= (*ov)[0];
+}

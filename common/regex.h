@@ -46,4 +46,10 @@ pcre2_code *pw_regex_compile(const char *pattern, uint32_t flags, pcre2_match_da
  * Dies on out-of-memory. */
 pcre2_match_context *pw_regex_match_context(void);
 
+/* The next match of code in s[0..len) from start, under mctx: true with
+ * *ov its offsets (md's). No match, a start past the end, or a match the
+ * limits abandoned (logged at debug level, naming `what`) give false. */
+bool pw_regex_next(pcre2_code *code, pcre2_match_data *md, pcre2_match_context *mctx,
+		   const char *s, size_t len, size_t start, PCRE2_SIZE **ov, const char *what);
+
 #endif

@@ -202,16 +202,7 @@ static bool rx_init(void)
 /* Next match of r in s[0..len) from start; fills ovector pointer. */
 static bool next_match(struct rx *r, const char *s, size_t len, size_t start, PCRE2_SIZE **ov)
 {
-	if (start > len)
-		return false;
-	int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, start, 0, r->md, rx.mctx);
-	if (rc < 0) {
-		if (rc != PCRE2_ERROR_NOMATCH)
-			log_debug("facts pattern abandoned on this text (pcre2 error %d)", rc);
-		return false;
-	}
-	*ov = pcre2_get_ovector_pointer(r->md);
-	return (*ov)[1] >= (*ov)[0];
+	return pw_regex_next(r->code, r->md, rx.mctx, s, len, start, ov, "facts");
 }
 
 static size_t advance(const char *s, size_t len, PCRE2_SIZE *ov)

@@ -42,6 +42,7 @@
  * heap limits: page text is untrusted.
  */
 #include "common/common.h"
+#include "common/regex.h"
 #include "crawler/crawler.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -210,16 +211,7 @@ static bool rx_init(void)
 /* Next match of r in s[0..len) from start; *ov its offsets. */
 static bool next_match(struct rx *r, const char *s, size_t len, size_t start, PCRE2_SIZE **ov)
 {
-	if (start > len)
-		return false;
-	int rc = pcre2_match(r->code, (PCRE2_SPTR)s, len, start, 0, r->md, rx.mctx);
-	if (rc < 0) {
-		if (rc != PCRE2_ERROR_NOMATCH)
-			log_debug("threshold pattern abandoned on this text (pcre2 error %d)", rc);
-		return false;
-	}
-	*ov = pcre2_get_ovector_pointer(r->md);
-	return (*ov)[1] >= (*ov)[0];
+	return pw_regex_next(r->code, r->md, rx.mctx, s, len, start, ov, "threshold");
 }
 
 static bool group_set(const PCRE2_SIZE *ov, int g)
