@@ -144,7 +144,9 @@ struct crawler *crawler_new(const struct crawler_config *cfg, char **err);
 void crawler_add(struct crawler *c, const struct fetch_request *req);
 /* Queues a request for a linked document: same politeness, limits,
  * retries and conditional headers, but any content type succeeds: body
- * holds the raw bytes, content_type is given, html stays NULL. */
+ * holds the raw bytes, content_type is given, html stays NULL. A host's
+ * documents are taken before its queued pages (a page's files follow
+ * it, so what the caller keeps for them stays small). */
 void crawler_add_document(struct crawler *c, const struct fetch_request *req);
 /* Runs until every queued request (including ones added from callbacks)
  * has finished. Returns 0, or -1 if interrupted by crawler_stop(). */

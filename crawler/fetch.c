@@ -44,9 +44,19 @@
  * sent or what libcurl accepts (its own cap on response headers) */
 #define EXCHANGE_HEAD_MAX (512 * 1024)
 
+/* Queued requests, FIFO. */
+struct jobq {
+	struct job *head, *tail;
+};
+
+/* A host's documents are taken before its pages: a page's linked files
+ * are then fetched soon after it, and the jobs the caller keeps for them
+ * do not pile up for the whole run (10,000 pages queued at once would
+ * otherwise hold 20,000 document jobs until the last page is fetched).
+ * Politeness is the same: one host delay between any two requests. */
 struct host {
 	char *name;
-	struct job *head, *tail;  /* queued requests, FIFO */
+	struct jobq docs, pages;
 	int active;
 	double last_start;        /* ms, monotonic; -1 before the first */
 };
@@ -212,14 +222,37 @@ static struct host *host_get(struct crawler *c, const char *url)
 
 static void enqueue(struct crawler *c, struct job *j)
 {
-	struct host *h = j->host;
+	struct jobq *q = j->document ? &j->host->docs : &j->host->pages;
 	j->next = NULL;
-	if (h->tail)
-		h->tail->next = j;
+	if (q->tail)
+		q->tail->next = j;
 	else
-		h->head = j;
-	h->tail = j;
+		q->head = j;
+	q->tail = j;
 	c->queued++;
+}
+
+/* Unlinks and returns q's first request whose backoff is over at now, or
+ * NULL; *earliest becomes the soonest end of a backoff passed over. */
+static struct job *take_ready(struct jobq *q, double now, double *earliest)
+{
+	struct job *prev = NULL, *j = q->head;
+	while (j && j->not_before > now) {
+		if (*earliest < 0 || j->not_before < *earliest)
+			*earliest = j->not_before;
+		prev = j;
+		j = j->next;
+	}
+	if (!j)
+		return NULL;
+	if (prev)
+		prev->next = j->next;
+	else
+		q->head = j->next;
+	if (q->tail == j)
+		q->tail = prev;
+	j->next = NULL;
+	return j;
 }
 
 static void add_job(struct crawler *c, const struct fetch_request *req, bool document)
@@ -1034,31 +1067,25 @@ static double top_up(struct crawler *c, double now)
 	size_t nh = c->nhosts;
 	for (size_t k = 0; k < nh && c->active < c->cfg.jobs; k++) {
 		struct host *h = c->hosts[(c->rr + k) % nh];
-		while (h->head && c->active < c->cfg.jobs && h->active < c->cfg.per_host) {
+		while ((h->docs.head || h->pages.head) && c->active < c->cfg.jobs &&
+		       h->active < c->cfg.per_host) {
 			double ready = h->last_start < 0 ? 0 : h->last_start + (double)c->cfg.host_delay_ms;
-			struct job *prev = NULL, *j = h->head;
-			/* first request whose backoff is over */
-			double earliest = -1;
-			while (j && j->not_before > now) {
-				if (earliest < 0 || j->not_before < earliest)
-					earliest = j->not_before;
-				prev = j;
-				j = j->next;
-			}
-			double at = j ? ready : (ready > earliest ? ready : earliest);
-			if (!j || ready > now) {
-				if (at > now && (wake < 0 || at - now < wake))
-					wake = at - now;
+			if (ready > now) {
+				if (wake < 0 || ready - now < wake)
+					wake = ready - now;
 				break;
 			}
-			if (prev)
-				prev->next = j->next;
-			else
-				h->head = j->next;
-			if (h->tail == j)
-				h->tail = prev;
+			double earliest = -1;
+			struct job *j = take_ready(&h->docs, now, &earliest);
+			if (!j)
+				j = take_ready(&h->pages, now, &earliest);
+			if (!j) {
+				/* all in backoff */
+				if (earliest > now && (wake < 0 || earliest - now < wake))
+					wake = earliest - now;
+				break;
+			}
 			c->queued--;
-			j->next = NULL;
 			if (job_start(c, j, now) < 0) {
 				/* cannot happen short of OOM in curl: drop loudly */
 				log_error(_("cannot start transfer of '%s'"), j->shown_url);
@@ -1071,16 +1098,22 @@ static double top_up(struct crawler *c, double now)
 	return wake;
 }
 
+static void jobq_free(struct jobq *q)
+{
+	while (q->head) {
+		struct job *j = q->head;
+		q->head = j->next;
+		job_free(j);
+	}
+	q->tail = NULL;
+}
+
 static void abandon_all(struct crawler *c)
 {
 	for (size_t i = 0; i < c->nhosts; i++) {
 		struct host *h = c->hosts[i];
-		while (h->head) {
-			struct job *j = h->head;
-			h->head = j->next;
-			job_free(j);
-		}
-		h->tail = NULL;
+		jobq_free(&h->docs);
+		jobq_free(&h->pages);
 		h->active = 0;
 	}
 	c->queued = 0;
