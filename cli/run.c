@@ -407,6 +407,7 @@ static int make_jobs(const struct run_opts *o, const struct watchlist *wl, struc
 {
 	char *err = NULL;
 	*jobs = xcalloc(watchlist_page_count(wl) + 1, sizeof(**jobs));
+	report_reserve_pages(ctx->report, watchlist_page_count(wl));
 	for (size_t i = 0; i < wl->n_offices; i++) {
 		for (size_t j = 0; j < wl->offices[i].n_pages; j++) {
 			const struct wl_page *p = &wl->offices[i].pages[j];

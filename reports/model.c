@@ -58,6 +58,14 @@ void report_init(struct report *r)
 	memset(r, 0, sizeof(*r));
 }
 
+void report_reserve_pages(struct report *r, size_t n)
+{
+	if (n <= r->alloc)
+		return;
+	r->pages = xrealloc(r->pages, n * sizeof(*r->pages));
+	r->alloc = n;
+}
+
 struct report_page *report_add_page(struct report *r)
 {
 	if (r->n_pages == r->alloc) {

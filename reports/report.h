@@ -207,6 +207,9 @@ struct report {
 };
 
 void report_init(struct report *r);
+/* Makes room for n pages at once: a run knows its count, and growing by
+ * doubling would briefly hold one and a half times a 10,000-page array. */
+void report_reserve_pages(struct report *r, size_t n);
 /* Appends a zeroed page and returns it (owned by r). */
 struct report_page *report_add_page(struct report *r);
 /* Appends a zeroed document to a page and returns it (owned by the page,
