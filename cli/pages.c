@@ -342,6 +342,15 @@ static void state_view(const struct page_job *job, const struct fieldset *stored
 	};
 }
 
+void page_first_free(struct page_first *f)
+{
+	if (!f)
+		return;
+	extraction_release(&f->ex);
+	fetch_result_release(&f->res);
+	free(f);
+}
+
 static void fetch_view(const struct page_job *job, const struct fetch_result *res,
 		       const char *hash, struct judge_fetch *f)
 {
@@ -350,7 +359,7 @@ static void fetch_view(const struct page_job *job, const struct fetch_result *re
 		.failure = res->failure,
 		.not_modified = res->not_modified,
 		.body_hash = hash,
-		.first_hash = job->first_hash,
+		.first_hash = job->first ? job->first->hash : "",
 		.permanent_redirect = res->permanent_redirect,
 		.url = job->page->url,
 		.final_url = res->final_url,
@@ -366,15 +375,18 @@ static void ask_confirmation(struct crawler *c, struct run_ctx *ctx, struct page
 {
 	ctx->done--;
 	job->confirming = true;
-	job->first = *ex;
+	struct page_first *f = xcalloc(1, sizeof(*f));
+	page_first_free(job->first);
+	job->first = f;
+	f->ex = *ex;
 	memset(ex, 0, sizeof(*ex));
-	job->first_res = *res;
+	f->res = *res;
 	memset(res, 0, sizeof(*res));
-	memcpy(job->first_hash, hash, PW_HASH_HEX);
-	free(job->first_res.body);
-	free(job->first_res.html);
-	job->first_res.body = job->first_res.html = NULL;
-	job->first_res.body_len = job->first_res.html_len = 0;
+	memcpy(f->hash, hash, PW_HASH_HEX);
+	free(f->res.body);
+	free(f->res.html);
+	f->res.body = f->res.html = NULL;
+	f->res.body_len = f->res.html_len = 0;
 	struct fetch_request again = { .url = job->page->url, .data = job };
 	crawler_add(c, &again);
 }
@@ -402,14 +414,15 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 	case JUDGE_FLICKER:
 		log_info(_("%s: text changed then changed back within the run; not reported"),
 			 job->page->id);
-		page_unchanged(ctx, job, res->failure ? &job->first_res : res, NULL, NULL, false);
+		page_unchanged(ctx, job, res->failure && job->first ? &job->first->res : res, NULL, NULL,
+			       false);
 		break;
 	case JUDGE_NEW:
 		page_has_text(ctx, job, res, hash, ex, true);
 		break;
 	case JUDGE_CHANGED:
 		/* the second fetch holds the first one's text: its body is the one stored */
-		page_has_text(ctx, job, res, hash, &job->first, false);
+		page_has_text(ctx, job, res, hash, &job->first->ex, false);
 		break;
 	case JUDGE_CONFIRM:
 		ask_confirmation(c, ctx, job, res, hash, ex);
@@ -452,7 +465,7 @@ void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_resu
 	if (d.verdict == JUDGE_EXTRACT) {
 		struct judge_text t = {
 			.confirming = confirming,
-			.first_text = job->first.text,
+			.first_text = job->first ? job->first->ex.text : NULL,
 		};
 		if (extract_html(res->html, res->html_len, res->final_url, job->rules, &ex, &err) < 0) {
 			t.failure = PW_FAIL_BAD_CONTENT;
@@ -490,8 +503,8 @@ void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_resu
 		job->confirming = false;
 	page_act(c, ctx, job, res, hash, &ex, &d, error);
 	if (confirming) {
-		extraction_release(&job->first);
-		fetch_result_release(&job->first_res);
+		page_first_free(job->first);
+		job->first = NULL;
 	}
 
 	if (!job->confirming)

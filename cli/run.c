@@ -598,8 +598,7 @@ static void jobs_free(struct run_ctx *ctx, struct page_job *jobs, size_t n_jobs)
 {
 	for (size_t i = 0; jobs && i < n_jobs + 1; i++) {
 		store_page_state_release(&jobs[i].st);
-		extraction_release(&jobs[i].first);
-		fetch_result_release(&jobs[i].first_res);
+		page_first_free(jobs[i].first);
 	}
 	free(jobs);
 	while (ctx->docs) {

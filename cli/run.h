@@ -19,6 +19,15 @@ struct relocation;
 
 enum job_kind { JOB_PAGE, JOB_DOCUMENT };
 
+/* A changed page's first fetch, kept until the confirming one: out of the
+ * job itself, which every page of a 10,000-page run has all night. */
+struct page_first {
+	struct extraction ex;       /* its extraction */
+	struct fetch_result res;    /* its headers (bodies dropped) */
+	char hash[PW_HASH_HEX];     /* hash of its body */
+};
+void page_first_free(struct page_first *f); /* accepts NULL */
+
 struct page_job {
 	enum job_kind kind;         /* first: the crawler's data is either job */
 	const struct wl_page *page;
@@ -27,9 +36,7 @@ struct page_job {
 	size_t rp;                  /* index of its page in the report */
 	bool confirming;            /* second fetch of a changed text */
 	bool light;                 /* st.text and st.fields not loaded (see load_text) */
-	struct extraction first;    /* the first fetch's extraction */
-	struct fetch_result first_res; /* its headers (bodies dropped) */
-	char first_hash[PW_HASH_HEX]; /* hash of its body */
+	struct page_first *first;   /* while confirming, else NULL; owned */
 	bool docs_followed;
 };
 
