@@ -268,6 +268,10 @@ struct outline {
  * borrowed). Release with outline_release(). */
 void outline_build(const struct report *r, struct outline *out);
 void outline_release(struct outline *o);
+/* Frees one entry's contents early (a renderer done with it: a first
+ * night's outline of 10,000 new pages need not live beside its text);
+ * outline_release() then skips it. */
+void outline_entry_release(struct outline_entry *e);
 
 /* Fixed wording the renderers place themselves. */
 extern const char outline_official_page[];  /* "Page officielle : " (before a link) */

@@ -573,17 +573,22 @@ static void lines_release(struct outline_line *v, size_t n)
 	free(v);
 }
 
+void outline_entry_release(struct outline_entry *e)
+{
+	free(e->heading);
+	free(e->also);
+	lines_release(e->v, e->n);
+	memset(e, 0, sizeof(*e));
+}
+
 void outline_release(struct outline *o)
 {
 	if (!o)
 		return;
 	for (size_t i = 0; i < o->n; i++) {
 		struct outline_section *s = &o->v[i];
-		for (size_t j = 0; j < s->n; j++) {
-			free(s->v[j].heading);
-			free(s->v[j].also);
-			lines_release(s->v[j].v, s->v[j].n);
-		}
+		for (size_t j = 0; j < s->n; j++)
+			outline_entry_release(&s->v[j]);
 		free(s->v);
 		lines_release(s->lines, s->n_lines);
 	}

@@ -886,15 +886,18 @@ static void render_entry(struct buf *o, const struct outline_entry *e)
 	buf_addstr(o, "</td></tr>\n");
 }
 
-static void render_section(struct buf *o, const struct outline_section *s)
+/* Each entry is freed once written, as in the text renderer. */
+static void render_section(struct buf *o, struct outline_section *s)
 {
 	buf_addstr(o, "<tr><td style=\"padding:18px 16px 6px 16px;background:#f0f3f7;color:#2b4a6f;"
 		   "border-top:2px solid #2b4a6f;" WRAP "\"><h2 style=\"" FONT "font-size:19px;margin:0;"
 		   "color:#2b4a6f;background:#f0f3f7;\">");
 	textf(o, "%s (%zu)", s->title, s->count);
 	buf_addstr(o, "</h2></td></tr>\n");
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		render_entry(o, &s->v[i]);
+		outline_entry_release(&s->v[i]);
+	}
 	for (size_t i = 0; i < s->n_lines; i++) {
 		const struct outline_line *l = &s->lines[i];
 		if (l->kind != LINE_BULLET) {

@@ -212,13 +212,16 @@ static void render_entry(struct buf *o, const struct outline_entry *e)
 		render_line(o, &e->v[i]);
 }
 
-static void render_section(struct buf *o, const struct outline_section *s)
+/* Each entry is freed once written: the text grows as the outline shrinks. */
+static void render_section(struct buf *o, struct outline_section *s)
 {
 	struct buf b;
 
 	section(o, s->title, s->count);
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		render_entry(o, &s->v[i]);
+		outline_entry_release(&s->v[i]);
+	}
 	buf_init(&b, TEXT_MAX);
 	for (size_t i = 0; i < s->n_lines; i++) {
 		const struct outline_line *l = &s->lines[i];
