@@ -1403,6 +1403,12 @@ static int snapshot_find(struct store *s, const char *page_id, const char *text,
 /* Binds the zlib form of raw (or NULL) at i, and its length at i+1. The
  * compressed copy is returned in *z for the caller to free after the
  * statement ran. */
+/* zlib level of stored bodies. Every page whose chrome changed stores its
+ * new body, so a noisy night compresses them all: level 3 costs half of
+ * the default 6 (0.40 against 0.85 ms for a 76 KB préfecture page) for
+ * 11 % more bytes (16 % of the page against 14.4 %). */
+#define RAW_ZLIB_LEVEL 3
+
 static int bind_raw(struct store *s, sqlite3_stmt *st, int i, const char *raw, size_t raw_len,
 		    unsigned char **z)
 {
@@ -1418,7 +1424,7 @@ static int bind_raw(struct store *s, sqlite3_stmt *st, int i, const char *raw, s
 	}
 	uLongf zlen = compressBound((uLong)raw_len);
 	*z = xmalloc(zlen ? zlen : 1);
-	int zrc = compress2(*z, &zlen, (const Bytef *)raw, (uLong)raw_len, Z_DEFAULT_COMPRESSION);
+	int zrc = compress2(*z, &zlen, (const Bytef *)raw, (uLong)raw_len, RAW_ZLIB_LEVEL);
 	if (zrc != Z_OK) {
 		store_set_error(s, "cannot compress raw body: zlib error %d", zrc);
 		return -1;
