@@ -444,7 +444,9 @@ void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_resu
 	load_text(ctx, job);
 	fieldset_parse(&stored_fields, job->st.fields);
 	state_view(job, &stored_fields, &st);
-	if (!res->failure && !res->not_modified)
+	if (!res->failure && !res->not_modified && res->body_hash[0])
+		memcpy(hash, res->body_hash, sizeof(hash));   /* hashed as it arrived */
+	else if (!res->failure && !res->not_modified)
 		pw_hash_hex(res->body, res->body_len, hash);
 	fetch_view(job, res, hash, &f);
 	judge_fetch(&pol, &st, &f, time(NULL), &d);
