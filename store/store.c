@@ -405,7 +405,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  ack_failure = CASE WHEN ack_failure = ?3 THEN ack_failure END"
 		" WHERE id = ?1",
 	/* COALESCE: a 304 or a server that stops sending a validator leaves
-	 * the last good value in place rather than forgetting it. */
+	 * the last good value in place rather than forgetting it. A row that
+	 * already holds every value is left alone: on a quiet night that is
+	 * every page and document, and rewriting the same row cost as much as
+	 * recording the fetch. */
 	[ST_PAGE_OK] =
 		"UPDATE pages SET fail_count = 0, failing_since = NULL, last_failure = NULL,"
 		"  ack_failure = NULL, ack_at = NULL, ack_by = NULL, ack_note = NULL,"
@@ -413,7 +416,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),"
 		"  body_hash = COALESCE(?4, body_hash), final_url = COALESCE(?5, final_url),"
 		"  current_snapshot = COALESCE(?6, current_snapshot)"
-		" WHERE id = ?1",
+		" WHERE id = ?1 AND (fail_count <> 0 OR failing_since IS NOT NULL"
+		"  OR last_failure IS NOT NULL OR ack_failure IS NOT NULL OR ack_at IS NOT NULL"
+		"  OR ack_by IS NOT NULL OR ack_note IS NOT NULL OR ack_reminded_at IS NOT NULL"
+		"  OR etag IS NOT COALESCE(?2, etag)"
+		"  OR last_modified IS NOT COALESCE(?3, last_modified)"
+		"  OR body_hash IS NOT COALESCE(?4, body_hash)"
+		"  OR final_url IS NOT COALESCE(?5, final_url)"
+		"  OR current_snapshot IS NOT COALESCE(?6, current_snapshot))",
 	[ST_PAGE_ACK] =
 		"UPDATE pages SET ack_failure = last_failure, ack_at = ?2, ack_by = ?3,"
 		"  ack_note = ?4, ack_reminded_at = NULL"
