@@ -165,11 +165,19 @@ char *pw_host_ascii(const char *host)
 
 bool pw_url_is_http(const char *url)
 {
+	char *host = pw_url_http_host(url);
+	free(host);
+	return host != NULL;
+}
+
+char *pw_url_http_host(const char *url)
+{
 	bool http;
 	char *host = host_of(url, false, &http);
-	bool ok = http && host[0];
+	if (http && host[0])
+		return host;
 	free(host);
-	return ok;
+	return NULL;
 }
 
 /* For what libcurl refuses: drop what lies between "://" and the last '@'
