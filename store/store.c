@@ -1263,6 +1263,19 @@ int store_page_state_light(struct store *s, const char *page_id, struct page_sta
 	return page_state_read(s, ST_PAGE_STATE_LIGHT, page_id, out);
 }
 
+int store_page_snapshot_id(struct store *s, const char *page_id, int64_t *snapshot_id)
+{
+	int64_t current = 0;
+	*snapshot_id = 0;
+	int rc = page_current(s, page_id, &current);
+	if (rc < 0)
+		return -1;
+	/* as page_state_read(): an unknown page has no history */
+	if (rc == 0 && current > 0)
+		*snapshot_id = current;
+	return 0;
+}
+
 void store_page_state_release(struct page_state *st)
 {
 	if (!st)
