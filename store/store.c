@@ -262,7 +262,8 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_PAGES_DEACTIVATE,
+	ST_PAGES_ACTIVE,
+	ST_PAGE_DEACTIVATE,
 	ST_DOCS_OFFICE,
 	ST_PAGE_UPSERT,
 	ST_PAGE_STATE,
@@ -363,8 +364,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"   pages.office_kind IS NOT p.office_kind OR pages.region IS NOT p.region OR"
 		"   pages.departement IS NOT p.departement OR"
 		"   pages.departement_name IS NOT p.departement_name)",
-	[ST_PAGES_DEACTIVATE] =
-		"UPDATE pages SET active = 0 WHERE active <> 0 AND parent_page IS NULL",
+	[ST_PAGES_ACTIVE] = "SELECT id FROM pages WHERE active <> 0 AND parent_page IS NULL",
+	[ST_PAGE_DEACTIVATE] = "UPDATE pages SET active = 0 WHERE id = ?1",
 	[ST_PAGE_UPSERT] =
 		"INSERT INTO pages (id, url, office_id, office_name, office_kind, region,"
 		"                   departement, departement_name, active, first_seen)"
@@ -373,7 +374,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  office_id = excluded.office_id, office_name = excluded.office_name,"
 		"  office_kind = excluded.office_kind, region = excluded.region,"
 		"  departement = excluded.departement,"
-		"  departement_name = excluded.departement_name, active = 1",
+		"  departement_name = excluded.departement_name, active = 1"
+		/* a row already so is not written again: every page, every night */
+		" WHERE url IS NOT excluded.url OR office_id IS NOT excluded.office_id"
+		"  OR office_name IS NOT excluded.office_name"
+		"  OR office_kind IS NOT excluded.office_kind OR region IS NOT excluded.region"
+		"  OR departement IS NOT excluded.departement"
+		"  OR departement_name IS NOT excluded.departement_name OR active IS NOT 1",
 	[ST_PAGE_STATE] =
 		"SELECT p.current_snapshot, s.first_seen, s.text, s.fields, s.rules_fp,"
 		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
@@ -1164,12 +1171,48 @@ int store_set_busy_timeout(struct store *s, int ms)
 
 /* ---- pages ---- */
 
+/* The watched pages no longer in pages[] become inactive, one by one:
+ * marking every page inactive and then every listed one active again
+ * rewrote each row twice a night. */
+static int deactivate_others(struct store *s, const struct store_page_info *pages, size_t n)
+{
+	struct strmap listed = STRMAP_INIT;
+	struct strvec gone = STRVEC_INIT;
+	sqlite3_stmt *st = stmt(s, ST_PAGES_ACTIVE);
+	int rc, ret = -1;
+	for (size_t i = 0; i < n; i++)
+		if (pages[i].id)
+			strmap_put(&listed, pages[i].id, &pages[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && !strmap_get(&listed, id))
+			strvec_push(&gone, id);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "read active pages");
+		stmt_done(st);
+		goto cleanup;
+	}
+	stmt_done(st);
+	for (size_t i = 0; i < gone.n; i++) {
+		sqlite3_stmt *d = stmt(s, ST_PAGE_DEACTIVATE);
+		bind_text(d, 1, gone.v[i]);
+		if (exec_stmt(s, d, "deactivate pages") < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	strvec_release(&gone);
+	strmap_release(&listed);
+	return ret;
+}
+
 int store_sync_pages(struct store *s, const struct store_page_info *pages, size_t n)
 {
 	time_t now = time(NULL);
 	if (tx_begin(s) < 0)
 		return -1;
-	if (exec_stmt(s, stmt(s, ST_PAGES_DEACTIVATE), "deactivate pages") < 0)
+	if (deactivate_others(s, pages, n) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_page_info *p = &pages[i];
