@@ -55,7 +55,7 @@ git diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT+changes"
 
 OUT=$(mktemp -d /tmp/prefwatch-bench.XXXXXX)
 chmod 755 "$OUT"   # nginx workers run as nobody
-PORT=18473
+PORT=${BENCH_PORT:-18473}   # another port when one bench already runs
 NGINX_PID=
 FR_PID=
 cleanup() {

@@ -506,7 +506,9 @@ void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
-	if (!res->failure && !res->not_modified)
+	if (!res->failure && !res->not_modified && res->body_hash[0])
+		memcpy(hash, res->body_hash, sizeof(hash));   /* hashed as it arrived */
+	else if (!res->failure && !res->not_modified)
 		pw_hash_hex(res->body, res->body_len, hash);
 	struct judge_fetch f = {
 		.confirming = dj->confirming,

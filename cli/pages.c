@@ -117,7 +117,8 @@ static void page_failed(struct run_ctx *ctx, struct page_job *job, const struct 
 }
 
 static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const struct fetch_result *res,
-			   const char *body_hash, const struct extraction *ex, bool republished)
+			   const char *body_hash, const struct extraction *ex, bool republished,
+			   const struct fieldset *stored)
 {
 	struct report_page *rp = &ctx->report->pages[job->rp];
 	struct page_outcome o = { 0 };
@@ -150,12 +151,10 @@ static void page_unchanged(struct run_ctx *ctx, struct page_job *job, const stru
 	if (ex) {
 		follow_documents(ctx, job, res->final_url, ex->text, &ex->fields);
 	} else {
-		/* 304 or same bytes: the stored text holds the same links */
-		struct fieldset stored = FIELDSET_INIT;
-		fieldset_parse(&stored, job->st.fields);
+		/* 304 or same bytes: the stored text holds the same links
+		 * (stored: job->st.fields as the caller parsed them) */
 		follow_documents(ctx, job, res->final_url ? res->final_url : job->st.final_url,
-				 job->st.text, &stored);
-		fieldset_release(&stored);
+				 job->st.text, stored);
 	}
 }
 
@@ -394,7 +393,8 @@ static void ask_confirmation(struct crawler *c, struct run_ctx *ctx, struct page
 /* Acts on the engine's verdict for a fetch (and, after EXTRACT, its text). */
 static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *job,
 		     struct fetch_result *res, const char *hash, struct extraction *ex,
-		     const struct judge_decision *d, const char *error)
+		     const struct judge_decision *d, const char *error,
+		     const struct fieldset *stored)
 {
 	if (d->recovered && d->verdict != JUDGE_CONFIRM) {
 		/* the editors were told it failed: tell them it reads again */
@@ -409,13 +409,13 @@ static void page_act(struct crawler *c, struct run_ctx *ctx, struct page_job *jo
 		page_failed(ctx, job, res, d, error);
 		break;
 	case JUDGE_UNCHANGED:
-		page_unchanged(ctx, job, res, hash, ex->text ? ex : NULL, d->republished);
+		page_unchanged(ctx, job, res, hash, ex->text ? ex : NULL, d->republished, stored);
 		break;
 	case JUDGE_FLICKER:
 		log_info(_("%s: text changed then changed back within the run; not reported"),
 			 job->page->id);
 		page_unchanged(ctx, job, res->failure && job->first ? &job->first->res : res, NULL, NULL,
-			       false);
+			       false, stored);
 		break;
 	case JUDGE_NEW:
 		page_has_text(ctx, job, res, hash, ex, true);
@@ -457,7 +457,9 @@ void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_resu
 	load_text(ctx, job);
 	fieldset_parse(&stored_fields, job->st.fields);
 	state_view(job, &stored_fields, &st);
-	if (!res->failure && !res->not_modified)
+	if (!res->failure && !res->not_modified && res->body_hash[0])
+		memcpy(hash, res->body_hash, sizeof(hash));   /* hashed as it arrived */
+	else if (!res->failure && !res->not_modified)
 		pw_hash_hex(res->body, res->body_len, hash);
 	fetch_view(job, res, hash, &f);
 	judge_fetch(&pol, &st, &f, time(NULL), &d);
@@ -501,7 +503,7 @@ void cli_page_fetched(struct crawler *c, struct page_job *job, struct fetch_resu
 	show_progress(ctx, job->page->url);
 	if (confirming)
 		job->confirming = false;
-	page_act(c, ctx, job, res, hash, &ex, &d, error);
+	page_act(c, ctx, job, res, hash, &ex, &d, error, &stored_fields);
 	if (confirming) {
 		page_first_free(job->first);
 		job->first = NULL;

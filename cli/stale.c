@@ -88,20 +88,21 @@ int cli_stale_refresh(struct store *s, const struct law_table *t, const char *pa
 	int ret = -1;
 	const char *want = cli_laws_fingerprint(t);
 
-	if (store_page_state_light(s, page_id, &st) < 0)
+	/* the snapshot's id alone first: a quiet night evaluates nothing */
+	int64_t snapshot_id = 0;
+	if (store_page_snapshot_id(s, page_id, &snapshot_id) < 0)
 		goto cleanup;
-	if (!st.has_snapshot) {
+	if (!snapshot_id) {
 		ret = 0;
 		goto cleanup;
 	}
 	int rc = store_law_eval_get(s, page_id, &evaluated, &fp);
 	if (rc < 0)
 		goto cleanup;
-	if (rc == 0 && evaluated == st.snapshot_id && str_eq(fp, want)) {
+	if (rc == 0 && evaluated == snapshot_id && str_eq(fp, want)) {
 		ret = 0;  /* same text, same table: the stored flags stand */
 		goto cleanup;
 	}
-	store_page_state_release(&st);
 	if (store_page_state(s, page_id, &st) < 0)
 		goto cleanup;
 	if (st.fields)

@@ -494,11 +494,49 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 
 /* ---- hashes ---- */
 
-void pw_hash_hex(const void *data, size_t len, char out[PW_HASH_HEX])
+static void hash_format(XXH128_hash_t h, char out[PW_HASH_HEX])
 {
-	XXH128_hash_t h = XXH3_128bits(data, len);
 	snprintf(out, PW_HASH_HEX, "%016llx%016llx",
 		 (unsigned long long)h.high64, (unsigned long long)h.low64);
+}
+
+void pw_hash_hex(const void *data, size_t len, char out[PW_HASH_HEX])
+{
+	hash_format(XXH3_128bits(data, len), out);
+}
+
+/* XXH3's streaming state: XXH3_createState() gives the alignment it needs */
+struct pw_hasher {
+	XXH3_state_t *st;
+};
+
+struct pw_hasher *pw_hasher_new(void)
+{
+	struct pw_hasher *h = xmalloc(sizeof(*h));
+	h->st = XXH3_createState();
+	if (!h->st)
+		pw_die_oom("hash state");
+	XXH3_128bits_reset(h->st);
+	return h;
+}
+
+void pw_hasher_update(struct pw_hasher *h, const void *data, size_t len)
+{
+	if (len)
+		XXH3_128bits_update(h->st, data, len);
+}
+
+void pw_hasher_final(const struct pw_hasher *h, char out[PW_HASH_HEX])
+{
+	hash_format(XXH3_128bits_digest(h->st), out);
+}
+
+void pw_hasher_free(struct pw_hasher *h)
+{
+	if (!h)
+		return;
+	XXH3_freeState(h->st);
+	free(h);
 }
 
 /* ---- time ---- */

@@ -182,6 +182,15 @@ void log_msg(enum log_level lvl, const char *fmt, ...) PW_PRINTF(2, 3);
 /* ---- content hashes: 128-bit XXH3 as 32 lowercase hex digits ---- */
 #define PW_HASH_HEX 33
 void pw_hash_hex(const void *data, size_t len, char out[PW_HASH_HEX]);
+/* The same hash over bytes given in pieces (a body as it is received):
+ * pw_hasher_new() (never NULL), _update() any number of times, then
+ * _final() gives exactly what pw_hash_hex() gives for the concatenation.
+ * pw_hasher_free() accepts NULL. */
+struct pw_hasher;
+struct pw_hasher *pw_hasher_new(void);
+void pw_hasher_update(struct pw_hasher *h, const void *data, size_t len);
+void pw_hasher_final(const struct pw_hasher *h, char out[PW_HASH_HEX]);
+void pw_hasher_free(struct pw_hasher *h);
 
 /* ---- time ---- */
 /* "2026-01-05T02:00:00Z" into out (at least 21 bytes). */

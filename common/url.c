@@ -117,22 +117,37 @@ cleanup:
 	return ret;
 }
 
+/* The host of url as pw_url_parse() gives it (punycode if ascii), or ""
+ * when it does not parse; *http tells an http(s) scheme. Only the parts
+ * asked for are read: the crawler asks for a host per request. */
+static char *host_of(const char *url, bool ascii, bool *http)
+{
+	CURLUcode rc;
+	char *scheme = NULL, *host = NULL;
+	CURLU *h = parse_handle(url, &rc);
+	if (http)
+		*http = false;
+	if (!h)
+		return xstrdup("");
+	scheme = part(h, CURLUPART_SCHEME, 0, true);
+	if (scheme) {
+		host = part(h, CURLUPART_HOST, ascii ? CURLU_PUNYCODE : 0, true);
+		if (http)
+			*http = !strcmp(scheme, "http") || !strcmp(scheme, "https");
+	}
+	free(scheme);
+	curl_url_cleanup(h);
+	return host ? host : xstrdup("");
+}
+
 char *pw_url_host(const char *url)
 {
-	struct pw_url u = PW_URL_INIT;
-	char *out = pw_url_parse(url, &u, NULL) == 0 ? u.host : NULL;
-	u.host = NULL;
-	pw_url_release(&u);
-	return out ? out : xstrdup("");
+	return host_of(url, false, NULL);
 }
 
 char *pw_url_host_ascii(const char *url)
 {
-	struct pw_url u = PW_URL_INIT;
-	char *out = pw_url_parse(url, &u, NULL) == 0 ? u.host_ascii : NULL;
-	u.host_ascii = NULL;
-	pw_url_release(&u);
-	return out ? out : xstrdup("");
+	return host_of(url, true, NULL);
 }
 
 char *pw_host_ascii(const char *host)
@@ -150,11 +165,19 @@ char *pw_host_ascii(const char *host)
 
 bool pw_url_is_http(const char *url)
 {
-	struct pw_url u = PW_URL_INIT;
-	bool ok = pw_url_parse(url, &u, NULL) == 0 && u.host[0] &&
-		  (!strcmp(u.scheme, "http") || !strcmp(u.scheme, "https"));
-	pw_url_release(&u);
-	return ok;
+	char *host = pw_url_http_host(url);
+	free(host);
+	return host != NULL;
+}
+
+char *pw_url_http_host(const char *url)
+{
+	bool http;
+	char *host = host_of(url, false, &http);
+	if (http && host[0])
+		return host;
+	free(host);
+	return NULL;
 }
 
 /* For what libcurl refuses: drop what lies between "://" and the last '@'

@@ -50,6 +50,9 @@ char *pw_host_ascii(const char *host);
 
 /* True when url is an absolute http: or https: URL with a host. */
 bool pw_url_is_http(const char *url);
+/* Both at one parse: the lower-case host of url (owned) when
+ * pw_url_is_http(url), else NULL. */
+char *pw_url_http_host(const char *url);
 
 /* url without its user-info ("https://user:secret@a.fr/x" gives
  * "https://a.fr/x"), otherwise unchanged. Credentials in a URL must never

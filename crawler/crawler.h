@@ -120,6 +120,10 @@ struct fetch_result {
 	char *body;                /* raw bytes (content-encoding undone: gzip and
 				    * deflate are asked for and decoded here) */
 	size_t body_len;
+	/* pw_hash_hex() of body, computed as the bytes arrived (no second
+	 * pass over a large file); "" when the body was decoded here or on
+	 * failure: then hash body yourself */
+	char body_hash[PW_HASH_HEX];
 	char *html;                /* body decoded to valid UTF-8 */
 	size_t html_len;
 	char *charset;             /* charset the body was decoded from */

@@ -257,16 +257,17 @@ void doc_links_find(const struct extraction *ex, const char *page_url,
 			/* eZ Publish serves files as /content/download/ID/...
 			 * without an extension: the bytes will tell */
 			bool download = k == 1 && strstr(u, "/content/download/");
-			bool dup = !pw_url_is_http(u) ||
-				   (doc_type_from_url(u) == DOC_TYPE_UNKNOWN && !download);
+			bool dup = doc_type_from_url(u) == DOC_TYPE_UNKNOWN && !download;
 			for (size_t j = 0; j < out->n && !dup; j++)
 				dup = !strcmp(out->v[j].url, u);
-			if (dup) {
+			/* parsed last, and once: most of a page's links are no
+			 * document and are dropped by their name alone */
+			char *h = dup ? NULL : pw_url_http_host(u);
+			if (!h) {
 				free(u);
 				continue;
 			}
-			char *h = pw_url_host(u);
-			bool ok = *h && !strcmp(h, page_host);
+			bool ok = !strcmp(h, page_host);
 			for (size_t j = 0; !ok && domains && j < domains->n; j++)
 				ok = host_in_domain(h, domains->v[j]);
 			free(h);

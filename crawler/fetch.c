@@ -77,6 +77,8 @@ struct job {
 	CURL *easy;
 	struct curl_slist *headers;
 	struct buf body;
+	struct pw_hasher *hasher; /* body's hash as it arrives; NULL until the
+				   * first byte of each response */
 	bool too_large;
 	long cur_status;          /* status line of the response being read */
 	int hops;                 /* redirect responses seen */
@@ -109,6 +111,8 @@ struct crawler {
 	struct job *running;      /* transfers on the multi handle */
 	volatile sig_atomic_t stop;
 	uint64_t rng;
+	struct host *last_host;     /* host_get()'s last answer, and the */
+	char *last_authority;       /* "scheme://authority" it came from */
 	struct curl_slist *resolve; /* CURLOPT_RESOLVE, punycode host names */
 	struct strvec pinned;       /* their host names: public by decree */
 	crawler_idle_fn idle;       /* crawler_set_idle() */
@@ -199,24 +203,52 @@ struct crawler *crawler_new(const struct crawler_config *cfg, char **err)
 
 /* ---- hosts and queue ---- */
 
-/* Linear search: a run touches a few hundred hosts at most. */
+/* The length of url's "scheme://authority" (up to the first '/', '?' or
+ * '#' after "://"): everything the host is parsed from. 0 when it has no
+ * "://", or when the rest holds a byte that fails libcurl's whole-URL
+ * parse (controls, space: then the host is "", see pw_url_host()). */
+static size_t authority_len(const char *url)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return 0;
+	p += 3;
+	size_t n = (size_t)(p - url) + strcspn(p, "/?#");
+	for (const unsigned char *r = (const unsigned char *)url + n; *r; r++)
+		if (*r <= 0x20 || *r == 0x7f)
+			return 0;
+	return n;
+}
+
+/* Linear search: a run touches a few hundred hosts at most. A page's
+ * documents and the next pages mostly share its scheme and authority:
+ * the same bytes give the same host, without parsing the URL again. */
 static struct host *host_get(struct crawler *c, const char *url)
 {
+	size_t alen = authority_len(url);
+	if (alen && c->last_authority && strlen(c->last_authority) == alen &&
+	    !memcmp(c->last_authority, url, alen))
+		return c->last_host;
 	char *name = pw_url_host(url);
-	for (size_t i = 0; i < c->nhosts; i++) {
-		if (!strcmp(c->hosts[i]->name, name)) {
-			free(name);
-			return c->hosts[i];
+	struct host *h = NULL;
+	for (size_t i = 0; i < c->nhosts && !h; i++)
+		if (!strcmp(c->hosts[i]->name, name))
+			h = c->hosts[i];
+	if (h) {
+		free(name);
+	} else {
+		if (c->nhosts == c->hosts_alloc) {
+			c->hosts_alloc = c->hosts_alloc ? c->hosts_alloc * 2 : 16;
+			c->hosts = xrealloc(c->hosts, c->hosts_alloc * sizeof(*c->hosts));
 		}
+		h = xcalloc(1, sizeof(*h));
+		h->name = name;
+		h->last_start = -1;
+		c->hosts[c->nhosts++] = h;
 	}
-	if (c->nhosts == c->hosts_alloc) {
-		c->hosts_alloc = c->hosts_alloc ? c->hosts_alloc * 2 : 16;
-		c->hosts = xrealloc(c->hosts, c->hosts_alloc * sizeof(*c->hosts));
-	}
-	struct host *h = xcalloc(1, sizeof(*h));
-	h->name = name;
-	h->last_start = -1;
-	c->hosts[c->nhosts++] = h;
+	free(c->last_authority);
+	c->last_authority = alen ? xstrndup(url, alen) : NULL;
+	c->last_host = h;
 	return h;
 }
 
@@ -288,6 +320,11 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
 		j->too_large = true;
 		return 0;
 	}
+	/* hashed while the bytes are still in cache: a 500 KB document that
+	 * did not change is then never read again */
+	if (!j->hasher)
+		j->hasher = pw_hasher_new();
+	pw_hasher_update(j->hasher, data, n);
 	return n;
 }
 
@@ -352,6 +389,8 @@ static size_t header_cb(char *line, size_t size, size_t nmemb, void *userp)
 		free(j->content_encoding);
 		j->etag = j->last_modified = j->content_type = j->content_encoding = NULL;
 		buf_reset(&j->body);
+		pw_hasher_free(j->hasher);
+		j->hasher = NULL;
 		buf_reset(&j->resp_head);
 		j->resp_started = true;
 		buf_add(&j->resp_head, line, len);
@@ -401,6 +440,8 @@ static void attempt_reset(struct job *j)
 	curl_slist_free_all(j->headers);
 	j->headers = NULL;
 	buf_release(&j->body);
+	pw_hasher_free(j->hasher);
+	j->hasher = NULL;
 	free(j->etag);
 	free(j->last_modified);
 	free(j->content_type);
@@ -434,7 +475,12 @@ static void job_free(struct job *j)
 
 static struct curl_slist *add_header(struct curl_slist *list, const char *name, const char *value)
 {
-	char *h = xasprintf("%s: %s", name, value);
+	/* by hand: a printf per header per transfer shows on a quiet night */
+	size_t nl = strlen(name), vl = strlen(value);
+	char *h = xmalloc(nl + vl + 3);
+	memcpy(h, name, nl);
+	memcpy(h + nl, ": ", 2);
+	memcpy(h + nl + 2, value, vl + 1);
 	struct curl_slist *l = curl_slist_append(list, h);
 	free(h);
 	if (!l) {
@@ -460,9 +506,13 @@ static int prereq_cb(void *clientp, char *primary_ip, char *local_ip, int primar
 	(void)primary_port;
 	(void)local_port;
 	curl_easy_getinfo(j->easy, CURLINFO_EFFECTIVE_URL, &url);
-	host = pw_url_host_ascii(url ? url : j->req.url);
-	internal = !strvec_contains(&j->crawler->pinned, host) && pw_ip_is_internal(primary_ip);
-	free(host);
+	internal = pw_ip_is_internal(primary_ip);
+	if (internal && j->crawler->pinned.n) {
+		/* parsed only when a pinned name could make it public */
+		host = pw_url_host_ascii(url ? url : j->req.url);
+		internal = !strvec_contains(&j->crawler->pinned, host);
+		free(host);
+	}
 	if (j->connections++ == 0) {
 		j->origin_internal = internal;
 		return CURL_PREREQFUNC_OK;
@@ -949,6 +999,13 @@ static void take_body(struct job *j, struct fetch_result *res)
 		res->exchange = NULL;
 		return;
 	}
+	/* the bytes hashed are the body's only if it was not decoded */
+	if (!res->exchange ? !scratch.body : !res->exchange->body) {
+		if (j->hasher)
+			pw_hasher_final(j->hasher, res->body_hash);
+		else
+			pw_hash_hex("", 0, res->body_hash);
+	}
 	free(scratch.body);
 	const char *ct = res->content_type;
 	if (j->document)
@@ -1190,6 +1247,7 @@ void crawler_free(struct crawler *c)
 		free(c->hosts[i]);
 	}
 	free(c->hosts);
+	free(c->last_authority);
 	curl_slist_free_all(c->resolve);
 	strvec_release(&c->pinned);
 	curl_multi_cleanup(c->multi);

@@ -104,6 +104,15 @@ static void add_quoted(struct buf *o, const char *s)
 
 	buf_addch(o, '"');
 	while (i < len) {
+		/* a run of plain ASCII at once: most of a report is */
+		size_t run = i;
+		while (run < len && p[run] >= 0x20 && p[run] < 0x7F && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run > i) {
+			buf_add(o, s + i, run - i);
+			i = run;
+			continue;
+		}
 		unsigned char c = p[i];
 		size_t n = 1;
 		if (c == '"' || c == '\\') {

@@ -262,7 +262,8 @@ enum stmt_id {
 	ST_ROLLBACK_TO,
 	ST_COMMIT,
 	ST_ROLLBACK,
-	ST_PAGES_DEACTIVATE,
+	ST_PAGES_ACTIVE,
+	ST_PAGE_DEACTIVATE,
 	ST_DOCS_OFFICE,
 	ST_PAGE_UPSERT,
 	ST_PAGE_STATE,
@@ -363,8 +364,8 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"   pages.office_kind IS NOT p.office_kind OR pages.region IS NOT p.region OR"
 		"   pages.departement IS NOT p.departement OR"
 		"   pages.departement_name IS NOT p.departement_name)",
-	[ST_PAGES_DEACTIVATE] =
-		"UPDATE pages SET active = 0 WHERE active <> 0 AND parent_page IS NULL",
+	[ST_PAGES_ACTIVE] = "SELECT id FROM pages WHERE active <> 0 AND parent_page IS NULL",
+	[ST_PAGE_DEACTIVATE] = "UPDATE pages SET active = 0 WHERE id = ?1",
 	[ST_PAGE_UPSERT] =
 		"INSERT INTO pages (id, url, office_id, office_name, office_kind, region,"
 		"                   departement, departement_name, active, first_seen)"
@@ -373,7 +374,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  office_id = excluded.office_id, office_name = excluded.office_name,"
 		"  office_kind = excluded.office_kind, region = excluded.region,"
 		"  departement = excluded.departement,"
-		"  departement_name = excluded.departement_name, active = 1",
+		"  departement_name = excluded.departement_name, active = 1"
+		/* a row already so is not written again: every page, every night */
+		" WHERE url IS NOT excluded.url OR office_id IS NOT excluded.office_id"
+		"  OR office_name IS NOT excluded.office_name"
+		"  OR office_kind IS NOT excluded.office_kind OR region IS NOT excluded.region"
+		"  OR departement IS NOT excluded.departement"
+		"  OR departement_name IS NOT excluded.departement_name OR active IS NOT 1",
 	[ST_PAGE_STATE] =
 		"SELECT p.current_snapshot, s.first_seen, s.text, s.fields, s.rules_fp,"
 		"       p.body_hash, p.etag, p.last_modified, p.final_url,"
@@ -405,7 +412,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  ack_failure = CASE WHEN ack_failure = ?3 THEN ack_failure END"
 		" WHERE id = ?1",
 	/* COALESCE: a 304 or a server that stops sending a validator leaves
-	 * the last good value in place rather than forgetting it. */
+	 * the last good value in place rather than forgetting it. A row that
+	 * already holds every value is left alone: on a quiet night that is
+	 * every page and document, and rewriting the same row cost as much as
+	 * recording the fetch. */
 	[ST_PAGE_OK] =
 		"UPDATE pages SET fail_count = 0, failing_since = NULL, last_failure = NULL,"
 		"  ack_failure = NULL, ack_at = NULL, ack_by = NULL, ack_note = NULL,"
@@ -413,7 +423,14 @@ static const char *const stmt_sql[ST__COUNT] = {
 		"  etag = COALESCE(?2, etag), last_modified = COALESCE(?3, last_modified),"
 		"  body_hash = COALESCE(?4, body_hash), final_url = COALESCE(?5, final_url),"
 		"  current_snapshot = COALESCE(?6, current_snapshot)"
-		" WHERE id = ?1",
+		" WHERE id = ?1 AND (fail_count <> 0 OR failing_since IS NOT NULL"
+		"  OR last_failure IS NOT NULL OR ack_failure IS NOT NULL OR ack_at IS NOT NULL"
+		"  OR ack_by IS NOT NULL OR ack_note IS NOT NULL OR ack_reminded_at IS NOT NULL"
+		"  OR etag IS NOT COALESCE(?2, etag)"
+		"  OR last_modified IS NOT COALESCE(?3, last_modified)"
+		"  OR body_hash IS NOT COALESCE(?4, body_hash)"
+		"  OR final_url IS NOT COALESCE(?5, final_url)"
+		"  OR current_snapshot IS NOT COALESCE(?6, current_snapshot))",
 	[ST_PAGE_ACK] =
 		"UPDATE pages SET ack_failure = last_failure, ack_at = ?2, ack_by = ?3,"
 		"  ack_note = ?4, ack_reminded_at = NULL"
@@ -1154,12 +1171,48 @@ int store_set_busy_timeout(struct store *s, int ms)
 
 /* ---- pages ---- */
 
+/* The watched pages no longer in pages[] become inactive, one by one:
+ * marking every page inactive and then every listed one active again
+ * rewrote each row twice a night. */
+static int deactivate_others(struct store *s, const struct store_page_info *pages, size_t n)
+{
+	struct strmap listed = STRMAP_INIT;
+	struct strvec gone = STRVEC_INIT;
+	sqlite3_stmt *st = stmt(s, ST_PAGES_ACTIVE);
+	int rc, ret = -1;
+	for (size_t i = 0; i < n; i++)
+		if (pages[i].id)
+			strmap_put(&listed, pages[i].id, &pages[i]);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && !strmap_get(&listed, id))
+			strvec_push(&gone, id);
+	}
+	if (rc != SQLITE_DONE) {
+		store_db_error(s, "read active pages");
+		stmt_done(st);
+		goto cleanup;
+	}
+	stmt_done(st);
+	for (size_t i = 0; i < gone.n; i++) {
+		sqlite3_stmt *d = stmt(s, ST_PAGE_DEACTIVATE);
+		bind_text(d, 1, gone.v[i]);
+		if (exec_stmt(s, d, "deactivate pages") < 0)
+			goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	strvec_release(&gone);
+	strmap_release(&listed);
+	return ret;
+}
+
 int store_sync_pages(struct store *s, const struct store_page_info *pages, size_t n)
 {
 	time_t now = time(NULL);
 	if (tx_begin(s) < 0)
 		return -1;
-	if (exec_stmt(s, stmt(s, ST_PAGES_DEACTIVATE), "deactivate pages") < 0)
+	if (deactivate_others(s, pages, n) < 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const struct store_page_info *p = &pages[i];
@@ -1251,6 +1304,19 @@ int store_page_state(struct store *s, const char *page_id, struct page_state *ou
 int store_page_state_light(struct store *s, const char *page_id, struct page_state *out)
 {
 	return page_state_read(s, ST_PAGE_STATE_LIGHT, page_id, out);
+}
+
+int store_page_snapshot_id(struct store *s, const char *page_id, int64_t *snapshot_id)
+{
+	int64_t current = 0;
+	*snapshot_id = 0;
+	int rc = page_current(s, page_id, &current);
+	if (rc < 0)
+		return -1;
+	/* as page_state_read(): an unknown page has no history */
+	if (rc == 0 && current > 0)
+		*snapshot_id = current;
+	return 0;
 }
 
 void store_page_state_release(struct page_state *st)

@@ -80,6 +80,11 @@ int store_page_state(struct store *s, const char *page_id, struct page_state *ou
  * page's fetch comes back (validators, hashes, streak), read cheaply. */
 int store_page_state_light(struct store *s, const char *page_id, struct page_state *out);
 void store_page_state_release(struct page_state *st);
+/* Only the id of the page's current snapshot: 0 with *snapshot_id (0 for
+ * none, or a page unknown to the store), -1 on error. The pages row alone
+ * is read, not the snapshot's (whose later columns lie past its text and
+ * raw body: even the light state walks those overflow pages). */
+int store_page_snapshot_id(struct store *s, const char *page_id, int64_t *snapshot_id);
 
 /* Raw body of a snapshot, decompressed (owned, NUL-terminated after len
  * bytes). For re-extraction. -1 if the snapshot is unknown or was stored

@@ -74,6 +74,40 @@ static void test_hash(void)
 	CHECK(strcmp(a, b) != 0);
 }
 
+/* The hash taken in pieces is the one-shot hash, whatever the cut: sizes
+ * on both sides of XXH3's internal block and buffer bounds, pieces of 1
+ * byte to more than the whole, and nothing at all. */
+static void test_hasher_pieces(void)
+{
+	static const size_t sizes[] = { 0, 1, 16, 17, 128, 129, 240, 241, 1024, 1025,
+					4096, 70000, 300001 };
+	static const size_t pieces[] = { 1, 3, 64, 255, 256, 16384, 1u << 20 };
+	size_t max = 300001;
+	unsigned char *data = xmalloc(max);
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+	for (size_t i = 0; i < max; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		data[i] = (unsigned char)x;
+	}
+	for (size_t i = 0; i < PW_ARRAY_SIZE(sizes); i++) {
+		char whole[PW_HASH_HEX], got[PW_HASH_HEX];
+		pw_hash_hex(data, sizes[i], whole);
+		for (size_t k = 0; k < PW_ARRAY_SIZE(pieces); k++) {
+			if (sizes[i] > 5000 && pieces[k] < 64)
+				continue;   /* slow and says nothing more */
+			struct pw_hasher *h = pw_hasher_new();
+			for (size_t off = 0; off < sizes[i]; off += pieces[k])
+				pw_hasher_update(h, data + off, sizes[i] - off < pieces[k] ? sizes[i] - off
+											 : pieces[k]);
+			pw_hasher_final(h, got);
+			pw_hasher_free(h);
+			CHECK_STR(got, whole);
+		}
+	}
+	pw_hasher_free(NULL);
+	free(data);
+}
+
 /* The map finds every key put in it, across its growth, and no other. */
 static void test_strmap(void)
 {
@@ -109,6 +143,7 @@ int main(void)
 	TEST_RUN(test_time);
 	TEST_RUN(test_failure_names);
 	TEST_RUN(test_hash);
+	TEST_RUN(test_hasher_pieces);
 	TEST_RUN(test_strmap);
 	return test_finish();
 }

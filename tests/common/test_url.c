@@ -64,6 +64,35 @@ static void test_parse(void)
 	CHECK(!pw_url_is_http("ftp://a.fr/"));
 	CHECK(!pw_url_is_http("mailto:x@a.fr"));
 	CHECK(!pw_url_is_http("/x"));
+
+	/* the one-parse forms give what the full parse gives */
+	static const char *const urls[] = {
+		"https://WWW.Aisne.gouv.fr/Demarches?x=1#y", "HTTP://a.fr", "ftp://a.fr/",
+		"mailto:x@a.fr", "/x", "", "http://", "http://[::1]:8080/a",
+		"https://u:p@b.fr/x", "http://a.fr/pa th", "http://a.fr:99999/",
+		"file:///etc/passwd", "http://xn--prfecture-c4a.fr/",
+	};
+	for (size_t i = 0; i < PW_ARRAY_SIZE(urls); i++) {
+		struct pw_url full = PW_URL_INIT;
+		bool parsed = pw_url_parse(urls[i], &full, NULL) == 0;
+		char *h = pw_url_host(urls[i]), *ha = pw_url_host_ascii(urls[i]);
+		char *hh = pw_url_http_host(urls[i]);
+		bool http = parsed && full.host[0] &&
+			    (!strcmp(full.scheme, "http") || !strcmp(full.scheme, "https"));
+		CHECK_STR(h, parsed ? full.host : "");
+		CHECK_STR(ha, parsed && full.host_ascii ? full.host_ascii : "");
+		CHECK_INT(pw_url_is_http(urls[i]), http);
+		CHECK_INT(hh != NULL, http);
+		if (hh && http)
+			CHECK_STR(hh, full.host);
+		free(h);
+		free(ha);
+		free(hh);
+		pw_url_release(&full);
+	}
+	char *hh = pw_url_http_host("https://WWW.Aisne.gouv.fr/x");
+	CHECK_STR(hh, "www.aisne.gouv.fr");
+	free(hh);
 }
 
 /* IDN hosts: punycode for the resolver, Unicode for people. */

@@ -216,6 +216,47 @@ static void test_ack_failure(void)
 	free(path);
 }
 
+/* store_page_snapshot_id() gives what the full state gives, from the
+ * pages row alone: 0 before any snapshot and for an unknown page, the
+ * current one after a new text, the same after a quiet fetch and a
+ * failure (the last good snapshot is kept). */
+static void test_page_snapshot_id(void)
+{
+	char *path = db_path("snapid.db");
+	struct store *s = open_ok(path);
+	struct page_state st;
+	int64_t run, id = -1;
+	if (!s) {
+		free(path);
+		return;
+	}
+	CHECK_INT(store_sync_pages(s, pages3, 3), 0);
+	CHECK_INT(store_page_snapshot_id(s, "59-nowhere", &id), 0);
+	CHECK_INT(id, 0);
+	id = -1;
+	CHECK_INT(store_page_snapshot_id(s, "59-dunkerque", &id), 0);
+	CHECK_INT(id, 0);
+	CHECK_INT(store_run_begin(s, 1000, &run), 0);
+	struct page_outcome o = outcome("59-dunkerque", OUTCOME_NEW, 1000, "Procédure");
+	commit(s, run, &o, NULL);
+	static const enum outcome_kind then[] = { OUTCOME_UNCHANGED, OUTCOME_FAILED };
+	for (size_t i = 0; i < PW_ARRAY_SIZE(then) + 1; i++) {
+		CHECK_INT(store_page_state(s, "59-dunkerque", &st), 0);
+		CHECK_INT(store_page_snapshot_id(s, "59-dunkerque", &id), 0);
+		CHECK(st.has_snapshot);
+		CHECK_INT(id, st.snapshot_id);
+		store_page_state_release(&st);
+		if (i == PW_ARRAY_SIZE(then))
+			break;
+		o = outcome("59-dunkerque", then[i], 2000 + (time_t)i, NULL);
+		if (then[i] == OUTCOME_FAILED)
+			o.failure = PW_FAIL_TIMEOUT;
+		commit(s, run, &o, NULL);
+	}
+	store_close(s);
+	free(path);
+}
+
 /* ---- open, migrate, refuse ---- */
 
 static void test_fresh_file_migrates(void)
@@ -1676,6 +1717,7 @@ int main(int argc, char **argv)
 	test_select(argc, argv);
 	TEST_RUN(test_fresh_file_migrates);
 	TEST_RUN(test_ack_failure);
+	TEST_RUN(test_page_snapshot_id);
 	TEST_RUN(test_reopen_is_idempotent);
 	TEST_RUN(test_newer_version_refused_untouched);
 	TEST_RUN(test_garbage_file_refused_untouched);

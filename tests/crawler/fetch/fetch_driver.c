@@ -18,7 +18,7 @@
  * Result lines: {"url":..., "failure":..., "error":..., "http_status":...,
  * "not_modified":..., "final_url":..., "redirected":..., "permanent_redirect":...,
  * "etag":..., "last_modified":..., "content_type":..., "body_len":...,
- * "html":..., "charset":..., "attempts":..., "seconds":...}; then one line
+ * "body_hash":..., "body_hash_whole":..., "html":..., "charset":..., "attempts":..., "seconds":...}; then one line
  * {"run": rc, "elapsed": s, "results": n}.
  */
 #include "common/common.h"
@@ -117,7 +117,18 @@ static void on_done(struct crawler *c, const struct fetch_request *req,
 	field("etag", res->etag);
 	field("last_modified", res->last_modified);
 	field("content_type", res->content_type);
-	printf(", \"body_len\": %zu, \"html\": ", res->body_len);
+	printf(", \"body_len\": %zu", res->body_len);
+	/* the hash the crawler took as the bytes came, beside the one-shot
+	 * hash of the body it hands over: they must agree */
+	field("body_hash", res->body_hash);
+	if (res->body) {
+		char whole[PW_HASH_HEX];
+		pw_hash_hex(res->body, res->body_len, whole);
+		field("body_hash_whole", whole);
+	} else {
+		field("body_hash_whole", NULL);
+	}
+	fputs(", \"html\": ", stdout);
 	json_str(res->html, res->html_len);
 	field("charset", res->charset);
 	exchange_field(res);

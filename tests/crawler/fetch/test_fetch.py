@@ -372,6 +372,43 @@ def case_reset_then_ok(root, srv):
     check_eq(res[u]["html"], PAGE * 100, "full body")
 
 
+def case_body_hash(root, srv):
+    """The body's hash is taken as the bytes arrive: it equals the one-shot
+    hash of the body handed over, for a body in many pieces, after a reset
+    and a retry (the partial first attempt not in it), after redirect hops
+    (their bodies not in it), for an empty body; a body decoded from gzip
+    gets none (the caller hashes the decoded bytes itself); a 304 none."""
+    big = PAGE.replace("Procédure", "Procédure " + "x" * 300000)
+    write(root, "big.html", big)
+    write(root, "r.html", PAGE * 100)
+    write(root, "e.html", "")
+    write(root, "g.html", PAGE * 50)
+    srv.write_routes({"/r.html": {"sequence": [{"reset_after": 200}, {}]},
+                      "/hop": {"redirect": "/big.html", "status": 302},
+                      "/e.html": {"content_type": "text/html"},
+                      "/g.html": {"gzip": True},
+                      "/n.html": {"file": "big.html", "etag": '"v1"'}})
+    plain = [srv.url(p) for p in ("/big.html", "/r.html", "/hop")]
+    res, _, _, _ = run(srv, plain + [srv.url("/e.html"), srv.url("/g.html")], *FAST)
+    for u in plain:
+        check_eq(res[u]["failure"], "", "failure of " + u)
+        check(len(res[u]["body_hash"] or "") == 32, "a hash for %s: %r" % (u, res[u]["body_hash"]))
+        check_eq(res[u]["body_hash"], res[u]["body_hash_whole"], "streamed hash of " + u)
+    check_eq(res[srv.url("/r.html")]["attempts"], 2, "the reset page was retried")
+    check_eq(res[srv.url("/hop")]["body_hash"], res[srv.url("/big.html")]["body_hash"],
+             "a redirect's hash is the final body's")
+    e = res[srv.url("/e.html")]
+    check_eq(e["body_len"], 0, "empty body")
+    check_eq(e["body_hash"], e["body_hash_whole"], "hash of the empty body")
+    g = res[srv.url("/g.html")]
+    check_eq(g["html"], PAGE * 50, "gzip page decoded")
+    check_eq(g["body_hash"], "", "no streamed hash for a decoded body")
+    n = srv.url("/n.html")
+    res, _, _, _ = run(srv, [n], "--host-delay", 0, "--etag", '"v1"')
+    check_eq(res[n]["not_modified"], True, "304")
+    check_eq(res[n]["body_hash"], "", "no hash for a 304")
+
+
 def case_too_large_length(root, srv):
     write(root, "big.html", "<p>" + "x" * 50000 + "</p>")
     srv.write_routes({"/nolen.html": {"file": "big.html", "no_length": True},
