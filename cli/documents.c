@@ -647,11 +647,30 @@ static void doc_converted(struct run_ctx *ctx, struct convert_result *r)
 	}
 }
 
+/* How long one call from the crawler may spend deciding conversions: a
+ * new document's store work takes milliseconds, and while it runs no
+ * host's next request starts; the rest waits for the next call. */
+#define DOCS_COLLECT_MS 20
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 void docs_collect(struct run_ctx *ctx)
 {
 	struct convert_result r;
-	while (ctx->pool && !crawler_stopped(ctx->crawler) && convert_pool_collect(ctx->pool, &r))
+	double until = mono_ms() + DOCS_COLLECT_MS;
+	while (ctx->pool && !crawler_stopped(ctx->crawler) && convert_pool_collect(ctx->pool, &r)) {
 		doc_converted(ctx, &r);
+		if (mono_ms() >= until) {
+			/* results may be left: the crawler tops up, then comes back */
+			crawler_wakeup(ctx->crawler);
+			break;
+		}
+	}
 }
 
 bool docs_converting(struct run_ctx *ctx)
