@@ -144,7 +144,7 @@ int cli_open_locked(const char *db, bool lock, int *fd_out, struct store **out);
 enum setting_id {
 	S_DB, S_MAIL, S_MAIL_ALWAYS, S_SMTP_URL, S_MAIL_FROM, S_REQUIRE_TLS, S_SENDMAIL,
 	S_NETRC, S_NETRC_FILE, S_MAIL_TIMEOUT, S_MAIL_CA_FILE, S_JOBS, S_HOST_DELAY, S_JSON, S_TEXT, S_HTML,
-	S_ALLOW_PLAINTEXT_AUTH,
+	S_ALLOW_PLAINTEXT_AUTH, S_CONVERTERS, S_CONVERTER_DIR,
 	S__COUNT
 };
 

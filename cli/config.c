@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "crawler/crawler.h"
 #include "watchlist/watchlist.h"
 
 enum stype { T_STR, T_BOOL, T_LONG };
@@ -43,6 +44,8 @@ static const struct setting_def defs[S__COUNT] = {
 				     "mail.allow_plaintext_auth", false },
 	[S_JOBS]            = { "crawler", "jobs", T_LONG, 1, 256, "crawler.jobs", false },
 	[S_HOST_DELAY]      = { "crawler", "host_delay_ms", T_LONG, 0, 600000, "crawler.host_delay_ms", false },
+	[S_CONVERTERS]      = { "crawler", "converters", T_LONG, 1, CONVERT_POOL_MAX, "crawler.converters", false },
+	[S_CONVERTER_DIR]   = { "crawler", "converter_dir", T_STR, 0, 0, "crawler.converter_dir", false },
 	[S_JSON]            = { "report", "json", T_STR, 0, 0, "report.json", false },
 	[S_TEXT]            = { "report", "text", T_STR, 0, 0, "report.text", false },
 	[S_HTML]            = { "report", "html", T_STR, 0, 0, "report.html", false },

@@ -8,9 +8,14 @@
  * same crawler run (crawler_add_document()) and decided like a page, under
  * its own store id: new, unchanged (a byte-only change with the same text
  * too), changed (confirmed by a second fetch), failed with a kind. A
- * fetched document with new bytes waits in a temp file and is converted
- * after the crawler run (then the confirming fetches make another run), so
- * that a slow or hostile file never stalls the other transfers. A link
+ * fetched document with new bytes waits in a temp file for the crawler's
+ * conversion pool (convert_pool.c: worker threads converting while the
+ * crawl goes on), so that a slow or hostile file never stalls the other
+ * transfers; its text is judged, stored and reported here, on the main
+ * thread, when the pool gives it back (from the crawler's callbacks, then
+ * waiting for the last ones after the crawl), and a changed one queues its
+ * confirming fetch then. Without a pool (no thread could start) the
+ * documents are converted one at a time after each crawler run. A link
  * gone from the page is reported once as removed; its history stays. A
  * document's news goes under its page in the report, whatever the page's
  * own status.
@@ -296,42 +301,60 @@ static void doc_text_copy(struct doc_text *dst, const struct doc_text *src)
 	};
 }
 
-/* doc_extract(), unless the same bytes (same hash, same content type and
- * same type by URL, which decide the converter) were converted earlier in
- * the run: a converter's output depends on nothing else. Only successes
- * are kept; a failure may be a limit reached under load. */
+/* The cache key of a document's text: same hash, same content type and
+ * same type by URL decide the converter, and a converter's output depends
+ * on nothing else. Owned. */
+static char *doc_key(const struct fetch_result *res, const char *hash, const char *url)
+{
+	return xasprintf("%s|%s|%s", hash, res->content_type ? res->content_type : "",
+			 doc_type_name(doc_type_from_url(url)));
+}
+
+static const struct doc_cache_entry *doc_cache_find(const struct run_ctx *ctx, const char *key)
+{
+	for (size_t i = 0; i < DOC_CACHE_N; i++)
+		if (ctx->doc_cache[i].key && !strcmp(ctx->doc_cache[i].key, key))
+			return &ctx->doc_cache[i];
+	return NULL;
+}
+
+/* Keeps a successful conversion's text (a copy) under key. */
+static void doc_cache_put(struct run_ctx *ctx, const char *key, const struct doc_text *dt)
+{
+	size_t tlen = dt->text ? strlen(dt->text) : 0;
+	if (tlen > DOC_CACHE_TEXT_MAX || doc_cache_find(ctx, key))
+		return;
+	struct doc_cache_entry *e = &ctx->doc_cache[ctx->doc_cache_next];
+	ctx->doc_cache_next = (ctx->doc_cache_next + 1) % DOC_CACHE_N;
+	if (e->dt.text)
+		ctx->doc_cache_bytes -= strlen(e->dt.text);
+	free(e->key);
+	doc_text_release(&e->dt);
+	e->key = NULL;
+	if (ctx->doc_cache_bytes + tlen > DOC_CACHE_BYTES)
+		return;   /* full: this one is not kept */
+	ctx->doc_cache_bytes += tlen;
+	e->key = xstrdup(key);
+	doc_text_copy(&e->dt, dt);
+}
+
+/* doc_extract(), unless the same bytes (doc_key()) were converted earlier
+ * in the run. Only successes are kept; a failure may be a limit reached
+ * under load. */
 static int doc_text_of(struct run_ctx *ctx, const struct fetch_result *res, const char *hash,
 		       const char *url, struct doc_text *dt)
 {
-	char *key = xasprintf("%s|%s|%s", hash, res->content_type ? res->content_type : "",
-			      doc_type_name(doc_type_from_url(url)));
-	for (size_t i = 0; i < DOC_CACHE_N; i++) {
-		struct doc_cache_entry *e = &ctx->doc_cache[i];
-		if (e->key && !strcmp(e->key, key)) {
-			doc_text_copy(dt, &e->dt);
-			free(key);
-			return 0;
-		}
+	char *key = doc_key(res, hash, url);
+	const struct doc_cache_entry *e = doc_cache_find(ctx, key);
+	if (e) {
+		doc_text_copy(dt, &e->dt);
+		free(key);
+		return 0;
 	}
 	log_debug("'%s': converting %zu bytes", url, res->body_len);
 	int rc = doc_extract(res->body, res->body_len, res->content_type, url, &ctx->doc_limits, dt);
-	size_t tlen = rc == 0 && dt->text ? strlen(dt->text) : 0;
-	if (rc == 0 && tlen <= DOC_CACHE_TEXT_MAX) {
-		struct doc_cache_entry *e = &ctx->doc_cache[ctx->doc_cache_next];
-		ctx->doc_cache_next = (ctx->doc_cache_next + 1) % DOC_CACHE_N;
-		if (e->dt.text)
-			ctx->doc_cache_bytes -= strlen(e->dt.text);
-		free(e->key);
-		doc_text_release(&e->dt);
-		e->key = NULL;
-		if (ctx->doc_cache_bytes + tlen > DOC_CACHE_BYTES)
-			goto done;   /* full: this one is not kept */
-		ctx->doc_cache_bytes += tlen;
-		e->key = key;
-		doc_text_copy(&e->dt, dt);
-		key = NULL;
-	}
-done:
+	if (rc == 0)
+		doc_cache_put(ctx, key, dt);
 	free(key);
 	return rc;
 }
@@ -346,24 +369,25 @@ void doc_cache_release(struct run_ctx *ctx)
 	ctx->doc_cache_bytes = 0;
 }
 
-/* A fetched document with new bytes: its text decides. */
-static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
-		       struct fetch_result *res)
+/* A fetched document with new bytes: its text (dt, rc: doc_extract()'s
+ * or the cache's) decides. */
+static void doc_judge(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		      struct fetch_result *res, const char *hash, struct doc_text *dtp, int rc)
 {
-	char hash[PW_HASH_HEX];
 	char *text = NULL, *note = NULL;
-	struct doc_text dt;
+	struct doc_text dt = *dtp;
 	struct judge_policy pol;
 	struct judge_state st;
 	struct judge_decision d;
 	bool confirming = dj->confirming;
 
-	if (doc_load_text(ctx, dj) < 0)
+	memset(dtp, 0, sizeof(*dtp));   /* dt is ours now */
+	if (doc_load_text(ctx, dj) < 0) {
+		doc_text_release(&dt);
 		return;
+	}
 	doc_policy(ctx, &pol);
 	doc_state_view(dj, &st);
-	pw_hash_hex(res->body, res->body_len, hash);
-	int rc = doc_text_of(ctx, res, hash, res->final_url ? res->final_url : dj->url, &dt);
 	struct judge_text t = {
 		.confirming = confirming,
 		.failure = rc < 0 ? dt.failure : PW_FAIL_NONE,
@@ -405,7 +429,7 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 		dj->first_text = text;
 		dj->first_note = note;
 		text = note = NULL;
-		memcpy(dj->first_hash, hash, sizeof(hash));
+		memcpy(dj->first_hash, hash, PW_HASH_HEX);
 		dj->first_res = *res;
 		memset(res, 0, sizeof(*res));
 		struct fetch_request again = { .url = dj->url, .data = dj };
@@ -421,10 +445,22 @@ static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ct
 	free(note);
 }
 
-/* Moves the body to a private temp file and the result into dj->held,
- * queued for process_pending(). -1 (nothing moved) if the file cannot be
- * written: the caller converts at once instead. */
-static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_result *res)
+/* A fetched document with new bytes, converted here (or its text found
+ * in the run's cache), then judged. */
+static void doc_decide(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		       struct fetch_result *res)
+{
+	char hash[PW_HASH_HEX];
+	struct doc_text dt;
+	pw_hash_hex(res->body, res->body_len, hash);
+	int rc = doc_text_of(ctx, res, hash, res->final_url ? res->final_url : dj->url, &dt);
+	doc_judge(c, dj, ctx, res, hash, &dt, rc);
+}
+
+/* Moves the body to a private temp file (dj->spill) and the result into
+ * dj->held. -1 (nothing moved, said) if the file cannot be written: the
+ * caller converts at once instead. */
+static int doc_spill(struct doc_job *dj, struct fetch_result *res)
 {
 	char *path = NULL;
 	int fd = pw_tmpfile("prefwatch-body", &path);
@@ -447,8 +483,6 @@ static int doc_defer(struct run_ctx *ctx, struct doc_job *dj, struct fetch_resul
 	free(dj->held.body);
 	dj->held.body = NULL;
 	dj->pending_next = NULL;
-	*ctx->pending_tail = dj;
-	ctx->pending_tail = &dj->pending_next;
 	return 0;
 fail:
 	log_warn(_("cannot keep '%s' for later conversion (%s): converting it now"), dj->url,
@@ -473,6 +507,21 @@ static int read_back(const char *path, size_t len, char **out)
 	return 0;
 }
 
+/* A spilled document's body read back, converted here (or found in the
+ * cache) and decided; its temp file removed. */
+static void doc_decide_held(struct run_ctx *ctx, struct doc_job *dj)
+{
+	struct fetch_result *res = &dj->held;
+	if (read_back(dj->spill, res->body_len, &res->body) < 0)
+		doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, "cannot read back the fetched file");
+	else
+		doc_decide(ctx->crawler, dj, ctx, res);
+	unlink(dj->spill);
+	free(dj->spill);
+	dj->spill = NULL;
+	fetch_result_release(res);
+}
+
 /* Converts the documents fetched during the last crawler run, one at a
  * time; changed ones queue their confirming fetch for the next run. A
  * SIGTERM stops it between two files (the others' temp files go with
@@ -484,16 +533,170 @@ void process_pending(struct run_ctx *ctx)
 		ctx->pending = dj->pending_next;
 		if (!ctx->pending)
 			ctx->pending_tail = &ctx->pending;
-		struct fetch_result *res = &dj->held;
-		if (read_back(dj->spill, res->body_len, &res->body) < 0)
-			doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, "cannot read back the fetched file");
-		else
-			doc_decide(ctx->crawler, dj, ctx, res);
-		unlink(dj->spill);
-		free(dj->spill);
-		dj->spill = NULL;
-		fetch_result_release(res);
+		doc_decide_held(ctx, dj);
 	}
+}
+
+/* Hands a spilled document (dj->conv_key set) to the pool: the file is
+ * the pool's from now on. */
+static void doc_start(struct run_ctx *ctx, struct doc_job *dj, struct doc_inflight *f)
+{
+	const char *url = dj->held.final_url ? dj->held.final_url : dj->url;
+	struct convert_job job = {
+		.path = dj->spill,
+		.len = dj->held.body_len,
+		.content_type = dj->held.content_type,
+		.url = url,
+		.data = dj,
+	};
+	f->converting = true;
+	log_debug("'%s': converting %zu bytes", url, dj->held.body_len);
+	convert_pool_submit(ctx->pool, &job);
+	free(dj->spill);
+	dj->spill = NULL;
+}
+
+static void inflight_wait(struct doc_inflight *f, struct doc_job *dj)
+{
+	dj->pending_next = NULL;
+	*f->waiters_tail = dj;
+	f->waiters_tail = &dj->pending_next;
+}
+
+/* A document with new bytes while the pool runs: decided now when the run
+ * already has their text, else spilled and converted by the pool, or
+ * waiting for the same bytes' conversion under another address. */
+static void doc_submit(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
+		       struct fetch_result *res, const char *hash)
+{
+	char *key = doc_key(res, hash, res->final_url ? res->final_url : dj->url);
+	if (doc_cache_find(ctx, key) || doc_spill(dj, res) < 0) {
+		free(key);
+		doc_decide(c, dj, ctx, res);
+		return;
+	}
+	struct doc_inflight *f = (struct doc_inflight *)strmap_get(&ctx->inflight, key);
+	if (!f) {
+		f = xcalloc(1, sizeof(*f));
+		f->key = key;
+		f->waiters_tail = &f->waiters;
+		f->next = ctx->inflight_all;
+		ctx->inflight_all = f;
+		strmap_put(&ctx->inflight, f->key, f);
+	} else {
+		free(key);
+	}
+	dj->conv_key = xstrdup(f->key);
+	if (f->converting) {
+		log_debug("'%s': the same bytes are being converted, waiting for their text", dj->url);
+		inflight_wait(f, dj);
+	} else {
+		doc_start(ctx, dj, f);
+	}
+}
+
+/* The documents that waited for f's conversion, now that it ended: from
+ * the cache when it kept the text, else the first of them is converted
+ * and the others wait again. */
+static void inflight_release_waiters(struct run_ctx *ctx, struct doc_inflight *f)
+{
+	struct doc_job *w = f->waiters;
+	f->waiters = NULL;
+	f->waiters_tail = &f->waiters;
+	while (w) {
+		struct doc_job *next = w->pending_next;
+		w->pending_next = NULL;
+		if (f->converting) {
+			inflight_wait(f, w);
+		} else if (!doc_cache_find(ctx, f->key)) {
+			doc_start(ctx, w, f);
+		} else {
+			free(w->conv_key);
+			w->conv_key = NULL;
+			doc_decide_held(ctx, w);
+		}
+		w = next;
+	}
+}
+
+/* A conversion came back from the pool: its document is decided, then
+ * those that waited for the same bytes. */
+static void doc_converted(struct run_ctx *ctx, struct convert_result *r)
+{
+	struct doc_job *dj = r->data;
+	struct fetch_result *res = &dj->held;
+	struct doc_inflight *f = (struct doc_inflight *)strmap_get(&ctx->inflight, dj->conv_key);
+	if (!r->body) {
+		doc_failed(ctx, dj, res, PW_FAIL_BAD_CONTENT, r->dt.error);
+	} else {
+		char hash[PW_HASH_HEX];
+		res->body = r->body;
+		r->body = NULL;
+		if (r->rc == 0)
+			doc_cache_put(ctx, dj->conv_key, &r->dt);
+		pw_hash_hex(res->body, res->body_len, hash);
+		doc_judge(ctx->crawler, dj, ctx, res, hash, &r->dt, r->rc);
+	}
+	fetch_result_release(res);
+	convert_result_release(r);
+	free(dj->conv_key);
+	dj->conv_key = NULL;
+	if (f) {
+		f->converting = false;
+		inflight_release_waiters(ctx, f);
+	}
+}
+
+/* How long one call from the crawler may spend deciding conversions: a
+ * new document's store work takes milliseconds, and while it runs no
+ * host's next request starts; the rest waits for the next call. */
+#define DOCS_COLLECT_MS 20
+
+static double mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void docs_collect(struct run_ctx *ctx)
+{
+	struct convert_result r;
+	double until = mono_ms() + DOCS_COLLECT_MS;
+	while (ctx->pool && !crawler_stopped(ctx->crawler) && convert_pool_collect(ctx->pool, &r)) {
+		doc_converted(ctx, &r);
+		if (mono_ms() >= until) {
+			/* results may be left: the crawler tops up, then comes back */
+			crawler_wakeup(ctx->crawler);
+			break;
+		}
+	}
+}
+
+bool docs_converting(struct run_ctx *ctx)
+{
+	return ctx->pool && convert_pool_outstanding(ctx->pool) > 0;
+}
+
+void docs_wait(struct run_ctx *ctx, long timeout_ms)
+{
+	struct convert_result r;
+	if (!ctx->pool || crawler_stopped(ctx->crawler))
+		return;
+	if (convert_pool_wait(ctx->pool, &r, timeout_ms))
+		doc_converted(ctx, &r);
+	docs_collect(ctx);
+}
+
+void docs_inflight_release(struct run_ctx *ctx)
+{
+	while (ctx->inflight_all) {
+		struct doc_inflight *f = ctx->inflight_all;
+		ctx->inflight_all = f->next;
+		free(f->key);
+		free(f);
+	}
+	strmap_release(&ctx->inflight);
 }
 
 void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
@@ -518,10 +721,16 @@ void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		.first_hash = dj->first_hash,
 	};
 	judge_fetch(&pol, &st, &f, time(NULL), &d);
-	if (d.verdict != JUDGE_EXTRACT)
+	if (d.verdict != JUDGE_EXTRACT) {
 		doc_act(ctx, dj, res, hash, &d, res->error);
-	else if (doc_defer(ctx, dj, res) < 0)
+	} else if (ctx->pool) {
+		doc_submit(c, dj, ctx, res, hash);
+	} else if (doc_spill(dj, res) < 0) {
 		doc_decide(c, dj, ctx, res);
+	} else {
+		*ctx->pending_tail = dj;
+		ctx->pending_tail = &dj->pending_next;
+	}
 }
 
 /* Titles equal but for case and spacing (ASCII), and not empty. */
@@ -747,6 +956,7 @@ void cli_doc_job_free(struct doc_job *dj)
 	if (dj->spill)
 		unlink(dj->spill);   /* an interrupted run */
 	free(dj->spill);
+	free(dj->conv_key);
 	fetch_result_release(&dj->held);
 	store_page_state_release(&dj->st);
 	fetch_result_release(&dj->first_res);

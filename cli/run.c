@@ -48,6 +48,7 @@ static void on_fetched(struct crawler *c, const struct fetch_request *req,
 		       struct fetch_result *res, void *data)
 {
 	docs_sweep(data);
+	docs_collect(data);
 	if (*(const enum job_kind *)req->data == JOB_DOCUMENT)
 		on_doc_fetched(c, req->data, data, res);
 	else
@@ -458,9 +459,30 @@ static void queue_pages(struct run_ctx *ctx, struct page_job *jobs, size_t n_job
 static void crawl_idle(void *arg)
 {
 	struct run_ctx *ctx = arg;
+	docs_collect(ctx);
 	if (store_group_flush(ctx->store, 50) < 0) {
 		log_error(_("cannot store tonight's fetches: %s"), store_errmsg(ctx->store));
 		ctx->db_error = true;
+	}
+}
+
+/* A conversion finished on a worker thread: the crawler's wait ends, so
+ * that its idle callback collects it. */
+static void conversion_posted(void *crawler)
+{
+	crawler_wakeup(crawler);
+}
+
+/* The conversion pool for the crawl; without one (no thread could start)
+ * documents are converted between crawler runs. */
+static void pool_start(struct run_ctx *ctx)
+{
+	char *err = NULL;
+	ctx->pool = convert_pool_new(ctx->converters, &ctx->doc_limits, conversion_posted,
+				     ctx->crawler, &err);
+	if (!ctx->pool) {
+		log_warn(_("%s: converting documents after each crawler run instead"), err);
+		free(err);
 	}
 }
 
@@ -470,22 +492,41 @@ static void crawl_idle(void *arg)
  * on a quiet night a transaction per URL cost more than the fetch. */
 static int crawl(struct run_ctx *ctx)
 {
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_pipe;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&ign.sa_mask);
 	running_crawler = ctx->crawler;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	/* documents fetched in a run are converted after it, and the
-	 * confirming fetches they need make another run */
+	/* the converters' pw_child_run() ignores SIGPIPE while a child runs
+	 * and restores it after; from two threads one's restore would end
+	 * the other's ignore, so it stays ignored for the whole crawl */
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	/* documents are converted by the pool while the crawl goes on; the
+	 * crawler run ends when nothing is left to fetch, then the last
+	 * conversions are waited for, and the confirming fetches they need
+	 * make another run */
 	int crc;
 	store_group_commits(ctx->store, true);
 	crawler_set_idle(ctx->crawler, crawl_idle, ctx);
-	while ((crc = crawler_run(ctx->crawler, on_fetched, ctx)) == 0 && ctx->pending) {
-		process_pending(ctx);
-		/* a first night's documents are all done here: not kept until
-		 * the report is rendered (21,000 jobs at 10,000 pages) */
+	pool_start(ctx);
+	while ((crc = crawler_run(ctx->crawler, on_fetched, ctx)) == 0 &&
+	       (ctx->pending || docs_converting(ctx))) {
+		if (ctx->pending) {
+			process_pending(ctx);
+		} else {
+			docs_wait(ctx, 200);
+			crawl_idle(ctx);
+		}
+		/* the documents decided here are not kept until the report
+		 * is rendered (a first night's 21,000 at 10,000 pages) */
 		docs_sweep(ctx);
 	}
+	/* an interrupted run: the queued files are removed, the running
+	 * conversions end within their wall-clock limit */
+	convert_pool_free(ctx->pool);
+	ctx->pool = NULL;
 	docs_sweep(ctx);
 	crawler_set_idle(ctx->crawler, NULL, NULL);
 	if (store_group_commits(ctx->store, false) < 0) {
@@ -497,6 +538,7 @@ static int crawl(struct run_ctx *ctx)
 		crc = relocate_search(ctx);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGPIPE, &old_pipe, NULL);
 	running_crawler = NULL;
 	return crc < 0 ? -1 : 0;
 }
@@ -573,6 +615,7 @@ static void ctx_setup(struct run_ctx *ctx, struct report *report, struct watchli
 	ctx->doc_domains = &wl->defaults.document_domains;
 	ctx->pending_tail = &ctx->pending;
 	doc_limits_init(&ctx->doc_limits);
+	ctx->inflight = (struct strmap)STRMAP_INIT;
 	ctx->failure_threshold = wl->defaults.failure_threshold > 0 ? wl->defaults.failure_threshold : 2;
 }
 
@@ -659,6 +702,8 @@ int cmd_run(int argc, char **argv)
 	if ((rc = cli_open_locked(db, true, &lock_fd, &ctx.store)))
 		goto cleanup;
 	ctx_setup(&ctx, &report, &wl);
+	ctx.converters = (int)settings_long(&o.set, S_CONVERTERS);
+	ctx.doc_limits.converter_dir = settings_get(&o.set, S_CONVERTER_DIR);
 	sync_pages(ctx.store, &wl, &ctx.db_error);
 	if ((rc = make_jobs(&o, &wl, &ctx, &rules, &jobs, &n_jobs)))
 		goto cleanup;
@@ -681,6 +726,7 @@ cleanup:
 	jobs_free(&ctx, jobs, n_jobs);
 	rules_cache_release(&rules);
 	doc_cache_release(&ctx);
+	docs_inflight_release(&ctx);
 	relocate_free(&ctx);
 	crawler_free(ctx.crawler);
 	store_close(ctx.store);

@@ -58,7 +58,9 @@ struct doc_job {
 	struct fetch_result held;   /* fetched, waiting for its conversion; the
 				     * body is in the file `spill` meanwhile */
 	char *spill;
-	struct doc_job *pending_next;
+	char *conv_key;             /* its text's cache key while converting or
+				     * waiting for the same bytes' conversion */
+	struct doc_job *pending_next; /* in ctx->pending, or a doc_inflight's waiters */
 	struct doc_job *next;       /* every doc job of the run, for cleanup */
 	/* a link the page no longer has, which this new link replaces (same
 	 * title, or the one link removed where one was added): its report
@@ -82,6 +84,16 @@ struct doc_cache_entry {
 };
 #define DOC_CACHE_N 128
 
+/* Bytes being converted in the pool (documents.c): the same bytes fetched
+ * meanwhile under another address wait for that text rather than be
+ * converted again. */
+struct doc_inflight {
+	char *key;                  /* as the cache's; the strmap's key */
+	bool converting;
+	struct doc_job *waiters, **waiters_tail; /* linked by pending_next */
+	struct doc_inflight *next;  /* every one of the run, for cleanup */
+};
+
 struct run_ctx {
 	struct store *store;
 	struct crawler *crawler;
@@ -99,8 +111,15 @@ struct run_ctx {
 	struct doc_cache_entry doc_cache[DOC_CACHE_N]; /* round robin */
 	size_t doc_cache_next;
 	size_t doc_cache_bytes;     /* texts held, capped (documents.c) */
-	/* fetched documents waiting for their converter, which runs between
-	 * crawler runs so that a slow file never stalls other transfers */
+	/* fetched documents are converted by the pool's threads while the
+	 * crawl goes on (a slow file never stalls other transfers), and
+	 * decided here when their text comes back */
+	struct convert_pool *pool;  /* NULL: none could start, then ... */
+	int converters;             /* its threads (0: min(2, CPUs)) */
+	struct strmap inflight;     /* key -> struct doc_inflight */
+	struct doc_inflight *inflight_all;
+	/* ... fetched documents wait for their converter, which runs between
+	 * crawler runs */
 	struct doc_job *pending, **pending_tail;
 	const struct watchlist *wl;
 	struct relocation *reloc;   /* pages to find a new address for (relocate.c) */
@@ -137,8 +156,19 @@ void follow_documents(struct run_ctx *ctx, struct page_job *job, const char *bas
 		      const char *text, const struct fieldset *fields);
 void on_doc_fetched(struct crawler *c, struct doc_job *dj, struct run_ctx *ctx,
 		    struct fetch_result *res);
-/* Converts the documents fetched during the last crawler run. */
+/* Converts the documents fetched during the last crawler run (without a
+ * pool). */
 void process_pending(struct run_ctx *ctx);
+/* Decides the documents whose conversion has finished, without waiting:
+ * call from the crawler's callbacks (where docs_sweep() may be called). */
+void docs_collect(struct run_ctx *ctx);
+/* Some document is being converted or waits for a conversion. */
+bool docs_converting(struct run_ctx *ctx);
+/* Waits up to timeout_ms for a conversion to finish, then decides what
+ * has finished. */
+void docs_wait(struct run_ctx *ctx, long timeout_ms);
+/* Frees the record of the run's conversions (after the pool). */
+void docs_inflight_release(struct run_ctx *ctx);
 /* Frees the document jobs whose outcome is stored, every few dozen, so
  * that a night's memory does not grow with its documents. Call only
  * where no doc job is in use (at the top of the crawler's callback). */

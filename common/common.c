@@ -86,7 +86,9 @@ int pw_tmpfile(const char *prefix, char **path)
 {
 	const char *dir = getenv("TMPDIR");
 	char *p = xasprintf("%s/%s.XXXXXX", dir && *dir == '/' ? dir : "/tmp", prefix);
-	/* single-threaded, and nothing forks between these calls */
+	/* not atomic (mkostemp() needs _GNU_SOURCE): a conversion thread may
+	 * fork between these calls, but pw_child_run()'s child closes every
+	 * descriptor above 2 before its exec, so none leaks into a program */
 	int fd = mkstemp(p);
 	if (fd >= 0 && fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
 		int saved = errno;

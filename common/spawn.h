@@ -17,6 +17,15 @@
  *
  * pw_child_run() blocks for at most wall_ms (plus the kill), never leaves
  * a zombie and closes every descriptor it opened.
+ *
+ * Threads: it may run in several threads at once (the crawler's
+ * conversion pool). The child does only async-signal-safe work between
+ * fork and exec and closes every descriptor but 0-2 (so what another
+ * thread opened meanwhile, close-on-exec or not yet, never reaches the
+ * program); it waits for its own pid only. Its SIGPIPE save and restore
+ * is process-wide: a caller running it from several threads ignores
+ * SIGPIPE itself for that whole time, so that one thread's restore
+ * cannot end another's ignore.
  */
 #ifndef PREFWATCH_SPAWN_H
 #define PREFWATCH_SPAWN_H

@@ -157,13 +157,18 @@ void crawler_add_document(struct crawler *c, const struct fetch_request *req);
 int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx);
 /* Called by crawler_run() each time it is about to wait for the network
  * or a host's delay (often: keep it cheap), e.g. to commit what is
- * pending. NULL: none. */
+ * pending or to collect finished conversions. It may queue requests
+ * (crawler_add*()): they start before the crawler waits. NULL: none. */
 typedef void (*crawler_idle_fn)(void *ctx);
 void crawler_set_idle(struct crawler *c, crawler_idle_fn idle, void *ctx);
 /* Async-signal-safe: makes crawler_run() abandon transfers and return.
  * Abandoned and queued requests are dropped without a callback; the stop
  * is sticky (a later crawler_run() returns -1 at once). */
 void crawler_stop(struct crawler *c);
+/* Thread-safe and async-signal-safe: makes a crawler_run() waiting for
+ * the network return from its wait now (then it calls its idle callback
+ * before waiting again), e.g. when another thread has a result for it. */
+void crawler_wakeup(struct crawler *c);
 /* crawler_stop() was called: work between crawler runs stops too. */
 bool crawler_stopped(const struct crawler *c);
 void crawler_free(struct crawler *c);
@@ -390,6 +395,76 @@ void doc_text_release(struct doc_text *d);
  * trimmed, runs of spaces collapsed, blank lines dropped, lines joined by
  * '\n' without a final one. Owned, never NULL. */
 char *doc_text_normalise(const char *s, size_t len);
+
+/* ======================= converting off the main thread (convert_pool.c) =======================
+ *
+ * doc_extract() blocks for up to the converter's wall-clock limit, so a
+ * run converts in a small pool of worker threads while the crawler goes
+ * on fetching: the caller submits a fetched document (its body spilled to
+ * a private temp file, so that a first night's thousands of waiting
+ * documents cost disk, not memory) and collects the finished results on
+ * its own thread, without blocking (from the crawler's callbacks) or
+ * waiting. The workers only read the file, run doc_extract() and post the
+ * result: what a text means, the store and the report stay with the
+ * caller. Jobs start in submission order; results come back in completion
+ * order (a hung converter holds one worker, not the others).
+ *
+ * Threads: each worker runs with SIGINT, SIGTERM, SIGPIPE (and every other
+ * asynchronous signal) blocked, so that a signal reaches the main thread;
+ * it forks its converter through pw_child_run(), which does only
+ * async-signal-safe work in the child and closes every descriptor but
+ * 0-2 before exec (so a descriptor another thread opened meanwhile never
+ * reaches the converter). pw_child_run() toggles SIGPIPE process-wide: a
+ * process using a pool must ignore SIGPIPE for the pool's whole life
+ * (then every save and restore is "ignored"). The workers write no log
+ * line and call no strerror(). */
+
+struct convert_pool;
+
+struct convert_job {
+	const char *path;          /* the body, spilled: the pool owns this file
+				    * from submission on and removes it on every
+				    * path (read, dropped at shutdown) */
+	size_t len;                /* its length in bytes */
+	const char *content_type;  /* may be NULL; copied */
+	const char *url;           /* helps tell the type; copied */
+	void *data;                /* caller's pointer, given back */
+};
+
+struct convert_result {
+	void *data;                /* the job's */
+	int rc;                    /* doc_extract()'s: 0 or -1 */
+	struct doc_text dt;        /* owned; doc_text_release() */
+	char *body;                /* the file's bytes read back (owned, NUL
+				    * after len bytes), NULL when they could not
+				    * be read: then rc -1, dt.failure bad_content */
+	size_t len;
+};
+
+/* Starts threads workers (0: min(2, online CPUs); at most
+ * CONVERT_POOL_MAX) converting under lim (copied; lim->converter_dir is
+ * borrowed and must outlive the pool). notify(arg), when not NULL, is
+ * called from a worker after each result is posted (it must be
+ * thread-safe: crawler_wakeup()). NULL with *err (owned) when no thread
+ * could start. */
+#define CONVERT_POOL_MAX 16
+struct convert_pool *convert_pool_new(int threads, const struct doc_limits *lim,
+				      void (*notify)(void *), void *arg, char **err);
+/* Queues a job (never blocks). */
+void convert_pool_submit(struct convert_pool *p, const struct convert_job *job);
+/* Takes a finished result if one is ready: true and *out filled (owned by
+ * the caller: convert_result_release()), else false at once. */
+bool convert_pool_collect(struct convert_pool *p, struct convert_result *out);
+/* As convert_pool_collect(), waiting up to timeout_ms for a result; false
+ * at the timeout, or at once when no job is queued or running. */
+bool convert_pool_wait(struct convert_pool *p, struct convert_result *out, long timeout_ms);
+/* Jobs submitted whose result is not collected yet. */
+size_t convert_pool_outstanding(struct convert_pool *p);
+/* Drops the queued jobs (their files removed), waits for the running ones
+ * (each bounded by the wall-clock limit), drops every uncollected result
+ * and joins the workers. NULL is a no-op. */
+void convert_pool_free(struct convert_pool *p);
+void convert_result_release(struct convert_result *r);
 
 /* ======================= finding a moved page (finder.c) =======================
  *

@@ -28,8 +28,9 @@
  * bad_content.
  *
  * doc_extract() blocks its caller for at most the wall-clock timeout: call
- * it outside the crawler callback (cli/run.c converts between crawler
- * runs) so that other transfers are not stalled.
+ * it outside the crawler callback (a run converts on the threads of
+ * convert_pool.c) so that other transfers are not stalled. It is
+ * thread-safe: no state of its own, no log line, strerror_r() only.
  *
  * Text is normalised so that the same words exported again (another
  * producer, another creation date, other spacing) give the same text.
@@ -438,6 +439,15 @@ static int run_converter(const char *path, char *const argv[], const struct doc_
 	return pw_child_run(c);
 }
 
+/* strerror() for the conversion threads (convert_pool.c): glibc's is not
+ * thread-safe, strerror_r() is. Returns buf. */
+static const char *doc_strerror(int e, char buf[128])
+{
+	if (strerror_r(e, buf, 128))
+		snprintf(buf, 128, "error %d", e);
+	return buf;
+}
+
 static void fail(struct doc_text *out, enum pw_failure f, const char *fmt, ...) PW_PRINTF(3, 4);
 static void fail(struct doc_text *out, enum pw_failure f, const char *fmt, ...)
 {
@@ -507,7 +517,9 @@ static void converter_end(struct doc_text *out, const char *conv, const struct p
 	bool oom = said_out_of_memory(buf_str(&c->err));
 	char *note = stderr_note(buf_str(&c->err), c->err.len);
 	if (c->end == PW_CHILD_NOT_STARTED) {
-		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run: %s", conv, strerror(c->code));
+		char eb[128];
+		fail(out, PW_FAIL_BAD_CONTENT, "%s: cannot be run: %s", conv,
+		     doc_strerror(c->code, eb));
 	} else if (c->end == PW_CHILD_TOO_LARGE) {
 		fail(out, PW_FAIL_TOO_LARGE, "%s: text larger than %ld bytes, stopped", conv, lim->max_text);
 	} else if (c->end == PW_CHILD_TIMED_OUT) {
@@ -571,7 +583,9 @@ static int write_tmp(const char *body, size_t len, char **tmp, struct doc_text *
 {
 	int fd = pw_tmpfile("prefwatch-doc", tmp);
 	if (fd < 0) {
-		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file: %s", strerror(errno));
+		char eb[128];
+		fail(out, PW_FAIL_BAD_CONTENT, "cannot create a temporary file: %s",
+		     doc_strerror(errno, eb));
 		return -1;
 	}
 	/* closed either way: a failed write must not leak the descriptor */
@@ -581,8 +595,9 @@ static int write_tmp(const char *body, size_t len, char **tmp, struct doc_text *
 		e = errno;
 	}
 	if (wrc < 0) {
+		char eb[128];
 		fail(out, PW_FAIL_BAD_CONTENT, "cannot write the temporary file '%s': %s", *tmp,
-		     strerror(e));
+		     doc_strerror(e, eb));
 		return -1;
 	}
 	return 0;

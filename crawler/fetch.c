@@ -1211,8 +1211,14 @@ int crawler_run(struct crawler *c, crawler_done_fn done, void *ctx)
 		int timeout = 1000;
 		if (wake >= 0 && wake < timeout)
 			timeout = (int)wake + 1;
-		if (c->idle)
+		if (c->idle) {
+			/* it may queue requests (a document converted meanwhile
+			 * needs its confirming fetch): then top up, not wait */
+			size_t queued = c->queued;
 			c->idle(c->idle_ctx);
+			if (c->queued != queued)
+				continue;
+		}
 		curl_multi_poll(c->multi, NULL, 0, timeout, NULL);
 	}
 	abandon_all(c);
@@ -1229,6 +1235,12 @@ void crawler_stop(struct crawler *c)
 {
 	c->stop = 1;
 	/* writes one byte to curl's wakeup socketpair: async-signal-safe */
+	curl_multi_wakeup(c->multi);
+}
+
+void crawler_wakeup(struct crawler *c)
+{
+	/* curl_multi_wakeup() may be called from any thread */
 	curl_multi_wakeup(c->multi);
 }
 
