@@ -2282,17 +2282,20 @@ int store_relocation_propose(struct store *s, const char *page_id, const char *u
 	return 0;
 }
 
-int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at)
+/* Runs statement id once per row i < n, bind(st, i, arg) filling it, all
+ * in one transaction: every row or none. */
+typedef void (*bind_row_fn)(sqlite3_stmt *st, size_t i, const void *arg);
+static int exec_rows(struct store *s, enum stmt_id id, size_t n, bind_row_fn bind,
+		     const void *arg, const char *what)
 {
 	if (n == 0)
 		return 0;
 	if (tx_begin(s) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = stmt(s, ST_CHANGE_REPORTED);
-		sqlite3_bind_int64(st, 1, ids[i]);
-		bind_time(st, 2, at);
-		if (exec_stmt(s, st, "mark change reported") < 0) {
+		sqlite3_stmt *st = stmt(s, id);
+		bind(st, i, arg);
+		if (exec_stmt(s, st, what) < 0) {
 			tx_rollback(s);
 			return -1;
 		}
@@ -2302,6 +2305,25 @@ int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, t
 		return -1;
 	}
 	return 0;
+}
+
+struct reported_changes {
+	const int64_t *ids;
+	time_t at;
+};
+
+static void bind_change_reported(sqlite3_stmt *st, size_t i, const void *arg)
+{
+	const struct reported_changes *r = arg;
+	sqlite3_bind_int64(st, 1, r->ids[i]);
+	bind_time(st, 2, r->at);
+}
+
+int store_changes_mark_reported(struct store *s, const int64_t *ids, size_t n, time_t at)
+{
+	struct reported_changes r = { ids, at };
+	return exec_rows(s, ST_CHANGE_REPORTED, n, bind_change_reported, &r,
+			 "mark change reported");
 }
 
 /* ---- stale against the law (schema 7) ---- */
@@ -2415,28 +2437,25 @@ fail:
 	return -1;
 }
 
+struct reported_flags {
+	const char *const *page_ids, *const *events;
+	time_t at;
+};
+
+static void bind_law_flag_reported(sqlite3_stmt *st, size_t i, const void *arg)
+{
+	const struct reported_flags *r = arg;
+	bind_text(st, 1, r->page_ids[i]);
+	bind_text(st, 2, r->events[i]);
+	bind_time(st, 3, r->at);
+}
+
 int store_law_flags_mark_reported(struct store *s, const char *const *page_ids,
 				  const char *const *events, size_t n, time_t at)
 {
-	if (n == 0)
-		return 0;
-	if (tx_begin(s) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = stmt(s, ST_LAW_FLAG_REPORTED);
-		bind_text(st, 1, page_ids[i]);
-		bind_text(st, 2, events[i]);
-		bind_time(st, 3, at);
-		if (exec_stmt(s, st, "mark a law flag reported") < 0) {
-			tx_rollback(s);
-			return -1;
-		}
-	}
-	if (tx_commit(s) < 0) {
-		tx_rollback(s);
-		return -1;
-	}
-	return 0;
+	struct reported_flags r = { page_ids, events, at };
+	return exec_rows(s, ST_LAW_FLAG_REPORTED, n, bind_law_flag_reported, &r,
+			 "mark a law flag reported");
 }
 
 /* ---- history ---- */
